@@ -1,0 +1,1 @@
+"""Kinesis batches: KPL aggregation and the partial-batch response Lambda understands."""

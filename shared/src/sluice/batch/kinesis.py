@@ -1,0 +1,156 @@
+"""Lambda's Kinesis trigger: user records out of an event, and the partial-batch response back.
+
+With ``ReportBatchItemFailures`` Lambda checkpoints before the lowest sequence number a handler
+reports, and retries from there. So every retryable failure must be reported with its record's
+own (parent) sequence number, never an empty or null identifier, which Lambda would take as a
+failure of the whole batch. A user record from a KPL aggregate is reported through its parent:
+Lambda only knows parent sequence numbers, and retrying the parent retries all its user records.
+"""
+
+from __future__ import annotations
+
+import base64
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from typing import Any, TypedDict
+
+from sluice.batch.aggregation import AggregationFormatError, deaggregate, is_aggregated
+from sluice.events.failed import FailedEvent
+from sluice.runtime.errors import PoisonRecordError, RetryableError
+
+
+class BatchItemFailure(TypedDict):
+    itemIdentifier: str
+
+
+class PartialBatchResponse(TypedDict):
+    batchItemFailures: list[BatchItemFailure]
+
+
+class BatchFailedError(RetryableError):
+    """Every record of the batch failed retryably: raised so Lambda retries (and can bisect)."""
+
+
+class MalformedTriggerError(PoisonRecordError):
+    """A Kinesis trigger record without the fields Lambda always sends."""
+
+
+@dataclass(slots=True)
+class KinesisRecord:
+    """One user record: a plain Kinesis record, or one record out of a KPL aggregate."""
+
+    data: bytes
+    partition_key: str
+    sequence_number: str
+    shard_id: str | None = None
+    sub_sequence_number: int | None = None
+    arrival_time: float | None = None
+    source_arn: str | None = None
+
+    def failed_event(self, error: PoisonRecordError, *, stage: str, **context: Any) -> FailedEvent:
+        return FailedEvent.from_error(
+            error,
+            stage=stage,
+            original=self.data,
+            source=self.source_arn,
+            shard_id=self.shard_id,
+            sequence_number=self.sequence_number,
+            sub_sequence_number=self.sub_sequence_number,
+            arrival_time=int(self.arrival_time * 1000) if self.arrival_time is not None else None,
+            **context,
+        )
+
+
+def _shard_of(trigger_record: dict[str, Any]) -> str | None:
+    # eventID is "shardId-000000000000:<sequence number>".
+    event_id = trigger_record.get("eventID") or ""
+    return event_id.split(":", 1)[0] or None
+
+
+def user_records(trigger_record: dict[str, Any]) -> list[KinesisRecord]:
+    """The user records in one record of a Lambda Kinesis event (several when KPL-aggregated)."""
+    kinesis = trigger_record.get("kinesis") or {}
+    sequence_number = kinesis.get("sequenceNumber")
+    if not sequence_number or "data" not in kinesis:
+        raise MalformedTriggerError("Kinesis trigger record without sequenceNumber or data")
+    data = base64.b64decode(kinesis["data"])
+    common = {
+        "sequence_number": sequence_number,
+        "shard_id": _shard_of(trigger_record),
+        "arrival_time": kinesis.get("approximateArrivalTimestamp"),
+        "source_arn": trigger_record.get("eventSourceARN"),
+    }
+    if is_aggregated(data):
+        try:
+            inner = deaggregate(data)
+        except AggregationFormatError:
+            inner = None
+        if inner is not None:
+            return [
+                KinesisRecord(data=r.data, partition_key=r.partition_key, sub_sequence_number=index, **common)
+                for index, r in enumerate(inner)
+            ]
+    return [KinesisRecord(data=data, partition_key=kinesis.get("partitionKey", ""), **common)]
+
+
+def iter_records(event: dict[str, Any]) -> Iterator[KinesisRecord]:
+    for trigger_record in event.get("Records", []):
+        yield from user_records(trigger_record)
+
+
+@dataclass
+class BatchOutcome:
+    """What happened to a batch: records done, failed events made, parents to retry."""
+
+    total_parents: int
+    done: int = 0
+    failed_events: list[FailedEvent] = field(default_factory=list)
+    retry: dict[str, RetryableError] = field(default_factory=dict)
+
+    def retry_later(self, record: KinesisRecord, error: RetryableError) -> None:
+        self.retry.setdefault(record.sequence_number, error)
+
+    def response(self) -> PartialBatchResponse:
+        """The partial-batch response; raises when nothing at all succeeded, so Lambda retries the
+        whole batch (bisecting it when the mapping says so) instead of checkpointing past it."""
+        if self.retry and len(self.retry) >= self.total_parents and self.total_parents > 0:
+            first = next(iter(self.retry.values()))
+            raise BatchFailedError(f"all {self.total_parents} records failed: {first}") from first
+        return {"batchItemFailures": [{"itemIdentifier": seq} for seq in sorted(self.retry, key=lambda s: (len(s), s))]}
+
+
+def process_batch(
+    event: dict[str, Any],
+    handle: Callable[[KinesisRecord], None],
+    *,
+    stage: str,
+    time_left: Callable[[], bool] | None = None,
+) -> BatchOutcome:
+    """Runs ``handle`` on every user record of a Kinesis event.
+
+    A poison record becomes a failed event (in ``outcome.failed_events``); a retryable error puts
+    its parent record in ``batchItemFailures``. When ``time_left`` says the invocation is about to
+    end, the records not yet handled are reported for retry rather than cut off mid-way.
+    """
+    trigger_records = event.get("Records", [])
+    outcome = BatchOutcome(total_parents=len(trigger_records))
+    for trigger_record in trigger_records:
+        try:
+            records = user_records(trigger_record)
+        except MalformedTriggerError as exc:
+            # Without a sequence number it cannot be retried individually: fail the batch.
+            raise RetryableError(str(exc)) from exc
+        for record in records:
+            if record.sequence_number in outcome.retry:
+                continue
+            if time_left is not None and not time_left():
+                outcome.retry_later(record, RetryableError("invocation deadline reached before this record"))
+                continue
+            try:
+                handle(record)
+                outcome.done += 1
+            except PoisonRecordError as exc:
+                outcome.failed_events.append(record.failed_event(exc, stage=stage))
+            except RetryableError as exc:
+                outcome.retry_later(record, exc)
+    return outcome

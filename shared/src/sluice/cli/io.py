@@ -1,0 +1,37 @@
+"""Input and output files of the CLI: ``-`` or nothing means stdin / stdout."""
+
+from __future__ import annotations
+
+import os
+import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import IO
+
+from sluice.cli.errors import UsageError
+
+
+@contextmanager
+def open_input(path: str | None, mode: str = "rb") -> Iterator[IO[bytes]]:
+    if path in (None, "-"):
+        yield sys.stdin.buffer
+        return
+    try:
+        with open(path, mode) as handle:
+            yield handle
+    except FileNotFoundError:
+        raise UsageError(f"no such file: {path}") from None
+
+
+@contextmanager
+def open_output(path: str | None, *, discard: bool = False) -> Iterator[IO[str]]:
+    """The file at ``path``; stdout for none or ``-``; a sink that keeps nothing when ``discard``."""
+    if discard:
+        with open(os.devnull, "w", encoding="utf-8") as sink:
+            yield sink
+        return
+    if path in (None, "-"):
+        yield sys.stdout
+        return
+    with open(path, "w", encoding="utf-8") as handle:
+        yield handle

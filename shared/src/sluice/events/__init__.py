@@ -1,0 +1,1 @@
+"""The Avro event contract: schemas, registry, single-object codec, JSON mapping, failed events."""

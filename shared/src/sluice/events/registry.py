@@ -1,0 +1,109 @@
+"""The schemas Sluice ships, looked up by subject, version or fingerprint.
+
+Schemas are versioned ``<subject>.v<N>.avsc`` files inside the package. The newest version of a
+subject is its *reader* schema: everything is decoded into that shape, whatever version wrote it.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass, field
+from functools import cache, cached_property
+from importlib import resources
+from typing import Any
+
+from fastavro import parse_schema
+
+from sluice.events.fingerprint import crc64_avro, fingerprint_hex
+
+PLAYER_EVENT = "player_event"
+FAILED_EVENT = "failed_event"
+
+_FILE_NAME = re.compile(r"^(?P<subject>[a-z_]+)\.v(?P<version>\d+)\.avsc$")
+
+
+@dataclass(frozen=True)
+class SchemaVersion:
+    subject: str
+    version: int
+    schema: dict[str, Any] = field(repr=False)
+    fingerprint: int
+
+    @property
+    def fingerprint_hex(self) -> str:
+        return fingerprint_hex(self.fingerprint)
+
+    @property
+    def name(self) -> str:
+        return f"{self.subject}.v{self.version}"
+
+    @cached_property
+    def parsed(self) -> Any:
+        # Parsed once per version and process: fastavro's parse is far slower than a read.
+        return parse_schema(self.schema)
+
+
+class SchemaNotFoundError(LookupError):
+    """No shipped schema matches the name or fingerprint asked for."""
+
+
+class Registry:
+    """Every shipped schema version, by fingerprint and by subject."""
+
+    def __init__(self, versions: list[SchemaVersion]) -> None:
+        self._by_fingerprint = {v.fingerprint: v for v in versions}
+        self._by_subject: dict[str, list[SchemaVersion]] = {}
+        for v in sorted(versions, key=lambda v: (v.subject, v.version)):
+            self._by_subject.setdefault(v.subject, []).append(v)
+
+    def versions(self, subject: str | None = None) -> list[SchemaVersion]:
+        if subject is None:
+            return [v for vs in self._by_subject.values() for v in vs]
+        try:
+            return list(self._by_subject[subject])
+        except KeyError:
+            raise SchemaNotFoundError(f"no subject {subject!r}; known: {', '.join(self._by_subject)}") from None
+
+    def latest(self, subject: str) -> SchemaVersion:
+        return self.versions(subject)[-1]
+
+    def by_fingerprint(self, fingerprint: int) -> SchemaVersion | None:
+        return self._by_fingerprint.get(fingerprint)
+
+    def find(self, name_or_fingerprint: str) -> SchemaVersion:
+        """Look up ``player_event`` (latest), ``player_event.v1``, or a 16-hex-digit fingerprint."""
+        text = name_or_fingerprint.strip()
+        if re.fullmatch(r"(0x)?[0-9a-fA-F]{16}", text):
+            found = self.by_fingerprint(int(text.removeprefix("0x"), 16))
+            if found is None:
+                raise SchemaNotFoundError(f"no shipped schema has fingerprint {text}")
+            return found
+        subject, _, version = text.partition(".v")
+        versions = self.versions(subject)
+        if not version:
+            return versions[-1]
+        for v in versions:
+            if str(v.version) == version:
+                return v
+        raise SchemaNotFoundError(f"{subject} has no version {version}; shipped: {', '.join(v.name for v in versions)}")
+
+
+def load_schema_file(text: str) -> dict[str, Any]:
+    schema = json.loads(text)
+    if not isinstance(schema, dict):
+        raise ValueError("a Sluice schema must be a JSON object (a named record)")
+    return schema
+
+
+@cache
+def default_registry() -> Registry:
+    """The registry of the schemas packaged with this version of the library."""
+    versions = []
+    for entry in resources.files("sluice.schemas").iterdir():
+        match = _FILE_NAME.match(entry.name)
+        if not match:
+            continue
+        schema = load_schema_file(entry.read_text(encoding="utf-8"))
+        versions.append(SchemaVersion(match["subject"], int(match["version"]), schema, crc64_avro(schema)))
+    return Registry(versions)

@@ -1,0 +1,1 @@
+"""What every stage needs at run time: typed errors, structured logs, metrics."""

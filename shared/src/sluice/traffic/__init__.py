@@ -1,0 +1,1 @@
+"""The traffic generator: realistic player sessions, good and bad, reproducible from a seed."""

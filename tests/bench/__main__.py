@@ -1,0 +1,19 @@
+"""`make bench`: every throughput figure of Sluice, each beside its baseline, in one run, on one
+core (the benchmarks are single-threaded, as a Lambda invocation is)."""
+
+from __future__ import annotations
+
+import os
+import platform
+
+from bench import codec
+
+
+def main() -> None:
+    print(f"Sluice benchmarks: Python {platform.python_version()}, {os.cpu_count()} cores (one used), records from the traffic generator\n")
+    for result in codec.run():
+        print(result.line())
+
+
+if __name__ == "__main__":
+    main()

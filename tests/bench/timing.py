@@ -1,0 +1,40 @@
+"""Timing helpers: best of several rounds (the least disturbed by the rest of the machine)."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+
+
+def best_rate(work: Callable[[], None], items: int, rounds: int = 5) -> float:
+    """Items per second of ``work`` in its fastest of ``rounds`` runs (after one warm-up)."""
+    work()
+    best = min(_timed(work) for _ in range(rounds))
+    return items / best
+
+
+def _timed(work: Callable[[], None]) -> float:
+    started = time.perf_counter()
+    work()
+    return time.perf_counter() - started
+
+
+@dataclass(frozen=True)
+class Result:
+    name: str
+    rate: float
+    baseline_name: str
+    baseline_rate: float
+    goal_ratio: float
+
+    @property
+    def ratio(self) -> float:
+        return self.rate / self.baseline_rate
+
+    def line(self) -> str:
+        verdict = "meets" if self.ratio >= self.goal_ratio else "MISSES"
+        return (
+            f"{self.name:<28} {self.rate:>12,.0f}/s   {self.baseline_name:<34} {self.baseline_rate:>12,.0f}/s   "
+            f"ratio {self.ratio:4.2f} ({verdict} goal {self.goal_ratio:.2f})"
+        )

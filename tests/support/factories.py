@@ -1,0 +1,92 @@
+"""Factories for the shapes tests need: player JSON, Avro records, Lambda trigger events."""
+
+from __future__ import annotations
+
+import base64
+import copy
+import uuid
+from typing import Any
+
+from sluice.events.codec import Codec
+from sluice.events.json_mapping import EventMapper
+
+NOW_MS = 1_795_680_000_000  # 2026-11-26T08:00:00Z
+
+HEARTBEAT_PAYLOAD = {
+    "playhead_ms": 61_000,
+    "bitrate_kbps": 3000,
+    "buffer_length_ms": 18_000,
+    "dropped_frames": 0,
+    "watch_time_ms": 10_000,
+    "rebuffer_time_ms": 0,
+    "interval_ms": 10_000,
+}
+
+
+def player_json(
+    event_type: str = "heartbeat", payload: dict[str, Any] | None = None, **overrides: Any
+) -> dict[str, Any]:
+    """One event as a player sends it."""
+    event: dict[str, Any] = {
+        "event_id": str(uuid.uuid4()),
+        "event_type": event_type,
+        "session_id": "3b0f6d2c-6a8e-4e55-9a57-0c1f7b2f9d11",
+        "sequence": 7,
+        "client_time": "2026-11-26T07:59:58.250Z",
+        "player": {"name": "sluice-web", "version": "4.12.1"},
+        "device": {"type": "desktop"},
+        "content": {"id": "content-0042", "duration_ms": 3_600_000},
+        "cdn": {"name": "akamai"},
+        "payload": copy.deepcopy(HEARTBEAT_PAYLOAD) if payload is None else payload,
+    }
+    event.update(overrides)
+    return event
+
+
+def avro_record(
+    event_type: str = "heartbeat", payload: dict[str, Any] | None = None, server_time: int = NOW_MS, **overrides: Any
+) -> dict[str, Any]:
+    """A player_event record of the current schema."""
+    return EventMapper().to_record(player_json(event_type, payload, **overrides), server_time=server_time)
+
+
+def encoded(event_type: str = "heartbeat", **overrides: Any) -> bytes:
+    return Codec().encode(avro_record(event_type, **overrides))
+
+
+def kinesis_trigger_record(
+    data: bytes,
+    sequence_number: str,
+    *,
+    shard: str = "shardId-000000000000",
+    partition_key: str = "pk",
+    arrival: float = NOW_MS / 1000,
+) -> dict[str, Any]:
+    """One record as Lambda's Kinesis event source mapping delivers it."""
+    return {
+        "kinesis": {
+            "kinesisSchemaVersion": "1.0",
+            "partitionKey": partition_key,
+            "sequenceNumber": sequence_number,
+            "data": base64.b64encode(data).decode("ascii"),
+            "approximateArrivalTimestamp": arrival,
+        },
+        "eventSource": "aws:kinesis",
+        "eventVersion": "1.0",
+        "eventID": f"{shard}:{sequence_number}",
+        "eventName": "aws:kinesis:record",
+        "invokeIdentityArn": "arn:aws:iam::123456789012:role/sluice-processor",
+        "awsRegion": "eu-west-1",
+        "eventSourceARN": "arn:aws:kinesis:eu-west-1:123456789012:stream/sluice-raw",
+    }
+
+
+def kinesis_event(
+    records: list[bytes],
+    *,
+    first_sequence: int = 49_590_338_271_490_256_608_559_692_538_361_571_095_921_575_989_136_588_898,
+) -> dict[str, Any]:
+    """A Lambda Kinesis event carrying ``records`` with increasing sequence numbers."""
+    return {
+        "Records": [kinesis_trigger_record(data, str(first_sequence + index)) for index, data in enumerate(records)]
+    }

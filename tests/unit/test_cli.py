@@ -1,0 +1,201 @@
+"""The `sluice` command as a user runs it: a real process, its output and its exit status."""
+
+from __future__ import annotations
+
+import base64
+import json
+import subprocess
+import sys
+
+import avro.io
+import avro.schema
+import pytest
+
+from sluice.cli.main import build_parser
+from sluice.events.codec import MAGIC
+from sluice.events.registry import default_registry
+
+START = "2026-11-26T08:00:00Z"
+
+
+def sluice(*args: str, stdin: str = "") -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "sluice", *args], input=stdin, capture_output=True, text=True, timeout=120, check=False
+    )
+
+
+def _all_commands(parser=None, prefix=()):
+    parser = parser or build_parser()
+    for action in parser._actions:
+        if action.__class__.__name__ == "_SubParsersAction":
+            for name, sub in action.choices.items():
+                yield (*prefix, name)
+                yield from _all_commands(sub, (*prefix, name))
+
+
+def test_help_on_every_command():
+    commands = list(_all_commands())
+    assert ("schemas", "render") in commands and ("events", "decode") in commands
+    for command in [(), *commands]:
+        result = sluice(*command, "--help")
+        assert result.returncode == 0, command
+        assert "usage: sluice" in result.stdout
+
+
+def test_generate_encode_decode_round_trip():
+    generated = sluice("generate", "--sessions", "5", "--seed", "2", "--start", START)
+    assert generated.returncode == 0
+    lines = generated.stdout.splitlines()
+    encoded = sluice("events", "encode", "--server-time", "2026-11-26T08:10:00Z", stdin=generated.stdout)
+    assert encoded.returncode == 0, encoded.stderr
+    assert len(encoded.stdout.splitlines()) == len(lines)
+    decoded = sluice("events", "decode", stdin=encoded.stdout)
+    assert decoded.returncode == 0
+    for original, back in zip(lines, decoded.stdout.splitlines(), strict=True):
+        sent, got = json.loads(original), json.loads(back)
+        assert got["event_id"] == sent["event_id"]
+        assert got["client_time"] == sent["client_time"]
+        assert got["payload"] == {**{k: None for k in got["payload"]}, **sent["payload"]}
+        assert got["server_time"] == "2026-11-26T08:10:00.000Z"
+
+
+def test_generate_is_reproducible_and_writes_labels(tmp_path):
+    labels = tmp_path / "labels.jsonl"
+    first = sluice(
+        "generate", "--sessions", "10", "--seed", "4", "--bad-rate", "0.3", "--start", START, "--labels", str(labels)
+    )
+    second = sluice("generate", "--sessions", "10", "--seed", "4", "--bad-rate", "0.3", "--start", START)
+    assert first.stdout == second.stdout
+    kinds = [json.loads(line)["bad"] for line in labels.read_text().splitlines()]
+    assert len(kinds) == len(first.stdout.splitlines())
+    assert None in kinds and len(set(kinds)) > 2
+
+
+def test_encode_reports_bad_lines_by_number_encodes_the_rest_and_fails():
+    good = sluice("generate", "--sessions", "1", "--seed", "1", "--start", START).stdout.splitlines()[:3]
+    lines = [good[0], '{"event_type": ', good[1], '{"event_type":"teleport"}', good[2]]
+    result = sluice("events", "encode", "--server-time", "2026-11-26T08:10:00Z", stdin="\n".join(lines) + "\n")
+    assert result.returncode == 1
+    assert len(result.stdout.splitlines()) == 3
+    errors = result.stderr.splitlines()
+    assert errors[0].startswith("line 2: MalformedJsonError: invalid JSON at line 1 column 16")
+    assert errors[1].startswith('line 4: SchemaViolationError: event_type: unknown value "teleport"')
+    assert "Traceback" not in result.stderr
+
+
+def test_decode_reports_typed_errors_by_line_and_decodes_the_rest():
+    good = sluice(
+        "events",
+        "encode",
+        "--server-time",
+        "2026-11-26T08:10:00Z",
+        stdin=sluice("generate", "--sessions", "1", "--start", START).stdout,
+    ).stdout.splitlines()
+    raw = base64.b64decode(good[0])
+    lines = [
+        good[0],
+        base64.b64encode(b"\x00\x00" + raw[2:]).decode(),
+        base64.b64encode(MAGIC + (7).to_bytes(8, "little") + raw[10:]).decode(),
+        base64.b64encode(raw[:-2]).decode(),
+        base64.b64encode(raw + b"!").decode(),
+        "%%%not base64",
+        good[1],
+    ]
+    result = sluice("events", "decode", stdin="\n".join(lines) + "\n")
+    assert result.returncode == 1
+    assert len(result.stdout.splitlines()) == 2
+    assert [line.split(":")[1].strip() for line in result.stderr.splitlines()] == [
+        "BadMagicError",
+        "UnknownFingerprintError",
+        "TruncatedBodyError",
+        "TrailingBytesError",
+        "InvalidBase64Error",
+    ]
+    assert [line.split(":")[0] for line in result.stderr.splitlines()] == [
+        "line 2",
+        "line 3",
+        "line 4",
+        "line 5",
+        "line 6",
+    ]
+
+
+def test_official_single_object_records_decode_through_the_cli():
+    v1 = default_registry().find("player_event.v1")
+    official = avro.schema.parse(json.dumps(v1.schema))
+    datum = {
+        "event_id": "0b7f1f4e-2c1a-4f7e-9a6b-1d2e3f405162", "event_type": "seek", "session_id": "s", "sequence": 1,
+        "client_time": 1_795_680_000_000, "server_time": 1_795_680_000_500,
+        "player": {"name": "p", "version": "1"}, "device": {"id": None, "type": None, "model": None, "screen_width": None, "screen_height": None},
+        "content": {"id": "c", "title": None, "duration_ms": None, "live": False}, "cdn": {"name": "akamai", "host": None},
+        "payload": {"from_ms": 4, "to_ms": 9000},
+    }  # fmt: skip
+    import io
+
+    body = io.BytesIO()
+    avro.io.DatumWriter(official).write(datum, avro.io.BinaryEncoder(body))
+    record = MAGIC + official.fingerprint("CRC-64-AVRO") + body.getvalue()
+    result = sluice("events", "decode", stdin=base64.b64encode(record).decode() + "\n")
+    assert result.returncode == 0, result.stderr
+    decoded = json.loads(result.stdout)
+    assert decoded["payload"] == {"from_ms": 4, "to_ms": 9000}
+    assert decoded["client_time"] == "2026-11-26T08:00:00.000Z"
+    assert decoded["ingest"] is None
+
+
+def test_schemas_list_show_and_fingerprint():
+    listed = sluice("schemas", "list").stdout
+    for version in default_registry().versions():
+        assert f"{version.name}" in listed and version.fingerprint_hex in listed
+    v1 = default_registry().find("player_event.v1")
+    assert json.loads(sluice("schemas", "show", v1.fingerprint_hex).stdout) == v1.schema
+    assert sluice("schemas", "fingerprint", "player_event.v1").stdout.strip() == v1.fingerprint_hex
+
+
+def test_schemas_check_passes_a_compatible_schema_and_fails_a_breaking_one(tmp_path):
+    current = default_registry().latest("player_event").schema
+    good = dict(
+        current,
+        fields=[
+            *current["fields"],
+            {"name": "experiment", "type": ["null", "string"], "default": None, "doc": "A/B cell."},
+        ],
+    )
+    bad = dict(current, fields=[*current["fields"], {"name": "experiment", "type": "string", "doc": "A/B cell."}])
+    (tmp_path / "good.avsc").write_text(json.dumps(good))
+    (tmp_path / "bad.avsc").write_text(json.dumps(bad))
+    ok = sluice("schemas", "check", str(tmp_path / "good.avsc"))
+    assert ok.returncode == 0 and "compatible with player_event.v1, player_event.v2" in ok.stdout
+    broken = sluice("schemas", "check", str(tmp_path / "bad.avsc"))
+    assert broken.returncode == 1
+    assert "v1: experiment: field added without a default" in broken.stdout
+    fp = sluice("schemas", "fingerprint", str(tmp_path / "good.avsc"))
+    assert fp.returncode == 0 and len(fp.stdout.strip()) == 16
+
+
+@pytest.mark.parametrize("target", ["opensearch", "redshift", "postgresql"])
+def test_schemas_render(target):
+    result = sluice("schemas", "render", target)
+    assert result.returncode == 0
+    assert (
+        ("dynamic" in result.stdout)
+        if target == "opensearch"
+        else result.stdout.startswith("CREATE TABLE player_events")
+    )
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (("schemas", "show", "nope"), "sluice: error: no subject 'nope'"),
+        (("schemas", "check", "/nonexistent.avsc"), "sluice: error: no such file: /nonexistent.avsc"),
+        (("events", "decode", "/nonexistent"), "sluice: error: no such file: /nonexistent"),
+        (("events", "encode", "--server-time", "noon"), "sluice: error: --server-time 'noon' is not an ISO-8601 time"),
+        (("generate", "--bad-rate", "2"), "sluice: error: --bad-rate must be between 0 and 1"),
+    ],
+)
+def test_user_mistakes_are_one_line_without_traceback(args, message):
+    result = sluice(*args)
+    assert result.returncode == 2
+    assert result.stderr.strip().splitlines() == [message] or result.stderr.startswith(message)
+    assert "Traceback" not in result.stderr
