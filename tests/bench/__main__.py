@@ -10,7 +10,9 @@ from bench import codec
 
 
 def main() -> None:
-    print(f"Sluice benchmarks: Python {platform.python_version()}, {os.cpu_count()} cores (one used), records from the traffic generator\n")
+    print(
+        f"Sluice benchmarks: Python {platform.python_version()}, {os.cpu_count()} cores (one used), records from the traffic generator\n"
+    )
     for result in codec.run():
         print(result.line())
 

@@ -21,7 +21,10 @@ START_MS = 1_795_680_000_000
 
 def sample_records(sessions: int) -> list[dict[str, Any]]:
     intake = EventIntake.default()
-    return [intake.from_bytes(e.body.encode(), server_time=START_MS) for e in generate(TrafficConfig(sessions=sessions, seed=42, start_ms=START_MS))]
+    return [
+        intake.from_bytes(e.body.encode(), server_time=START_MS)
+        for e in generate(TrafficConfig(sessions=sessions, seed=42, start_ms=START_MS))
+    ]
 
 
 def run(sessions: int = 400) -> list[Result]:
@@ -51,6 +54,10 @@ def run(sessions: int = 400) -> list[Result]:
 
     n = len(records)
     return [
-        Result("codec encode", best_rate(codec_encode, n), "raw fastavro schemaless_writer", best_rate(raw_encode, n), 0.8),
-        Result("codec decode", best_rate(codec_decode, n), "raw fastavro schemaless_reader", best_rate(raw_decode, n), 0.8),
+        Result(
+            "codec encode", best_rate(codec_encode, n), "raw fastavro schemaless_writer", best_rate(raw_encode, n), 0.8
+        ),
+        Result(
+            "codec decode", best_rate(codec_decode, n), "raw fastavro schemaless_reader", best_rate(raw_decode, n), 0.8
+        ),
     ]
