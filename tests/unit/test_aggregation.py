@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import hashlib
+from dataclasses import astuple
 
 import aws_kinesis_agg.aggregator as official_aggregator
 import aws_kinesis_agg.deaggregator as official_deaggregator
@@ -24,7 +25,8 @@ def test_records_aggregated_by_the_official_package_deaggregate_to_the_same_user
 
 
 def test_sluice_aggregates_deaggregate_with_the_official_package():
-    ((outer_key, data),) = Aggregator().aggregate(RECORDS)
+    ((outer_key, data, count),) = (astuple(a) for a in Aggregator().aggregate(RECORDS))
+    assert count == len(RECORDS)
     lambda_record = {
         "kinesis": {
             "kinesisSchemaVersion": "1.0",
@@ -42,9 +44,10 @@ def test_sluice_aggregates_deaggregate_with_the_official_package():
 def test_aggregates_stay_under_the_size_limit_and_keep_order():
     out = Aggregator(max_bytes=1500).aggregate(RECORDS)
     assert len(out) > 1
-    assert all(len(data) + len(key.encode()) <= 1500 for key, data in out)
-    assert [(r.partition_key, r.data) for _, data in out for r in deaggregate(data)] == RECORDS
-    assert all(key == deaggregate(data)[0].partition_key for key, data in out)
+    assert all(len(a.data) + len(a.partition_key.encode()) <= 1500 for a in out)
+    assert [(r.partition_key, r.data) for a in out for r in deaggregate(a.data)] == RECORDS
+    assert all(a.partition_key == deaggregate(a.data)[0].partition_key for a in out)
+    assert sum(a.count for a in out) == len(RECORDS)
 
 
 def test_a_record_too_big_for_any_aggregate_is_refused():
@@ -53,7 +56,8 @@ def test_a_record_too_big_for_any_aggregate_is_refused():
 
 
 def test_a_bad_digest_is_not_an_aggregate():
-    ((_, data),) = Aggregator().aggregate(RECORDS[:3])
+    (aggregate,) = Aggregator().aggregate(RECORDS[:3])
+    data = aggregate.data
     spoilt = data[:-1] + bytes([data[-1] ^ 1])
     assert is_aggregated(data) and not is_aggregated(spoilt)
     assert not is_aggregated(MAGIC + b"short")

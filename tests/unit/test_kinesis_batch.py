@@ -58,7 +58,7 @@ def test_a_batch_that_fails_entirely_raises():
 
 def test_aggregated_records_are_reported_by_their_parent_and_keep_sub_sequence_numbers():
     inner = [("pk", encoded()) for _ in range(4)]
-    ((_, aggregate),) = Aggregator().aggregate(inner)
+    (aggregate,) = (a.data for a in Aggregator().aggregate(inner))
     event = {"Records": [kinesis_trigger_record(aggregate, "900"), kinesis_trigger_record(encoded(), "901")]}
     seen = list(iter_records(event))
     assert [(r.sequence_number, r.sub_sequence_number) for r in seen] == [

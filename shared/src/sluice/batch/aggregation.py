@@ -128,6 +128,15 @@ def deaggregate(data: bytes) -> list[AggregatedUserRecord]:
     return records
 
 
+@dataclass(frozen=True, slots=True)
+class Aggregate:
+    """One aggregated Kinesis record holding ``count`` consecutive user records."""
+
+    partition_key: str
+    data: bytes
+    count: int
+
+
 class _Pending:
     """One aggregated record being filled."""
 
@@ -153,9 +162,10 @@ class _Pending:
         self.entries.append(entry)
         self.size += cost
 
-    def finish(self) -> tuple[str, bytes]:
+    def finish(self) -> Aggregate:
         body = b"".join(_delimited(_PARTITION_KEY_TABLE, key.encode()) for key in self.keys) + b"".join(self.entries)
-        return next(iter(self.keys)), MAGIC + body + hashlib.md5(body, usedforsecurity=False).digest()
+        data = MAGIC + body + hashlib.md5(body, usedforsecurity=False).digest()
+        return Aggregate(next(iter(self.keys)), data, len(self.entries))
 
 
 class Aggregator:
@@ -164,13 +174,13 @@ class Aggregator:
     def __init__(self, max_bytes: int = MAX_RECORD_BYTES) -> None:
         self.max_bytes = max_bytes
 
-    def aggregate(self, records: Iterable[tuple[str, bytes]]) -> list[tuple[str, bytes]]:
-        """(partition key, data) pairs in; (outer partition key, aggregated data) pairs out.
+    def aggregate(self, records: Iterable[tuple[str, bytes]]) -> list[Aggregate]:
+        """(partition key, data) pairs in; aggregated records out, in order.
 
         The outer key of each aggregate is its first record's key, so the aggregate lands on that
         key's shard, and order within an aggregate is kept.
         """
-        out: list[tuple[str, bytes]] = []
+        out: list[Aggregate] = []
         pending = _Pending()
         for partition_key, data in records:
             if not pending.fits(partition_key, data, self.max_bytes):

@@ -15,7 +15,10 @@ from dataclasses import dataclass, field
 from typing import Any, TypedDict
 
 from sluice.batch.aggregation import AggregationFormatError, deaggregate, is_aggregated
+from sluice.events.codec import read_header
+from sluice.events.errors import DecodeError
 from sluice.events.failed import FailedEvent
+from sluice.events.fingerprint import fingerprint_hex
 from sluice.runtime.errors import PoisonRecordError, RetryableError
 
 
@@ -48,6 +51,9 @@ class KinesisRecord:
     source_arn: str | None = None
 
     def failed_event(self, error: PoisonRecordError, *, stage: str, **context: Any) -> FailedEvent:
+        context.setdefault("fingerprint", _readable_fingerprint(self.data))
+        context.setdefault("event_id", getattr(error, "event_id", None))
+        context.setdefault("event_type", getattr(error, "event_type", None))
         return FailedEvent.from_error(
             error,
             stage=stage,
@@ -59,6 +65,13 @@ class KinesisRecord:
             arrival_time=int(self.arrival_time * 1000) if self.arrival_time is not None else None,
             **context,
         )
+
+
+def _readable_fingerprint(data: bytes) -> str | None:
+    try:
+        return fingerprint_hex(read_header(data))
+    except DecodeError:
+        return None
 
 
 def _shard_of(trigger_record: dict[str, Any]) -> str | None:

@@ -1,0 +1,1 @@
+"""The Sluice ingest stage (handler: sluice_ingest.handler.handle)."""

@@ -1,0 +1,1 @@
+"""The Sluice processor stage (handler: sluice_processor.handler.handle)."""

@@ -1,0 +1,25 @@
+"""Lambda handler of the processor stage: raw Kinesis stream in; lake, clean stream and failed
+events out; partial batch response back."""
+
+from __future__ import annotations
+
+from functools import cache
+from typing import Any
+
+from sluice.batch.kinesis import PartialBatchResponse
+from sluice.processor.service import Processor
+from sluice.producers.retry import Deadline
+from sluice.runtime.logging import bind_request, setup_logging
+
+setup_logging("processor")
+
+
+@cache
+def _processor() -> Processor:
+    """Built on the first invocation (not at import), reused while the environment is warm."""
+    return Processor.from_env()
+
+
+def handle(event: dict[str, Any], context: Any) -> PartialBatchResponse:
+    bind_request(context)
+    return _processor().handle(event, Deadline.from_context(context))

@@ -1,0 +1,1 @@
+"""AWS clients, built once per process and injected into the domain code."""

@@ -1,0 +1,1 @@
+"""Failed events at rest: reading them back from S3, summarising and replaying them."""

@@ -1,0 +1,1 @@
+"""The ingest stage's domain: HTTP requests from players in, Avro records on the raw stream out."""

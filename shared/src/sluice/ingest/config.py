@@ -1,0 +1,43 @@
+"""Configuration of the ingest stage (environment variables, listed in images/ingest/README.md)."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+from sluice.events.validation import DEFAULT_MAX_EVENT_BYTES
+from sluice.runtime.config import Env
+
+# API Gateway accepts up to 10 MB, but a synchronous Lambda invocation at most 6 MB, and a
+# player rarely needs more than a few hundred kilobytes per flush.
+DEFAULT_MAX_BODY_BYTES = 1024 * 1024
+DEFAULT_MAX_EVENTS = 500
+
+
+@dataclass(frozen=True)
+class IngestConfig:
+    raw_stream: str
+    max_body_bytes: int = DEFAULT_MAX_BODY_BYTES
+    max_events_per_request: int = DEFAULT_MAX_EVENTS
+    max_event_bytes: int = DEFAULT_MAX_EVENT_BYTES
+    aggregate: str = "none"  # or "kpl"
+    cors_allow_origin: str = "*"
+    retry_after_s: int = 5
+
+    @classmethod
+    def from_env(cls, environ: Mapping[str, str] | None = None) -> IngestConfig:
+        env = Env(os.environ if environ is None else environ)
+        return cls(
+            raw_stream=env.required("SLUICE_RAW_STREAM"),
+            max_body_bytes=env.integer(
+                "SLUICE_MAX_BODY_BYTES", DEFAULT_MAX_BODY_BYTES, minimum=1024, maximum=6 * 1024 * 1024
+            ),
+            max_events_per_request=env.integer("SLUICE_MAX_EVENTS_PER_REQUEST", DEFAULT_MAX_EVENTS, minimum=1),
+            max_event_bytes=env.integer(
+                "SLUICE_MAX_EVENT_BYTES", DEFAULT_MAX_EVENT_BYTES, minimum=256, maximum=1024 * 1024
+            ),
+            aggregate=env.choice("SLUICE_AGGREGATE", ("none", "kpl"), "none"),
+            cors_allow_origin=env.text("SLUICE_CORS_ALLOW_ORIGIN", "*") or "*",
+            retry_after_s=env.integer("SLUICE_RETRY_AFTER_SECONDS", 5, minimum=1),
+        )

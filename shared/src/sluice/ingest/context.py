@@ -1,0 +1,41 @@
+"""The request context ingest stamps on every event (the IngestContext record)."""
+
+from __future__ import annotations
+
+import ipaddress
+from typing import Any
+
+from sluice.ingest.request import HttpRequest
+
+# CloudFront adds the viewer's country when it sits in front of API Gateway.
+COUNTRY_HEADERS = ("cloudfront-viewer-country", "x-country-code")
+
+
+def truncate_ip(address: str | None) -> str | None:
+    """The client's network, never the full address: /24 for IPv4, /48 for IPv6."""
+    if not address:
+        return None
+    try:
+        ip = ipaddress.ip_address(address.strip())
+    except ValueError:
+        return None
+    prefix = 24 if ip.version == 4 else 48
+    return str(ipaddress.ip_network(f"{ip}/{prefix}", strict=False))
+
+
+def country_of(request: HttpRequest) -> str | None:
+    for name in COUNTRY_HEADERS:
+        value = request.header(name)
+        if value and len(value.strip()) == 2 and value.strip().isalpha():
+            return value.strip().upper()
+    return None
+
+
+def ingest_context(request: HttpRequest) -> dict[str, Any]:
+    user_agent = request.user_agent
+    return {
+        "request_id": request.request_id,
+        "user_agent": user_agent[:1024] if user_agent else None,
+        "country": country_of(request),
+        "client_ip_prefix": truncate_ip(request.source_ip),
+    }

@@ -1,0 +1,134 @@
+"""The ingest stage: validate every event of a request, stamp it, Avro-encode it and write it to
+the raw stream, answering the player with exactly what was and was not accepted."""
+
+from __future__ import annotations
+
+import logging
+import time
+from dataclasses import dataclass
+from typing import Any
+
+from sluice.batch.aggregation import Aggregator
+from sluice.events.codec import Codec
+from sluice.events.intake import EventIntake
+from sluice.events.json_mapping import EventMapper
+from sluice.ingest.body import BodyEvent, split_events
+from sluice.ingest.config import IngestConfig
+from sluice.ingest.context import ingest_context
+from sluice.ingest.request import HttpRequest, RequestError, decoded_body, from_apigateway
+from sluice.ingest.response import json_response, preflight
+from sluice.producers.batching import Delivery
+from sluice.producers.kinesis import KinesisProducer, StreamRecord
+from sluice.producers.retry import Deadline
+from sluice.runtime.errors import PoisonRecordError
+from sluice.runtime.metrics import Metrics
+
+log = logging.getLogger("sluice.ingest")
+
+
+@dataclass
+class Accepted:
+    index: int
+    partition_key: str
+    data: bytes
+
+
+class IngestService:
+    def __init__(self, config: IngestConfig, producer: KinesisProducer, metrics: Metrics | None = None) -> None:
+        self.config = config
+        self.producer = producer
+        self.intake = EventIntake(EventMapper(), config.max_event_bytes)
+        self.codec = Codec()
+        self.aggregator = Aggregator() if config.aggregate == "kpl" else None
+        self.metrics = metrics or Metrics(dimensions={"Stage": "ingest"})
+
+    @classmethod
+    def from_env(cls) -> IngestService:
+        from sluice.aws.clients import client
+
+        config = IngestConfig.from_env()
+        return cls(config, KinesisProducer(client("kinesis"), config.raw_stream))
+
+    def handle(self, event: dict[str, Any], deadline: Deadline) -> dict[str, Any]:
+        origin = self.config.cors_allow_origin
+        try:
+            request = from_apigateway(event)
+            if request.method == "OPTIONS":
+                return preflight(origin)
+            if request.method != "POST":
+                raise RequestError(
+                    405, f"method {request.method or 'unknown'} is not allowed; POST events to this endpoint"
+                )
+            return self._ingest(request, deadline)
+        except RequestError as exc:
+            self.metrics.add("RequestsRefused", 1)
+            return json_response(exc.status, {"error": str(exc), **exc.details}, origin)
+        finally:
+            self.metrics.flush()
+
+    def _ingest(self, request: HttpRequest, deadline: Deadline) -> dict[str, Any]:
+        body = decoded_body(request, self.config.max_body_bytes)
+        events = split_events(body, request.header("content-type"), self.config.max_events_per_request)
+        server_time = int(time.time() * 1000)
+        context = ingest_context(request)
+        accepted: list[Accepted] = []
+        rejected: list[dict[str, Any]] = []
+        for index, body_event in enumerate(events):
+            try:
+                accepted.append(self._accept(index, body_event, server_time, context))
+            except PoisonRecordError as exc:
+                rejected.append(_rejection(index, body_event, exc))
+        self.metrics.add("EventsRejected", len(rejected))
+        summary: dict[str, Any] = {"request_id": request.request_id, "accepted": 0, "rejected": rejected}
+        if not accepted:
+            return json_response(
+                400, {**summary, "error": "no event in the request is valid"}, self.config.cors_allow_origin
+            )
+        not_accepted = self._write(accepted, deadline)
+        summary["accepted"] = len(accepted) - len(not_accepted)
+        self.metrics.add("EventsAccepted", summary["accepted"])
+        if not_accepted:
+            self.metrics.add("EventsNotAccepted", len(not_accepted))
+            summary["not_accepted"] = not_accepted
+            summary["error"] = "the stream did not take every event in time; resend the events listed in not_accepted"
+            retry_after = {"retry-after": str(self.config.retry_after_s)}
+            return json_response(503, summary, self.config.cors_allow_origin, retry_after)
+        return json_response(200, summary, self.config.cors_allow_origin)
+
+    def _accept(self, index: int, body_event: BodyEvent, server_time: int, context: dict[str, Any]) -> Accepted:
+        if body_event.error is not None:
+            raise body_event.error
+        record = self.intake.from_value(body_event.value, body_event.size, server_time=server_time)
+        record["ingest"] = context
+        return Accepted(index, record["session_id"], self.codec.encode(record))
+
+    def _write(self, accepted: list[Accepted], deadline: Deadline) -> list[int]:
+        """Writes to the raw stream; returns the request indexes of events that were not stored."""
+        if self.aggregator is None:
+            records = [StreamRecord(a.data, a.partition_key) for a in accepted]
+            owners = [[a.index] for a in accepted]
+        else:
+            aggregates = self.aggregator.aggregate((a.partition_key, a.data) for a in accepted)
+            records, owners, start = [], [], 0
+            for aggregate in aggregates:
+                records.append(StreamRecord(aggregate.data, aggregate.partition_key))
+                owners.append([a.index for a in accepted[start : start + aggregate.count]])
+                start += aggregate.count
+        delivery = self.producer.put(records, deadline)
+        self._log_delivery(delivery)
+        return sorted(index for position in delivery.failed for index in owners[position])
+
+    def _log_delivery(self, delivery: Delivery) -> None:
+        self.metrics.add("PutRecordsRetries", delivery.retried_entries)
+        if delivery.failed:
+            log.warning(
+                "raw stream did not accept every record",
+                extra={"failed_records": len(delivery.failed), "errors": sorted(set(delivery.failed.values()))[:5]},
+            )
+
+
+def _rejection(index: int, body_event: BodyEvent, error: PoisonRecordError) -> dict[str, Any]:
+    value = body_event.value
+    event_id = value.get("event_id") if isinstance(value, dict) and isinstance(value.get("event_id"), str) else None
+    reasons = [str(e) for e in getattr(error, "errors", [])] or [str(error)]
+    return {"index": index, "event_id": event_id, "error_type": type(error).__name__, "errors": reasons}

@@ -1,0 +1,156 @@
+"""The processor stage: every raw record ends routed, quarantined as a failed event, dropped on
+purpose (bots, test players, duplicates; counted), or reported back to Lambda for retry."""
+
+from __future__ import annotations
+
+import base64
+import logging
+import time
+from collections import Counter
+from dataclasses import dataclass, field
+from typing import Any
+
+from sluice.batch.kinesis import BatchOutcome, KinesisRecord, PartialBatchResponse, process_batch
+from sluice.events.codec import Codec
+from sluice.events.failed import FailedEvent
+from sluice.events.registry import FAILED_EVENT
+from sluice.events.validation import check_client_time, check_payload
+from sluice.processor.cleaning import drop_reason, normalise
+from sluice.processor.config import ProcessorConfig
+from sluice.processor.enrichment import enrich
+from sluice.processor.lake import lake_line, pack
+from sluice.producers.firehose import FirehoseProducer
+from sluice.producers.kinesis import KinesisProducer, StreamRecord
+from sluice.producers.retry import Deadline
+from sluice.runtime.errors import PoisonRecordError, RetryableError
+from sluice.runtime.metrics import Metrics
+
+log = logging.getLogger("sluice.processor")
+STAGE = "processor"
+
+
+@dataclass
+class Outputs:
+    """What one batch will write, each item tagged with the Kinesis record it came from."""
+
+    lake: list[tuple[tuple[str, str, str], bytes, str]] = field(default_factory=list)
+    clean: list[tuple[StreamRecord, str]] = field(default_factory=list)
+    seen_event_ids: set[str] = field(default_factory=set)
+    duplicates: int = 0
+    dropped: Counter[str] = field(default_factory=Counter)
+    lag_ms: list[int] = field(default_factory=list)
+
+
+class Processor:
+    def __init__(
+        self,
+        config: ProcessorConfig,
+        lake: FirehoseProducer,
+        clean: KinesisProducer,
+        failed: FirehoseProducer,
+        metrics: Metrics | None = None,
+    ) -> None:
+        self.config = config
+        self.lake = lake
+        self.clean = clean
+        self.failed = failed
+        self.codec = Codec()
+        self.failed_codec = Codec(FAILED_EVENT)
+        self.metrics = metrics or Metrics(dimensions={"Stage": STAGE})
+
+    @classmethod
+    def from_env(cls) -> Processor:
+        from sluice.aws.clients import client
+
+        config = ProcessorConfig.from_env()
+        firehose = client("firehose")
+        return cls(
+            config,
+            FirehoseProducer(firehose, config.lake_firehose),
+            KinesisProducer(client("kinesis"), config.clean_stream),
+            FirehoseProducer(firehose, config.failed_firehose),
+        )
+
+    def handle(self, event: dict[str, Any], deadline: Deadline) -> PartialBatchResponse:
+        now_ms = int(time.time() * 1000)
+        outputs = Outputs()
+        outcome = process_batch(
+            event, lambda record: self._process(record, outputs, now_ms), stage=STAGE, time_left=deadline.has_time
+        )
+        self._write(outputs, outcome, deadline)
+        self._record_metrics(outputs, outcome)
+        return outcome.response()
+
+    def _process(self, record: KinesisRecord, outputs: Outputs, now_ms: int) -> None:
+        datum = self.codec.decode(record.data)
+        try:
+            check_payload(datum)
+            check_client_time(
+                datum,
+                now_ms,
+                max_future_skew_ms=self.config.max_future_skew_ms,
+                max_lateness_ms=self.config.max_lateness_ms,
+            )
+            normalise(datum)
+            enrich(datum, now_ms)
+        except PoisonRecordError as exc:
+            exc.event_id, exc.event_type = datum["event_id"], datum["event_type"]  # type: ignore[attr-defined]
+            raise
+        event_id = datum["event_id"]
+        if event_id in outputs.seen_event_ids:
+            outputs.duplicates += 1
+            return
+        outputs.seen_event_ids.add(event_id)
+        reason = drop_reason(datum, self.config.bot_pattern, self.config.test_players)
+        if reason is not None:
+            outputs.dropped[reason] += 1
+            return
+        outputs.lag_ms.append(datum["enrichment"]["process_lag_ms"])
+        event_type = datum["event_type"]
+        if self.config.lake_event_types is None or event_type in self.config.lake_event_types:
+            partition, line = lake_line(datum)
+            outputs.lake.append((partition, line, record.sequence_number))
+        if self.config.clean_event_types is None or event_type in self.config.clean_event_types:
+            outputs.clean.append((StreamRecord(self.codec.encode(datum), datum["session_id"]), record.sequence_number))
+
+    def _write(self, outputs: Outputs, outcome: BatchOutcome, deadline: Deadline) -> None:
+        """Delivers every output; a record whose output did not land is retried by Lambda."""
+        packed = pack(outputs.lake, self.config.lake_record_bytes)
+        lake = self.lake.put([bytes(p.data) for p in packed], deadline)
+        self._retry_owners([packed[i].owners for i in lake.failed], outcome, "lake Firehose", lake.failed)
+        clean = self.clean.put([r for r, _ in outputs.clean], deadline)
+        self._retry_owners([{outputs.clean[i][1]} for i in clean.failed], outcome, "clean stream", clean.failed)
+        failed_records = [self._failed_line(f) for f in outcome.failed_events]
+        failed = self.failed.put(failed_records, deadline)
+        owners = [{outcome.failed_events[i].sequence_number or ""} for i in failed.failed]
+        self._retry_owners(owners, outcome, "failed-events Firehose", failed.failed)
+
+    def _failed_line(self, failed: FailedEvent) -> bytes:
+        # One base64 single-object record per line: Firehose concatenates records with no
+        # delimiter, and Avro single-object records carry no length.
+        return base64.b64encode(self.failed_codec.encode(failed.to_record())) + b"\n"
+
+    @staticmethod
+    def _retry_owners(owner_sets: list[set[str]], outcome: BatchOutcome, output: str, errors: dict[int, str]) -> None:
+        if not owner_sets:
+            return
+        error = RetryableError(f"{output} did not accept {len(owner_sets)} records: {sorted(set(errors.values()))[:3]}")
+        log.warning(str(error))
+        for owners in owner_sets:
+            for sequence_number in owners:
+                outcome.retry.setdefault(sequence_number, error)
+
+    def _record_metrics(self, outputs: Outputs, outcome: BatchOutcome) -> None:
+        m = self.metrics
+        m.add("RecordsProcessed", outcome.done)
+        m.add("LakeEvents", len(outputs.lake))
+        m.add("CleanEvents", len(outputs.clean))
+        m.add("DuplicatesRemoved", outputs.duplicates)
+        m.add("RecordsRetried", len(outcome.retry))
+        for reason, count in outputs.dropped.items():
+            m.add(f"Dropped.{reason}", count)
+        for failure_type, count in Counter(f.failure_type for f in outcome.failed_events).items():
+            m.add(f"FailedEvents.{failure_type}", count)
+        if outputs.lag_ms:
+            m.add("MaxProcessLagMs", max(outputs.lag_ms), "Milliseconds")
+        m.flush()

@@ -1,0 +1,129 @@
+"""Resources and reads against the emulator: what the tests set up and what they look at."""
+
+from __future__ import annotations
+
+import base64
+import gzip
+import time
+from dataclasses import dataclass
+from typing import Any
+
+import boto3
+from botocore.config import Config
+
+from support.services import REGION
+
+ACCOUNT = "123456789012"
+
+
+def aws_client(service: str, endpoint: str) -> Any:
+    return boto3.client(
+        service,
+        endpoint_url=endpoint,
+        region_name=REGION,
+        config=Config(retries={"mode": "standard", "max_attempts": 1}, connect_timeout=2, read_timeout=10),
+    )
+
+
+@dataclass(frozen=True)
+class Pipeline:
+    """The names of the resources one test's pipeline uses."""
+
+    raw_stream: str = "sluice-raw"
+    clean_stream: str = "sluice-clean"
+    lake_bucket: str = "sluice-lake"
+    lake_firehose: str = "sluice-lake"
+    failed_firehose: str = "sluice-failed"
+
+
+def create_pipeline(endpoint: str, pipeline: Pipeline = Pipeline(), shards: int = 2) -> Pipeline:
+    kinesis = aws_client("kinesis", endpoint)
+    s3 = aws_client("s3", endpoint)
+    firehose = aws_client("firehose", endpoint)
+    for stream in (pipeline.raw_stream, pipeline.clean_stream):
+        kinesis.create_stream(StreamName=stream, ShardCount=shards)
+    s3.create_bucket(Bucket=pipeline.lake_bucket, CreateBucketConfiguration={"LocationConstraint": REGION})
+    role = f"arn:aws:iam::{ACCOUNT}:role/sluice-firehose"
+    for name, prefix in ((pipeline.lake_firehose, "events/"), (pipeline.failed_firehose, "failed/")):
+        firehose.create_delivery_stream(
+            DeliveryStreamName=name,
+            DeliveryStreamType="DirectPut",
+            ExtendedS3DestinationConfiguration={
+                "RoleARN": role,
+                "BucketARN": f"arn:aws:s3:::{pipeline.lake_bucket}",
+                "Prefix": prefix,
+            },
+        )
+    return pipeline
+
+
+def stream_arn(stream: str) -> str:
+    return f"arn:aws:kinesis:{REGION}:{ACCOUNT}:stream/{stream}"
+
+
+def read_stream(endpoint: str, stream: str) -> list[dict[str, Any]]:
+    """Every record on every shard, shaped as Lambda's Kinesis event source mapping delivers them
+    (the real GetRecords output, base64 data, eventID ``shardId:sequence``)."""
+    kinesis = aws_client("kinesis", endpoint)
+    records = []
+    for shard in kinesis.list_shards(StreamName=stream)["Shards"]:
+        iterator = kinesis.get_shard_iterator(
+            StreamName=stream, ShardId=shard["ShardId"], ShardIteratorType="TRIM_HORIZON"
+        )["ShardIterator"]
+        while iterator:
+            page = kinesis.get_records(ShardIterator=iterator, Limit=10_000)
+            for record in page["Records"]:
+                records.append(
+                    {
+                        "kinesis": {
+                            "kinesisSchemaVersion": "1.0",
+                            "partitionKey": record["PartitionKey"],
+                            "sequenceNumber": record["SequenceNumber"],
+                            "data": base64.b64encode(record["Data"]).decode("ascii"),
+                            "approximateArrivalTimestamp": record["ApproximateArrivalTimestamp"].timestamp(),
+                        },
+                        "eventSource": "aws:kinesis",
+                        "eventVersion": "1.0",
+                        "eventID": f"{shard['ShardId']}:{record['SequenceNumber']}",
+                        "eventName": "aws:kinesis:record",
+                        "invokeIdentityArn": f"arn:aws:iam::{ACCOUNT}:role/sluice-processor",
+                        "awsRegion": REGION,
+                        "eventSourceARN": stream_arn(stream),
+                    }
+                )
+            # The stream is not written while it is read: an empty page is its end.
+            iterator = page.get("NextShardIterator") if page["Records"] else None
+    return records
+
+
+def kinesis_events_by_shard(records: list[dict[str, Any]], batch_size: int = 100) -> list[dict[str, Any]]:
+    """Lambda events as the mapping sends them: one shard per batch, in order, ``batch_size`` at most."""
+    by_shard: dict[str, list[dict[str, Any]]] = {}
+    for record in records:
+        by_shard.setdefault(record["eventID"].split(":")[0], []).append(record)
+    return [
+        {"Records": shard[i : i + batch_size]} for shard in by_shard.values() for i in range(0, len(shard), batch_size)
+    ]
+
+
+def bucket_lines(endpoint: str, bucket: str, prefix: str) -> list[bytes]:
+    s3 = aws_client("s3", endpoint)
+    lines: list[bytes] = []
+    for page in s3.get_paginator("list_objects_v2").paginate(Bucket=bucket, Prefix=prefix):
+        for obj in page.get("Contents", []):
+            body = s3.get_object(Bucket=bucket, Key=obj["Key"])["Body"].read()
+            if body[:2] == b"\x1f\x8b":
+                body = gzip.decompress(body)
+            lines += [line for line in body.splitlines() if line.strip()]
+    return lines
+
+
+class FakeContext:
+    """The two attributes of Lambda's context object the stages use."""
+
+    def __init__(self, remaining_ms: int = 60_000, request_id: str = "test-request") -> None:
+        self._ends = time.monotonic() + remaining_ms / 1000
+        self.aws_request_id = request_id
+
+    def get_remaining_time_in_millis(self) -> int:
+        return max(0, int((self._ends - time.monotonic()) * 1000))

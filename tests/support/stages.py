@@ -1,0 +1,43 @@
+"""The stages wired to an emulator endpoint, as their handlers wire them to AWS."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from typing import Any
+
+from sluice.ingest.config import IngestConfig
+from sluice.ingest.service import IngestService
+from sluice.processor.config import ProcessorConfig
+from sluice.processor.service import Processor
+from sluice.producers.firehose import FirehoseProducer
+from sluice.producers.kinesis import KinesisProducer
+from sluice.producers.retry import Backoff
+from support.aws import Pipeline, aws_client
+
+# Short backoff: the tests' faults clear in a few calls.
+FAST = Backoff(base_s=0.01, cap_s=0.05)
+
+
+def ingest_service(endpoint: str, pipeline: Pipeline, **settings: Any) -> IngestService:
+    config = IngestConfig(raw_stream=pipeline.raw_stream, **settings)
+    return IngestService(config, KinesisProducer(aws_client("kinesis", endpoint), pipeline.raw_stream, backoff=FAST))
+
+
+def processor(
+    endpoint: str,
+    pipeline: Pipeline,
+    *,
+    clean_endpoint: str | None = None,
+    firehose_endpoint: str | None = None,
+    **settings: Any,
+) -> Processor:
+    config = replace(
+        ProcessorConfig(pipeline.lake_firehose, pipeline.clean_stream, pipeline.failed_firehose), **settings
+    )
+    firehose = aws_client("firehose", firehose_endpoint or endpoint)
+    return Processor(
+        config,
+        FirehoseProducer(firehose, pipeline.lake_firehose, backoff=FAST),
+        KinesisProducer(aws_client("kinesis", clean_endpoint or endpoint), pipeline.clean_stream, backoff=FAST),
+        FirehoseProducer(firehose, pipeline.failed_firehose, backoff=FAST),
+    )
