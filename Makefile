@@ -6,24 +6,27 @@ BIN := $(VENV)/bin
 TOX := $(BIN)/tox
 
 .DEFAULT_GOAL := help
-.PHONY: help test test-unit lint typecheck format bench demo clean
+.PHONY: help test test-unit test-functional lint typecheck format bench demo clean
 
 help: ## List the targets
 	@echo "Sluice: a realtime event pipeline for video-player telemetry"
 	@echo
 	@awk 'BEGIN {FS = ":.*## "} /^[a-z][a-zA-Z_-]+:.*## / {printf "  make %-14s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
 
-$(VENV)/.installed: shared/pyproject.toml tests/requirements.txt
+$(VENV)/.installed: shared/pyproject.toml images/*/pyproject.toml tests/requirements.txt
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
-	$(BIN)/pip install --quiet tox ruff -e 'shared[local]' -r tests/requirements.txt
+	$(BIN)/pip install --quiet tox ruff -e 'shared[local]' -e images/ingest -e images/processor -r tests/requirements.txt
 	@touch $@
 
 test: $(VENV)/.installed ## Run every check and test, as CI does
-	$(TOX) run -e lint,typecheck,unit
+	$(TOX) run -e lint,typecheck,unit,functional
 
 test-unit: $(VENV)/.installed ## Unit tests only (the fast loop); pass args with ARGS="-k codec"
 	$(TOX) run -e unit -- $(ARGS)
+
+test-functional: $(VENV)/.installed ## Functional tests against moto in server mode
+	$(TOX) run -e functional -- $(ARGS)
 
 lint: $(VENV)/.installed ## ruff lint and format check
 	$(TOX) run -e lint

@@ -23,6 +23,16 @@ HEARTBEAT_PAYLOAD = {
 }
 
 
+PAYLOADS: dict[str, dict[str, Any]] = {
+    "heartbeat": HEARTBEAT_PAYLOAD,
+    "pause": {"playhead_ms": 61_000},
+    "play": {"playhead_ms": 0, "initial": True, "startup_time_ms": 950},
+    "seek": {"from_ms": 61_000, "to_ms": 120_000},
+    "error": {"code": "HTTP_503", "message": "segment fetch failed", "fatal": True, "playhead_ms": None},
+    "session_start": {"autoplay": False},
+}
+
+
 def player_json(
     event_type: str = "heartbeat", payload: dict[str, Any] | None = None, **overrides: Any
 ) -> dict[str, Any]:
@@ -37,7 +47,7 @@ def player_json(
         "device": {"type": "desktop"},
         "content": {"id": "content-0042", "duration_ms": 3_600_000},
         "cdn": {"name": "akamai"},
-        "payload": copy.deepcopy(HEARTBEAT_PAYLOAD) if payload is None else payload,
+        "payload": copy.deepcopy(PAYLOADS.get(event_type, HEARTBEAT_PAYLOAD)) if payload is None else payload,
     }
     event.update(overrides)
     return event

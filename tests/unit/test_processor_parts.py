@@ -1,0 +1,90 @@
+"""Pure parts of the processor: user-agent classes, cleaning, lake lines and packing."""
+
+from __future__ import annotations
+
+import json
+import re
+
+import pytest
+from support.factories import avro_record
+
+from sluice.processor.cleaning import drop_reason
+from sluice.processor.config import DEFAULT_BOT_PATTERN, ProcessorConfig
+from sluice.processor.enrichment import classify_user_agent, enrich
+from sluice.processor.lake import lake_line, pack
+from sluice.traffic import catalogue
+
+
+@pytest.mark.parametrize("device", catalogue.DEVICES, ids=lambda d: f"{d.type}-{d.model}")
+def test_every_generator_device_gets_its_class(device):
+    assert classify_user_agent(device.user_agent)[0] == device.type
+
+
+def test_bots_are_classified_and_dropped():
+    assert classify_user_agent(catalogue.BOT_USER_AGENT)[0] == "bot"
+    record = avro_record()
+    record["ingest"] = {
+        "request_id": "r",
+        "user_agent": "HeadlessChrome/120",
+        "country": None,
+        "client_ip_prefix": None,
+    }
+    assert drop_reason(record, re.compile(DEFAULT_BOT_PATTERN, re.I), frozenset()) == "bot"
+    record["ingest"]["user_agent"] = catalogue.DEVICES[0].user_agent
+    assert drop_reason(record, re.compile(DEFAULT_BOT_PATTERN, re.I), frozenset({"sluice-web"})) == "test"
+
+
+def test_enrichment_derives_lags_and_rebuffer_ratio():
+    record = avro_record(
+        payload={
+            "playhead_ms": 1,
+            "bitrate_kbps": 1,
+            "buffer_length_ms": 1,
+            "dropped_frames": 0,
+            "watch_time_ms": 7500,
+            "rebuffer_time_ms": 2500,
+            "interval_ms": 10000,
+        }
+    )
+    record["ingest"] = {
+        "request_id": "r",
+        "user_agent": catalogue.DEVICES[3].user_agent,
+        "country": "US",
+        "client_ip_prefix": None,
+    }
+    enrich(record, now_ms=record["server_time"] + 800)
+    assert record["enrichment"]["rebuffer_ratio"] == 0.25
+    assert record["enrichment"]["process_lag_ms"] == 800
+    assert record["enrichment"]["ingest_lag_ms"] == 1750
+    assert (record["enrichment"]["os_family"], record["enrichment"]["browser_family"]) == ("iOS", "Mobile Safari")
+
+
+def test_lake_lines_leave_out_nulls_and_carry_partition_fields():
+    partition, line = lake_line(avro_record("pause"))
+    row = json.loads(line)
+    assert partition == ("pause", "2026-11-26", "07")
+    assert None not in row.values()
+    assert row["playhead_ms"] == 61_000 and "bitrate_kbps" not in row
+
+
+def test_packing_keeps_one_partition_per_record_and_the_size_target():
+    lines = [(("heartbeat", "2026-11-26", "08"), b"x" * 100 + b"\n", str(i)) for i in range(25)]
+    lines += [(("pause", "2026-11-26", "08"), b"y" * 100 + b"\n", "99")]
+    packed = pack(lines, target_bytes=1010)
+    assert [p.lines for p in packed] == [10, 10, 5, 1]
+    assert all(len(p.data) <= 1010 for p in packed)
+    assert packed[-1].owners == {"99"}
+
+
+def test_processor_configuration_from_the_environment():
+    env = {
+        "SLUICE_LAKE_FIREHOSE": "lake",
+        "SLUICE_CLEAN_STREAM": "clean",
+        "SLUICE_FAILED_FIREHOSE": "failed",
+        "SLUICE_CLEAN_EVENT_TYPES": "heartbeat,error",
+        "SLUICE_MAX_LATENESS_HOURS": "2",
+    }
+    config = ProcessorConfig.from_env(env)
+    assert config.clean_event_types == frozenset({"heartbeat", "error"})
+    assert config.lake_event_types is None
+    assert config.max_lateness_ms == 7_200_000
