@@ -6,14 +6,14 @@ from __future__ import annotations
 import os
 import platform
 
-from bench import codec
+from bench import codec, stages
 
 
 def main() -> None:
     print(
         f"Sluice benchmarks: Python {platform.python_version()}, {os.cpu_count()} cores (one used), records from the traffic generator\n"
     )
-    for result in codec.run():
+    for result in [*codec.run(), *stages.run()]:
         print(result.line())
 
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from botocore.exceptions import ClientError
+
 from sluice.producers.batching import BatchLimits, chunk, deliver
 from sluice.producers.retry import Backoff, Deadline
 
@@ -51,12 +53,11 @@ def test_what_still_fails_at_the_deadline_is_returned_by_index():
 def test_oversized_entries_and_fatal_errors_are_not_retried():
     calls = []
 
-    class NotFound(Exception):
-        response = {"Error": {"Code": "ResourceNotFoundException"}}
-
     def send(batch):
         calls.append(batch)
-        raise NotFound("stream sluice-raw not found")
+        raise ClientError(
+            {"Error": {"Code": "ResourceNotFoundException", "Message": "Stream sluice-raw not found"}}, "PutRecords"
+        )
 
     delivery = deliver(["small", "big"], [1, 61], send, limits=LIMITS, deadline=Deadline.after(10), backoff=NO_WAIT)
     assert len(calls) == 1

@@ -13,6 +13,7 @@ import json
 import re
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
+from functools import lru_cache
 from typing import Any
 
 from sluice.events.errors import FieldError, MalformedJsonError, SchemaViolationError
@@ -277,9 +278,16 @@ def iso_millis(value: int | datetime | None) -> str | None:
     (TIMEFORMAT 'auto'), Athena, PostgreSQL and OpenSearch."""
     if value is None:
         return None
-    if isinstance(value, int):
-        value = EPOCH + value * ONE_MILLISECOND
-    return value.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.") + f"{value.microsecond // 1000:03d}Z"
+    if isinstance(value, datetime):
+        value = (value - EPOCH) // ONE_MILLISECOND
+    seconds, millis = divmod(value, 1000)
+    return f"{_iso_second(seconds)}.{millis:03d}Z"
+
+
+@lru_cache(maxsize=8192)
+def _iso_second(seconds: int) -> str:
+    # Events of a batch share few distinct seconds: formatting each once saves most of the cost.
+    return (EPOCH + timedelta(seconds=seconds)).strftime("%Y-%m-%dT%H:%M:%S")
 
 
 def to_json_value(record: dict[str, Any], timestamps: frozenset[str] = frozenset()) -> dict[str, Any]:

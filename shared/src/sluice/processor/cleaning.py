@@ -3,27 +3,30 @@
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 from typing import Any
-
-# (record, field) pairs that are categories: compared and grouped on, so spelled one way.
-_LOWER = (("cdn", "name"), ("device", "type"), ("player", "name"))
-_TRIM = (("player", "version"), ("content", "id"), ("cdn", "host"), ("device", "model"))
 
 
 def normalise(record: dict[str, Any]) -> None:
-    """In place: trimmed categories, lower-cased where case carries no meaning."""
-    for parent, name in _LOWER:
-        inner = record.get(parent)
-        if inner and isinstance(inner.get(name), str):
-            inner[name] = " ".join(inner[name].split()).lower()
-    for parent, name in _TRIM:
-        inner = record.get(parent)
-        if inner and isinstance(inner.get(name), str):
-            inner[name] = inner[name].strip()
+    """In place: categories (CDN, device type, player) trimmed and lower-cased, so that
+    ``" AkaMai"`` and ``akamai`` group together; identifiers trimmed; country upper-cased."""
+    cdn, device, player, content = record["cdn"], record["device"], record["player"], record["content"]
+    cdn["name"] = _category(cdn["name"])
+    player["name"] = _category(player["name"])
+    player["version"] = player["version"].strip()
+    if device.get("type"):
+        device["type"] = _category(device["type"])
+    content["id"] = content["id"].strip()
     record["session_id"] = record["session_id"].strip()
     ingest = record.get("ingest")
     if ingest and ingest.get("country"):
         ingest["country"] = ingest["country"].strip().upper()
+
+
+@lru_cache(maxsize=4096)
+def _category(value: str) -> str:
+    # Categories repeat across a fleet; caching makes this a lookup for nearly every event.
+    return " ".join(value.split()).lower()
 
 
 def drop_reason(
@@ -34,9 +37,15 @@ def drop_reason(
     enrichment = record.get("enrichment") or {}
     user_agent = ingest.get("user_agent") or ""
     if enrichment.get("device_class") == "bot" or (
-        bot_pattern is not None and user_agent and bot_pattern.search(user_agent)
+        bot_pattern is not None and user_agent and _matches(bot_pattern, user_agent)
     ):
         return "bot"
     if record["player"]["name"] in test_players:
         return "test"
     return None
+
+
+@lru_cache(maxsize=4096)
+def _matches(pattern: re.Pattern[str], user_agent: str) -> bool:
+    # A fleet sends few distinct user agents; the search is the costly part of this check.
+    return pattern.search(user_agent) is not None

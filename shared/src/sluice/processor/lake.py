@@ -3,9 +3,10 @@ partition (event type, date, hour) so that each Firehose record belongs to one S
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass, field
 from typing import Any
+
+import orjson
 
 from sluice.artifacts.columns import flattener
 
@@ -17,7 +18,7 @@ def lake_line(record: dict[str, Any]) -> tuple[tuple[str, str, str], bytes]:
     client_time: str = row["client_time"]  # 2026-11-26T08:00:00.120Z
     row["event_date"], row["event_hour"] = client_time[:10], client_time[11:13]
     partition = (row["event_type"], row["event_date"], row["event_hour"])
-    return partition, json.dumps(row, separators=(",", ":"), ensure_ascii=False).encode() + b"\n"
+    return partition, orjson.dumps(row, option=orjson.OPT_APPEND_NEWLINE)
 
 
 @dataclass

@@ -1,0 +1,162 @@
+"""Ingest and processor throughput on one core, beside raw fastavro decode + encode of the same
+records (the ceiling any Avro pipeline stage works under).
+
+The AWS clients here accept every entry at once without a network: the figures are the stages'
+own work, from the trigger event to the PutRecords / PutRecordBatch entries being ready.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+import time
+from io import BytesIO
+from typing import Any
+
+from fastavro import schemaless_reader, schemaless_writer
+
+from bench.timing import Result, best_rate
+from sluice.events.codec import HEADER_SIZE, Codec
+from sluice.ingest.config import IngestConfig
+from sluice.ingest.service import IngestService
+from sluice.processor.config import ProcessorConfig
+from sluice.processor.service import Processor
+from sluice.producers.firehose import FirehoseProducer
+from sluice.producers.kinesis import KinesisProducer
+from sluice.producers.retry import Deadline
+from sluice.runtime.metrics import Metrics
+from sluice.traffic.generator import TrafficConfig, generate
+
+BATCH = 100
+
+
+class AcceptingClient:
+    """Kinesis and Firehose answering "all stored" without a network round trip."""
+
+    def put_records(self, StreamName: str, Records: list[Any]) -> dict[str, Any]:
+        return {"FailedRecordCount": 0, "Records": [{"SequenceNumber": "1", "ShardId": "shardId-0"}] * len(Records)}
+
+    def put_record_batch(self, DeliveryStreamName: str, Records: list[Any]) -> dict[str, Any]:
+        return {"FailedPutCount": 0, "RequestResponses": [{"RecordId": "1"}] * len(Records)}
+
+
+class RecordingClient(AcceptingClient):
+    def __init__(self) -> None:
+        self.data: list[bytes] = []
+
+    def put_records(self, StreamName: str, Records: list[Any]) -> dict[str, Any]:
+        self.data += [r["Data"] for r in Records]
+        return super().put_records(StreamName, Records)
+
+
+class _Discard:
+    def write(self, text: str) -> int:
+        return len(text)
+
+    def flush(self) -> None:
+        return None
+
+
+def _metrics(stage: str) -> Metrics:
+    return Metrics(dimensions={"Stage": stage}, stream=_Discard())  # type: ignore[arg-type]
+
+
+def _raw_ceiling(encoded: list[bytes]) -> float:
+    schema = Codec().writer.parsed
+    bodies = [e[HEADER_SIZE:] for e in encoded]
+
+    def decode_encode() -> None:
+        for body in bodies:
+            record = schemaless_reader(
+                BytesIO(body), schema, None, return_record_name=True, return_record_name_override=True
+            )
+            out = BytesIO()
+            schemaless_writer(out, schema, record)
+
+    return best_rate(decode_encode, len(bodies))
+
+
+def run(sessions: int = 150) -> list[Result]:
+    now = int(time.time() * 1000)
+    generated = [
+        json.loads(e.body) for e in generate(TrafficConfig(sessions=sessions, seed=8, start_ms=now - 20 * 60_000))
+    ]
+    requests = [
+        {
+            "version": "2.0",
+            "headers": {
+                "content-type": "application/json",
+                "user-agent": "Mozilla/5.0 (iPhone; CPU iPhone OS 18_1 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/18.1 Mobile/15E148 Safari/604.1",
+                "cloudfront-viewer-country": "US",
+            },
+            "requestContext": {"requestId": f"r-{i}", "http": {"method": "POST", "sourceIp": "198.51.100.7"}},
+            "body": json.dumps(generated[i : i + BATCH]),
+            "isBase64Encoded": False,
+        }
+        for i in range(0, len(generated), BATCH)
+    ]
+    client = AcceptingClient()
+    ingest = IngestService(IngestConfig(raw_stream="raw"), KinesisProducer(client, "raw"), _metrics("ingest"))
+
+    def run_ingest() -> None:
+        for request in requests:
+            ingest.handle(request, Deadline.after(60))
+
+    # The processor's input: exactly what ingest writes.
+    recorder = RecordingClient()
+    everything = {**requests[0], "body": json.dumps(generated)}
+    IngestService(
+        IngestConfig(raw_stream="raw", max_events_per_request=len(generated), max_body_bytes=len(everything["body"])),
+        KinesisProducer(recorder, "raw"),
+        _metrics("ingest"),
+    ).handle(everything, Deadline.after(60))
+    encoded = recorder.data
+    assert len(encoded) == len(generated), "every generated event reaches the raw stream"
+    events = [
+        {
+            "Records": [
+                {
+                    "kinesis": {
+                        "sequenceNumber": str(10**20 + i + j),
+                        "partitionKey": "p",
+                        "data": base64.b64encode(data).decode(),
+                        "approximateArrivalTimestamp": now / 1000,
+                    },
+                    "eventID": f"shardId-000000000000:{i + j}",
+                    "eventSourceARN": "arn:aws:kinesis:eu-west-1:1:stream/raw",
+                }
+                for j, data in enumerate(encoded[i : i + BATCH])
+            ]
+        }
+        for i in range(0, len(encoded), BATCH)
+    ]
+    processor = Processor(
+        ProcessorConfig("lake", "clean", "failed"),
+        FirehoseProducer(client, "lake"),
+        KinesisProducer(client, "clean"),
+        FirehoseProducer(client, "failed"),
+        _metrics("processor"),
+    )
+
+    def run_processor() -> None:
+        for event in events:
+            response = processor.handle(event, Deadline.after(60))
+            assert not response["batchItemFailures"]
+
+    ceiling = _raw_ceiling(encoded)
+    return [
+        Result(
+            "ingest (API GW -> PutRecords)",
+            best_rate(run_ingest, len(generated), rounds=3),
+            "raw fastavro decode+encode",
+            ceiling,
+            0.5,
+        ),
+        Result(
+            "processor (Kinesis -> outputs)",
+            best_rate(run_processor, len(encoded), rounds=3),
+            "raw fastavro decode+encode",
+            ceiling,
+            0.5,
+        ),
+    ]
