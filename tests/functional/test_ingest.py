@@ -254,3 +254,31 @@ def test_the_handler_reads_its_configuration_and_endpoint_from_the_environment(a
         handler._service.cache_clear()
     assert (response["statusCode"], body_of(response)["accepted"]) == (200, 2)
     assert len(_on_stream(aws, pipeline.raw_stream)) == 2
+
+
+def test_no_input_at_all_produces_a_5xx(aws, pipeline):
+    """Garbage bodies, wrong shapes and broken encodings: always a 4xx, never a 5xx."""
+    import random
+
+    rng = random.Random(7)
+    samples = [
+        b"",
+        b"null",
+        b"5",
+        b"[]",
+        b'[null, 1, "x"]',
+        b'{"payload": []}',
+        b"\xff\xfe\x00",
+        b"[" * 5000,
+        b'{"a":' * 200,
+    ]
+    samples += [bytes(rng.getrandbits(8) for _ in range(rng.randint(1, 400))) for _ in range(150)]
+    samples += [json.dumps(player_json())[: rng.randint(1, 300)].encode() for _ in range(50)]
+    service = ingest_service(closed_port_url(), pipeline)  # nothing valid may even try to write
+    for index, body in enumerate(samples):
+        for event in (
+            http_api_event(body, base64_encoded=True),
+            http_api_event(body, base64_encoded=True, headers={"content-encoding": "gzip"}),
+        ):
+            response = service.handle(event, Deadline.after(1))
+            assert 400 <= response["statusCode"] < 500, (index, body[:60], response["body"][:200])

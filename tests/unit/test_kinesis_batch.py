@@ -93,3 +93,18 @@ def test_a_trigger_record_without_sequence_number_fails_the_batch_rather_than_va
     del event["Records"][0]["kinesis"]["sequenceNumber"]
     with pytest.raises(RetryableError, match="without sequenceNumber"):
         process_batch(event, _decode, stage="processor")
+
+
+def test_random_bytes_always_end_as_failed_events_never_as_crashes():
+    import random
+
+    rng = random.Random(3)
+    good = encoded()
+    samples = [bytes(rng.getrandbits(8) for _ in range(rng.randint(0, 300))) for _ in range(300)]
+    samples += [
+        good[:10] + bytes(rng.getrandbits(8) for _ in range(len(good) - 10)) for _ in range(300)
+    ]  # right header, noise body
+    outcome = process_batch(kinesis_event(samples), _decode, stage="processor")
+    assert outcome.done + len(outcome.failed_events) == len(samples)
+    assert outcome.response() == {"batchItemFailures": []}
+    assert {f.failure_type for f in outcome.failed_events} <= {"format", "schema"}

@@ -266,6 +266,8 @@ def parse_json(text: bytes | str) -> Any:
         raise MalformedJsonError(f"invalid JSON at line {exc.lineno} column {exc.colno}: {exc.msg}") from exc
     except UnicodeDecodeError as exc:
         raise MalformedJsonError(f"not UTF-8 text at byte {exc.start}") from exc
+    except RecursionError:
+        raise MalformedJsonError("JSON nested too deeply") from None
 
 
 def timestamp_fields(schema: dict[str, Any]) -> frozenset[str]:
