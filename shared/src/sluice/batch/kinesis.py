@@ -10,7 +10,7 @@ Lambda only knows parent sequence numbers, and retrying the parent retries all i
 from __future__ import annotations
 
 import base64
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import Any, TypedDict
 
@@ -122,6 +122,11 @@ class BatchOutcome:
 
     def retry_later(self, record: KinesisRecord, error: RetryableError) -> None:
         self.retry.setdefault(record.sequence_number, error)
+
+    def retry_parents(self, sequence_numbers: Iterable[str], error: RetryableError) -> None:
+        """Parent records whose output did not land: Lambda must deliver them again."""
+        for sequence_number in sequence_numbers:
+            self.retry.setdefault(sequence_number, error)
 
     def response(self) -> PartialBatchResponse:
         """The partial-batch response; raises when nothing at all succeeded, so Lambda retries the

@@ -3,7 +3,6 @@ purpose (bots, test players, duplicates; counted), or reported back to Lambda fo
 
 from __future__ import annotations
 
-import base64
 import logging
 import time
 from collections import Counter
@@ -12,13 +11,13 @@ from typing import Any
 
 from sluice.batch.kinesis import BatchOutcome, KinesisRecord, PartialBatchResponse, process_batch
 from sluice.events.codec import Codec
-from sluice.events.failed import FailedEvent
-from sluice.events.registry import FAILED_EVENT
 from sluice.events.validation import check_client_time, check_payload
+from sluice.failures.writer import FailedEventWriter
 from sluice.processor.cleaning import drop_reason, normalise
 from sluice.processor.config import ProcessorConfig
 from sluice.processor.enrichment import enrich
 from sluice.processor.lake import lake_line, pack
+from sluice.producers.batching import Delivery
 from sluice.producers.firehose import FirehoseProducer
 from sluice.producers.kinesis import KinesisProducer, StreamRecord
 from sluice.producers.retry import Deadline
@@ -53,9 +52,8 @@ class Processor:
         self.config = config
         self.lake = lake
         self.clean = clean
-        self.failed = failed
+        self.failed = FailedEventWriter(failed)
         self.codec = Codec()
-        self.failed_codec = Codec(FAILED_EVENT)
         self.metrics = metrics or Metrics(dimensions={"Stage": STAGE})
 
     @classmethod
@@ -117,28 +115,16 @@ class Processor:
         """Delivers every output; a record whose output did not land is retried by Lambda."""
         packed = pack(outputs.lake, self.config.lake_record_bytes)
         lake = self.lake.put([bytes(p.data) for p in packed], deadline)
-        self._retry_owners([packed[i].owners for i in lake.failed], outcome, "lake Firehose", lake.failed)
+        _retry(outcome, "lake Firehose", lake, [packed[i].owners for i in lake.failed])
         clean = self.clean.put([r for r, _ in outputs.clean], deadline)
-        self._retry_owners([{outputs.clean[i][1]} for i in clean.failed], outcome, "clean stream", clean.failed)
-        failed_records = [self._failed_line(f) for f in outcome.failed_events]
-        failed = self.failed.put(failed_records, deadline)
-        owners = [{outcome.failed_events[i].sequence_number or ""} for i in failed.failed]
-        self._retry_owners(owners, outcome, "failed-events Firehose", failed.failed)
-
-    def _failed_line(self, failed: FailedEvent) -> bytes:
-        # One base64 single-object record per line: Firehose concatenates records with no
-        # delimiter, and Avro single-object records carry no length.
-        return base64.b64encode(self.failed_codec.encode(failed.to_record())) + b"\n"
-
-    @staticmethod
-    def _retry_owners(owner_sets: list[set[str]], outcome: BatchOutcome, output: str, errors: dict[int, str]) -> None:
-        if not owner_sets:
-            return
-        error = RetryableError(f"{output} did not accept {len(owner_sets)} records: {sorted(set(errors.values()))[:3]}")
-        log.warning(str(error))
-        for owners in owner_sets:
-            for sequence_number in owners:
-                outcome.retry.setdefault(sequence_number, error)
+        _retry(outcome, "clean stream", clean, [{outputs.clean[i][1]} for i in clean.failed])
+        failed = self.failed.write(outcome.failed_events, deadline)
+        _retry(
+            outcome,
+            "failed-events Firehose",
+            failed,
+            [{outcome.failed_events[i].sequence_number or ""} for i in failed.failed],
+        )
 
     def _record_metrics(self, outputs: Outputs, outcome: BatchOutcome) -> None:
         m = self.metrics
@@ -154,3 +140,13 @@ class Processor:
         if outputs.lag_ms:
             m.add("MaxProcessLagMs", max(outputs.lag_ms), "Milliseconds")
         m.flush()
+
+
+def _retry(outcome: BatchOutcome, output: str, delivery: Delivery, owners: list[set[str]]) -> None:
+    if not owners:
+        return
+    error = RetryableError(
+        f"{output} did not accept {len(owners)} records: {sorted(set(delivery.failed.values()))[:3]}"
+    )
+    log.warning(str(error))
+    outcome.retry_parents((seq for group in owners for seq in group), error)

@@ -1,0 +1,1 @@
+"""The Sluice indexer stage (handler: sluice_indexer.handler.handle)."""

@@ -1,0 +1,25 @@
+"""Lambda handler of the indexer stage: clean Kinesis stream in, OpenSearch bulk indexing out,
+partial batch response back."""
+
+from __future__ import annotations
+
+from functools import cache
+from typing import Any
+
+from sluice.batch.kinesis import PartialBatchResponse
+from sluice.indexer.service import Indexer
+from sluice.producers.retry import Deadline
+from sluice.runtime.logging import bind_request, setup_logging
+
+setup_logging("indexer")
+
+
+@cache
+def _indexer() -> Indexer:
+    """Built on the first invocation (not at import), reused while the environment is warm."""
+    return Indexer.from_env()
+
+
+def handle(event: dict[str, Any], context: Any) -> PartialBatchResponse:
+    bind_request(context)
+    return _indexer().handle(event, Deadline.from_context(context))

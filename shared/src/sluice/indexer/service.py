@@ -1,0 +1,95 @@
+"""The indexer stage: every clean record ends stored in its day's index, a failed event (a
+document the cluster rejects for good), or reported back to Lambda for retry."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from sluice.artifacts.columns import compact_row
+from sluice.batch.kinesis import KinesisRecord, PartialBatchResponse, process_batch
+from sluice.events.codec import Codec
+from sluice.events.failed import FailedEvent
+from sluice.failures.writer import FailedEventWriter
+from sluice.indexer.config import IndexerConfig
+from sluice.producers.firehose import FirehoseProducer
+from sluice.producers.retry import Deadline
+from sluice.runtime.errors import RetryableError
+from sluice.runtime.metrics import Metrics
+from sluice.sinks.opensearch.bulk import BulkIndexer, Document
+
+log = logging.getLogger("sluice.indexer")
+STAGE = "indexer"
+
+
+def daily_index(prefix: str, client_time: str) -> str:
+    """``<prefix>-YYYY.MM.DD`` of the event's own time, so a replay lands in the same index."""
+    return f"{prefix}-{client_time[:4]}.{client_time[5:7]}.{client_time[8:10]}"
+
+
+class Indexer:
+    def __init__(
+        self, config: IndexerConfig, bulk: BulkIndexer, failed: FirehoseProducer, metrics: Metrics | None = None
+    ) -> None:
+        self.config = config
+        self.bulk = bulk
+        self.failed = FailedEventWriter(failed)
+        self.codec = Codec()
+        self.metrics = metrics or Metrics(dimensions={"Stage": STAGE})
+
+    @classmethod
+    def from_env(cls) -> Indexer:
+        from sluice.aws.clients import client
+        from sluice.sinks.opensearch.client import ClusterConfig, build_client
+
+        config = IndexerConfig.from_env()
+        bulk = BulkIndexer(
+            build_client(ClusterConfig.from_env()), max_bytes=config.max_bulk_bytes, max_docs=config.max_bulk_docs
+        )
+        return cls(config, bulk, FirehoseProducer(client("firehose"), config.failed_firehose))
+
+    def handle(self, event: dict[str, Any], deadline: Deadline) -> PartialBatchResponse:
+        documents: list[Document] = []
+        sources: list[KinesisRecord] = []
+
+        def prepare(record: KinesisRecord) -> None:
+            row = compact_row(self.codec.decode(record.data))
+            documents.append(Document(daily_index(self.config.index_prefix, row["client_time"]), row["event_id"], row))
+            sources.append(record)
+
+        outcome = process_batch(event, prepare, stage=STAGE, time_left=deadline.has_time)
+        result = self.bulk.index(documents, deadline)
+        for position, reason in sorted(result.rejected.items()):
+            record, document = sources[position], documents[position]
+            rejection = FailedEvent(
+                failure_type="sink_rejection",
+                stage=STAGE,
+                error_code="OpenSearchRejected",
+                error=f"{document.index}: {reason}",
+                original=record.data,
+                event_id=document.id,
+                event_type=document.source.get("event_type"),
+                source=record.source_arn,
+                shard_id=record.shard_id,
+                sequence_number=record.sequence_number,
+                sub_sequence_number=record.sub_sequence_number,
+            )
+            outcome.failed_events.append(rejection)
+        if result.unfinished:
+            error = RetryableError(
+                f"OpenSearch did not store {len(result.unfinished)} documents in time: {sorted(set(result.unfinished.values()))[:3]}"
+            )
+            log.warning(str(error))
+            outcome.retry_parents((sources[p].sequence_number for p in result.unfinished), error)
+        written = self.failed.write(outcome.failed_events, deadline)
+        if written.failed:
+            error = RetryableError(f"failed-events Firehose did not accept {len(written.failed)} records")
+            outcome.retry_parents((outcome.failed_events[i].sequence_number or "" for i in written.failed), error)
+        m = self.metrics
+        m.add("DocumentsIndexed", result.stored)
+        m.add("DocumentsRejected", len(result.rejected))
+        m.add("DocumentsRetried", len(result.unfinished))
+        m.add("BulkRequests", result.requests)
+        m.add("BulkBytes", result.bytes_sent, "Bytes")
+        m.flush()
+        return outcome.response()

@@ -1,0 +1,1 @@
+"""Clients for the places events end up: OpenSearch and the warehouse."""

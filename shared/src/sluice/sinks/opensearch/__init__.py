@@ -1,0 +1,1 @@
+"""OpenSearch: the client, bulk indexing with per-item outcomes, and the bootstrap."""

@@ -1,0 +1,155 @@
+"""Bulk indexing with an outcome for every document.
+
+OpenSearch answers a bulk request with HTTP 200 even when items failed (``errors: true``), so each
+item's status is read: 200/201 stored, 409 already there (a replay), 429/5xx retried with backoff
+while time lasts, other 4xx (mapping or parse errors) rejected for good. A request that fails as a
+whole is split when it was too large (413) and retried otherwise; what is still not stored when
+time runs out is returned for the caller to report.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import orjson
+
+from sluice.producers.retry import Backoff, Deadline
+
+log = logging.getLogger("sluice.sinks.opensearch")
+
+RETRYABLE_ITEM_STATUS = frozenset({429, 500, 502, 503, 504})
+STORED_ITEM_STATUS = frozenset({200, 201, 409})
+DEFAULT_MAX_BULK_BYTES = 5 * 1024 * 1024  # under the 10 MiB HTTP cap of most managed clusters
+DEFAULT_MAX_BULK_DOCS = 1000
+
+
+@dataclass(frozen=True, slots=True)
+class Document:
+    index: str
+    id: str
+    source: dict[str, Any]
+
+
+@dataclass
+class BulkOutcome:
+    """Per input position: rejected for good (with the reason) or still to retry."""
+
+    stored: int = 0
+    rejected: dict[int, str] = field(default_factory=dict)
+    unfinished: dict[int, str] = field(default_factory=dict)
+    requests: int = 0
+    bytes_sent: int = 0
+
+
+def action_lines(document: Document) -> bytes:
+    """One document's two NDJSON lines of a bulk body."""
+    action = orjson.dumps({"index": {"_index": document.index, "_id": document.id}})
+    return action + b"\n" + orjson.dumps(document.source) + b"\n"
+
+
+def plan_requests(sizes: Sequence[int], max_bytes: int, max_docs: int) -> list[list[int]]:
+    groups: list[list[int]] = []
+    current: list[int] = []
+    total = 0
+    for position, size in enumerate(sizes):
+        if current and (len(current) >= max_docs or total + size > max_bytes):
+            groups.append(current)
+            current, total = [], 0
+        current.append(position)
+        total += size
+    if current:
+        groups.append(current)
+    return groups
+
+
+class RequestTooLargeError(Exception):
+    pass
+
+
+class BulkIndexer:
+    def __init__(
+        self,
+        client: Any,
+        *,
+        max_bytes: int = DEFAULT_MAX_BULK_BYTES,
+        max_docs: int = DEFAULT_MAX_BULK_DOCS,
+        backoff: Backoff | None = None,
+    ) -> None:
+        self.client = client
+        self.max_bytes = max_bytes
+        self.max_docs = max_docs
+        self.backoff = backoff or Backoff(base_s=0.2, cap_s=5.0)
+
+    def index(self, documents: Sequence[Document], deadline: Deadline) -> BulkOutcome:
+        outcome = BulkOutcome()
+        bodies = [action_lines(d) for d in documents]
+        pending = list(range(len(documents)))
+        attempt = 0
+        while pending and (attempt == 0 or self.backoff.wait(attempt, deadline)):
+            retry: dict[int, str] = {}
+            for group in plan_requests([len(bodies[i]) for i in pending], self.max_bytes, self.max_docs):
+                self._send([pending[g] for g in group], bodies, outcome, retry)
+            pending = sorted(retry)
+            outcome.unfinished = retry
+            attempt += 1
+        return outcome
+
+    def _send(self, positions: list[int], bodies: list[bytes], outcome: BulkOutcome, retry: dict[int, str]) -> None:
+        from opensearchpy.exceptions import ConnectionError as TransportConnectionError
+        from opensearchpy.exceptions import TransportError
+
+        body = b"".join(bodies[p] for p in positions)
+        outcome.requests += 1
+        outcome.bytes_sent += len(body)
+        try:
+            response = self.client.bulk(body=body, headers={"content-type": "application/x-ndjson"})
+        except TransportConnectionError as exc:  # includes timeouts: nothing is known to be stored
+            retry.update((p, f"connection: {exc.__class__.__name__}") for p in positions)
+            return
+        except TransportError as exc:
+            status = exc.status_code if isinstance(exc.status_code, int) else 0
+            if status == 413:
+                self._split(positions, bodies, outcome, retry)
+            elif status in RETRYABLE_ITEM_STATUS or status == 0:
+                retry.update((p, f"bulk request: HTTP {status}") for p in positions)
+            else:
+                # The whole request refused (400 on a malformed body, 403): not the documents'
+                # fault alone, so report them for retry rather than reject them.
+                retry.update((p, f"bulk request: HTTP {status} {exc.error}") for p in positions)
+            return
+        self._read_items(positions, response, outcome, retry)
+
+    def _split(self, positions: list[int], bodies: list[bytes], outcome: BulkOutcome, retry: dict[int, str]) -> None:
+        if len(positions) == 1:
+            outcome.rejected[positions[0]] = (
+                f"document of {len(bodies[positions[0]])} bytes is larger than the cluster accepts (HTTP 413)"
+            )
+            return
+        middle = len(positions) // 2
+        log.info("bulk request too large, splitting", extra={"documents": len(positions)})
+        self._send(positions[:middle], bodies, outcome, retry)
+        self._send(positions[middle:], bodies, outcome, retry)
+
+    @staticmethod
+    def _read_items(
+        positions: list[int], response: dict[str, Any], outcome: BulkOutcome, retry: dict[int, str]
+    ) -> None:
+        items = response.get("items") or []
+        if len(items) != len(positions):
+            retry.update((p, f"bulk response has {len(items)} items for {len(positions)} documents") for p in positions)
+            return
+        for position, item in zip(positions, items, strict=True):
+            result: dict[str, Any] = next(iter(item.values()), {})
+            status = int(result.get("status", 0))
+            if status in STORED_ITEM_STATUS:
+                outcome.stored += 1
+                continue
+            error = result.get("error") or {}
+            reason = f"HTTP {status} {error.get('type', '')}: {error.get('reason', '')}".strip()
+            if status in RETRYABLE_ITEM_STATUS:
+                retry[position] = reason
+            else:
+                outcome.rejected[position] = reason

@@ -1,0 +1,97 @@
+"""An opensearch-py client for a cluster given by URL: Amazon OpenSearch Service with SigV4, or a
+self-managed cluster with basic auth; TLS verified unless told otherwise."""
+
+from __future__ import annotations
+
+import json
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+from urllib.parse import unquote, urlparse
+
+from sluice.runtime.config import ConfigError, Env
+
+
+@dataclass(frozen=True)
+class ClusterConfig:
+    url: str
+    auth: str = "none"  # none, basic or sigv4
+    region: str | None = None
+    service: str = "es"  # es (managed domains) or aoss (serverless)
+    username: str | None = None
+    password_secret_arn: str | None = None
+    verify_tls: bool = True
+    ca_bundle: str | None = None
+    timeout_s: int = 30
+
+    @classmethod
+    def from_env(cls, environ: Mapping[str, str] | None = None) -> ClusterConfig:
+        env = Env(os.environ if environ is None else environ)
+        url = env.required("SLUICE_OPENSEARCH_URL")
+        if urlparse(url).scheme not in ("http", "https"):
+            raise ConfigError(f"SLUICE_OPENSEARCH_URL={url!r} must be an http(s) URL")
+        return cls(
+            url=url,
+            auth=env.choice("SLUICE_OPENSEARCH_AUTH", ("none", "basic", "sigv4"), "none"),
+            region=env.text("AWS_REGION") or env.text("AWS_DEFAULT_REGION"),
+            service=env.choice("SLUICE_OPENSEARCH_SERVICE", ("es", "aoss"), "es"),
+            username=env.text("SLUICE_OPENSEARCH_USERNAME"),
+            password_secret_arn=env.text("SLUICE_OPENSEARCH_PASSWORD_SECRET_ARN"),
+            verify_tls=env.choice("SLUICE_OPENSEARCH_VERIFY_TLS", ("true", "false"), "true") == "true",
+            ca_bundle=env.text("SLUICE_OPENSEARCH_CA_BUNDLE"),
+            timeout_s=env.integer("SLUICE_OPENSEARCH_TIMEOUT_SECONDS", 30, minimum=1),
+        )
+
+
+def _basic_credentials(config: ClusterConfig) -> tuple[str, str]:
+    """User and password: from the URL (local clusters) or a Secrets Manager secret, never from a
+    plain environment variable."""
+    parsed = urlparse(config.url)
+    if parsed.username:
+        return unquote(parsed.username), unquote(parsed.password or "")
+    if not (config.username and config.password_secret_arn):
+        raise ConfigError("basic auth needs SLUICE_OPENSEARCH_USERNAME and SLUICE_OPENSEARCH_PASSWORD_SECRET_ARN")
+    from sluice.aws.clients import client
+
+    secret = client("secretsmanager").get_secret_value(SecretId=config.password_secret_arn)["SecretString"]
+    try:
+        password = json.loads(secret).get("password", secret)
+    except json.JSONDecodeError:
+        password = secret
+    return config.username, str(password)
+
+
+def build_client(config: ClusterConfig) -> Any:
+    from opensearchpy import OpenSearch, Urllib3AWSV4SignerAuth
+
+    parsed = urlparse(config.url)
+    host = {
+        "host": parsed.hostname,
+        "port": parsed.port or (443 if parsed.scheme == "https" else 80),
+        "scheme": parsed.scheme,
+    }
+    if parsed.path not in ("", "/"):
+        host["url_prefix"] = parsed.path
+    auth: Any = None
+    if config.auth == "basic":
+        auth = _basic_credentials(config)
+    elif config.auth == "sigv4":
+        import boto3
+
+        if not config.region:
+            raise ConfigError("SigV4 needs AWS_REGION")
+        auth = Urllib3AWSV4SignerAuth(boto3.Session().get_credentials(), config.region, config.service)
+    return OpenSearch(
+        hosts=[host],
+        http_auth=auth,
+        use_ssl=parsed.scheme == "https",
+        verify_certs=config.verify_tls,
+        ca_certs=config.ca_bundle,
+        ssl_show_warn=config.verify_tls,
+        timeout=config.timeout_s,
+        # Sluice retries by itself, per item and inside the invocation's remaining time.
+        max_retries=0,
+        retry_on_timeout=False,
+        http_compress=True,
+    )
