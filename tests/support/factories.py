@@ -100,3 +100,25 @@ def kinesis_event(
     return {
         "Records": [kinesis_trigger_record(data, str(first_sequence + index)) for index, data in enumerate(records)]
     }
+
+
+def clean_record(event_type: str = "heartbeat", *, age_ms: int = 3000, **overrides: Any) -> dict[str, Any]:
+    """A record as the processor writes it to the clean stream: stamped by ingest, enriched."""
+    import time
+
+    from sluice.processor.enrichment import enrich
+
+    now = int(time.time() * 1000)
+    record = avro_record(event_type, server_time=now - age_ms + 1000, client_time=now - age_ms, **overrides)
+    record["ingest"] = {
+        "request_id": "r-1",
+        "user_agent": "Mozilla/5.0 (X11; Linux x86_64; rv:133.0) Gecko/20100101 Firefox/133.0",
+        "country": "GB",
+        "client_ip_prefix": "198.51.100.0/24",
+    }
+    enrich(record, now)
+    return record
+
+
+def clean_encoded(event_type: str = "heartbeat", **overrides: Any) -> bytes:
+    return Codec().encode(clean_record(event_type, **overrides))

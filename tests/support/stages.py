@@ -41,3 +41,17 @@ def processor(
         KinesisProducer(aws_client("kinesis", clean_endpoint or endpoint), pipeline.clean_stream, backoff=FAST),
         FirehoseProducer(firehose, pipeline.failed_firehose, backoff=FAST),
     )
+
+
+def indexer(endpoint: str, pipeline: Pipeline, opensearch_url: str, *, timeout_s: int = 5, **settings: Any) -> Any:
+    from sluice.indexer.config import IndexerConfig
+    from sluice.indexer.service import Indexer
+    from sluice.sinks.opensearch.bulk import BulkIndexer
+    from sluice.sinks.opensearch.client import ClusterConfig, build_client
+
+    config = IndexerConfig(failed_firehose=pipeline.failed_firehose, **settings)
+    client = build_client(ClusterConfig(url=opensearch_url, timeout_s=timeout_s))
+    bulk = BulkIndexer(client, max_bytes=config.max_bulk_bytes, max_docs=config.max_bulk_docs, backoff=FAST)
+    return Indexer(
+        config, bulk, FirehoseProducer(aws_client("firehose", endpoint), pipeline.failed_firehose, backoff=FAST)
+    )

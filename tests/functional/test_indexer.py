@@ -1,0 +1,239 @@
+"""The indexer over real HTTP against the OpenSearch bulk double, with failed events to moto."""
+
+from __future__ import annotations
+
+import base64
+import time
+
+import pytest
+from support.aws import FakeContext, bucket_lines
+from support.factories import clean_encoded, clean_record, kinesis_event
+from support.fault_proxy import closed_port_url
+from support.opensearch_double import bulk_double
+from support.stages import indexer
+
+from sluice.batch.kinesis import BatchFailedError
+from sluice.events.codec import Codec
+from sluice.events.failed import FailedEvent
+from sluice.producers.retry import Deadline
+from sluice.sinks.opensearch.bootstrap import bootstrap
+from sluice.sinks.opensearch.client import ClusterConfig, build_client
+
+
+@pytest.fixture
+def cluster():
+    with bulk_double() as double:
+        bootstrap(build_client(ClusterConfig(url=double.url)), "sluice-events")
+        yield double
+
+
+def _failed(aws, pipeline) -> list[FailedEvent]:
+    codec = Codec("failed_event")
+    return [
+        FailedEvent.from_record(codec.decode(base64.b64decode(line)))
+        for line in bucket_lines(aws, pipeline.lake_bucket, "failed/")
+    ]
+
+
+def _index_of(record: dict) -> str:
+    day = time.strftime("%Y.%m.%d", time.gmtime(record["client_time"] / 1000))
+    return f"sluice-events-{day}"
+
+
+def test_bootstrap_installs_template_and_policy_once(cluster):
+    client = build_client(ClusterConfig(url=cluster.url))
+    again = bootstrap(client, "sluice-events")
+    assert (again.template, again.policy) == ("unchanged", "unchanged")
+    template = cluster.templates["sluice-events"]
+    assert template["index_patterns"] == ["sluice-events-*"]
+    assert template["template"]["mappings"]["dynamic"] == "strict"
+    policy = cluster.policies["sluice-events-retention"]["policy"]
+    assert policy["ism_template"][0]["index_patterns"] == ["sluice-events-*"]
+    changed = bootstrap(client, "sluice-events", retention_days=90)
+    assert (changed.template, changed.policy) == ("unchanged", "updated")
+    assert (
+        cluster.policies["sluice-events-retention"]["policy"]["states"][0]["transitions"][0]["conditions"][
+            "min_index_age"
+        ]
+        == "90d"
+    )
+
+
+def test_events_land_in_their_day_index_with_event_id_and_a_replay_does_not_double(aws, pipeline, cluster):
+    records = [clean_record() for _ in range(30)]
+    event = kinesis_event([Codec().encode(r) for r in records])
+    stage = indexer(aws, pipeline, cluster.url)
+    assert stage.handle(event, Deadline.after(30)) == {"batchItemFailures": []}
+    assert stage.handle(event, Deadline.after(30)) == {"batchItemFailures": []}
+    stored = cluster.documents("sluice-events-*")
+    assert set(stored) == {r["event_id"] for r in records}
+    assert cluster.count(_index_of(records[0])) == 30
+    doc = stored[records[0]["event_id"]]
+    assert doc["bitrate_kbps"] == 3000 and doc["enrichment_os_family"] == "Linux"
+    assert cluster.ndjson_problems == []
+    assert all(body.endswith(b"\n") for body in cluster.bulk_bodies)
+
+
+def test_bulk_bodies_are_sized_by_bytes_and_count(aws, pipeline, cluster):
+    event = kinesis_event([clean_encoded() for _ in range(40)])
+    indexer(aws, pipeline, cluster.url, max_bulk_bytes=64 * 1024, max_bulk_docs=15).handle(event, Deadline.after(30))
+    assert len(cluster.bulk_bodies) == 3
+    assert all(body.count(b"\n") <= 30 for body in cluster.bulk_bodies)
+    small = [clean_encoded() for _ in range(40)]
+    with bulk_double() as other:
+        indexer(aws, pipeline, other.url, max_bulk_bytes=16 * 1024).handle(kinesis_event(small), Deadline.after(30))
+        sizes = [len(b) for b in other.bulk_bodies]
+        assert other.count() == 40
+    assert len(sizes) > 2 and max(sizes) <= 16 * 1024
+    assert cluster.count() == 40
+
+
+@pytest.mark.parametrize("status", [429, 503])
+def test_items_refused_with_429_or_503_are_retried_until_stored(aws, pipeline, cluster, status):
+    records = [clean_record() for _ in range(10)]
+    refused = {records[2]["event_id"], records[7]["event_id"]}
+    attempts: dict[str, int] = {}
+
+    def twice(index, doc_id, source):
+        if doc_id in refused:
+            attempts[doc_id] = attempts.get(doc_id, 0) + 1
+            return status if attempts[doc_id] <= 2 else None
+        return None
+
+    cluster.item_faults.append(twice)
+    response = indexer(aws, pipeline, cluster.url).handle(
+        kinesis_event([Codec().encode(r) for r in records]), Deadline.after(30)
+    )
+    assert response == {"batchItemFailures": []}
+    assert cluster.count() == 10
+    assert attempts == {doc_id: 3 for doc_id in refused}
+
+
+def test_errors_true_with_200_is_never_success_items_still_refused_are_reported(aws, pipeline, cluster):
+    records = [clean_record() for _ in range(4)]
+    stuck = records[1]["event_id"]
+    cluster.item_faults.append(lambda index, doc_id, source: 429 if doc_id == stuck else None)
+    event = kinesis_event([Codec().encode(r) for r in records])
+    response = indexer(aws, pipeline, cluster.url).handle(event, Deadline.after(1.0))
+    assert response == {"batchItemFailures": [{"itemIdentifier": event["Records"][1]["kinesis"]["sequenceNumber"]}]}
+    assert cluster.count() == 3
+
+
+def test_mapping_errors_become_sink_rejection_failed_events_and_are_not_retried(aws, pipeline, cluster):
+    records = [clean_record() for _ in range(5)]
+    bad = records[3]["event_id"]
+    calls = []
+
+    def mapping_error(index, doc_id, source):
+        if doc_id == bad:
+            calls.append(doc_id)
+            return 400
+        return None
+
+    cluster.item_faults.append(mapping_error)
+    # and a real strict-mapping rejection: an installed template that lacks a field the events have
+    del cluster.templates["sluice-events"]["template"]["mappings"]["properties"]["cdn_host"]
+    odd = clean_record(cdn={"name": "akamai", "host": "edge-7.akamai.example"})
+    event = kinesis_event([Codec().encode(r) for r in [*records, odd]])
+    response = indexer(aws, pipeline, cluster.url).handle(event, Deadline.after(30))
+    assert response == {"batchItemFailures": []}
+    assert calls == [bad]
+    failed = {f.event_id: f for f in _failed(aws, pipeline)}
+    assert set(failed) == {bad, odd["event_id"]}
+    assert failed[bad].failure_type == "sink_rejection" and failed[bad].stage == "indexer"
+    assert "mapper_parsing_exception" in failed[bad].error
+    assert "strict_dynamic_mapping_exception" in failed[odd["event_id"]].error
+    assert Codec().decode(failed[bad].original)["event_id"] == bad
+    assert cluster.count() == 4
+
+
+def test_a_413_splits_the_request_and_a_document_too_big_alone_is_rejected(aws, pipeline):
+    records = [clean_record() for _ in range(16)]
+    huge = clean_record(content={"id": "c", "title": "t" * 600})
+    with bulk_double(max_body_bytes=4000) as cluster:
+        bootstrap(build_client(ClusterConfig(url=cluster.url)), "sluice-events")
+        event = kinesis_event([Codec().encode(r) for r in [*records, huge]])
+        with_huge = indexer(aws, pipeline, cluster.url)
+        cluster.max_body_bytes = 1500
+        response = with_huge.handle(event, Deadline.after(30))
+        assert response == {"batchItemFailures": []}
+        assert cluster.count() == 16
+        assert len(cluster.bulk_bodies) > 8
+    (failed,) = _failed(aws, pipeline)
+    assert failed.event_id == huge["event_id"] and "413" in failed.error
+
+
+def test_a_whole_request_503_is_retried(aws, pipeline, cluster):
+    cluster.fail_next_requests(503, 503)
+    response = indexer(aws, pipeline, cluster.url).handle(
+        kinesis_event([clean_encoded() for _ in range(5)]), Deadline.after(30)
+    )
+    assert response == {"batchItemFailures": []}
+    assert cluster.count() == 5
+
+
+def test_a_slow_cluster_times_out_and_the_retry_stores_once(aws, pipeline, cluster):
+    cluster.slow_next(1, 2.5)
+    records = [clean_record() for _ in range(5)]
+    response = indexer(aws, pipeline, cluster.url, timeout_s=1).handle(
+        kinesis_event([Codec().encode(r) for r in records]), Deadline.after(30)
+    )
+    assert response == {"batchItemFailures": []}
+    assert set(cluster.documents()) == {r["event_id"] for r in records}
+
+
+def test_a_cluster_that_is_down_reports_the_batch(aws, pipeline):
+    event = kinesis_event([clean_encoded(), clean_encoded(), b"poison"])
+    response = indexer(aws, pipeline, closed_port_url()).handle(event, Deadline.after(0.5))
+    assert [i["itemIdentifier"] for i in response["batchItemFailures"]] == [
+        r["kinesis"]["sequenceNumber"] for r in event["Records"][:2]
+    ]
+    assert len(_failed(aws, pipeline)) == 1
+    with pytest.raises(BatchFailedError):
+        indexer(aws, pipeline, closed_port_url()).handle(kinesis_event([clean_encoded()]), Deadline.after(0.3))
+
+
+def test_basic_auth_from_the_url_and_sigv4(aws, pipeline, monkeypatch):
+    with bulk_double(require_basic=("sluice", "s3cret")) as cluster:
+        url = cluster.url.replace("http://", "http://sluice:s3cret@")
+        client = build_client(ClusterConfig(url=url, auth="basic"))
+        assert bootstrap(client, "sluice-events").template == "created"
+        denied = build_client(ClusterConfig(url=cluster.url))
+        from opensearchpy.exceptions import AuthenticationException
+
+        with pytest.raises(AuthenticationException):
+            bootstrap(denied, "other")
+    with bulk_double(require_sigv4=True) as cluster:
+        monkeypatch.setenv("AWS_ACCESS_KEY_ID", "AKIDEXAMPLE")
+        monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "secret")
+        client = build_client(ClusterConfig(url=cluster.url, auth="sigv4", region="eu-west-1"))
+        assert bootstrap(client, "sluice-events").template == "created"
+
+
+def test_tls_is_verified_by_default():
+    config = ClusterConfig.from_env({"SLUICE_OPENSEARCH_URL": "https://search.example:443"})
+    assert config.verify_tls is True
+    client = build_client(config)
+    connection = client.transport.connection_pool.connections[0]
+    assert connection.use_ssl is True
+    assert connection.pool.cert_reqs == "CERT_REQUIRED"
+
+
+def test_the_handler_reads_its_configuration_from_the_environment(aws, pipeline, cluster, monkeypatch):
+    from sluice_indexer import handler
+
+    from sluice.aws.clients import client
+
+    monkeypatch.setenv("AWS_ENDPOINT_URL", aws)
+    monkeypatch.setenv("SLUICE_OPENSEARCH_URL", cluster.url)
+    monkeypatch.setenv("SLUICE_FAILED_FIREHOSE", pipeline.failed_firehose)
+    client.cache_clear()
+    handler._indexer.cache_clear()
+    try:
+        response = handler.handle(kinesis_event([clean_encoded(), b"\xc3\x01"]), FakeContext())
+    finally:
+        client.cache_clear()
+        handler._indexer.cache_clear()
+    assert response == {"batchItemFailures": []}
+    assert cluster.count() == 1
+    assert len(_failed(aws, pipeline)) == 1

@@ -1,0 +1,349 @@
+"""A faithful double of the OpenSearch APIs Sluice uses, served over real HTTP.
+
+It answers like OpenSearch 2.x: ``_bulk`` returns HTTP 200 with ``errors: true`` and a status and
+error per item; documents are checked against the installed index template (``dynamic: strict``
+rejects unknown fields, a value of the wrong type is a ``mapper_parsing_exception``); a body over
+``max_body_bytes`` is a 413; scripted faults give 429 / 503 per item, 503 per request, or slow
+answers. Every request body is checked to be valid bulk NDJSON, and the problems kept for tests.
+"""
+
+from __future__ import annotations
+
+import base64
+import fnmatch
+import json
+import re
+import threading
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+from urllib.parse import parse_qs, urlparse
+
+ItemFault = Callable[[str, str, dict[str, Any]], int | None]  # (index, id, source) -> status or None
+
+
+@dataclass
+class BulkDouble:
+    max_body_bytes: int = 10 * 1024 * 1024
+    require_basic: tuple[str, str] | None = None
+    require_sigv4: bool = False
+    indices: dict[str, dict[str, dict[str, Any]]] = field(default_factory=dict)
+    templates: dict[str, dict[str, Any]] = field(default_factory=dict)
+    policies: dict[str, dict[str, Any]] = field(default_factory=dict)
+    bulk_bodies: list[bytes] = field(default_factory=list)
+    ndjson_problems: list[str] = field(default_factory=list)
+    item_faults: list[ItemFault] = field(default_factory=list)
+    request_faults: list[int] = field(default_factory=list)  # statuses for the next bulk requests
+    delay_s: float = 0.0
+    delays_left: int = 0
+    url: str = ""
+    lock: threading.RLock = field(default_factory=threading.RLock)
+
+    # --- what tests look at ---------------------------------------------------------------
+    def documents(self, pattern: str = "*") -> dict[str, dict[str, Any]]:
+        with self.lock:
+            return {
+                doc_id: source
+                for name, docs in self.indices.items()
+                if fnmatch.fnmatch(name, pattern)
+                for doc_id, source in docs.items()
+            }
+
+    def count(self, pattern: str = "*") -> int:
+        return len(self.documents(pattern))
+
+    def fail_next_requests(self, *statuses: int) -> None:
+        with self.lock:
+            self.request_faults.extend(statuses)
+
+    def slow_next(self, requests: int, seconds: float) -> None:
+        with self.lock:
+            self.delays_left, self.delay_s = requests, seconds
+
+    # --- mapping checks -----------------------------------------------------------------------
+    def _mapping_for(self, index: str) -> dict[str, Any] | None:
+        for template in sorted(self.templates.values(), key=lambda t: -t.get("priority", 0)):
+            if any(fnmatch.fnmatch(index, p) for p in template["index_patterns"]):
+                return dict(template.get("template", {}).get("mappings", {}))
+        return None
+
+    def _mapping_error(self, index: str, source: dict[str, Any]) -> dict[str, Any] | None:
+        mapping = self._mapping_for(index)
+        if mapping is None:
+            return None
+        properties = mapping.get("properties", {})
+        for name, value in source.items():
+            if name not in properties:
+                if mapping.get("dynamic") == "strict":
+                    return {
+                        "type": "strict_dynamic_mapping_exception",
+                        "reason": f"mapping set to strict, dynamic introduction of [{name}] within [_doc] is not allowed",
+                    }
+                continue
+            kind = properties[name]["type"]
+            if not _fits(kind, value):
+                return {
+                    "type": "mapper_parsing_exception",
+                    "reason": f"failed to parse field [{name}] of type [{kind}] in document. Preview of field's value: '{value}'",
+                }
+        return None
+
+    # --- bulk ---------------------------------------------------------------------------------
+    def bulk(self, body: bytes, default_index: str | None) -> tuple[int, dict[str, Any]]:
+        started = time.monotonic()
+        lines = body.split(b"\n")
+        if lines and lines[-1] == b"":
+            lines = lines[:-1]
+        else:
+            self.ndjson_problems.append("bulk body does not end with a newline")
+            return 400, _error("illegal_argument_exception", "The bulk request must be terminated by a newline [\\n]")
+        items = []
+        errors = False
+        position = 0
+        while position < len(lines):
+            try:
+                action = json.loads(lines[position])
+                ((op, meta),) = action.items()
+            except (ValueError, json.JSONDecodeError):
+                self.ndjson_problems.append(f"line {position + 1} is not an action object")
+                return 400, _error("illegal_argument_exception", f"Malformed action/metadata line [{position + 1}]")
+            if op not in ("index", "create", "update", "delete"):
+                self.ndjson_problems.append(f"line {position + 1}: unknown action {op}")
+                return 400, _error(
+                    "illegal_argument_exception",
+                    f"Malformed action/metadata line [{position + 1}], expected one of [create, delete, index, update] but found [{op}]",
+                )
+            index = meta.get("_index") or default_index
+            doc_id = meta.get("_id")
+            source: dict[str, Any] = {}
+            if op != "delete":
+                position += 1
+                if position >= len(lines):
+                    self.ndjson_problems.append("action without its document line")
+                    return 400, _error(
+                        "illegal_argument_exception", "The bulk request must be terminated by a newline [\\n]"
+                    )
+                try:
+                    source = json.loads(lines[position])
+                except json.JSONDecodeError:
+                    self.ndjson_problems.append(f"line {position + 1} is not JSON")
+                    source = None  # type: ignore[assignment]
+            position += 1
+            result = self._item(op, index, doc_id, source)
+            errors = errors or "error" in result
+            items.append({op: result})
+        return 200, {"took": int((time.monotonic() - started) * 1000) + 1, "errors": errors, "items": items}
+
+    def _item(self, op: str, index: str | None, doc_id: str | None, source: dict[str, Any] | None) -> dict[str, Any]:
+        base = {"_index": index, "_id": doc_id}
+        if source is None:
+            return {**base, "status": 400, "error": {"type": "mapper_parsing_exception", "reason": "failed to parse"}}
+        for fault in self.item_faults:
+            status = fault(index or "", doc_id or "", source)
+            if status is not None:
+                kind = {
+                    429: "es_rejected_execution_exception",
+                    503: "unavailable_shards_exception",
+                    400: "mapper_parsing_exception",
+                }.get(status, "exception")
+                return {**base, "status": status, "error": {"type": kind, "reason": f"injected {status}"}}
+        problem = self._mapping_error(index or "", source)
+        if problem is not None:
+            return {**base, "status": 400, "error": problem}
+        with self.lock:
+            docs = self.indices.setdefault(index or "", {})
+            exists = doc_id in docs
+            if op == "create" and exists:
+                return {
+                    **base,
+                    "status": 409,
+                    "error": {
+                        "type": "version_conflict_engine_exception",
+                        "reason": f"[{doc_id}]: version conflict, document already exists",
+                    },
+                }
+            docs[doc_id or str(len(docs))] = source
+        return {
+            **base,
+            "_version": 2 if exists else 1,
+            "result": "updated" if exists else "created",
+            "status": 200 if exists else 201,
+            "_shards": {"total": 2, "successful": 1, "failed": 0},
+        }
+
+
+def _fits(kind: str, value: Any) -> bool:
+    if kind in ("keyword", "text"):
+        return isinstance(value, str | int | float | bool)
+    if kind in ("long", "integer"):
+        return (isinstance(value, int) and not isinstance(value, bool)) or (
+            isinstance(value, str) and value.lstrip("-").isdigit()
+        )
+    if kind in ("float", "double"):
+        return isinstance(value, int | float) and not isinstance(value, bool)
+    if kind == "boolean":
+        return isinstance(value, bool) or value in ("true", "false")
+    if kind == "date":
+        return isinstance(value, int) or (isinstance(value, str) and re.match(r"^\d{4}-\d{2}-\d{2}", value) is not None)
+    return True
+
+
+def _error(kind: str, reason: str, status: int = 400) -> dict[str, Any]:
+    return {
+        "error": {"root_cause": [{"type": kind, "reason": reason}], "type": kind, "reason": reason},
+        "status": status,
+    }
+
+
+def _handler(double: BulkDouble) -> type[BaseHTTPRequestHandler]:
+    class Handler(BaseHTTPRequestHandler):
+        protocol_version = "HTTP/1.1"
+
+        def log_message(self, format: str, *args: Any) -> None:
+            return
+
+        def _reply(self, status: int, payload: dict[str, Any] | None) -> None:
+            body = json.dumps(payload).encode() if payload is not None else b""
+            self.send_response(status)
+            self.send_header("Content-Type", "application/json; charset=UTF-8")
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            if self.command != "HEAD":
+                self.wfile.write(body)
+
+        def _authorised(self) -> bool:
+            header = self.headers.get("Authorization", "")
+            if double.require_basic is not None:
+                expected = "Basic " + base64.b64encode(":".join(double.require_basic).encode()).decode()
+                return header == expected
+            if double.require_sigv4:
+                return header.startswith("AWS4-HMAC-SHA256 Credential=") and bool(self.headers.get("X-Amz-Date"))
+            return True
+
+        def _body(self) -> bytes:
+            length = int(self.headers.get("Content-Length") or 0)
+            data = self.rfile.read(length) if length else b""
+            if self.headers.get("Content-Encoding") == "gzip":
+                import gzip
+
+                data = gzip.decompress(data)
+            return data
+
+        def _route(self) -> None:
+            url = urlparse(self.path)
+            parts = [p for p in url.path.split("/") if p]
+            params = {k: v[0] for k, v in parse_qs(url.query).items()}
+            raw = self._body()
+            if not self._authorised():
+                return self._reply(
+                    401, _error("security_exception", "missing or wrong authentication credentials", 401)
+                )
+            with double.lock:
+                delay = double.delay_s if double.delays_left > 0 else 0.0
+                double.delays_left = max(0, double.delays_left - 1)
+            if delay:
+                time.sleep(delay)
+            if parts and parts[-1] == "_bulk" and self.command in ("POST", "PUT"):
+                double.bulk_bodies.append(raw)
+                if len(raw) > double.max_body_bytes:
+                    return self._reply(413, None)
+                with double.lock:
+                    fault = double.request_faults.pop(0) if double.request_faults else None
+                if fault is not None:
+                    return self._reply(fault, _error("unavailable", f"injected {fault}", fault))
+                status, payload = double.bulk(raw, parts[0] if len(parts) == 2 else None)
+                return self._reply(status, payload)
+            if parts[:1] == ["_index_template"] and len(parts) == 2:
+                return self._template(parts[1], raw)
+            if parts[:3] == ["_plugins", "_ism", "policies"] and len(parts) == 4:
+                return self._policy(parts[3], raw, params)
+            if len(parts) == 3 and parts[1] == "_doc" and self.command == "GET":
+                source = double.indices.get(parts[0], {}).get(parts[2])
+                if source is None:
+                    return self._reply(404, {"_index": parts[0], "_id": parts[2], "found": False})
+                return self._reply(200, {"_index": parts[0], "_id": parts[2], "found": True, "_source": source})
+            if parts and parts[-1] == "_count":
+                pattern = parts[0] if len(parts) == 2 else "*"
+                return self._reply(200, {"count": double.count(pattern)})
+            if parts and parts[-1] == "_search":
+                pattern = parts[0] if len(parts) == 2 else "*"
+                hits = [{"_index": "", "_id": k, "_source": v} for k, v in double.documents(pattern).items()]
+                return self._reply(200, {"hits": {"total": {"value": len(hits), "relation": "eq"}, "hits": hits}})
+            if not parts:
+                return self._reply(
+                    200,
+                    {
+                        "name": "bulk-double",
+                        "cluster_name": "sluice-test",
+                        "version": {"distribution": "opensearch", "number": "2.17.0"},
+                        "tagline": "The OpenSearch Project: https://opensearch.org/",
+                    },
+                )
+            return self._reply(404, _error("index_not_found_exception", f"no such index [{parts[0]}]", 404))
+
+        def _template(self, name: str, raw: bytes) -> None:
+            if self.command == "PUT":
+                double.templates[name] = json.loads(raw)
+                return self._reply(200, {"acknowledged": True})
+            if name not in double.templates:
+                return self._reply(
+                    404, _error("resource_not_found_exception", f"index template matching [{name}] not found", 404)
+                )
+            return self._reply(200, {"index_templates": [{"name": name, "index_template": double.templates[name]}]})
+
+        def _policy(self, policy_id: str, raw: bytes, params: dict[str, str]) -> None:
+            current = double.policies.get(policy_id)
+            if self.command == "GET":
+                if current is None:
+                    return self._reply(404, _error("status_exception", "Policy not found", 404))
+                return self._reply(
+                    200,
+                    {
+                        "_id": policy_id,
+                        "_version": current["version"],
+                        "_seq_no": current["seq_no"],
+                        "_primary_term": 1,
+                        "policy": current["policy"],
+                    },
+                )
+            if current is not None and params.get("if_seq_no") != str(current["seq_no"]):
+                return self._reply(
+                    409,
+                    _error(
+                        "version_conflict_engine_exception",
+                        f"[{policy_id}]: version conflict, document already exists",
+                        409,
+                    ),
+                )
+            version = (current or {"version": 0})["version"] + 1
+            seq_no = (current or {"seq_no": -1})["seq_no"] + 1
+            double.policies[policy_id] = {"policy": json.loads(raw)["policy"], "version": version, "seq_no": seq_no}
+            return self._reply(
+                201 if current is None else 200,
+                {"_id": policy_id, "_version": version, "_seq_no": seq_no, "_primary_term": 1},
+            )
+
+        do_GET = _route
+        do_POST = _route
+        do_PUT = _route
+        do_HEAD = _route
+        do_DELETE = _route
+
+    return Handler
+
+
+@contextmanager
+def bulk_double(**settings: Any) -> Iterator[BulkDouble]:
+    double = BulkDouble(**settings)
+    server = ThreadingHTTPServer(("127.0.0.1", 0), _handler(double))
+    double.url = f"http://127.0.0.1:{server.server_address[1]}"
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield double
+    finally:
+        server.shutdown()
+        server.server_close()
