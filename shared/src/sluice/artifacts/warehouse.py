@@ -5,15 +5,40 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import BigInteger, Boolean, Column, Float, Integer, MetaData, String, Table
+from sqlalchemy import BigInteger, Boolean, Column, Float, Integer, MetaData, PrimaryKeyConstraint, String, Table
 from sqlalchemy.dialects import postgresql
+from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.schema import CreateTable
+from sqlalchemy.sql.expression import FunctionElement
 from sqlalchemy.types import TIMESTAMP, TypeEngine
 
 from sluice.artifacts.columns import Column as EventColumn
 from sluice.artifacts.columns import event_columns
 
 FACT_TABLE = "player_events"
+LEDGER_TABLE = "sluice_load_ledger"
+
+
+class utc_now(FunctionElement[Any]):
+    """The current UTC time as a TIMESTAMP without zone, in each dialect's spelling."""
+
+    type = TIMESTAMP()
+    inherit_cache = True
+
+
+@compiles(utc_now)
+def _utc_now_default(element: Any, compiler: Any, **kw: Any) -> str:
+    return "CURRENT_TIMESTAMP"
+
+
+@compiles(utc_now, "postgresql")
+def _utc_now_postgresql(element: Any, compiler: Any, **kw: Any) -> str:
+    return "(now() AT TIME ZONE 'utc')"
+
+
+@compiles(utc_now, "redshift")
+def _utc_now_redshift(element: Any, compiler: Any, **kw: Any) -> str:
+    return "GETDATE()"
 
 
 def _sql_type(column: EventColumn) -> TypeEngine[Any]:
@@ -46,6 +71,16 @@ def fact_table(metadata: MetaData | None = None, name: str = FACT_TABLE) -> Tabl
         Column(c.name, _sql_type(c), nullable=c.nullable, primary_key=c.name == "event_id", comment=c.doc)
         for c in event_columns()
     ]
+    # Owned by the warehouse, not the schema: when the row was loaded (end-to-end latency).
+    columns.append(
+        Column(
+            "loaded_at",
+            TIMESTAMP(),
+            nullable=False,
+            server_default=utc_now(),
+            comment="When the loader stored the row (UTC).",
+        )
+    )
     return Table(
         name,
         metadata or MetaData(),
@@ -56,7 +91,28 @@ def fact_table(metadata: MetaData | None = None, name: str = FACT_TABLE) -> Tabl
     )
 
 
-def _dialect(name: str) -> Any:
+def ledger_table(metadata: MetaData | None = None, name: str = LEDGER_TABLE) -> Table:
+    """One row per lake object loaded: the object (key and ETag) is loaded exactly once, even when
+    its notification arrives twice."""
+    return Table(
+        name,
+        metadata or MetaData(),
+        Column("object_key", String(1024), nullable=False),
+        Column("etag", String(128), nullable=False),
+        Column("rows_loaded", BigInteger(), nullable=False),
+        Column("bad_lines", BigInteger(), nullable=False),
+        Column("loaded_at", TIMESTAMP(), nullable=False, server_default=utc_now()),
+        PrimaryKeyConstraint("object_key", "etag"),
+        redshift_diststyle="ALL",
+    )
+
+
+def warehouse_metadata(fact: str = FACT_TABLE, ledger: str = LEDGER_TABLE) -> tuple[MetaData, Table, Table]:
+    metadata = MetaData()
+    return metadata, fact_table(metadata, fact), ledger_table(metadata, ledger)
+
+
+def dialect(name: str) -> Any:
     if name == "redshift":
         from sqlalchemy_redshift.dialect import RedshiftDialect_psycopg2
 
@@ -66,5 +122,5 @@ def _dialect(name: str) -> Any:
     raise ValueError(f"unknown SQL dialect {name!r} (redshift or postgresql)")
 
 
-def create_table_ddl(dialect: str = "redshift", name: str = FACT_TABLE) -> str:
-    return str(CreateTable(fact_table(name=name)).compile(dialect=_dialect(dialect))).strip() + ";"
+def create_table_ddl(dialect_name: str = "redshift", name: str = FACT_TABLE) -> str:
+    return str(CreateTable(fact_table(name=name)).compile(dialect=dialect(dialect_name))).strip() + ";"

@@ -1,0 +1,1 @@
+"""The Sluice loader stage (handler: sluice_loader.handler.handle)."""

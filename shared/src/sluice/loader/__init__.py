@@ -1,0 +1,1 @@
+"""The loader stage's domain: new lake objects into the warehouse, each exactly once."""

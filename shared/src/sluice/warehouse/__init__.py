@@ -1,0 +1,1 @@
+"""The warehouse: connecting, migrating, and loading lake objects exactly once."""
