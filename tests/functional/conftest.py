@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Iterator
+from typing import Any
 
 import pytest
 from support.aws import Pipeline, create_pipeline
@@ -33,3 +34,27 @@ def aws(moto_url: str) -> str:
 @pytest.fixture
 def pipeline(aws: str) -> Pipeline:
     return create_pipeline(aws)
+
+
+@pytest.fixture(scope="session")
+def postgres_url() -> Iterator[str]:
+    from support.services import postgres_server
+
+    with postgres_server() as url:
+        yield url
+
+
+@pytest.fixture
+def warehouse(postgres_url: str) -> Iterator[Any]:
+    """An engine on an empty database, migrated to the current schema."""
+    from sqlalchemy import create_engine
+
+    from sluice.warehouse.migrate import migrate
+
+    engine = create_engine(postgres_url)
+    with engine.begin() as connection:
+        connection.exec_driver_sql("DROP SCHEMA public CASCADE")
+        connection.exec_driver_sql("CREATE SCHEMA public")
+    migrate(engine)
+    yield engine
+    engine.dispose()

@@ -127,3 +127,54 @@ class FakeContext:
 
     def get_remaining_time_in_millis(self) -> int:
         return max(0, int((self._ends - time.monotonic()) * 1000))
+
+
+def notify_queue(endpoint: str, bucket: str, queue: str = "sluice-loader") -> str:
+    """S3 → SQS notifications for new objects, as the warehouse module wires them; the queue URL."""
+    sqs = aws_client("sqs", endpoint)
+    url = sqs.create_queue(QueueName=queue)["QueueUrl"]
+    arn = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+    aws_client("s3", endpoint).put_bucket_notification_configuration(
+        Bucket=bucket,
+        NotificationConfiguration={
+            "QueueConfigurations": [
+                {
+                    "QueueArn": arn,
+                    "Events": ["s3:ObjectCreated:*"],
+                    "Filter": {"Key": {"FilterRules": [{"Name": "prefix", "Value": "events/"}]}},
+                }
+            ]
+        },
+    )
+    return url
+
+
+def sqs_event(endpoint: str, queue_url: str, max_messages: int = 10) -> dict[str, Any]:
+    """Messages received from the queue, shaped as Lambda's SQS event source delivers them."""
+    sqs = aws_client("sqs", endpoint)
+    records = []
+    while len(records) < max_messages:
+        received = sqs.receive_message(
+            QueueUrl=queue_url,
+            MaxNumberOfMessages=min(10, max_messages - len(records)),
+            WaitTimeSeconds=0,
+            AttributeNames=["All"],
+        )
+        messages = received.get("Messages", [])
+        if not messages:
+            break
+        for message in messages:
+            records.append(
+                {
+                    "messageId": message["MessageId"],
+                    "receiptHandle": message["ReceiptHandle"],
+                    "body": message["Body"],
+                    "attributes": message.get("Attributes", {}),
+                    "messageAttributes": {},
+                    "md5OfBody": message["MD5OfBody"],
+                    "eventSource": "aws:sqs",
+                    "eventSourceARN": f"arn:aws:sqs:{REGION}:{ACCOUNT}:{queue_url.rsplit('/', 1)[-1]}",
+                    "awsRegion": REGION,
+                }
+            )
+    return {"Records": records}

@@ -64,3 +64,18 @@ def reset_moto(url: str) -> None:
     """Forget every resource: each test starts from an empty account."""
     request = urllib.request.Request(f"{url}/moto-api/reset", method="POST")
     urllib.request.urlopen(request, timeout=10).read()
+
+
+@contextmanager
+def postgres_server() -> Iterator[str]:
+    """An embedded PostgreSQL (pgserver) in a temporary directory; yields a SQLAlchemy URL."""
+    import tempfile
+
+    import pgserver
+
+    with tempfile.TemporaryDirectory(prefix="sluice-pg-") as data:
+        server = pgserver.get_server(data, cleanup_mode="stop")
+        try:
+            yield server.get_uri().replace("postgresql://", "postgresql+psycopg://", 1)
+        finally:
+            server.cleanup()

@@ -55,3 +55,20 @@ def indexer(endpoint: str, pipeline: Pipeline, opensearch_url: str, *, timeout_s
     return Indexer(
         config, bulk, FirehoseProducer(aws_client("firehose", endpoint), pipeline.failed_firehose, backoff=FAST)
     )
+
+
+def loader(endpoint: str, pipeline: Pipeline, engine: Any, **settings: Any) -> Any:
+    from sluice.loader.config import LoaderConfig
+    from sluice.loader.service import Loader
+    from sluice.warehouse.connection import WarehouseConfig
+
+    config = LoaderConfig(
+        warehouse=WarehouseConfig(url=str(engine.url)), failed_firehose=pipeline.failed_firehose, **settings
+    )
+    return Loader(
+        config,
+        engine,
+        aws_client("s3", endpoint),
+        FirehoseProducer(aws_client("firehose", endpoint), pipeline.failed_firehose, backoff=FAST),
+        backoff=Backoff(base_s=0.01, cap_s=0.05),
+    )

@@ -52,7 +52,8 @@ def redshift_copy(staging_table: Any, manifest_url: str, iam_role_arn: str, *, g
     from sqlalchemy_redshift.commands import Compression, CopyCommand, Format
 
     command = CopyCommand(
-        staging_table,
+        # An explicit column list: loaded_at is left to its DEFAULT (the load time).
+        list(staging_table.columns),
         data_location=manifest_url,
         iam_role_arns=iam_role_arn,
         format=Format.json,

@@ -1,0 +1,87 @@
+"""``sluice warehouse migrate``: create the warehouse tables, add the columns new schema versions
+bring. ``sluice opensearch bootstrap``: the index template and retention policy."""
+
+from __future__ import annotations
+
+import argparse
+import os
+
+from sluice.cli.errors import UsageError
+
+
+def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    warehouse = commands.add_parser(
+        "warehouse", help="the warehouse tables", description="Manage the warehouse tables generated from the schemas."
+    )
+    sub = warehouse.add_subparsers(dest="action", required=True, metavar="ACTION")
+    migrate = sub.add_parser(
+        "migrate",
+        help="create missing tables and add missing columns (idempotent)",
+        description="Create the fact and ledger tables when missing; add the columns a newer schema version brings. Never drops or changes a column.",
+    )
+    migrate.add_argument("--url", help="SQLAlchemy URL of the warehouse (default: $SLUICE_WAREHOUSE_URL)")
+    migrate.set_defaults(run=_migrate)
+
+    search = commands.add_parser(
+        "opensearch", help="the search cluster", description="Prepare an OpenSearch cluster for the event indices."
+    )
+    sub = search.add_subparsers(dest="action", required=True, metavar="ACTION")
+    bootstrap = sub.add_parser(
+        "bootstrap",
+        help="install the index template and the retention policy (idempotent)",
+        description="Install the index template generated from the schemas and an ISM retention policy. Auth and TLS settings come from the SLUICE_OPENSEARCH_* variables (see images/indexer/README.md).",
+    )
+    bootstrap.add_argument("--url", help="cluster URL (default: $SLUICE_OPENSEARCH_URL)")
+    bootstrap.add_argument("--prefix", default="sluice-events", help="index prefix (default: sluice-events)")
+    bootstrap.add_argument(
+        "--retention-days", type=int, default=30, help="delete indices this many days after creation (default: 30)"
+    )
+    bootstrap.add_argument("--shards", type=int, default=1)
+    bootstrap.add_argument("--replicas", type=int, default=1)
+    bootstrap.set_defaults(run=_bootstrap)
+
+
+def _migrate(args: argparse.Namespace) -> int:
+    from sqlalchemy.exc import SQLAlchemyError
+
+    from sluice.warehouse.connection import create_engine_for
+    from sluice.warehouse.migrate import migrate
+
+    url = args.url or os.environ.get("SLUICE_WAREHOUSE_URL")
+    if not url:
+        raise UsageError("give --url or set SLUICE_WAREHOUSE_URL")
+    try:
+        report = migrate(create_engine_for(url))
+    except SQLAlchemyError as exc:
+        raise UsageError(f"warehouse: {str(exc).splitlines()[0]}") from None
+    for name in report.created_tables:
+        print(f"created table {name}")
+    for name in report.added_columns:
+        print(f"added column {name}")
+    if not report.changed:
+        print("warehouse is up to date")
+    return 0
+
+
+def _bootstrap(args: argparse.Namespace) -> int:
+    from opensearchpy.exceptions import OpenSearchException
+
+    from sluice.runtime.config import ConfigError
+    from sluice.sinks.opensearch.bootstrap import bootstrap
+    from sluice.sinks.opensearch.client import ClusterConfig, build_client
+
+    environ = dict(os.environ)
+    if args.url:
+        environ["SLUICE_OPENSEARCH_URL"] = args.url
+    try:
+        client = build_client(ClusterConfig.from_env(environ))
+        result = bootstrap(
+            client, args.prefix, retention_days=args.retention_days, shards=args.shards, replicas=args.replicas
+        )
+    except ConfigError as exc:
+        raise UsageError(str(exc)) from None
+    except OpenSearchException as exc:
+        raise UsageError(f"OpenSearch: {exc}") from None
+    print(f"index template {args.prefix}: {result.template}")
+    print(f"retention policy {args.prefix}-retention ({args.retention_days} days): {result.policy}")
+    return 0

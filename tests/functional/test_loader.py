@@ -1,0 +1,216 @@
+"""The loader against a real embedded PostgreSQL and moto S3/SQS in server mode: S3 notifications
+through SQS, each lake object loaded exactly once, bad lines as failed events."""
+
+from __future__ import annotations
+
+import base64
+import json
+import time
+
+import pytest
+from sqlalchemy import text
+from support.aws import aws_client, bucket_lines, notify_queue, sqs_event
+from support.factories import kinesis_event
+from support.stages import loader, processor
+
+from sluice.artifacts.warehouse import FACT_TABLE
+from sluice.events.codec import Codec
+from sluice.events.failed import FailedEvent
+from sluice.producers.retry import Deadline
+from sluice.traffic.generator import TrafficConfig, generate
+
+
+def _rows(engine) -> list[str]:
+    with engine.connect() as connection:
+        return [r[0] for r in connection.execute(text(f"SELECT event_id FROM {FACT_TABLE}"))]
+
+
+def _failed(aws, pipeline) -> list[FailedEvent]:
+    codec = Codec("failed_event")
+    return [
+        FailedEvent.from_record(codec.decode(base64.b64decode(line)))
+        for line in bucket_lines(aws, pipeline.lake_bucket, "failed/")
+    ]
+
+
+def _lake_objects_from_traffic(aws, pipeline, sessions: int = 6, seed: int = 3) -> set[str]:
+    """Traffic through the processor into the lake (as Firehose delivers it); the event ids."""
+    from support.factories import avro_record
+
+    from sluice.events.json_mapping import EventMapper
+
+    now = int(time.time() * 1000)
+    mapper = EventMapper()
+    codec = Codec()
+    records = []
+    for generated in generate(TrafficConfig(sessions=sessions, seed=seed, start_ms=now - 20 * 60_000)):
+        record = mapper.to_record(json.loads(generated.body), server_time=now - 1000)
+        record["ingest"] = {
+            "request_id": "r",
+            "user_agent": generated.session.device.user_agent,
+            "country": generated.session.country,
+            "client_ip_prefix": None,
+        }
+        records.append(codec.encode(record))
+    assert avro_record  # the factory module is the source of the shapes above
+    for start in range(0, len(records), 100):
+        processor(aws, pipeline).handle(kinesis_event(records[start : start + 100]), Deadline.after(30))
+    return {codec.decode(r)["event_id"] for r in records}
+
+
+def test_lake_objects_announced_through_sqs_load_exactly_once(aws, pipeline, warehouse):
+    queue = notify_queue(aws, pipeline.lake_bucket)
+    expected = _lake_objects_from_traffic(aws, pipeline)
+    event = sqs_event(aws, queue, max_messages=100)
+    assert len(event["Records"]) > 1  # the test event and one per object
+    stage = loader(aws, pipeline, warehouse)
+    assert stage.handle(event, Deadline.after(60)) == {"batchItemFailures": []}
+    rows = _rows(warehouse)
+    assert sorted(rows) == sorted(expected)
+    # the same notifications again (SQS delivers at least once): nothing changes
+    assert stage.handle(event, Deadline.after(60)) == {"batchItemFailures": []}
+    assert sorted(_rows(warehouse)) == sorted(expected)
+    with warehouse.connect() as connection:
+        ledger = connection.execute(text("SELECT count(*), sum(rows_loaded) FROM sluice_load_ledger")).one()
+        loaded_at_ok = connection.execute(text(f"SELECT bool_and(loaded_at >= server_time) FROM {FACT_TABLE}")).scalar()
+    assert ledger[0] == len(event["Records"]) - 1 and ledger[1] == len(expected)
+    assert loaded_at_ok
+
+
+def test_out_of_order_and_replayed_objects_and_duplicate_lines_give_one_row_per_event(aws, pipeline, warehouse):
+    queue = notify_queue(aws, pipeline.lake_bucket)
+    s3 = aws_client("s3", aws)
+    first = _lake_objects_from_traffic(aws, pipeline, sessions=3, seed=5)
+    keys = [o["Key"] for o in s3.list_objects_v2(Bucket=pipeline.lake_bucket, Prefix="events/")["Contents"]]
+    # the same events written again in a new object (a replayed Kinesis batch), plus a line twice within one object
+    body = s3.get_object(Bucket=pipeline.lake_bucket, Key=keys[0])["Body"].read()
+    s3.put_object(
+        Bucket=pipeline.lake_bucket, Key="events/replayed.json", Body=body + body.splitlines(keepends=True)[0]
+    )
+    event = sqs_event(aws, queue, max_messages=100)
+    event["Records"].reverse()  # out of order
+    assert loader(aws, pipeline, warehouse).handle(event, Deadline.after(60)) == {"batchItemFailures": []}
+    rows = _rows(warehouse)
+    assert len(rows) == len(set(rows)) == len(first)
+
+
+def test_a_malformed_object_loads_its_good_lines_and_fails_its_bad_ones(aws, pipeline, warehouse):
+    queue = notify_queue(aws, pipeline.lake_bucket)
+    _lake_objects_from_traffic(aws, pipeline, sessions=1, seed=8)
+    s3 = aws_client("s3", aws)
+    key = s3.list_objects_v2(Bucket=pipeline.lake_bucket, Prefix="events/")["Contents"][0]["Key"]
+    lines = s3.get_object(Bucket=pipeline.lake_bucket, Key=key)["Body"].read().splitlines()
+    good = [json.loads(line) for line in lines[:3]]
+    wrong_type = dict(good[1], sequence="seven")
+    missing = {k: v for k, v in good[2].items() if k != "session_id"}
+    body = (
+        b"\n".join(
+            [json.dumps(good[0]).encode(), b"{not json", json.dumps(wrong_type).encode(), json.dumps(missing).encode()]
+        )
+        + b"\n"
+    )
+    aws_client("sqs", aws).purge_queue(QueueUrl=queue)
+    s3.put_object(Bucket=pipeline.lake_bucket, Key="events/mixed.json", Body=body)
+    event = sqs_event(aws, queue)
+    assert loader(aws, pipeline, warehouse).handle(event, Deadline.after(60)) == {"batchItemFailures": []}
+    assert _rows(warehouse) == [good[0]["event_id"]]
+    failed = sorted(_failed(aws, pipeline), key=lambda f: f.source)
+    assert [f.source for f in failed] == [f"s3://{pipeline.lake_bucket}/events/mixed.json#L{n}" for n in (2, 3, 4)]
+    assert [f.failure_type for f in failed] == ["format", "schema", "schema"]
+    assert "sequence: expected an integer" in failed[1].error
+    assert "session_id: required column is missing" in failed[2].error
+    assert failed[1].event_id == good[1]["event_id"]
+    assert failed[0].original == b"{not json"
+
+
+def test_a_connection_lost_mid_transaction_rolls_back_and_the_retry_loads_once(aws, pipeline, warehouse):
+    queue = notify_queue(aws, pipeline.lake_bucket)
+    expected = _lake_objects_from_traffic(aws, pipeline, sessions=2, seed=9)
+    # The fault, inside the database: the first MERGE kills its own connection before commit.
+    with warehouse.begin() as connection:
+        connection.exec_driver_sql("CREATE SEQUENCE sluice_test_cuts")
+        connection.exec_driver_sql(
+            "CREATE FUNCTION sluice_test_cut() RETURNS trigger AS $$ BEGIN "
+            "IF nextval('sluice_test_cuts') = 1 THEN PERFORM pg_terminate_backend(pg_backend_pid()); END IF; "
+            "RETURN NULL; END $$ LANGUAGE plpgsql"
+        )
+        connection.exec_driver_sql(
+            f"CREATE TRIGGER sluice_test_cut AFTER INSERT ON {FACT_TABLE} FOR EACH STATEMENT EXECUTE FUNCTION sluice_test_cut()"
+        )
+    response = loader(aws, pipeline, warehouse).handle(sqs_event(aws, queue, max_messages=100), Deadline.after(60))
+    assert response == {"batchItemFailures": []}
+    with warehouse.connect() as connection:
+        assert connection.execute(text("SELECT last_value FROM sluice_test_cuts")).scalar() >= 2  # the cut happened
+    rows = _rows(warehouse)
+    assert sorted(rows) == sorted(expected)
+
+
+def test_partial_batch_response_names_only_the_messages_that_failed(aws, pipeline, warehouse):
+    queue = notify_queue(aws, pipeline.lake_bucket)
+    _lake_objects_from_traffic(aws, pipeline, sessions=1, seed=2)
+    sqs = aws_client("sqs", aws)
+    missing_bucket = {
+        "Records": [
+            {
+                "eventSource": "aws:s3",
+                "eventName": "ObjectCreated:Put",
+                "s3": {"bucket": {"name": "no-such-bucket"}, "object": {"key": "events/x.json", "eTag": "abc"}},
+            }
+        ]
+    }
+    sqs.send_message(QueueUrl=queue, MessageBody=json.dumps(missing_bucket))
+    sqs.send_message(QueueUrl=queue, MessageBody="this is not an S3 event")
+    event = sqs_event(aws, queue, max_messages=100)
+    by_body = {r["body"]: r["messageId"] for r in event["Records"]}
+    response = loader(aws, pipeline, warehouse).handle(event, Deadline.after(60))
+    assert response == {"batchItemFailures": [{"itemIdentifier": by_body[json.dumps(missing_bucket)]}]}
+    assert len(_rows(warehouse)) > 0
+    (unreadable,) = _failed(aws, pipeline)
+    assert unreadable.error_code == "NotAnS3Notification" and unreadable.original == b"this is not an S3 event"
+
+
+def test_a_direct_s3_event_loads_and_a_failure_raises(aws, pipeline, warehouse):
+    _lake_objects_from_traffic(aws, pipeline, sessions=1, seed=4)
+    s3 = aws_client("s3", aws)
+    obj = s3.list_objects_v2(Bucket=pipeline.lake_bucket, Prefix="events/")["Contents"][0]
+    direct = {
+        "Records": [
+            {
+                "eventSource": "aws:s3",
+                "eventName": "ObjectCreated:Put",
+                "s3": {
+                    "bucket": {"name": pipeline.lake_bucket},
+                    "object": {"key": obj["Key"], "eTag": obj["ETag"].strip('"')},
+                },
+            }
+        ]
+    }
+    assert loader(aws, pipeline, warehouse).handle(direct, Deadline.after(60)) == {"batchItemFailures": []}
+    assert len(_rows(warehouse)) > 0
+    direct["Records"][0]["s3"]["bucket"]["name"] = "no-such-bucket"
+    from sluice.runtime.errors import RetryableError
+
+    with pytest.raises(RetryableError):
+        loader(aws, pipeline, warehouse).handle(direct, Deadline.after(5))
+
+
+def test_the_handler_reads_the_warehouse_url_from_the_environment(aws, pipeline, warehouse, monkeypatch):
+    from sluice_loader import handler
+    from support.aws import FakeContext
+
+    from sluice.aws.clients import client
+
+    queue = notify_queue(aws, pipeline.lake_bucket)
+    expected = _lake_objects_from_traffic(aws, pipeline, sessions=1, seed=6)
+    monkeypatch.setenv("AWS_ENDPOINT_URL", aws)
+    monkeypatch.setenv("SLUICE_WAREHOUSE_URL", warehouse.url.render_as_string(hide_password=False))
+    monkeypatch.setenv("SLUICE_FAILED_FIREHOSE", pipeline.failed_firehose)
+    client.cache_clear()
+    handler._loader.cache_clear()
+    try:
+        response = handler.handle(sqs_event(aws, queue, max_messages=100), FakeContext())
+    finally:
+        client.cache_clear()
+        handler._loader.cache_clear()
+    assert response == {"batchItemFailures": []}
+    assert sorted(_rows(warehouse)) == sorted(expected)

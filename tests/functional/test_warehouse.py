@@ -1,0 +1,130 @@
+"""The warehouse SQL: migrations on a real PostgreSQL, and the Redshift load compiled with the
+sqlalchemy-redshift dialect, its shared statements executed on PostgreSQL."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+
+from sqlalchemy import create_mock_engine, inspect, text
+from support.factories import avro_record
+
+from sluice.artifacts.columns import event_columns
+from sluice.artifacts.warehouse import FACT_TABLE
+from sluice.loader.lines import parse_object
+from sluice.loader.notifications import LakeObject
+from sluice.loader.redshift import RedshiftLoad, manifest
+from sluice.processor.lake import lake_line
+from sluice.warehouse.migrate import migrate
+
+ROLE = "arn:aws:iam::123456789012:role/sluice-redshift-copy"
+
+
+def _redshift_load() -> RedshiftLoad:
+    engine = create_mock_engine("redshift+psycopg2://", lambda *a, **k: None)
+    return RedshiftLoad(engine, s3=None, iam_role_arn=ROLE, manifest_bucket="lake")
+
+
+def test_migrate_is_idempotent_and_adds_the_columns_of_a_new_version(warehouse):
+    assert not migrate(warehouse).changed
+    # GIVEN a table as an older schema version made it (without the v2 columns)
+    v2_columns = [c.name for c in event_columns() if c.name.startswith(("ingest_", "enrichment_"))] + ["frame_rate"]
+    with warehouse.begin() as connection:
+        for name in v2_columns:
+            connection.exec_driver_sql(f'ALTER TABLE {FACT_TABLE} DROP COLUMN "{name}"')
+    report = migrate(warehouse)
+    assert sorted(report.added_columns) == sorted(f"{FACT_TABLE}.{n}" for n in v2_columns)
+    columns = {c["name"]: c for c in inspect(warehouse).get_columns(FACT_TABLE)}
+    assert all(columns[n]["nullable"] for n in v2_columns)
+    assert not migrate(warehouse).changed
+
+
+def test_the_migrate_command(postgres_url):
+    env = {**os.environ}
+    with_db = postgres_url.replace("/postgres?", "/migrate_cli?")
+    from sqlalchemy import create_engine
+
+    admin = create_engine(postgres_url, isolation_level="AUTOCOMMIT")
+    with admin.connect() as connection:
+        connection.exec_driver_sql("DROP DATABASE IF EXISTS migrate_cli")
+        connection.exec_driver_sql("CREATE DATABASE migrate_cli")
+    first = subprocess.run(
+        [sys.executable, "-m", "sluice", "warehouse", "migrate", "--url", with_db],
+        capture_output=True,
+        text=True,
+        env=env,
+        check=False,
+    )
+    assert first.returncode == 0, first.stderr
+    assert first.stdout.splitlines() == ["created table player_events", "created table sluice_load_ledger"]
+    again = subprocess.run(
+        [sys.executable, "-m", "sluice", "warehouse", "migrate", "--url", with_db],
+        capture_output=True,
+        text=True,
+        env=env,
+        check=False,
+    )
+    assert again.stdout.strip() == "warehouse is up to date"
+    bad = subprocess.run(
+        [sys.executable, "-m", "sluice", "warehouse", "migrate", "--url", "postgresql+psycopg://nobody@127.0.0.1:1/x"],
+        capture_output=True,
+        text=True,
+        env=env,
+        check=False,
+    )
+    assert bad.returncode == 2 and bad.stderr.startswith("sluice: error: warehouse:") and "Traceback" not in bad.stderr
+
+
+def test_redshift_copy_reads_the_manifest_as_json_with_the_iam_role():
+    statements = _redshift_load().statements("s3://lake/manifests/m1.manifest", gzip=True)
+    (copy,) = [s for s in statements if s.startswith("COPY")]
+    assert copy.startswith("COPY staging (event_id, event_type, session_id, sequence, client_time")
+    assert "loaded_at" not in copy
+    for option in (
+        "FROM 's3://lake/manifests/m1.manifest'",
+        f"WITH CREDENTIALS AS 'aws_iam_role={ROLE}'",
+        "FORMAT AS JSON AS 'auto'",
+        "GZIP",
+        "TIMEFORMAT AS 'auto'",
+        "MANIFEST",
+        "MAXERROR AS 100000",
+    ):
+        assert option in copy, option
+    assert "GZIP" not in [s for s in _redshift_load().statements("s3://lake/m", gzip=False) if s.startswith("COPY")][0]
+
+
+def test_redshift_manifest_lists_every_object_as_mandatory():
+    objects = [LakeObject("lake", "events/a.gz", "e1"), LakeObject("lake", "events/b c.gz", "e2")]
+    assert manifest(objects) == {
+        "entries": [
+            {"url": "s3://lake/events/a.gz", "mandatory": True},
+            {"url": "s3://lake/events/b c.gz", "mandatory": True},
+        ]
+    }
+
+
+def test_the_redshift_statements_other_than_copy_run_on_postgresql(warehouse):
+    """Staging, de-duplication and MERGE: the same text Redshift runs, executed here for real."""
+    records = [avro_record() for _ in range(3)]
+    lines = b"".join(lake_line(r)[1] for r in [*records, records[0]])  # one event twice
+    parsed = parse_object(lines)
+    statements = _redshift_load().statements("s3://lake/m", gzip=False)
+    with warehouse.begin() as connection:
+        connection.exec_driver_sql(
+            f"INSERT INTO {FACT_TABLE} (event_id, event_type, session_id, sequence, client_time, server_time, player_name, player_version, content_id, content_live, cdn_name) SELECT event_id, event_type, session_id, sequence, client_time, server_time, player_name, player_version, content_id, content_live, cdn_name FROM (VALUES ('{records[1]['event_id']}', 'heartbeat', 's', 1, TIMESTAMP '2026-11-26 08:00:00', TIMESTAMP '2026-11-26 08:00:00', 'p', '1', 'c', false, 'akamai')) AS v(event_id, event_type, session_id, sequence, client_time, server_time, player_name, player_version, content_id, content_live, cdn_name)"
+        )
+        for statement in statements:
+            if statement.startswith("COPY"):
+                names = ", ".join(f'"{c.name}"' for c in event_columns())
+                placeholders = ", ".join(f":p{i}" for i in range(len(event_columns())))
+                for row in parsed.rows:
+                    connection.execute(
+                        text(f"INSERT INTO staging ({names}) VALUES ({placeholders})"),
+                        {f"p{i}": v for i, v in enumerate(row)},
+                    )
+                continue
+            connection.exec_driver_sql(statement)
+        stored = dict(connection.execute(text(f"SELECT event_id, session_id FROM {FACT_TABLE}")).all())
+    assert set(stored) == {r["event_id"] for r in records}
+    assert stored[records[1]["event_id"]] == "s"  # the row already there is kept as it was
