@@ -91,7 +91,7 @@ def test_redshift_copy_reads_the_manifest_as_json_with_the_iam_role():
         "MAXERROR AS 100000",
     ):
         assert option in copy, option
-    assert "GZIP" not in [s for s in _redshift_load().statements("s3://lake/m", gzip=False) if s.startswith("COPY")][0]
+    assert "GZIP" not in next(s for s in _redshift_load().statements("s3://lake/m", gzip=False) if s.startswith("COPY"))
 
 
 def test_redshift_manifest_lists_every_object_as_mandatory():

@@ -143,10 +143,10 @@ class Loader:
         loader = RedshiftLoad(
             self.engine,
             self.s3,
-            self.config.copy_iam_role_arn,
-            self.config.manifest_bucket or objects[0].bucket,
-            self.config.manifest_prefix,
-            self.config.fact_table,
+            iam_role_arn=self.config.copy_iam_role_arn,
+            manifest_bucket=self.config.manifest_bucket or objects[0].bucket,
+            manifest_prefix=self.config.manifest_prefix,
+            fact=self.config.fact_table,
         )
         for gzip, group in by_compression.items():
             try:
