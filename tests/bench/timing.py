@@ -26,15 +26,20 @@ class Result:
     rate: float
     baseline_name: str
     baseline_rate: float
-    goal_ratio: float
+    goal_ratio: float | None = None
+    unit: str = "rec/s"
+    scale: float = 1.0  # divide rates by this for display (1e6 with unit "MB/s")
 
     @property
     def ratio(self) -> float:
         return self.rate / self.baseline_rate
 
     def line(self) -> str:
-        verdict = "meets" if self.ratio >= self.goal_ratio else "MISSES"
+        rate, baseline = self.rate / self.scale, self.baseline_rate / self.scale
+        verdict = ""
+        if self.goal_ratio is not None:
+            verdict = f" ({'meets' if self.ratio >= self.goal_ratio else 'MISSES'} goal {self.goal_ratio:.2f})"
         return (
-            f"{self.name:<28} {self.rate:>12,.0f}/s   {self.baseline_name:<34} {self.baseline_rate:>12,.0f}/s   "
-            f"ratio {self.ratio:4.2f} ({verdict} goal {self.goal_ratio:.2f})"
+            f"{self.name:<32} {rate:>10,.1f} {self.unit:<5} {self.baseline_name:<32} {baseline:>10,.1f} {self.unit:<5} "
+            f"ratio {self.ratio:4.2f}{verdict}"
         )
