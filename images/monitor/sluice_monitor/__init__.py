@@ -1,0 +1,1 @@
+"""The Sluice monitor stage (handler: sluice_monitor.handler.handle)."""

@@ -1,0 +1,1 @@
+"""The monitor stage's domain: player health per window and dimension, alerts, rollups."""

@@ -1,0 +1,152 @@
+"""Window aggregates: counters and a startup-time sketch per dimension value, updated event by
+event, merged across invocations and shards by addition, kept small enough for Lambda's 1 MB
+window state (a bounded number of values per dimension, the rest under ``other``)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from sluice.monitor.sketch import QuantileSketch
+
+ALL = "all"
+OTHER = "other"
+# dimension -> how to read its value from a decoded clean event
+DIMENSIONS: dict[str, Any] = {
+    "content": lambda e: e["content"]["id"],
+    "cdn": lambda e: e["cdn"]["name"],
+    "device_class": lambda e: (e.get("enrichment") or {}).get("device_class") or "unknown",
+    "player_version": lambda e: f"{e['player']['name']}@{e['player']['version']}",
+    "country": lambda e: (e.get("ingest") or {}).get("country") or "unknown",
+}
+COUNTERS = (
+    "events",
+    "attempts",  # session_start: a viewer asked for playback
+    "video_start_failures",  # a fatal error before the first frame
+    "exits_before_video_start",  # left before the first frame, without an error
+    "video_starts",  # the first frame (play, initial)
+    "fatal_errors",
+    "stalls",  # rebuffering events (buffering_start, cause stall)
+    "rebuffer_ms",
+    "watch_ms",
+    "bitrate_kbps_ms",  # bitrate weighted by watch time, for the time-weighted average
+    "ad_starts",
+    "ad_errors",
+    "ad_completes",
+)
+
+
+@dataclass
+class Aggregate:
+    counts: dict[str, int] = field(default_factory=lambda: dict.fromkeys(COUNTERS, 0))
+    startup: QuantileSketch = field(default_factory=QuantileSketch)
+
+    def add_event(self, event: dict[str, Any]) -> None:
+        c = self.counts
+        c["events"] += 1
+        kind = event["event_type"]
+        payload = event["payload"][1] if event.get("payload") else {}
+        if kind == "session_start":
+            c["attempts"] += 1
+        elif kind == "play" and payload.get("initial"):
+            c["video_starts"] += 1
+            if payload.get("startup_time_ms") is not None:
+                self.startup.add(payload["startup_time_ms"])
+        elif kind == "error" and payload.get("fatal"):
+            c["fatal_errors"] += 1
+            if payload.get("playhead_ms") is None:
+                c["video_start_failures"] += 1
+        elif kind == "session_end" and payload.get("watch_time_ms") == 0 and payload.get("reason") != "error":
+            c["exits_before_video_start"] += 1
+        elif kind == "heartbeat":
+            c["watch_ms"] += payload["watch_time_ms"]
+            c["rebuffer_ms"] += payload["rebuffer_time_ms"]
+            c["bitrate_kbps_ms"] += payload["bitrate_kbps"] * payload["watch_time_ms"]
+        elif kind == "buffering_start" and payload.get("cause") == "stall":
+            c["stalls"] += 1
+        elif kind == "ad_start":
+            c["ad_starts"] += 1
+        elif kind == "ad_error":
+            c["ad_errors"] += 1
+        elif kind == "ad_complete":
+            c["ad_completes"] += 1
+
+    def merge(self, other: Aggregate) -> None:
+        for name, value in other.counts.items():
+            self.counts[name] = self.counts.get(name, 0) + value
+        self.startup.merge(other.startup)
+
+    def to_state(self) -> list[Any]:
+        return [[self.counts[n] for n in COUNTERS], self.startup.to_state()]
+
+    @classmethod
+    def from_state(cls, state: list[Any]) -> Aggregate:
+        counts = dict(zip(COUNTERS, state[0], strict=False))
+        return cls({n: int(counts.get(n, 0)) for n in COUNTERS}, QuantileSketch.from_state(state[1]))
+
+
+@dataclass
+class WindowAggregates:
+    """Per dimension, per value; plus events too late for this window, counted not lost."""
+
+    max_values: int = 50
+    by_dimension: dict[str, dict[str, Aggregate]] = field(default_factory=dict)
+    late_events: int = 0
+    unreadable: int = 0
+
+    def add_event(self, event: dict[str, Any]) -> None:
+        self._slot("all", ALL).add_event(event)
+        for dimension, read in DIMENSIONS.items():
+            self._slot(dimension, str(read(event))).add_event(event)
+
+    def _slot(self, dimension: str, value: str) -> Aggregate:
+        values = self.by_dimension.setdefault(dimension, {})
+        found = values.get(value)
+        if found is not None:
+            return found
+        if len(values) >= self.max_values and value != OTHER:
+            # Bounded state and metrics cost: past max_values distinct values, count under "other".
+            value = OTHER
+            if value in values:
+                return values[value]
+        values[value] = Aggregate()
+        return values[value]
+
+    def to_state(self) -> dict[str, Any]:
+        return {
+            "v": 1,
+            "late": self.late_events,
+            "unreadable": self.unreadable,
+            "dims": {d: {v: a.to_state() for v, a in values.items()} for d, values in self.by_dimension.items()},
+        }
+
+    @classmethod
+    def from_state(cls, state: dict[str, Any] | None, max_values: int = 50) -> WindowAggregates:
+        aggregates = cls(max_values)
+        if not state:
+            return aggregates
+        aggregates.late_events = int(state.get("late", 0))
+        aggregates.unreadable = int(state.get("unreadable", 0))
+        for dimension, values in state.get("dims", {}).items():
+            aggregates.by_dimension[dimension] = {v: Aggregate.from_state(a) for v, a in values.items()}
+        return aggregates
+
+    def merge(self, other: WindowAggregates) -> None:
+        self.late_events += other.late_events
+        self.unreadable += other.unreadable
+        for dimension, values in other.by_dimension.items():
+            for value, aggregate in values.items():
+                self._slot(dimension, value).merge(aggregate)
+
+    def top(self, dimension: str, n: int) -> dict[str, Aggregate]:
+        """The ``n`` values with the most events; the rest merged into ``other``."""
+        values = self.by_dimension.get(dimension, {})
+        ranked = sorted((v for v in values if v != OTHER), key=lambda v: -values[v].counts["events"])
+        kept = {v: values[v] for v in ranked[:n]}
+        rest = [values[v] for v in ranked[n:]] + ([values[OTHER]] if OTHER in values else [])
+        if rest:
+            merged = Aggregate()
+            for aggregate in rest:
+                merged.merge(aggregate)
+            kept[OTHER] = merged
+        return kept

@@ -1,0 +1,108 @@
+"""What a finished window produces: EMF lines for CloudWatch, rollup documents for the
+``player-health-*`` index, and alert messages for SNS."""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime
+from typing import IO, Any
+
+from sluice.monitor.aggregate import COUNTERS, Aggregate
+from sluice.monitor.qoe import metrics
+from sluice.monitor.rules import Alert
+from sluice.sinks.opensearch.bulk import Document
+
+# Headline metrics, as CloudWatch metric names and units. Counters are published as they are so
+# that CloudWatch's Sum over shards is exact; ratios of one shard are a sample of all sessions
+# (the stream is partitioned by session), and the rollups give the exact combined ratios.
+EMF_METRICS = (
+    ("attempts", "Attempts", "Count"),
+    ("video_start_failures", "VideoStartFailures", "Count"),
+    ("exits_before_video_start", "ExitsBeforeVideoStart", "Count"),
+    ("fatal_errors", "FatalErrors", "Count"),
+    ("ad_start_failures", "AdStartFailures", "Count"),
+    ("watch_ms", "WatchTime", "Milliseconds"),
+    ("video_start_failure_rate", "VideoStartFailureRate", "None"),
+    ("rebuffer_ratio", "RebufferRatio", "None"),
+    ("startup_time_p50_ms", "StartupTimeP50", "Milliseconds"),
+    ("startup_time_p95_ms", "StartupTimeP95", "Milliseconds"),
+    ("average_bitrate_kbps", "AverageBitrate", "Kilobits/Second"),
+)
+EMF_DIMENSIONS = ("all", "cdn", "player_version", "device_class")
+
+
+def _epoch_ms(iso: str) -> int:
+    return int(datetime.fromisoformat(iso.replace("Z", "+00:00")).timestamp() * 1000)
+
+
+def emf_documents(
+    window_start: str, rows: list[tuple[str, str, Aggregate]], namespace: str = "Sluice/PlayerHealth"
+) -> list[dict[str, Any]]:
+    documents = []
+    for dimension, value, aggregate in rows:
+        if dimension not in EMF_DIMENSIONS:
+            continue
+        values = metrics(aggregate)
+        present = [(key, name, unit) for key, name, unit in EMF_METRICS if values.get(key) is not None]
+        documents.append(
+            {
+                "_aws": {
+                    "Timestamp": _epoch_ms(window_start),
+                    "CloudWatchMetrics": [
+                        {
+                            "Namespace": namespace,
+                            "Dimensions": [["Dimension", "Value"]],
+                            "Metrics": [{"Name": name, "Unit": unit} for _, name, unit in present],
+                        }
+                    ],
+                },
+                "Dimension": dimension,
+                "Value": value,
+                **{name: values[key] for key, name, _ in present},
+            }
+        )
+    return documents
+
+
+def write_emf(documents: list[dict[str, Any]], stream: IO[str]) -> None:
+    for document in documents:
+        stream.write(json.dumps(document) + "\n")
+    stream.flush()
+
+
+def rollup_documents(
+    prefix: str, window_start: str, window_end: str, shard: str, rows: list[tuple[str, str, Aggregate]]
+) -> list[Document]:
+    """One document per shard, window and dimension value; the _id makes a retried window
+    overwrite itself. Readers sum the counters of a window over shards before taking ratios."""
+    index = f"{prefix}-{window_start[:4]}.{window_start[5:7]}.{window_start[8:10]}"
+    documents = []
+    for dimension, value, aggregate in rows:
+        source: dict[str, Any] = {
+            "window_start": window_start,
+            "window_end": window_end,
+            "shard": shard,
+            "dimension": dimension,
+            "value": value,
+            **{f"count_{n}": aggregate.counts[n] for n in COUNTERS},
+            "startup_sketch": json.dumps(aggregate.startup.to_state()),
+            **{k: v for k, v in metrics(aggregate).items() if isinstance(v, float)},
+        }
+        documents.append(Document(index, f"{window_start}|{shard}|{dimension}|{value}", source))
+    return documents
+
+
+def alert_message(alert: Alert) -> str:
+    return json.dumps(
+        {
+            "alert": alert.rule,
+            "dimension": alert.dimension,
+            "value": alert.value,
+            "metric": alert.metric,
+            "observed": round(alert.observed, 4),
+            "baseline": round(alert.baseline, 4),
+            "window": {"start": alert.window_start, "end": alert.window_end},
+            "detail": alert.detail,
+        },
+        indent=2,
+    )

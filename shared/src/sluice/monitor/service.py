@@ -1,0 +1,154 @@
+"""The monitor stage: clean events aggregated over Lambda tumbling windows; on the final
+invocation of each window, metrics, rollups and alerts."""
+
+from __future__ import annotations
+
+import logging
+import sys
+from datetime import datetime
+from typing import Any
+
+from sluice.batch.kinesis import process_batch
+from sluice.events.codec import Codec
+from sluice.failures.writer import FailedEventWriter
+from sluice.monitor.aggregate import Aggregate, WindowAggregates
+from sluice.monitor.config import MonitorConfig
+from sluice.monitor.outputs import alert_message, emf_documents, rollup_documents, write_emf
+from sluice.monitor.rules import Alert, evaluate
+from sluice.monitor.store import HealthStore
+from sluice.producers.firehose import FirehoseProducer
+from sluice.producers.retry import Deadline
+from sluice.runtime.errors import RetryableError
+from sluice.sinks.opensearch.bulk import BulkIndexer
+
+log = logging.getLogger("sluice.monitor")
+STAGE = "monitor"
+
+
+def _epoch_ms(iso: str) -> int:
+    return int(datetime.fromisoformat(iso.replace("Z", "+00:00")).timestamp() * 1000)
+
+
+class Monitor:
+    def __init__(
+        self,
+        config: MonitorConfig,
+        *,
+        store: HealthStore,
+        sns: Any,
+        failed: FirehoseProducer,
+        rollups: BulkIndexer | None = None,
+        emf_stream: Any = None,
+    ) -> None:
+        self.config = config
+        self.store = store
+        self.sns = sns
+        self.failed = FailedEventWriter(failed)
+        self.rollups = rollups
+        self.emf_stream = emf_stream
+        self.codec = Codec()
+
+    @classmethod
+    def from_env(cls) -> Monitor:
+        from sluice.aws.clients import client
+
+        config = MonitorConfig.from_env()
+        rollups = None
+        if config.opensearch_url:
+            from sluice.sinks.opensearch.client import ClusterConfig, build_client
+
+            rollups = BulkIndexer(build_client(ClusterConfig.from_env()))
+        return cls(
+            config,
+            store=HealthStore(client("dynamodb"), config.health_table),
+            sns=client("sns"),
+            failed=FirehoseProducer(client("firehose"), config.failed_firehose),
+            rollups=rollups,
+        )
+
+    def handle(self, event: dict[str, Any], deadline: Deadline) -> dict[str, Any]:
+        window = event.get("window")
+        if not window:
+            raise ValueError(
+                "the monitor needs a tumbling window: set TumblingWindowInSeconds on its event source mapping"
+            )
+        aggregates = WindowAggregates.from_state(event.get("state"), self.config.max_values)
+        oldest_ms = _epoch_ms(window["start"]) - self.config.allowed_lateness_s * 1000
+
+        def add(record: Any) -> None:
+            decoded = self.codec.decode(record.data)
+            if decoded["client_time"] < oldest_ms:
+                # Arrived too late to describe this window: counted, not mixed in.
+                aggregates.late_events += 1
+                return
+            aggregates.add_event(decoded)
+
+        outcome = process_batch({"Records": event.get("Records", [])}, add, stage=STAGE, time_left=deadline.has_time)
+        aggregates.unreadable += len(outcome.failed_events)
+        written = self.failed.write(outcome.failed_events, deadline)
+        if written.failed:
+            raise RetryableError(f"failed-events Firehose did not accept {len(written.failed)} records")
+        if outcome.retry:
+            # Window state is only kept when the whole batch is taken: let Lambda retry it.
+            raise RetryableError(f"{len(outcome.retry)} records not aggregated before the deadline")
+        if event.get("isFinalInvokeForWindow"):
+            self._finish(aggregates, window["start"], window["end"], event.get("shardId", "shard"), deadline)
+            return {"state": {}, "batchItemFailures": []}
+        return {"state": aggregates.to_state(), "batchItemFailures": []}
+
+    def _finish(
+        self, aggregates: WindowAggregates, start: str, end: str, shard: str, deadline: Deadline
+    ) -> list[Alert]:
+        rows = self._rows(aggregates)
+        window_seconds = max(1, (_epoch_ms(end) - _epoch_ms(start)) // 1000)
+        thresholds = self.config.thresholds
+
+        def baseline(dimension: str, value: str) -> Aggregate | None:
+            return self.store.baseline(dimension, value, start, thresholds.baseline_windows, window_seconds)
+
+        alerts = evaluate(aggregates, start, end, thresholds, baseline)
+        write_emf(emf_documents(start, rows), self.emf_stream or sys.stdout)
+        if self.rollups is not None:
+            result = self.rollups.index(
+                rollup_documents(self.config.health_index_prefix, start, end, shard, rows), deadline
+            )
+            if result.unfinished or result.rejected:
+                raise RetryableError(
+                    f"player-health rollups not stored: {len(result.unfinished)} unfinished, {len(result.rejected)} rejected"
+                )
+        self.store.put_windows(start, shard, rows)
+        raised = [a for a in alerts if self._raise(a)]
+        log.info(
+            "window closed",
+            extra={"window": start, "shard": shard, "late_events": aggregates.late_events, "alerts": len(raised)},
+        )
+        return raised
+
+    def _rows(self, aggregates: WindowAggregates) -> list[tuple[str, str, Aggregate]]:
+        rows = []
+        for dimension in aggregates.by_dimension:
+            for value, aggregate in aggregates.top(dimension, self.config.top_n).items():
+                rows.append((dimension, value, aggregate))
+        return rows
+
+    def _raise(self, alert: Alert) -> bool:
+        if not self.store.claim_alert(alert, self.config.thresholds.cooldown_minutes):
+            log.info("alert held back by its cool-down", extra={"cause": alert.cause})
+            return False
+        try:
+            self.sns.publish(
+                TopicArn=self.config.alert_topic_arn,
+                Subject=alert.subject(),
+                Message=alert_message(alert),
+                MessageAttributes={
+                    "rule": {"DataType": "String", "StringValue": alert.rule},
+                    "dimension": {"DataType": "String", "StringValue": alert.dimension},
+                    "value": {"DataType": "String", "StringValue": alert.value},
+                },
+            )
+        except Exception:
+            # Not sent: free the cause so the retried window raises it again.
+            self.store.release_alert(alert)
+            raise
+        self.store.record_alert(alert)
+        return True
