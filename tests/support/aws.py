@@ -178,3 +178,49 @@ def sqs_event(endpoint: str, queue_url: str, max_messages: int = 10) -> dict[str
                 }
             )
     return {"Records": records}
+
+
+@dataclass(frozen=True)
+class Monitoring:
+    topic_arn: str
+    alerts_queue: str
+    health_table: str
+
+
+def create_monitoring(endpoint: str, table: str = "sluice-health") -> Monitoring:
+    """The alert topic with a queue subscribed (to read alerts as an operator's tooling would),
+    and the monitor's DynamoDB table."""
+    sns = aws_client("sns", endpoint)
+    sqs = aws_client("sqs", endpoint)
+    topic = sns.create_topic(Name="sluice-alerts")["TopicArn"]
+    queue = sqs.create_queue(QueueName="sluice-alerts-inbox")["QueueUrl"]
+    queue_arn = sqs.get_queue_attributes(QueueUrl=queue, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+    sns.subscribe(TopicArn=topic, Protocol="sqs", Endpoint=queue_arn)
+    aws_client("dynamodb", endpoint).create_table(
+        TableName=table,
+        KeySchema=[{"AttributeName": "pk", "KeyType": "HASH"}, {"AttributeName": "sk", "KeyType": "RANGE"}],
+        AttributeDefinitions=[
+            {"AttributeName": "pk", "AttributeType": "S"},
+            {"AttributeName": "sk", "AttributeType": "S"},
+        ],
+        BillingMode="PAY_PER_REQUEST",
+    )
+    return Monitoring(topic, queue, table)
+
+
+def received_alerts(endpoint: str, queue_url: str) -> list[dict[str, Any]]:
+    """Alert messages delivered to the subscribed queue (SNS envelopes unwrapped)."""
+    import json
+
+    sqs = aws_client("sqs", endpoint)
+    alerts = []
+    while True:
+        messages = sqs.receive_message(QueueUrl=queue_url, MaxNumberOfMessages=10, WaitTimeSeconds=0).get(
+            "Messages", []
+        )
+        if not messages:
+            return alerts
+        for message in messages:
+            envelope = json.loads(message["Body"])
+            alerts.append({"subject": envelope.get("Subject"), **json.loads(envelope["Message"])})
+            sqs.delete_message(QueueUrl=queue_url, ReceiptHandle=message["ReceiptHandle"])

@@ -72,3 +72,38 @@ def loader(endpoint: str, pipeline: Pipeline, engine: Any, **settings: Any) -> A
         FirehoseProducer(aws_client("firehose", endpoint), pipeline.failed_firehose, backoff=FAST),
         backoff=Backoff(base_s=0.01, cap_s=0.05),
     )
+
+
+def monitor(
+    endpoint: str,
+    pipeline: Pipeline,
+    monitoring: Any,
+    *,
+    opensearch_url: str | None = None,
+    emf_stream: Any = None,
+    **thresholds: Any,
+) -> Any:
+    import io
+
+    from sluice.monitor.config import MonitorConfig, Thresholds
+    from sluice.monitor.service import Monitor
+    from sluice.monitor.store import HealthStore
+    from sluice.sinks.opensearch.bulk import BulkIndexer
+    from sluice.sinks.opensearch.client import ClusterConfig, build_client
+
+    config = MonitorConfig(
+        monitoring.topic_arn,
+        monitoring.health_table,
+        pipeline.failed_firehose,
+        opensearch_url=opensearch_url,
+        thresholds=Thresholds(**thresholds),
+    )
+    rollups = BulkIndexer(build_client(ClusterConfig(url=opensearch_url)), backoff=FAST) if opensearch_url else None
+    return Monitor(
+        config,
+        store=HealthStore(aws_client("dynamodb", endpoint), monitoring.health_table),
+        sns=aws_client("sns", endpoint),
+        failed=FirehoseProducer(aws_client("firehose", endpoint), pipeline.failed_firehose, backoff=FAST),
+        rollups=rollups,
+        emf_stream=emf_stream if emf_stream is not None else io.StringIO(),
+    )

@@ -14,7 +14,7 @@ class Thresholds:
     start_failure_rate: float = 0.10
     min_attempts: int = 20
     rebuffer_jump_factor: float = 2.0
-    rebuffer_min_increase: float = 0.01  # absolute: 1% of playing time
+    rebuffer_min_increase: float = 0.02  # absolute: 2 points of playing time, above window-to-window noise
     rebuffer_min_watch_minutes: float = 10.0
     baseline_windows: int = 5
     fatal_share: float = 0.6

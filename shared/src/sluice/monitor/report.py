@@ -53,7 +53,7 @@ def series(combined: dict[tuple[str, str], dict[str, Aggregate]], dimension: str
 
 
 def _chart(
-    title: str, lines: list[Series], alerts: list[Alert], dimension: str, percent: bool, times: list[str]
+    title: str, lines: list[Series], alerts: list[Alert], *, dimension: str, percent: bool, times: list[str]
 ) -> str:
     width, height, left, right, top, bottom = 900, 260, 60, 170, 30, 40
     if not times:

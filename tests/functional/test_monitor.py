@@ -1,0 +1,279 @@
+"""The monitor with the traffic generator: tumbling windows over shards, alerts through moto SNS,
+baselines and cool-downs in moto DynamoDB, rollups through the bulk double."""
+
+from __future__ import annotations
+
+import base64
+import io
+import json
+import os
+import subprocess
+import sys
+import zlib
+
+import pytest
+from support.aws import create_monitoring, received_alerts, stream_arn
+from support.factories import clean_record
+from support.opensearch_double import bulk_double
+from support.services import AWS_ENV
+from support.stages import monitor
+
+from sluice.events.codec import Codec
+from sluice.events.json_mapping import EventMapper
+from sluice.local.tumbling import run_windows
+from sluice.monitor.aggregate import WindowAggregates
+from sluice.producers.retry import Deadline
+from sluice.traffic.generator import Incident, Problems, TrafficConfig, generate
+
+START = 1_795_680_000_000  # 2026-11-26T08:00:00Z
+MINUTE = 60_000
+
+
+@pytest.fixture
+def monitoring(aws):
+    return create_monitoring(aws)
+
+
+def _shard_records(config: TrafficConfig, shards: int = 2) -> dict[str, list[dict]]:
+    """Clean-stream records of the generated traffic, partitioned by session as the stream is,
+    arriving a second after the event."""
+    mapper, codec = EventMapper(), Codec()
+    by_shard: dict[str, list[dict]] = {f"shardId-00000000000{i}": [] for i in range(shards)}
+    for sequence, generated in enumerate(generate(config)):
+        record = mapper.to_record(json.loads(generated.body), server_time=generated.client_time_ms + 500)
+        record["ingest"] = {
+            "request_id": "r",
+            "user_agent": generated.session.device.user_agent,
+            "country": generated.session.country,
+            "client_ip_prefix": None,
+        }
+        record["enrichment"] = {
+            "device_class": generated.session.device.type,
+            "os_family": None,
+            "os_version": None,
+            "browser_family": None,
+            "browser_version": None,
+            "ingest_lag_ms": 500,
+            "process_lag_ms": 300,
+            "rebuffer_ratio": None,
+        }
+        shard = f"shardId-00000000000{zlib.crc32(record['session_id'].encode()) % shards}"
+        by_shard[shard].append(
+            {
+                "kinesis": {
+                    "kinesisSchemaVersion": "1.0",
+                    "partitionKey": record["session_id"],
+                    "sequenceNumber": str(10**20 + sequence),
+                    "data": base64.b64encode(codec.encode(record)).decode(),
+                    "approximateArrivalTimestamp": (generated.client_time_ms + 1000) / 1000,
+                },
+                "eventSource": "aws:kinesis",
+                "eventID": f"{shard}:{10**20 + sequence}",
+                "eventSourceARN": stream_arn("sluice-clean"),
+            }
+        )
+    return by_shard
+
+
+def _run(stage, by_shard: dict[str, list[dict]], window_seconds: int = 60) -> None:
+    # Windows in time order across shards, as they close in production.
+    for shard, records in by_shard.items():
+        records.sort(key=lambda r: r["kinesis"]["approximateArrivalTimestamp"])
+    starts = sorted(
+        {int(r["kinesis"]["approximateArrivalTimestamp"]) // window_seconds for rs in by_shard.values() for r in rs}
+    )
+    for start in starts:
+        for shard, records in by_shard.items():
+            in_window = [
+                r for r in records if int(r["kinesis"]["approximateArrivalTimestamp"]) // window_seconds == start
+            ]
+            if in_window:
+                run_windows(
+                    lambda event: stage.handle(event, Deadline.after(30)),
+                    shard,
+                    stream_arn("sluice-clean"),
+                    in_window,
+                    window_seconds=window_seconds,
+                )
+
+
+def _traffic(**overrides) -> TrafficConfig:
+    settings = {"sessions": 900, "seed": 12, "start_ms": START, "spread_ms": 12 * MINUTE, "max_heartbeats": 18}
+    settings.update(overrides)
+    return TrafficConfig(**settings)
+
+
+def test_a_cdn_outage_raises_an_alert_naming_the_cdn_within_one_window(aws, pipeline, monitoring, tmp_path):
+    outage_start = START + 6 * MINUTE
+    outage = Incident(
+        "cdn", "fastly", start_ms=outage_start, problems=Problems(start_failure_rate=0.6, fatal_error_rate=0.05)
+    )
+    _run(monitor(aws, pipeline, monitoring), _shard_records(_traffic(incidents=(outage,))))
+    alerts = received_alerts(aws, monitoring.alerts_queue)
+    on_fastly = [a for a in alerts if a["dimension"] == "cdn" and a["value"] == "fastly"]
+    assert on_fastly, alerts
+    first = min(a["window"]["start"] for a in on_fastly)
+    assert first <= "2026-11-26T08:07:00Z"  # the outage began at 08:06:00
+    assert all(a["window"]["start"] >= "2026-11-26T08:06:00Z" for a in alerts), [
+        (a["window"]["start"], a["alert"], a["dimension"], a["value"], a["detail"]) for a in alerts
+    ]
+    assert not [a for a in alerts if a["dimension"] == "cdn" and a["value"] != "fastly"]
+    alert = on_fastly[0]
+    assert alert["metric"] in ("video_start_failure_rate", "fatal_error_share")
+    assert alert["observed"] > alert["baseline"]
+    assert "fastly" in alerts[0]["subject"] or any("fastly" in a["subject"] for a in alerts)
+    # repeated windows of the same outage are held back by the cool-down: one alert per cause
+    causes = [(a["alert"], a["dimension"], a["value"]) for a in alerts]
+    assert len(causes) == len(set(causes))
+
+    # the report an engineer opens: the windows charted, the alert marked on the CDN chart
+    report = tmp_path / "health.html"
+    env = {**os.environ, **AWS_ENV, "AWS_ENDPOINT_URL": aws}
+    result = subprocess.run(
+        [sys.executable, "-m", "sluice", "health", "report", "--table", monitoring.health_table, "-o", str(report)],
+        capture_output=True,
+        text=True,
+        env=env,
+        check=False,
+    )
+    assert result.returncode == 0, result.stderr
+    assert f"{len(alerts)} alerts" in result.stdout
+    page = report.read_text()
+    assert page.count("<svg") == 6
+    assert "ALERT fastly" in page and "Video start failure rate by CDN" in page
+
+
+def test_normal_traffic_raises_no_alert(aws, pipeline, monitoring):
+    _run(monitor(aws, pipeline, monitoring), _shard_records(_traffic(seed=14)))
+    assert received_alerts(aws, monitoring.alerts_queue) == []
+
+
+def test_a_buffering_storm_on_one_player_version_raises_a_rebuffer_alert_for_it(aws, pipeline, monitoring):
+    storm = Incident("player_version", "4.13.0", start_ms=START + 7 * MINUTE, problems=Problems(rebuffer_rate=0.9))
+    stage = monitor(aws, pipeline, monitoring, rebuffer_min_watch_minutes=5.0)
+    _run(stage, _shard_records(_traffic(seed=15, incidents=(storm,)), shards=1))
+    alerts = received_alerts(aws, monitoring.alerts_queue)
+    rebuffer = [a for a in alerts if a["alert"] == "rebuffer_jump"]
+    assert rebuffer, alerts
+    assert {a["value"] for a in rebuffer if a["dimension"] == "player_version"} == {"sluice-web@4.13.0"}
+    assert all(a["observed"] > 2 * a["baseline"] for a in rebuffer)
+
+
+def test_window_state_stays_under_1_mb_with_10000_distinct_values(aws, pipeline, monitoring):
+    aggregates = WindowAggregates()
+    for index in range(10_000):
+        record = clean_record("play", payload={"playhead_ms": 0, "initial": True, "startup_time_ms": 100 + index})
+        record["content"]["id"] = f"content-{index}"
+        record["ingest"]["country"] = f"C{index % 250}"
+        record["player"]["version"] = f"9.{index}"
+        aggregates.add_event(record)
+    size = len(json.dumps(aggregates.to_state()))
+    assert size < 1_000_000, size
+    assert len(aggregates.by_dimension["content"]) == 51  # 50 values and "other"
+    assert aggregates.by_dimension["content"]["other"].counts["events"] == 10_000 - 50
+    assert aggregates.by_dimension["all"]["all"].counts["video_starts"] == 10_000
+
+
+def test_late_events_are_counted_as_late_and_never_lost(aws, pipeline, monitoring):
+    stage = monitor(aws, pipeline, monitoring)
+    codec = Codec()
+    now = clean_record()["server_time"]
+    fresh = [clean_record() for _ in range(5)]
+    late = [clean_record(age_ms=30 * MINUTE) for _ in range(3)]
+    records = [
+        {
+            "kinesis": {
+                "sequenceNumber": str(i),
+                "partitionKey": "p",
+                "data": base64.b64encode(codec.encode(r)).decode(),
+                "approximateArrivalTimestamp": now / 1000,
+            },
+            "eventID": f"shardId-0:{i}",
+        }
+        for i, r in enumerate(fresh + late)
+    ]
+    window_start = now // 1000 - (now // 1000) % 60
+    from sluice.local.tumbling import iso
+
+    response = stage.handle(
+        {
+            "Records": records,
+            "window": {"start": iso(window_start), "end": iso(window_start + 60)},
+            "state": {},
+            "shardId": "shardId-0",
+            "isFinalInvokeForWindow": False,
+        },
+        Deadline.after(30),
+    )
+    state = WindowAggregates.from_state(response["state"])
+    assert state.late_events == 3
+    assert state.by_dimension["all"]["all"].counts["events"] == 5
+
+
+def test_shards_combine_to_the_single_shard_totals_and_rollups_and_emf_are_written(aws, pipeline, monitoring):
+    traffic = _traffic(sessions=200, seed=16, spread_ms=4 * MINUTE)
+    with bulk_double() as cluster:
+        emf = io.StringIO()
+        _run(
+            monitor(aws, pipeline, monitoring, opensearch_url=cluster.url, emf_stream=emf),
+            _shard_records(traffic, shards=3),
+        )
+        docs = cluster.documents("player-health-*")
+    assert {d["shard"] for d in docs.values()} == {
+        "shardId-000000000000",
+        "shardId-000000000001",
+        "shardId-000000000002",
+    }
+    totals: dict[str, int] = {}
+    for doc in docs.values():
+        if doc["dimension"] == "all":
+            totals[doc["window_start"]] = totals.get(doc["window_start"], 0) + doc["count_events"]
+    lines = [json.loads(line) for line in emf.getvalue().splitlines()]
+    assert lines and all(line["_aws"]["CloudWatchMetrics"][0]["Namespace"] == "Sluice/PlayerHealth" for line in lines)
+    assert {line["Dimension"] for line in lines} == {"all", "cdn", "player_version", "device_class"}
+    assert sum(totals.values()) == sum(len(rs) for rs in _shard_records(traffic, shards=3).values())
+    # the monitor's table holds the same per-shard windows; combined they give every event once
+    from support.aws import aws_client
+
+    from sluice.monitor.report import combine
+    from sluice.monitor.store import HealthStore
+
+    store = HealthStore(aws_client("dynamodb", aws), monitoring.health_table)
+    combined = combine(store.windows("all", ["all"]))[("all", "all")]
+    assert {start: a.counts["events"] for start, a in combined.items()} == totals
+
+
+def test_the_handler_reads_its_configuration_from_the_environment(aws, pipeline, monitoring, monkeypatch):
+    from sluice_monitor import handler
+    from support.aws import FakeContext
+
+    from sluice.aws.clients import client
+
+    for name, value in {
+        "AWS_ENDPOINT_URL": aws,
+        "SLUICE_ALERT_TOPIC_ARN": monitoring.topic_arn,
+        "SLUICE_HEALTH_TABLE": monitoring.health_table,
+        "SLUICE_FAILED_FIREHOSE": pipeline.failed_firehose,
+    }.items():
+        monkeypatch.setenv(name, value)
+    client.cache_clear()
+    handler._monitor.cache_clear()
+    try:
+        by_shard = _shard_records(_traffic(sessions=30, seed=3, spread_ms=MINUTE), shards=1)
+        ((shard, records),) = by_shard.items()
+        responses = run_windows(
+            lambda event: handler.handle(event, FakeContext()),
+            shard,
+            stream_arn("sluice-clean"),
+            records,
+            window_seconds=60,
+        )
+    finally:
+        client.cache_clear()
+        handler._monitor.cache_clear()
+    assert all(r["batchItemFailures"] == [] for r in responses)
+    assert responses[-1]["state"] == {}
+    from support.aws import aws_client
+
+    stored = aws_client("dynamodb", aws).scan(TableName=monitoring.health_table)["Items"]
+    assert any(item["pk"]["S"] == "win#all#all" for item in stored)
