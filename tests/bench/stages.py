@@ -19,6 +19,8 @@ from bench.timing import Result, best_rate
 from sluice.events.codec import HEADER_SIZE, Codec
 from sluice.ingest.config import IngestConfig
 from sluice.ingest.service import IngestService
+from sluice.monitor.config import MonitorConfig
+from sluice.monitor.service import Monitor
 from sluice.processor.config import ProcessorConfig
 from sluice.processor.service import Processor
 from sluice.producers.firehose import FirehoseProducer
@@ -143,6 +145,47 @@ def run(sessions: int = 150) -> list[Result]:
             response = processor.handle(event, Deadline.after(60))
             assert not response["batchItemFailures"]
 
+    # The monitor's input: the processor's clean records (enriched), aggregated window by window.
+    clean = RecordingClient()
+    Processor(
+        ProcessorConfig("lake", "clean", "failed"),
+        FirehoseProducer(client, "lake"),
+        KinesisProducer(clean, "clean"),
+        FirehoseProducer(client, "failed"),
+        _metrics("processor"),
+    ).handle({"Records": [r for e in events for r in e["Records"]]}, Deadline.after(60))
+    window = {"start": "2026-11-26T08:00:00Z", "end": "2026-11-26T08:01:00Z"}
+    clean_events = [
+        {
+            "Records": [
+                {
+                    "kinesis": {
+                        "sequenceNumber": str(10**20 + i + j),
+                        "partitionKey": "p",
+                        "data": base64.b64encode(data).decode(),
+                        "approximateArrivalTimestamp": now / 1000,
+                    },
+                    "eventID": f"shardId-000000000000:{i + j}",
+                }
+                for j, data in enumerate(clean.data[i : i + BATCH])
+            ]
+        }
+        for i in range(0, len(clean.data), BATCH)
+    ]
+    monitor = Monitor(
+        MonitorConfig("topic", "table", "failed", allowed_lateness_s=86_400),
+        store=None,
+        sns=None,
+        failed=FirehoseProducer(client, "failed"),
+    )  # type: ignore[arg-type]
+
+    def run_monitor() -> None:
+        state: dict[str, Any] = {}
+        for event in clean_events:
+            state = monitor.handle(
+                {**event, "window": window, "state": state, "shardId": "shardId-0"}, Deadline.after(60)
+            )["state"]
+
     ceiling = _raw_ceiling(encoded)
     return [
         Result(
@@ -152,11 +195,18 @@ def run(sessions: int = 150) -> list[Result]:
             ceiling,
             0.5,
         ),
-        Result(
+        processor_result := Result(
             "processor (Kinesis -> outputs)",
             best_rate(run_processor, len(encoded), rounds=3),
             "raw fastavro decode+encode",
             ceiling,
             0.5,
+        ),
+        # Beside the processor's figure of the same run: the two consumers of one stream.
+        Result(
+            "monitor (Kinesis -> window)",
+            best_rate(run_monitor, len(clean.data), rounds=3),
+            "processor, same run",
+            processor_result.rate,
         ),
     ]
