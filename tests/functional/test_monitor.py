@@ -77,7 +77,7 @@ def _shard_records(config: TrafficConfig, shards: int = 2) -> dict[str, list[dic
 
 def _run(stage, by_shard: dict[str, list[dict]], window_seconds: int = 60) -> None:
     # Windows in time order across shards, as they close in production.
-    for shard, records in by_shard.items():
+    for records in by_shard.values():
         records.sort(key=lambda r: r["kinesis"]["approximateArrivalTimestamp"])
     starts = sorted(
         {int(r["kinesis"]["approximateArrivalTimestamp"]) // window_seconds for rs in by_shard.values() for r in rs}
