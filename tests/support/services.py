@@ -10,7 +10,7 @@ import sys
 import time
 import urllib.request
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 
 REGION = "eu-west-1"
 AWS_ENV = {
@@ -79,3 +79,43 @@ def postgres_server() -> Iterator[str]:
             yield server.get_uri().replace("postgresql://", "postgresql+psycopg://", 1)
         finally:
             server.cleanup()
+
+
+@contextmanager
+def tcp_to_unix(socket_path: str) -> Iterator[int]:
+    """A TCP port on 127.0.0.1 forwarding to a unix socket: the embedded PostgreSQL listens only
+    on a socket in its data directory, which PostgreSQL keeps private (mode 0700), so a container
+    running as a non-root user reaches it over TCP instead."""
+    import socketserver
+    import threading
+
+    class Forward(socketserver.BaseRequestHandler):
+        def handle(self) -> None:
+            upstream = socket.socket(socket.AF_UNIX)
+            upstream.connect(socket_path)
+
+            def pump(source: socket.socket, target: socket.socket) -> None:
+                with suppress(OSError):
+                    while data := source.recv(65536):
+                        target.sendall(data)
+                for end in (source, target):
+                    with suppress(OSError):
+                        end.shutdown(socket.SHUT_RDWR)
+
+            other = threading.Thread(target=pump, args=(upstream, self.request), daemon=True)
+            other.start()
+            pump(self.request, upstream)
+            other.join(timeout=5)
+            upstream.close()
+
+    class Server(socketserver.ThreadingTCPServer):
+        daemon_threads = True
+        allow_reuse_address = True
+
+    with Server(("127.0.0.1", 0), Forward) as server:
+        thread = threading.Thread(target=server.serve_forever, daemon=True)
+        thread.start()
+        try:
+            yield int(server.server_address[1])
+        finally:
+            server.shutdown()
