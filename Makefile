@@ -4,9 +4,13 @@ PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
 TOX := $(BIN)/tox
+STAGES ?= ingest processor indexer loader monitor
+# A base Python image for the stage images; CI and air-gapped machines use the local base.
+PYTHON_IMAGE ?= python:3.12.8-slim-bookworm
+export PYTHON_IMAGE
 
 .DEFAULT_GOAL := help
-.PHONY: help test test-unit test-functional lint typecheck format bench demo clean
+.PHONY: help test test-unit test-functional test-images lint typecheck format bench demo clean build-images push-images run-image image-report local-base
 
 help: ## List the targets
 	@echo "Sluice: a realtime event pipeline for video-player telemetry"
@@ -20,13 +24,33 @@ $(VENV)/.installed: shared/pyproject.toml images/*/pyproject.toml tests/requirem
 	@touch $@
 
 test: $(VENV)/.installed ## Run every check and test, as CI does
-	$(TOX) run -e lint,typecheck,unit,functional
+	$(TOX) run -e lint,typecheck,unit,functional,images
 
 test-unit: $(VENV)/.installed ## Unit tests only (the fast loop); pass args with ARGS="-k codec"
 	$(TOX) run -e unit -- $(ARGS)
 
 test-functional: $(VENV)/.installed ## Functional tests against moto in server mode
 	$(TOX) run -e functional -- $(ARGS)
+
+test-images: $(VENV)/.installed ## Build every image and run it against the Runtime API harness
+	$(TOX) run -e images -- $(ARGS)
+
+build-images: ## Build the base and stage images (STAGES="ingest processor"), write images.lock.json
+	python3 docker/images.py build --stages $(STAGES) --python-image $(PYTHON_IMAGE)
+
+push-images: ## Push to REGISTRY=<account>.dkr.ecr.<region>.amazonaws.com and record the digests
+	@test -n "$(REGISTRY)" || { echo "set REGISTRY=<account>.dkr.ecr.<region>.amazonaws.com"; exit 2; }
+	python3 docker/images.py push --registry $(REGISTRY) --stages $(STAGES)
+
+run-image: ## Run STAGE=<stage> under the Lambda Runtime Interface Emulator on port 9000
+	@test -n "$(STAGE)" || { echo "set STAGE=ingest|processor|indexer|loader|monitor"; exit 2; }
+	python3 docker/images.py run --stage $(STAGE)
+
+image-report: $(VENV)/.installed ## Size, layers and cold-start time of every built image
+	$(BIN)/python -m sluice.local.image_report
+
+local-base: ## Build the registry-free Debian base (debootstrap) and import it into the engine
+	docker/local-base/build-local-base.sh
 
 lint: $(VENV)/.installed ## ruff lint and format check
 	$(TOX) run -e lint

@@ -43,10 +43,14 @@ def docker_command() -> tuple[list[str], dict[str, str]]:
     for client in [c for c in candidates if c and Path(c).exists()]:
         if subprocess.run([client, "buildx", "version"], capture_output=True, check=False).returncode == 0:
             return [client, "buildx", "build", "--load"], env
-        version = subprocess.run([client, "version", "--format", "{{.Client.Version}}"], capture_output=True, text=True, check=False).stdout.strip()
+        version = subprocess.run(
+            [client, "version", "--format", "{{.Client.Version}}"], capture_output=True, text=True, check=False
+        ).stdout.strip()
         if version and int(version.split(".")[0]) < 23:
             return [client, "build"], env
-    fail("no Docker client that can build with BuildKit: install the buildx plugin, or set DOCKER to a client older than 23")
+    fail(
+        "no Docker client that can build with BuildKit: install the buildx plugin, or set DOCKER to a client older than 23"
+    )
     raise AssertionError
 
 
@@ -59,8 +63,19 @@ def version() -> str:
 
 
 def revision() -> str:
-    rev = subprocess.run(["git", "rev-parse", "--short=12", "HEAD"], cwd=ROOT, capture_output=True, text=True, check=False).stdout.strip() or "unknown"
-    dirty = subprocess.run(["git", "status", "--porcelain", "--", "shared", "images", "docker"], cwd=ROOT, capture_output=True, text=True, check=False).stdout.strip()
+    rev = (
+        subprocess.run(
+            ["git", "rev-parse", "--short=12", "HEAD"], cwd=ROOT, capture_output=True, text=True, check=False
+        ).stdout.strip()
+        or "unknown"
+    )
+    dirty = subprocess.run(
+        ["git", "status", "--porcelain", "--", "shared", "images", "docker"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        check=False,
+    ).stdout.strip()
     return f"{rev}-dirty" if dirty else rev
 
 
@@ -75,7 +90,12 @@ def ca_secret() -> list[str]:
 def inspect(image: str) -> dict[str, object]:
     raw = subprocess.run([docker(), "image", "inspect", image], capture_output=True, text=True, check=True).stdout
     (info,) = json.loads(raw)
-    return {"id": info["Id"], "size_bytes": info["Size"], "layers": len(info["RootFS"]["Layers"]), "repo_digests": info.get("RepoDigests") or []}
+    return {
+        "id": info["Id"],
+        "size_bytes": info["Size"],
+        "layers": len(info["RootFS"]["Layers"]),
+        "repo_digests": info.get("RepoDigests") or [],
+    }
 
 
 def build(args: argparse.Namespace) -> None:
@@ -84,13 +104,54 @@ def build(args: argparse.Namespace) -> None:
     secret = ca_secret()
     base_tag = f"sluice/base:{rev}"
     print(f"building sluice {ver} at {rev} on {args.python_image}")
-    subprocess.run([*command, "-f", "docker/Dockerfile", "--build-arg", f"PYTHON_IMAGE={args.python_image}", *secret, "-t", base_tag, "-t", f"sluice/base:{ver}", "."], cwd=ROOT, env=env, check=True)
+    subprocess.run(
+        [
+            *command,
+            "-f",
+            "docker/Dockerfile",
+            "--build-arg",
+            f"PYTHON_IMAGE={args.python_image}",
+            *secret,
+            "-t",
+            base_tag,
+            "-t",
+            f"sluice/base:{ver}",
+            ".",
+        ],
+        cwd=ROOT,
+        env=env,
+        check=True,
+    )
     base = inspect(base_tag)
     lock = json.loads(LOCK.read_text()) if LOCK.exists() else {"stages": {}}
-    lock.update({"version": ver, "git_revision": rev, "python_image": args.python_image, "base": {"image": base_tag, "id": base["id"]}})
+    lock.update(
+        {
+            "version": ver,
+            "git_revision": rev,
+            "python_image": args.python_image,
+            "base": {"image": base_tag, "id": base["id"]},
+        }
+    )
     for stage in args.stages:
         tag = f"sluice/{stage}:{rev}"
-        subprocess.run([*command, "-f", f"images/{stage}/Dockerfile", "--build-arg", f"BASE_IMAGE={base_tag}", *secret, "-t", tag, "-t", f"sluice/{stage}:{ver}", "."], cwd=ROOT, env=env, check=True)
+        subprocess.run(
+            [
+                *command,
+                "-f",
+                f"images/{stage}/Dockerfile",
+                "--build-arg",
+                f"BASE_IMAGE={base_tag}",
+                *secret,
+                "-t",
+                tag,
+                "-t",
+                f"sluice/{stage}:{ver}",
+                ".",
+            ],
+            cwd=ROOT,
+            env=env,
+            check=True,
+        )
         info = inspect(tag)
         lock["stages"][stage] = {
             "image": tag,
@@ -146,12 +207,16 @@ def run(args: argparse.Namespace) -> None:
         command += ["--env-file", str(env_file)]
     command.append(image)
     print("invoke it from another shell with:")
-    print(f"  curl -s -XPOST http://localhost:{args.port}/2015-03-31/functions/function/invocations -d @images/{args.stage}/example-event.json")
+    print(
+        f"  curl -s -XPOST http://localhost:{args.port}/2015-03-31/functions/function/invocations -d @images/{args.stage}/example-event.json"
+    )
     os.execvp(command[0], command)
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(prog="images", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        prog="images", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     sub = parser.add_subparsers(dest="action", required=True)
     b = sub.add_parser("build", help="build the base and the stage images, write images.lock.json")
     b.add_argument("--stages", nargs="*", default=list(STAGES), choices=STAGES)

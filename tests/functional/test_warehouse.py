@@ -67,7 +67,7 @@ def test_the_migrate_command(postgres_url):
     )
     assert again.stdout.strip() == "warehouse is up to date"
     bad = subprocess.run(
-        [sys.executable, "-m", "sluice", "warehouse", "migrate", "--url", "postgresql+psycopg://nobody@127.0.0.1:1/x"],
+        [sys.executable, "-m", "sluice", "warehouse", "migrate", "--url", "postgresql+psycopg2://nobody@127.0.0.1:1/x"],
         capture_output=True,
         text=True,
         env=env,

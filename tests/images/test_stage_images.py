@@ -192,7 +192,7 @@ def test_the_processor_image_does_not_carry_opensearch_or_sqlalchemy(images):
             "python3",
             image,
             "-c",
-            "import importlib.util as u; print([m for m in ('opensearchpy', 'sqlalchemy', 'psycopg', 'moto', 'pgserver') if u.find_spec(m)])",
+            "import importlib.util as u; print([m for m in ('opensearchpy', 'sqlalchemy', 'psycopg2', 'moto', 'pgserver') if u.find_spec(m)])",
         ],
         capture_output=True,
         text=True,

@@ -76,7 +76,7 @@ def postgres_server() -> Iterator[str]:
     with tempfile.TemporaryDirectory(prefix="sluice-pg-") as data:
         server = pgserver.get_server(data, cleanup_mode="stop")
         try:
-            yield server.get_uri().replace("postgresql://", "postgresql+psycopg://", 1)
+            yield server.get_uri().replace("postgresql://", "postgresql+psycopg2://", 1)
         finally:
             server.cleanup()
 

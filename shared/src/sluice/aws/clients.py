@@ -21,9 +21,17 @@ _CONFIG = {
 
 
 @cache
+def session() -> Any:
+    """botocore's session directly: importing boto3 (and s3transfer with it) costs ~150 ms of
+    cold start, and the stages use nothing boto3 adds."""
+    import botocore.session
+
+    return botocore.session.get_session()
+
+
+@cache
 def client(service: str) -> Any:
     """One client per service and process: building a client costs tens of milliseconds."""
-    import boto3
     from botocore.config import Config
 
-    return boto3.session.Session().client(service, config=Config(**_CONFIG))
+    return session().create_client(service, config=Config(**_CONFIG))

@@ -25,6 +25,7 @@ class BadLine:
 @dataclass
 class ParsedObject:
     rows: list[tuple[Any, ...]] = field(default_factory=list)
+    lines: list[bytes] = field(default_factory=list)  # the good lines, exactly as in the object
     event_ids: list[str] = field(default_factory=list)
     bad: list[BadLine] = field(default_factory=list)
 
@@ -98,5 +99,6 @@ def parse_object(body: bytes) -> ParsedObject:
             parsed.bad.append(BadLine(number, raw, "; ".join(problems), event_id))
             continue
         parsed.rows.append(tuple(value.get(name) for name, _ in checks))
+        parsed.lines.append(raw.strip())
         parsed.event_ids.append(str(event_id))
     return parsed

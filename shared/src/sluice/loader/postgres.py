@@ -1,8 +1,10 @@
 """The PostgreSQL path (local runs and tests): per object, in one transaction, claim the object in
-the ledger, COPY its good rows from STDIN into a staging table, and MERGE them on event_id."""
+the ledger, COPY its good lines from STDIN into a staging table, and MERGE them on event_id.
+psycopg2 is the driver: the one the Redshift dialect needs too, so the loader image carries one."""
 
 from __future__ import annotations
 
+import io
 from dataclasses import dataclass
 from typing import Any
 
@@ -12,6 +14,10 @@ from sluice.artifacts.warehouse import FACT_TABLE, LEDGER_TABLE, warehouse_metad
 from sluice.loader.lines import ParsedObject, column_names
 from sluice.loader.notifications import LakeObject
 from sluice.warehouse import sql
+
+# JSON lines cannot hold a raw newline or control character (JSON escapes them), so with these
+# as CSV quote and delimiter each line arrives in its single column untouched.
+_COPY_LINES = "COPY staging_lines (line) FROM STDIN WITH (FORMAT csv, QUOTE E'\\x01', DELIMITER E'\\x02')"
 
 
 @dataclass(frozen=True)
@@ -42,16 +48,22 @@ class PostgresLoad:
             ).first()
             if claimed is None:
                 return LoadResult(obj, False, 0)
-            for statement in sql.drop_staging("staging", "staging_unique"):
+            for statement in sql.drop_staging("staging_lines", "staging", "staging_unique"):
                 connection.exec_driver_sql(statement)
+            # The object's good lines go in as they are; PostgreSQL maps their keys to the
+            # columns itself (jsonb_populate_record), far faster than converting row by row here.
+            connection.exec_driver_sql("CREATE TEMPORARY TABLE staging_lines (line jsonb)")
+            cursor = connection.connection.driver_connection.cursor()
+            cursor.copy_expert(_COPY_LINES, io.BytesIO(b"\n".join(parsed.lines)))
             connection.exec_driver_sql(sql.create_staging(self.fact))
             names = ", ".join(sql.quoted(c) for c in self.columns)
-            cursor = connection.connection.driver_connection.cursor()
-            with cursor.copy(f"COPY staging ({names}) FROM STDIN") as copy:
-                for row in parsed.rows:
-                    copy.write_row(row)
+            columns = ", ".join(f"r.{sql.quoted(c)}" for c in self.columns)
+            connection.exec_driver_sql(
+                f"INSERT INTO staging ({names}) SELECT {columns} FROM staging_lines, LATERAL jsonb_populate_record(NULL::staging, line) AS r"  # noqa: S608 - names from the schema
+            )
             connection.exec_driver_sql(sql.create_unique_staging(self.columns))
+            connection.exec_driver_sql(sql.analyze())
             merged = connection.exec_driver_sql(sql.merge(self.fact, self.columns)).rowcount
-            for statement in sql.drop_staging("staging", "staging_unique"):
+            for statement in sql.drop_staging("staging_lines", "staging", "staging_unique"):
                 connection.exec_driver_sql(statement)
         return LoadResult(obj, True, merged)

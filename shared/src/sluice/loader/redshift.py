@@ -60,6 +60,7 @@ class RedshiftLoad:
             sql.create_staging(self.fact),
             sql.redshift_copy(staging, manifest_url, self.iam_role_arn, gzip=gzip, dialect=self.engine.dialect),
             sql.create_unique_staging(self.columns),
+            sql.analyze(),
             sql.merge(self.fact, self.columns),
             *sql.drop_staging("staging", "staging_unique"),
         ]

@@ -50,11 +50,28 @@ class StageContainer:
 
 
 @contextmanager
-def stage_container(image: str, env: Mapping[str, str] | None = None, *, mounts: Mapping[str, str] | None = None, name: str | None = None) -> Iterator[StageContainer]:
+def stage_container(
+    image: str,
+    env: Mapping[str, str] | None = None,
+    *,
+    mounts: Mapping[str, str] | None = None,
+    name: str | None = None,
+) -> Iterator[StageContainer]:
     """The image running under a fresh Runtime API endpoint; removed on exit."""
     container = name or f"sluice-{os.getpid()}-{time.monotonic_ns()}"
     with RuntimeAPI() as api:
-        command = [docker_binary(), "run", "-d", "--rm", "--network", "host", "--name", container, "-e", f"AWS_LAMBDA_RUNTIME_API={api.address}"]
+        command = [
+            docker_binary(),
+            "run",
+            "-d",
+            "--rm",
+            "--network",
+            "host",
+            "--name",
+            container,
+            "-e",
+            f"AWS_LAMBDA_RUNTIME_API={api.address}",
+        ]
         for key, value in (env or {}).items():
             command += ["-e", f"{key}={value}"]
         for host_path, container_path in (mounts or {}).items():

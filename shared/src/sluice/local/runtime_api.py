@@ -41,7 +41,12 @@ class InvocationError(Exception):
 
 
 class RuntimeAPI:
-    def __init__(self, host: str = "127.0.0.1", port: int = 0, function_arn: str = "arn:aws:lambda:eu-west-1:123456789012:function:sluice") -> None:
+    def __init__(
+        self,
+        host: str = "127.0.0.1",
+        port: int = 0,
+        function_arn: str = "arn:aws:lambda:eu-west-1:123456789012:function:sluice",
+    ) -> None:
         self.function_arn = function_arn
         self.pending: queue.Queue[Invocation] = queue.Queue()
         self.invocations: dict[str, Invocation] = {}
@@ -54,7 +59,7 @@ class RuntimeAPI:
     @property
     def address(self) -> str:
         host, port = self._server.server_address[:2]
-        return f"{host}:{port}"
+        return f"{host!s}:{port}"
 
     def __enter__(self) -> RuntimeAPI:
         self._thread.start()
@@ -84,7 +89,7 @@ class RuntimeAPI:
         class Handler(BaseHTTPRequestHandler):
             protocol_version = "HTTP/1.1"
 
-            def log_message(self, format: str, *args: Any) -> None:  # noqa: A002
+            def log_message(self, format: str, *args: Any) -> None:
                 return
 
             def _reply(self, status: int, body: bytes = b"", headers: dict[str, str] | None = None) -> None:
@@ -103,7 +108,7 @@ class RuntimeAPI:
                 except json.JSONDecodeError:
                     return raw.decode("utf-8", "replace")
 
-            def do_GET(self) -> None:  # noqa: N802
+            def do_GET(self) -> None:
                 if self.path != f"{PREFIX}/invocation/next":
                     return self._reply(404)
                 if api.first_poll_at is None:
@@ -122,10 +127,12 @@ class RuntimeAPI:
                     },
                 )
 
-            def do_POST(self) -> None:  # noqa: N802
+            def do_POST(self) -> None:
                 body = self._body()
                 if self.path == f"{PREFIX}/init/error":
-                    api.init_error = body if isinstance(body, dict) else {"errorType": "InitError", "errorMessage": str(body)}
+                    api.init_error = (
+                        body if isinstance(body, dict) else {"errorType": "InitError", "errorMessage": str(body)}
+                    )
                     return self._reply(202, b'{"status":"OK"}')
                 parts = self.path[len(f"{PREFIX}/invocation/") :].split("/")
                 invocation = api.invocations.get(parts[0]) if len(parts) == 2 else None
@@ -134,7 +141,9 @@ class RuntimeAPI:
                 if parts[1] == "response":
                     invocation.response = body
                 elif parts[1] == "error":
-                    invocation.error = body if isinstance(body, dict) else {"errorType": "Unknown", "errorMessage": str(body)}
+                    invocation.error = (
+                        body if isinstance(body, dict) else {"errorType": "Unknown", "errorMessage": str(body)}
+                    )
                 else:
                     return self._reply(404)
                 invocation.answered_at = time.monotonic()

@@ -49,7 +49,7 @@ def resolve_url(config: WarehouseConfig, secrets: Any | None = None) -> str:
 
         secrets = client("secretsmanager")
     secret = json.loads(secrets.get_secret_value(SecretId=config.secret_arn)["SecretString"])
-    driver = "redshift+psycopg2" if config.dialect == "redshift" else "postgresql+psycopg"
+    driver = "redshift+psycopg2" if config.dialect == "redshift" else "postgresql+psycopg2"
     url = URL.create(
         driver,
         username=secret["username"],

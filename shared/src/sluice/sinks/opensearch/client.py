@@ -77,11 +77,11 @@ def build_client(config: ClusterConfig) -> Any:
     if config.auth == "basic":
         auth = _basic_credentials(config)
     elif config.auth == "sigv4":
-        import boto3
+        from sluice.aws.clients import session
 
         if not config.region:
             raise ConfigError("SigV4 needs AWS_REGION")
-        auth = Urllib3AWSV4SignerAuth(boto3.Session().get_credentials(), config.region, config.service)
+        auth = Urllib3AWSV4SignerAuth(session().get_credentials(), config.region, config.service)
     return OpenSearch(
         hosts=[host],
         http_auth=auth,

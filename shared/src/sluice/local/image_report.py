@@ -1,0 +1,81 @@
+"""`make image-report`: size and layers of every stage image, and its cold start: from `docker
+run` to the first response through the Runtime API (the image's share of a Lambda cold start).
+
+    python -m sluice.local.image_report [--lock images.lock.json] [--runs 3]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import statistics
+import time
+from pathlib import Path
+from typing import Any
+
+from sluice.local.containers import STAGES, stage_container
+
+# A trigger each stage answers without reaching any service, with the settings it needs to start.
+_DUMMY = {"AWS_REGION": "eu-west-1", "AWS_DEFAULT_REGION": "eu-west-1", "AWS_ENDPOINT_URL": "http://127.0.0.1:9"}
+PROBES: dict[str, tuple[dict[str, str], dict[str, Any]]] = {
+    "ingest": (
+        {"SLUICE_RAW_STREAM": "raw"},
+        {"version": "2.0", "requestContext": {"http": {"method": "OPTIONS"}, "requestId": "r"}, "headers": {}},
+    ),
+    "processor": (
+        {"SLUICE_LAKE_FIREHOSE": "l", "SLUICE_CLEAN_STREAM": "c", "SLUICE_FAILED_FIREHOSE": "f"},
+        {"Records": []},
+    ),
+    "indexer": ({"SLUICE_OPENSEARCH_URL": "http://127.0.0.1:9", "SLUICE_FAILED_FIREHOSE": "f"}, {"Records": []}),
+    "loader": (
+        {"SLUICE_WAREHOUSE_URL": "postgresql+psycopg2://u@127.0.0.1:9/db", "SLUICE_FAILED_FIREHOSE": "f"},
+        {"Records": []},
+    ),
+    "monitor": (
+        {
+            "SLUICE_ALERT_TOPIC_ARN": "arn:aws:sns:eu-west-1:123456789012:a",
+            "SLUICE_HEALTH_TABLE": "t",
+            "SLUICE_FAILED_FIREHOSE": "f",
+        },
+        {
+            "Records": [],
+            "window": {"start": "2026-11-26T08:00:00Z", "end": "2026-11-26T08:01:00Z"},
+            "state": {},
+            "isFinalInvokeForWindow": False,
+        },
+    ),
+}
+
+
+def measure(image: str, stage: str) -> tuple[float, float]:
+    """(ms to the runtime's first poll, ms to the first response) from `docker run`."""
+    env, event = PROBES[stage]
+    with stage_container(image, {**_DUMMY, **env}) as container:
+        container.invoke(event, timeout_s=60)
+        answered = container.api.invocations[next(iter(container.api.invocations))].answered_at or time.monotonic()
+        polled = container.api.first_poll_at or answered
+        return (polled - container.started_at) * 1000, (answered - container.started_at) * 1000
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--lock", default="images.lock.json")
+    parser.add_argument("--runs", type=int, default=3)
+    args = parser.parse_args()
+    lock = json.loads(Path(args.lock).read_text())
+    print(
+        f"Sluice images {lock['version']} at {lock['git_revision']} on {lock['python_image']} (median of {args.runs} cold starts)\n"
+    )
+    print(f"{'stage':<10} {'size':>9} {'layers':>7} {'runtime ready':>14} {'first response':>15}")
+    for stage in STAGES:
+        entry = lock["stages"].get(stage)
+        if entry is None:
+            continue
+        runs = [measure(entry["image"], stage) for _ in range(args.runs)]
+        ready = statistics.median(r[0] for r in runs)
+        first = statistics.median(r[1] for r in runs)
+        print(f"{stage:<10} {entry['size_bytes'] / 1e6:>7.1f}MB {entry['layers']:>7} {ready:>12.0f}ms {first:>13.0f}ms")
+
+
+if __name__ == "__main__":
+    main()
