@@ -1,0 +1,88 @@
+variable "region" {
+  description = "AWS region."
+  type        = string
+  default     = "eu-west-1"
+}
+
+variable "environment" {
+  description = "Environment tag (prod, staging, ...)."
+  type        = string
+  default     = "prod"
+}
+
+variable "name" {
+  description = "Name prefix of every resource."
+  type        = string
+  default     = "sluice"
+}
+
+variable "images" {
+  description = "Stage -> image pinned by digest: images.auto.tfvars.json from `make tf-images`."
+  type        = map(string)
+}
+
+variable "lake_bucket_name" {
+  description = "The lake bucket (globally unique)."
+  type        = string
+}
+
+variable "lake_parquet" {
+  description = "Parquet conversion of the lake."
+  type        = bool
+  default     = false
+}
+
+variable "private_subnet_ids" {
+  description = "Private subnets (two zones) for Redshift, OpenSearch and the stages that reach them."
+  type        = list(string)
+}
+
+variable "warehouse_security_group_ids" {
+  description = "Security groups of the warehouse."
+  type        = list(string)
+}
+
+variable "search_security_group_ids" {
+  description = "Security groups of the domain."
+  type        = list(string)
+}
+
+variable "stage_security_group_ids" {
+  description = "Security groups of the stages inside the VPC."
+  type        = list(string)
+}
+
+variable "search_master_user_arn" {
+  description = "IAM role mapped to the OpenSearch admin."
+  type        = string
+}
+
+variable "api_authorizer" {
+  description = "none, jwt or iam."
+  type        = string
+  default     = "jwt"
+}
+
+variable "jwt_issuer" {
+  description = "JWT issuer of the players' identity provider."
+  type        = string
+  default     = null
+}
+
+variable "jwt_audience" {
+  description = "JWT audiences."
+  type        = list(string)
+  default     = []
+}
+
+variable "cors_allow_origins" {
+  description = "Origins of the web players."
+  type        = list(string)
+  default     = ["*"]
+}
+
+variable "alert_emails" {
+  description = "Addresses subscribed to alerts and alarms."
+  type        = list(string)
+  default     = []
+}

@@ -1,0 +1,49 @@
+# The same pipeline against the local AWS API emulator (moto in server mode). Redshift and the
+# OpenSearch domain are switched off: the embedded PostgreSQL and an OpenSearch URL (when given)
+# stand in for them.
+
+provider "aws" {
+  region                      = "eu-west-1"
+  access_key                  = "testing"
+  secret_key                  = "testing" #checkov:skip=CKV_SECRET_6:the emulator's dummy credentials
+  skip_credentials_validation = true
+  skip_metadata_api_check     = true
+  skip_requesting_account_id  = true
+  s3_use_path_style           = true
+
+  endpoints {
+    apigatewayv2   = var.aws_endpoint
+    cloudwatch     = var.aws_endpoint
+    cloudwatchlogs = var.aws_endpoint
+    dynamodb       = var.aws_endpoint
+    ec2            = var.aws_endpoint
+    ecr            = var.aws_endpoint
+    firehose       = var.aws_endpoint
+    glue           = var.aws_endpoint
+    iam            = var.aws_endpoint
+    kinesis        = var.aws_endpoint
+    kms            = var.aws_endpoint
+    lambda         = var.aws_endpoint
+    opensearch     = var.aws_endpoint
+    redshift       = var.aws_endpoint
+    s3             = var.aws_endpoint
+    secretsmanager = var.aws_endpoint
+    sns            = var.aws_endpoint
+    sqs            = var.aws_endpoint
+    sts            = var.aws_endpoint
+  }
+}
+
+module "sluice" {
+  source                   = "../../modules/pipeline"
+  name                     = var.name
+  images                   = var.images
+  lake_bucket_name         = var.lake_bucket_name
+  create_warehouse_cluster = false
+  local_warehouse_url      = var.warehouse_url
+  create_search            = false
+  opensearch_url           = var.opensearch_url
+  kpl_aggregation          = false
+  health_window_seconds    = var.health_window_seconds
+  force_destroy            = true
+}

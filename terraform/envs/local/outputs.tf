@@ -1,0 +1,16 @@
+output "settings" {
+  description = "Everything the local runtime needs to wire the stages (sluice local up reads this)."
+  value = {
+    raw_stream      = module.sluice.raw_stream
+    clean_stream    = module.sluice.clean_stream
+    lake_bucket     = module.sluice.lake_bucket
+    lake_firehose   = module.sluice.lake_firehose
+    failed_firehose = module.sluice.failed_firehose
+    loader_queue    = module.sluice.loader_queue_url
+    alert_topic_arn = module.sluice.alert_topic_arn
+    health_table    = module.sluice.health_table
+    opensearch_url  = module.sluice.opensearch_url
+    functions       = module.sluice.functions
+    triggers        = module.sluice.triggers
+  }
+}

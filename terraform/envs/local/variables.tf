@@ -1,0 +1,47 @@
+variable "aws_endpoint" {
+  description = "The AWS API emulator's URL (moto in server mode)."
+  type        = string
+  default     = "http://127.0.0.1:5000"
+}
+
+variable "name" {
+  description = "Name prefix of every resource."
+  type        = string
+  default     = "sluice"
+}
+
+variable "lake_bucket_name" {
+  description = "The lake bucket."
+  type        = string
+  default     = "sluice-lake"
+}
+
+variable "images" {
+  description = "Stage -> image pinned by digest. The emulator does not run them; the local runtime does."
+  type        = map(string)
+  default = {
+    ingest    = "000000000000.dkr.ecr.eu-west-1.amazonaws.com/sluice-ingest@sha256:0000000000000000000000000000000000000000000000000000000000000000"
+    processor = "000000000000.dkr.ecr.eu-west-1.amazonaws.com/sluice-processor@sha256:0000000000000000000000000000000000000000000000000000000000000000"
+    indexer   = "000000000000.dkr.ecr.eu-west-1.amazonaws.com/sluice-indexer@sha256:0000000000000000000000000000000000000000000000000000000000000000"
+    loader    = "000000000000.dkr.ecr.eu-west-1.amazonaws.com/sluice-loader@sha256:0000000000000000000000000000000000000000000000000000000000000000"
+    monitor   = "000000000000.dkr.ecr.eu-west-1.amazonaws.com/sluice-monitor@sha256:0000000000000000000000000000000000000000000000000000000000000000"
+  }
+}
+
+variable "warehouse_url" {
+  description = "The embedded PostgreSQL's URL, for the loader's environment."
+  type        = string
+  default     = "postgresql+psycopg2://postgres@127.0.0.1:5432/postgres"
+}
+
+variable "opensearch_url" {
+  description = "An OpenSearch cluster to use (null: the search leg is off)."
+  type        = string
+  default     = null
+}
+
+variable "health_window_seconds" {
+  description = "The monitor's tumbling window."
+  type        = number
+  default     = 60
+}

@@ -1,0 +1,335 @@
+data "aws_caller_identity" "current" {}
+data "aws_partition" "current" {}
+
+resource "aws_kms_key" "lake" {
+  count                   = var.create_kms_key ? 1 : 0
+  description             = "Sluice lake ${var.bucket_name}"
+  enable_key_rotation     = true
+  deletion_window_in_days = 30
+  tags                    = var.tags
+}
+
+locals {
+  kms_key_arn = var.create_kms_key ? aws_kms_key.lake[0].arn : var.kms_key_arn
+  # Firehose dynamic partitioning reads these keys from each (de-aggregated) JSON line.
+  partition_prefix = "events/event_type=!{partitionKeyFromQuery:event_type}/event_date=!{partitionKeyFromQuery:event_date}/event_hour=!{partitionKeyFromQuery:event_hour}/"
+}
+
+resource "aws_s3_bucket" "lake" {
+  bucket        = var.bucket_name
+  force_destroy = var.force_destroy
+  tags          = var.tags
+}
+
+resource "aws_s3_bucket_versioning" "lake" {
+  bucket = aws_s3_bucket.lake.id
+  versioning_configuration {
+    status = "Enabled"
+  }
+}
+
+resource "aws_s3_bucket_server_side_encryption_configuration" "lake" {
+  bucket = aws_s3_bucket.lake.id
+  rule {
+    apply_server_side_encryption_by_default {
+      sse_algorithm     = "aws:kms"
+      kms_master_key_id = local.kms_key_arn
+    }
+    bucket_key_enabled = true
+  }
+}
+
+resource "aws_s3_bucket_public_access_block" "lake" {
+  bucket                  = aws_s3_bucket.lake.id
+  block_public_acls       = true
+  block_public_policy     = true
+  ignore_public_acls      = true
+  restrict_public_buckets = true
+}
+
+resource "aws_s3_bucket_lifecycle_configuration" "lake" {
+  bucket = aws_s3_bucket.lake.id
+
+  rule {
+    id     = "events"
+    status = "Enabled"
+    filter {
+      prefix = "events/"
+    }
+    transition {
+      days          = var.transition_to_ia_days
+      storage_class = "STANDARD_IA"
+    }
+    expiration {
+      days = var.expire_events_days
+    }
+    noncurrent_version_expiration {
+      noncurrent_days = 30
+    }
+    abort_incomplete_multipart_upload {
+      days_after_initiation = 7
+    }
+  }
+
+  rule {
+    id     = "failed-and-errors"
+    status = "Enabled"
+    filter {
+      prefix = "failed/"
+    }
+    expiration {
+      days = var.expire_failed_days
+    }
+    noncurrent_version_expiration {
+      noncurrent_days = 30
+    }
+  }
+}
+
+data "aws_iam_policy_document" "tls_only" {
+  statement {
+    sid     = "DenyInsecureTransport"
+    effect  = "Deny"
+    actions = ["s3:*"]
+    resources = [
+      aws_s3_bucket.lake.arn,
+      "${aws_s3_bucket.lake.arn}/*",
+    ]
+    principals {
+      type        = "*"
+      identifiers = ["*"]
+    }
+    condition {
+      test     = "Bool"
+      variable = "aws:SecureTransport"
+      values   = ["false"]
+    }
+  }
+}
+
+resource "aws_s3_bucket_policy" "lake" {
+  bucket = aws_s3_bucket.lake.id
+  policy = data.aws_iam_policy_document.tls_only.json
+}
+
+# --- Firehose ------------------------------------------------------------------------------
+
+data "aws_iam_policy_document" "firehose_assume" {
+  statement {
+    actions = ["sts:AssumeRole"]
+    principals {
+      type        = "Service"
+      identifiers = ["firehose.amazonaws.com"]
+    }
+    condition {
+      test     = "StringEquals"
+      variable = "sts:ExternalId"
+      values   = [data.aws_caller_identity.current.account_id]
+    }
+  }
+}
+
+resource "aws_iam_role" "firehose" {
+  name               = "${var.name}-firehose"
+  assume_role_policy = data.aws_iam_policy_document.firehose_assume.json
+  tags               = var.tags
+}
+
+data "aws_iam_policy_document" "firehose" {
+  statement {
+    sid       = "WriteLake"
+    actions   = ["s3:AbortMultipartUpload", "s3:GetBucketLocation", "s3:GetObject", "s3:ListBucket", "s3:ListBucketMultipartUploads", "s3:PutObject"]
+    resources = [aws_s3_bucket.lake.arn, "${aws_s3_bucket.lake.arn}/*"]
+  }
+  statement {
+    sid       = "EncryptLake"
+    actions   = ["kms:GenerateDataKey", "kms:Decrypt"]
+    resources = [local.kms_key_arn]
+  }
+  statement {
+    sid       = "DeliveryLogs"
+    actions   = ["logs:PutLogEvents"]
+    resources = ["${aws_cloudwatch_log_group.firehose.arn}:*"]
+  }
+  dynamic "statement" {
+    for_each = var.parquet ? [1] : []
+    content {
+      sid       = "ReadSchema"
+      actions   = ["glue:GetTable", "glue:GetTableVersion", "glue:GetTableVersions"]
+      resources = ["arn:${data.aws_partition.current.partition}:glue:*:${data.aws_caller_identity.current.account_id}:*"]
+    }
+  }
+}
+
+resource "aws_iam_role_policy" "firehose" {
+  name   = "deliver"
+  role   = aws_iam_role.firehose.id
+  policy = data.aws_iam_policy_document.firehose.json
+}
+
+resource "aws_cloudwatch_log_group" "firehose" {
+  name              = "/aws/kinesisfirehose/${var.name}"
+  retention_in_days = var.log_retention_days
+  kms_key_id        = var.logs_kms_key_arn
+  tags              = var.tags
+}
+
+resource "aws_kinesis_firehose_delivery_stream" "lake" {
+  name        = "${var.name}-lake"
+  destination = "extended_s3"
+
+  server_side_encryption {
+    enabled  = true
+    key_type = "AWS_OWNED_CMK"
+  }
+
+  extended_s3_configuration {
+    role_arn            = aws_iam_role.firehose.arn
+    bucket_arn          = aws_s3_bucket.lake.arn
+    kms_key_arn         = local.kms_key_arn
+    prefix              = local.partition_prefix
+    error_output_prefix = "errors/lake/!{firehose:error-output-type}/!{timestamp:yyyy/MM/dd/HH}/"
+    # Parquet conversion compresses by itself; JSON lines are gzipped.
+    compression_format = var.parquet ? "UNCOMPRESSED" : "GZIP"
+    # Dynamic partitioning needs at least 64 MB buffers.
+    buffering_size     = var.buffering_mb
+    buffering_interval = var.buffering_seconds
+
+    dynamic_partitioning_configuration {
+      enabled = true
+    }
+
+    processing_configuration {
+      enabled = true
+      # The processor packs many JSON lines into one Firehose record: split them first.
+      processors {
+        type = "RecordDeAggregation"
+        parameters {
+          parameter_name  = "SubRecordType"
+          parameter_value = "JSON"
+        }
+      }
+      processors {
+        type = "MetadataExtraction"
+        parameters {
+          parameter_name  = "JsonParsingEngine"
+          parameter_value = "JQ-1.6"
+        }
+        parameters {
+          parameter_name  = "MetadataExtractionQuery"
+          parameter_value = "{event_type:.event_type,event_date:.event_date,event_hour:.event_hour}"
+        }
+      }
+      dynamic "processors" {
+        for_each = var.parquet ? [] : [1]
+        content {
+          type = "AppendDelimiterToRecord"
+        }
+      }
+    }
+
+    dynamic "data_format_conversion_configuration" {
+      for_each = var.parquet ? [1] : []
+      content {
+        input_format_configuration {
+          deserializer {
+            open_x_json_ser_de {}
+          }
+        }
+        output_format_configuration {
+          serializer {
+            parquet_ser_de {
+              compression = "SNAPPY"
+            }
+          }
+        }
+        schema_configuration {
+          database_name = aws_glue_catalog_database.lake[0].name
+          table_name    = aws_glue_catalog_table.events[0].name
+          role_arn      = aws_iam_role.firehose.arn
+        }
+      }
+    }
+
+    cloudwatch_logging_options {
+      enabled         = true
+      log_group_name  = aws_cloudwatch_log_group.firehose.name
+      log_stream_name = "lake"
+    }
+  }
+
+  tags = var.tags
+}
+
+resource "aws_kinesis_firehose_delivery_stream" "failed" {
+  name        = "${var.name}-failed"
+  destination = "extended_s3"
+
+  server_side_encryption {
+    enabled  = true
+    key_type = "AWS_OWNED_CMK"
+  }
+
+  extended_s3_configuration {
+    role_arn            = aws_iam_role.firehose.arn
+    bucket_arn          = aws_s3_bucket.lake.arn
+    kms_key_arn         = local.kms_key_arn
+    prefix              = "failed/!{timestamp:yyyy/MM/dd/HH}/"
+    error_output_prefix = "errors/failed/!{firehose:error-output-type}/!{timestamp:yyyy/MM/dd/HH}/"
+    compression_format  = "GZIP"
+    buffering_size      = 5
+    buffering_interval  = 60
+
+    cloudwatch_logging_options {
+      enabled         = true
+      log_group_name  = aws_cloudwatch_log_group.firehose.name
+      log_stream_name = "failed"
+    }
+  }
+
+  tags = var.tags
+}
+
+# --- Optional Parquet: the Glue table, its columns generated from the Avro schemas ----------
+
+resource "aws_glue_catalog_database" "lake" {
+  count = var.parquet ? 1 : 0
+  name  = replace("${var.name}_lake", "-", "_")
+}
+
+resource "aws_glue_catalog_table" "events" {
+  count         = var.parquet ? 1 : 0
+  name          = "player_events"
+  database_name = aws_glue_catalog_database.lake[0].name
+  table_type    = "EXTERNAL_TABLE"
+
+  partition_keys {
+    name = "event_type"
+    type = "string"
+  }
+  partition_keys {
+    name = "event_date"
+    type = "string"
+  }
+  partition_keys {
+    name = "event_hour"
+    type = "string"
+  }
+
+  storage_descriptor {
+    location      = "s3://${aws_s3_bucket.lake.bucket}/events/"
+    input_format  = "org.apache.hadoop.hive.ql.io.parquet.MapredParquetInputFormat"
+    output_format = "org.apache.hadoop.hive.ql.io.parquet.MapredParquetOutputFormat"
+    ser_de_info {
+      serialization_library = "org.apache.hadoop.hive.ql.io.parquet.serde.ParquetHiveSerDe"
+    }
+    dynamic "columns" {
+      for_each = var.glue_columns
+      content {
+        name    = columns.value.name
+        type    = columns.value.type
+        comment = columns.value.comment
+      }
+    }
+  }
+}

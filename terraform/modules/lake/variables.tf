@@ -1,0 +1,92 @@
+variable "name" {
+  description = "Name prefix of the delivery streams and their role."
+  type        = string
+}
+
+variable "bucket_name" {
+  description = "The lake bucket."
+  type        = string
+}
+
+variable "create_kms_key" {
+  description = "Create a customer-managed KMS key for the bucket (the secure default)."
+  type        = bool
+  default     = true
+}
+
+variable "kms_key_arn" {
+  description = "An existing customer-managed key, when create_kms_key is false."
+  type        = string
+  default     = null
+}
+
+variable "logs_kms_key_arn" {
+  description = "Key for the delivery log group (null: CloudWatch's default encryption)."
+  type        = string
+  default     = null
+}
+
+variable "parquet" {
+  description = "Convert the lake to Parquet through a Glue table generated from the schemas."
+  type        = bool
+  default     = false
+}
+
+variable "glue_columns" {
+  description = "Columns of the Glue table: `sluice schemas render glue` (terraform/generated/glue_columns.json)."
+  type        = list(object({ name = string, type = string, comment = string }))
+  default     = []
+}
+
+variable "buffering_mb" {
+  description = "Firehose buffer size; dynamic partitioning needs at least 64."
+  type        = number
+  default     = 128
+
+  validation {
+    condition     = var.buffering_mb >= 64 && var.buffering_mb <= 128
+    error_message = "buffering_mb must be 64..128 with dynamic partitioning."
+  }
+}
+
+variable "buffering_seconds" {
+  description = "Firehose buffer interval: the lake's (and so the warehouse's) latency floor."
+  type        = number
+  default     = 60
+}
+
+variable "transition_to_ia_days" {
+  description = "Days before lake objects move to STANDARD_IA."
+  type        = number
+  default     = 30
+}
+
+variable "expire_events_days" {
+  description = "Days lake objects are kept."
+  type        = number
+  default     = 730
+}
+
+variable "expire_failed_days" {
+  description = "Days failed events are kept for replay."
+  type        = number
+  default     = 90
+}
+
+variable "log_retention_days" {
+  description = "Retention of the delivery logs."
+  type        = number
+  default     = 365
+}
+
+variable "force_destroy" {
+  description = "Allow destroying a bucket that holds objects (test stacks only)."
+  type        = bool
+  default     = false
+}
+
+variable "tags" {
+  description = "Tags for every resource."
+  type        = map(string)
+  default     = {}
+}

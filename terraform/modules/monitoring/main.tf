@@ -1,0 +1,131 @@
+resource "aws_kms_key" "alerts" {
+  count               = var.create_kms_key ? 1 : 0
+  description         = "Sluice alerts ${var.name}"
+  enable_key_rotation = true
+  tags                = var.tags
+}
+
+resource "aws_sns_topic" "alerts" {
+  name              = "${var.name}-alerts"
+  kms_master_key_id = var.create_kms_key ? aws_kms_key.alerts[0].arn : var.kms_key_arn
+  tags              = var.tags
+}
+
+resource "aws_sns_topic_subscription" "email" {
+  for_each  = toset(var.alert_emails)
+  topic_arn = aws_sns_topic.alerts.arn
+  protocol  = "email"
+  endpoint  = each.value
+}
+
+# The monitor's memory across windows and shards: counters, cool-downs, alert history.
+resource "aws_dynamodb_table" "health" {
+  name         = "${var.name}-health"
+  billing_mode = "PAY_PER_REQUEST"
+  hash_key     = "pk"
+  range_key    = "sk"
+
+  attribute {
+    name = "pk"
+    type = "S"
+  }
+  attribute {
+    name = "sk"
+    type = "S"
+  }
+
+  ttl {
+    attribute_name = "expires_at"
+    enabled        = true
+  }
+
+  point_in_time_recovery {
+    enabled = true
+  }
+
+  server_side_encryption {
+    enabled     = true
+    kms_key_arn = var.create_kms_key ? aws_kms_key.alerts[0].arn : var.kms_key_arn
+  }
+
+  tags = var.tags
+}
+
+locals {
+  namespace = "Sluice/PlayerHealth"
+  headline  = ["VideoStartFailureRate", "RebufferRatio", "StartupTimeP95", "FatalErrors"]
+}
+
+resource "aws_cloudwatch_dashboard" "health" {
+  dashboard_name = "${var.name}-player-health"
+  dashboard_body = jsonencode({
+    widgets = concat(
+      [for index, metric in local.headline : {
+        type   = "metric"
+        x      = (index % 2) * 12
+        y      = floor(index / 2) * 6
+        width  = 12
+        height = 6
+        properties = {
+          title   = metric
+          region  = var.region
+          view    = "timeSeries"
+          stat    = contains(["FatalErrors"], metric) ? "Sum" : "Average"
+          period  = 60
+          metrics = [[local.namespace, metric, "Dimension", "all", "Value", "all"]]
+        }
+      }],
+      [for index, fn in var.function_names : {
+        type   = "metric"
+        x      = (index % 3) * 8
+        y      = 12 + floor(index / 3) * 6
+        width  = 8
+        height = 6
+        properties = {
+          title  = fn
+          region = var.region
+          view   = "timeSeries"
+          period = 60
+          metrics = [
+            ["AWS/Lambda", "Errors", "FunctionName", fn, { stat = "Sum" }],
+            ["AWS/Lambda", "Throttles", "FunctionName", fn, { stat = "Sum" }],
+            ["AWS/Lambda", "IteratorAge", "FunctionName", fn, { stat = "Maximum", yAxis = "right" }],
+          ]
+        }
+      }]
+    )
+  })
+}
+
+# Anomaly detection on the health metrics: a band learned from the metric's own history.
+resource "aws_cloudwatch_metric_alarm" "anomaly" {
+  for_each            = toset(["VideoStartFailureRate", "RebufferRatio"])
+  alarm_name          = "${var.name}-${each.key}-anomaly"
+  alarm_description   = "${each.key} (all traffic) left its expected band."
+  comparison_operator = "GreaterThanUpperThreshold"
+  evaluation_periods  = 3
+  threshold_metric_id = "band"
+  treat_missing_data  = "notBreaching"
+  alarm_actions       = [aws_sns_topic.alerts.arn]
+
+  metric_query {
+    id          = "band"
+    expression  = "ANOMALY_DETECTION_BAND(m1, ${var.anomaly_band_width})"
+    label       = "${each.key} expected"
+    return_data = true
+  }
+
+  metric_query {
+    id          = "m1"
+    return_data = true
+    metric {
+      namespace   = local.namespace
+      metric_name = each.key
+      period      = 300
+      stat        = "Average"
+      dimensions  = { Dimension = "all", Value = "all" }
+    }
+  }
+
+  tags = var.tags
+}

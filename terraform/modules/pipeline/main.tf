@@ -1,0 +1,204 @@
+# The whole Sluice pipeline, composed from the single-concern modules. The aws and local stacks
+# both use it, so the local stack exercises exactly what is deployed.
+
+data "aws_region" "current" {}
+
+locals {
+  stages       = toset(["ingest", "processor", "indexer", "loader", "monitor"])
+  search_url   = var.create_search ? module.search.endpoint : var.opensearch_url
+  search_on    = local.search_url != null
+  failed_grant = { sid = "WriteFailedEvents", actions = ["firehose:PutRecordBatch"], resources = [module.lake.failed_firehose_arn] }
+  es_grant     = { sid = "OpenSearch", actions = ["es:ESHttpGet", "es:ESHttpPost", "es:ESHttpPut", "es:ESHttpHead"], resources = ["${coalesce(module.search.domain_arn, "arn:aws:es:${data.aws_region.current.name}:000000000000:domain/none")}/*"] }
+  common_env   = { POWERTOOLS_SERVICE_NAME = var.name, SLUICE_FAILED_FIREHOSE = module.lake.failed_firehose_name }
+  # The event source settings, in one place: the mappings below and the local runtime read them.
+  triggers = {
+    processor = { batch_size = 500, batching_window_seconds = 1, parallelization_factor = 2, starting_position = "TRIM_HORIZON" }
+    indexer   = { batch_size = 1000, batching_window_seconds = 5, parallelization_factor = 1, starting_position = "TRIM_HORIZON" }
+    monitor   = { batch_size = 1000, batching_window_seconds = 5, parallelization_factor = 1, starting_position = "TRIM_HORIZON", tumbling_window_seconds = var.health_window_seconds }
+    loader    = { batch_size = 10, batching_window_seconds = 5 }
+  }
+}
+
+module "raw" {
+  source          = "../stream"
+  name            = "${var.name}-raw"
+  on_demand       = var.on_demand_streams
+  retention_hours = var.stream_retention_hours
+  tags            = var.tags
+}
+
+module "clean" {
+  source          = "../stream"
+  name            = "${var.name}-clean"
+  on_demand       = var.on_demand_streams
+  retention_hours = var.stream_retention_hours
+  tags            = var.tags
+}
+
+module "lake" {
+  source        = "../lake"
+  name          = var.name
+  bucket_name   = var.lake_bucket_name
+  parquet       = var.lake_parquet
+  glue_columns  = var.glue_columns
+  force_destroy = var.force_destroy
+  tags          = var.tags
+}
+
+module "monitoring" {
+  source         = "../monitoring"
+  name           = var.name
+  region         = data.aws_region.current.name
+  function_names = [for stage in local.stages : "${var.name}-${stage}"]
+  alert_emails   = var.alert_emails
+  tags           = var.tags
+}
+
+module "warehouse" {
+  source                 = "../warehouse"
+  name                   = var.name
+  create_cluster         = var.create_warehouse_cluster
+  lake_bucket_name       = module.lake.bucket_name
+  lake_bucket_arn        = module.lake.bucket_arn
+  lake_kms_key_arn       = module.lake.kms_key_arn
+  subnet_ids             = var.private_subnet_ids
+  security_group_ids     = var.warehouse_security_group_ids
+  skip_final_snapshot    = var.force_destroy
+  loader_timeout_seconds = 120
+  tags                   = var.tags
+}
+
+module "search" {
+  source             = "../search"
+  create             = var.create_search
+  domain_name        = var.name
+  subnet_ids         = var.private_subnet_ids
+  security_group_ids = var.search_security_group_ids
+  master_user_arn    = var.search_master_user_arn
+  tags               = var.tags
+}
+
+module "ingest" {
+  source               = "../stage_function"
+  name                 = "${var.name}-ingest"
+  image_uri            = var.images["ingest"]
+  timeout_seconds      = 30
+  reserved_concurrency = var.reserved_concurrency["ingest"]
+  environment          = merge(local.common_env, { SLUICE_RAW_STREAM = module.raw.name, SLUICE_AGGREGATE = var.kpl_aggregation ? "kpl" : "none" })
+  trigger              = { type = "none" }
+  alarm_topic_arn      = module.monitoring.alert_topic_arn
+  policy_statements = [
+    { sid = "WriteRaw", actions = ["kinesis:PutRecords", "kinesis:PutRecord"], resources = [module.raw.arn] },
+    { sid = "EncryptRaw", actions = ["kms:GenerateDataKey"], resources = [module.raw.kms_key_arn] },
+  ]
+  tags = var.tags
+}
+
+module "ingest_api" {
+  source              = "../ingest_api"
+  name                = var.name
+  function_name       = module.ingest.function_name
+  function_invoke_arn = module.ingest.invoke_arn
+  authorizer          = var.api_authorizer
+  jwt_issuer          = var.jwt_issuer
+  jwt_audience        = var.jwt_audience
+  cors_allow_origins  = var.cors_allow_origins
+  tags                = var.tags
+}
+
+module "processor" {
+  source               = "../stage_function"
+  name                 = "${var.name}-processor"
+  image_uri            = var.images["processor"]
+  reserved_concurrency = var.reserved_concurrency["processor"]
+  environment = merge(local.common_env, {
+    SLUICE_LAKE_FIREHOSE = module.lake.lake_firehose_name
+    SLUICE_CLEAN_STREAM  = module.clean.name
+  })
+  trigger         = merge(local.triggers.processor, { type = "kinesis", source_arn = module.raw.arn })
+  alarm_topic_arn = module.monitoring.alert_topic_arn
+  policy_statements = [
+    { sid = "DecryptRaw", actions = ["kms:Decrypt"], resources = [module.raw.kms_key_arn] },
+    { sid = "WriteLake", actions = ["firehose:PutRecordBatch"], resources = [module.lake.lake_firehose_arn] },
+    local.failed_grant,
+    { sid = "WriteClean", actions = ["kinesis:PutRecords"], resources = [module.clean.arn] },
+    { sid = "EncryptClean", actions = ["kms:GenerateDataKey"], resources = [module.clean.kms_key_arn] },
+  ]
+  tags = var.tags
+}
+
+module "indexer" {
+  count                = local.search_on ? 1 : 0
+  source               = "../stage_function"
+  name                 = "${var.name}-indexer"
+  image_uri            = var.images["indexer"]
+  reserved_concurrency = var.reserved_concurrency["indexer"]
+  environment          = merge(local.common_env, { SLUICE_OPENSEARCH_URL = local.search_url, SLUICE_OPENSEARCH_AUTH = var.create_search ? "sigv4" : "none" })
+  trigger              = merge(local.triggers.indexer, { type = "kinesis", source_arn = module.clean.arn })
+  alarm_topic_arn      = module.monitoring.alert_topic_arn
+  policy_statements = [
+    { sid = "DecryptClean", actions = ["kms:Decrypt"], resources = [module.clean.kms_key_arn] },
+    local.failed_grant,
+    local.es_grant,
+  ]
+  vpc_subnet_ids         = var.create_search ? var.private_subnet_ids : null
+  vpc_security_group_ids = var.stage_security_group_ids
+  tags                   = var.tags
+}
+
+module "loader" {
+  source               = "../stage_function"
+  name                 = "${var.name}-loader"
+  image_uri            = var.images["loader"]
+  timeout_seconds      = 120
+  reserved_concurrency = var.reserved_concurrency["loader"]
+  environment = merge(local.common_env, var.create_warehouse_cluster ? {
+    SLUICE_WAREHOUSE_SECRET_ARN = module.warehouse.master_password_secret_arn
+    SLUICE_WAREHOUSE_HOST       = module.warehouse.endpoint
+    SLUICE_WAREHOUSE_PORT       = tostring(module.warehouse.port)
+    SLUICE_WAREHOUSE_DATABASE   = module.warehouse.database_name
+    SLUICE_COPY_IAM_ROLE_ARN    = module.warehouse.copy_role_arn
+    } : {
+    # Local stack only: the embedded PostgreSQL, reached by URL.
+    SLUICE_WAREHOUSE_URL = var.local_warehouse_url
+  })
+  trigger         = merge(local.triggers.loader, { type = "sqs", source_arn = module.warehouse.loader_queue_arn })
+  alarm_topic_arn = module.monitoring.alert_topic_arn
+  policy_statements = concat([
+    { sid = "ReadLake", actions = ["s3:GetObject"], resources = ["${module.lake.bucket_arn}/events/*"] },
+    { sid = "WriteManifests", actions = ["s3:PutObject"], resources = ["${module.lake.bucket_arn}/manifests/*"] },
+    { sid = "DecryptLake", actions = ["kms:Decrypt", "kms:GenerateDataKey"], resources = [module.lake.kms_key_arn] },
+    local.failed_grant,
+    ], var.create_warehouse_cluster ? [
+    { sid = "WarehouseSecret", actions = ["secretsmanager:GetSecretValue"], resources = [module.warehouse.master_password_secret_arn] },
+  ] : [])
+  vpc_subnet_ids         = var.create_warehouse_cluster ? var.private_subnet_ids : null
+  vpc_security_group_ids = var.stage_security_group_ids
+  tags                   = var.tags
+}
+
+module "monitor" {
+  source               = "../stage_function"
+  name                 = "${var.name}-monitor"
+  image_uri            = var.images["monitor"]
+  reserved_concurrency = var.reserved_concurrency["monitor"]
+  environment = merge(local.common_env, {
+    SLUICE_ALERT_TOPIC_ARN = module.monitoring.alert_topic_arn
+    SLUICE_HEALTH_TABLE    = module.monitoring.health_table_name
+    }, local.search_on ? {
+    SLUICE_OPENSEARCH_URL  = local.search_url
+    SLUICE_OPENSEARCH_AUTH = var.create_search ? "sigv4" : "none"
+  } : {})
+  trigger         = merge(local.triggers.monitor, { type = "kinesis", source_arn = module.clean.arn })
+  alarm_topic_arn = module.monitoring.alert_topic_arn
+  policy_statements = concat([
+    { sid = "DecryptClean", actions = ["kms:Decrypt"], resources = [module.clean.kms_key_arn] },
+    { sid = "Alerts", actions = ["sns:Publish"], resources = [module.monitoring.alert_topic_arn] },
+    { sid = "HealthTable", actions = ["dynamodb:PutItem", "dynamodb:BatchWriteItem", "dynamodb:Query", "dynamodb:DeleteItem"], resources = [module.monitoring.health_table_arn] },
+    { sid = "HealthKey", actions = ["kms:GenerateDataKey", "kms:Decrypt"], resources = [module.monitoring.kms_key_arn] },
+    local.failed_grant,
+  ], local.search_on ? [local.es_grant] : [])
+  vpc_subnet_ids         = var.create_search ? var.private_subnet_ids : null
+  vpc_security_group_ids = var.stage_security_group_ids
+  tags                   = var.tags
+}

@@ -1,0 +1,158 @@
+variable "name" {
+  description = "Name prefix of every resource."
+  type        = string
+  default     = "sluice"
+}
+
+variable "images" {
+  description = "Stage -> image URI pinned by digest (generated from images.lock.json: `make tf-images`)."
+  type        = map(string)
+
+  validation {
+    condition     = alltrue([for stage in ["ingest", "processor", "indexer", "loader", "monitor"] : contains(keys(var.images), stage)])
+    error_message = "images needs an entry for every stage: ingest, processor, indexer, loader, monitor."
+  }
+}
+
+variable "lake_bucket_name" {
+  description = "The lake bucket."
+  type        = string
+}
+
+variable "lake_parquet" {
+  description = "Parquet conversion of the lake through a Glue table."
+  type        = bool
+  default     = false
+}
+
+variable "glue_columns" {
+  description = "The Glue table's columns (terraform/generated/glue_columns.json)."
+  type        = list(object({ name = string, type = string, comment = string }))
+  default     = []
+}
+
+variable "on_demand_streams" {
+  description = "On-demand Kinesis capacity."
+  type        = bool
+  default     = true
+}
+
+variable "stream_retention_hours" {
+  description = "Kinesis retention."
+  type        = number
+  default     = 48
+}
+
+variable "kpl_aggregation" {
+  description = "Ingest packs many events per Kinesis record (KPL format)."
+  type        = bool
+  default     = true
+}
+
+variable "health_window_seconds" {
+  description = "The monitor's tumbling window."
+  type        = number
+  default     = 60
+}
+
+variable "reserved_concurrency" {
+  description = "Reserved concurrency per stage."
+  type        = map(number)
+  default     = { ingest = 100, processor = 20, indexer = 10, loader = 5, monitor = 10 }
+}
+
+variable "create_warehouse_cluster" {
+  description = "Create the Redshift cluster (false: the local stack's embedded PostgreSQL)."
+  type        = bool
+  default     = true
+}
+
+variable "local_warehouse_url" {
+  description = "Local stack only: the embedded PostgreSQL's URL for the loader."
+  type        = string
+  default     = null
+}
+
+variable "create_search" {
+  description = "Create the OpenSearch domain."
+  type        = bool
+  default     = true
+}
+
+variable "opensearch_url" {
+  description = "An existing cluster when create_search is false (null: the search leg is off)."
+  type        = string
+  default     = null
+}
+
+variable "search_master_user_arn" {
+  description = "IAM role mapped to the OpenSearch admin."
+  type        = string
+  default     = null
+}
+
+variable "private_subnet_ids" {
+  description = "Private subnets of the warehouse, the domain and the stages that reach them."
+  type        = list(string)
+  default     = []
+}
+
+variable "warehouse_security_group_ids" {
+  description = "Security groups of the warehouse."
+  type        = list(string)
+  default     = []
+}
+
+variable "search_security_group_ids" {
+  description = "Security groups of the domain."
+  type        = list(string)
+  default     = []
+}
+
+variable "stage_security_group_ids" {
+  description = "Security groups of the stages inside the VPC."
+  type        = list(string)
+  default     = []
+}
+
+variable "api_authorizer" {
+  description = "none, jwt or iam."
+  type        = string
+  default     = "none"
+}
+
+variable "jwt_issuer" {
+  description = "JWT issuer."
+  type        = string
+  default     = null
+}
+
+variable "jwt_audience" {
+  description = "JWT audiences."
+  type        = list(string)
+  default     = []
+}
+
+variable "cors_allow_origins" {
+  description = "Origins of the web players."
+  type        = list(string)
+  default     = ["*"]
+}
+
+variable "alert_emails" {
+  description = "Addresses subscribed to the alerts."
+  type        = list(string)
+  default     = []
+}
+
+variable "force_destroy" {
+  description = "Let destroy remove data (test stacks only)."
+  type        = bool
+  default     = false
+}
+
+variable "tags" {
+  description = "Tags for every resource."
+  type        = map(string)
+  default     = { application = "sluice" }
+}

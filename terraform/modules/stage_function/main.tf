@@ -1,0 +1,244 @@
+data "aws_partition" "current" {}
+data "aws_region" "current" {}
+data "aws_caller_identity" "current" {}
+
+locals {
+  kinesis = var.trigger.type == "kinesis"
+  sqs     = var.trigger.type == "sqs"
+}
+
+# --- role: the logs, the trigger's source, and exactly the statements the caller grants ------
+
+data "aws_iam_policy_document" "assume" {
+  statement {
+    actions = ["sts:AssumeRole"]
+    principals {
+      type        = "Service"
+      identifiers = ["lambda.amazonaws.com"]
+    }
+  }
+}
+
+resource "aws_iam_role" "this" {
+  name               = var.name
+  assume_role_policy = data.aws_iam_policy_document.assume.json
+  tags               = var.tags
+}
+
+data "aws_iam_policy_document" "this" {
+  statement {
+    sid       = "Logs"
+    actions   = ["logs:CreateLogStream", "logs:PutLogEvents"]
+    resources = ["${aws_cloudwatch_log_group.this.arn}:*"]
+  }
+
+  dynamic "statement" {
+    for_each = local.kinesis ? [1] : []
+    content {
+      sid       = "ReadTrigger"
+      actions   = ["kinesis:DescribeStream", "kinesis:DescribeStreamSummary", "kinesis:GetRecords", "kinesis:GetShardIterator", "kinesis:ListShards", "kinesis:SubscribeToShard"]
+      resources = [var.trigger.source_arn]
+    }
+  }
+
+  dynamic "statement" {
+    for_each = local.sqs ? [1] : []
+    content {
+      sid       = "ReadTrigger"
+      actions   = ["sqs:ReceiveMessage", "sqs:DeleteMessage", "sqs:GetQueueAttributes", "sqs:ChangeMessageVisibility"]
+      resources = [var.trigger.source_arn]
+    }
+  }
+
+  dynamic "statement" {
+    for_each = var.trigger.type == "none" ? [] : [1]
+    content {
+      sid       = "OnFailureDestination"
+      actions   = ["sqs:SendMessage"]
+      resources = [aws_sqs_queue.on_failure[0].arn]
+    }
+  }
+
+  dynamic "statement" {
+    for_each = var.policy_statements
+    content {
+      sid       = statement.value.sid
+      actions   = statement.value.actions
+      resources = statement.value.resources
+    }
+  }
+
+  dynamic "statement" {
+    for_each = var.vpc_subnet_ids == null ? [] : [1]
+    content {
+      sid       = "VpcNetworkInterfaces"
+      actions   = ["ec2:CreateNetworkInterface", "ec2:DescribeNetworkInterfaces", "ec2:DeleteNetworkInterface", "ec2:AssignPrivateIpAddresses", "ec2:UnassignPrivateIpAddresses"]
+      resources = ["*"] # ENI actions do not support resource-level permissions
+    }
+  }
+}
+
+resource "aws_iam_role_policy" "this" {
+  name   = "stage"
+  role   = aws_iam_role.this.id
+  policy = data.aws_iam_policy_document.this.json
+}
+
+resource "aws_cloudwatch_log_group" "this" {
+  name              = "/aws/lambda/${var.name}"
+  retention_in_days = var.log_retention_days
+  kms_key_id        = var.logs_kms_key_arn
+  tags              = var.tags
+}
+
+# --- the function: an image pinned by digest -----------------------------------------------
+
+resource "aws_lambda_function" "this" {
+  function_name                  = var.name
+  role                           = aws_iam_role.this.arn
+  package_type                   = "Image"
+  image_uri                      = var.image_uri
+  architectures                  = [var.architecture]
+  memory_size                    = var.memory_mb
+  timeout                        = var.timeout_seconds
+  reserved_concurrent_executions = var.reserved_concurrency
+  kms_key_arn                    = var.environment_kms_key_arn
+
+  dynamic "image_config" {
+    for_each = var.command == null ? [] : [1]
+    content {
+      command = [var.command]
+    }
+  }
+
+  environment {
+    variables = var.environment
+  }
+
+  tracing_config {
+    mode = var.tracing ? "Active" : "PassThrough"
+  }
+
+  dynamic "vpc_config" {
+    for_each = var.vpc_subnet_ids == null ? [] : [1]
+    content {
+      subnet_ids         = var.vpc_subnet_ids
+      security_group_ids = var.vpc_security_group_ids
+    }
+  }
+
+  dynamic "dead_letter_config" {
+    for_each = var.trigger.type == "none" ? [1] : []
+    content {
+      target_arn = aws_sqs_queue.dead_letter[0].arn
+    }
+  }
+
+  depends_on = [aws_cloudwatch_log_group.this, aws_iam_role_policy.this]
+  tags       = var.tags
+}
+
+# --- the trigger, with safe defaults ---------------------------------------------------------
+
+resource "aws_sqs_queue" "on_failure" {
+  count                     = var.trigger.type == "none" ? 0 : 1
+  name                      = "${var.name}-on-failure"
+  message_retention_seconds = 1209600 # 14 days to inspect and replay
+  sqs_managed_sse_enabled   = true
+  tags                      = var.tags
+}
+
+resource "aws_sqs_queue" "dead_letter" {
+  count                     = var.trigger.type == "none" ? 1 : 0
+  name                      = "${var.name}-dead-letter"
+  message_retention_seconds = 1209600
+  sqs_managed_sse_enabled   = true
+  tags                      = var.tags
+}
+
+resource "aws_lambda_event_source_mapping" "kinesis" {
+  count                              = local.kinesis ? 1 : 0
+  function_name                      = aws_lambda_function.this.arn
+  event_source_arn                   = var.trigger.source_arn
+  starting_position                  = var.trigger.starting_position
+  batch_size                         = var.trigger.batch_size
+  maximum_batching_window_in_seconds = var.trigger.batching_window_seconds
+  parallelization_factor             = var.trigger.parallelization_factor
+  # Lambda checkpoints at the lowest sequence number the handler reports failed.
+  function_response_types        = ["ReportBatchItemFailures"]
+  bisect_batch_on_function_error = true
+  maximum_retry_attempts         = var.trigger.maximum_retry_attempts
+  maximum_record_age_in_seconds  = var.trigger.maximum_record_age_seconds
+  tumbling_window_in_seconds     = var.trigger.tumbling_window_seconds
+
+  destination_config {
+    on_failure {
+      destination_arn = aws_sqs_queue.on_failure[0].arn
+    }
+  }
+}
+
+resource "aws_lambda_event_source_mapping" "sqs" {
+  count                              = local.sqs ? 1 : 0
+  function_name                      = aws_lambda_function.this.arn
+  event_source_arn                   = var.trigger.source_arn
+  batch_size                         = var.trigger.batch_size
+  maximum_batching_window_in_seconds = var.trigger.batching_window_seconds
+  function_response_types            = ["ReportBatchItemFailures"]
+
+  scaling_config {
+    maximum_concurrency = var.trigger.maximum_concurrency
+  }
+}
+
+# --- alarms ----------------------------------------------------------------------------------
+
+resource "aws_cloudwatch_metric_alarm" "errors" {
+  alarm_name          = "${var.name}-errors"
+  alarm_description   = "${var.name}: invocations failing (the handler raised)."
+  namespace           = "AWS/Lambda"
+  metric_name         = "Errors"
+  dimensions          = { FunctionName = aws_lambda_function.this.function_name }
+  statistic           = "Sum"
+  period              = 300
+  evaluation_periods  = 1
+  threshold           = var.error_alarm_threshold
+  comparison_operator = "GreaterThanOrEqualToThreshold"
+  treat_missing_data  = "notBreaching"
+  alarm_actions       = var.alarm_topic_arn == null ? [] : [var.alarm_topic_arn]
+  ok_actions          = var.alarm_topic_arn == null ? [] : [var.alarm_topic_arn]
+  tags                = var.tags
+}
+
+resource "aws_cloudwatch_metric_alarm" "throttles" {
+  alarm_name          = "${var.name}-throttles"
+  alarm_description   = "${var.name}: invocations throttled (reserved concurrency too low?)."
+  namespace           = "AWS/Lambda"
+  metric_name         = "Throttles"
+  dimensions          = { FunctionName = aws_lambda_function.this.function_name }
+  statistic           = "Sum"
+  period              = 300
+  evaluation_periods  = 1
+  threshold           = 1
+  comparison_operator = "GreaterThanOrEqualToThreshold"
+  treat_missing_data  = "notBreaching"
+  alarm_actions       = var.alarm_topic_arn == null ? [] : [var.alarm_topic_arn]
+  tags                = var.tags
+}
+
+resource "aws_cloudwatch_metric_alarm" "iterator_age" {
+  count               = local.kinesis ? 1 : 0
+  alarm_name          = "${var.name}-iterator-age"
+  alarm_description   = "${var.name}: falling behind the stream (records waiting too long)."
+  namespace           = "AWS/Lambda"
+  metric_name         = "IteratorAge"
+  dimensions          = { FunctionName = aws_lambda_function.this.function_name }
+  statistic           = "Maximum"
+  period              = 60
+  evaluation_periods  = 5
+  threshold           = var.iterator_age_alarm_ms
+  comparison_operator = "GreaterThanThreshold"
+  treat_missing_data  = "notBreaching"
+  alarm_actions       = var.alarm_topic_arn == null ? [] : [var.alarm_topic_arn]
+  tags                = var.tags
+}

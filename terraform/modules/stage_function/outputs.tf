@@ -1,0 +1,29 @@
+output "function_name" {
+  description = "Function name."
+  value       = aws_lambda_function.this.function_name
+}
+
+output "function_arn" {
+  description = "Function ARN."
+  value       = aws_lambda_function.this.arn
+}
+
+output "invoke_arn" {
+  description = "For API Gateway integrations."
+  value       = aws_lambda_function.this.invoke_arn
+}
+
+output "role_name" {
+  description = "The function's role."
+  value       = aws_iam_role.this.name
+}
+
+output "on_failure_queue_arn" {
+  description = "Where records that exhausted their retries are described (null without a trigger)."
+  value       = try(aws_sqs_queue.on_failure[0].arn, null)
+}
+
+output "event_source_mapping_uuid" {
+  description = "The trigger's mapping."
+  value       = try(aws_lambda_event_source_mapping.kinesis[0].uuid, aws_lambda_event_source_mapping.sqs[0].uuid, null)
+}

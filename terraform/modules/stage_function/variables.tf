@@ -1,0 +1,156 @@
+variable "name" {
+  description = "Function name (also the role and log group name)."
+  type        = string
+}
+
+variable "image_uri" {
+  description = "The stage image, pinned by digest: <repository>@sha256:<digest> (from images.lock.json)."
+  type        = string
+
+  validation {
+    condition     = can(regex("@sha256:[0-9a-f]{64}$", var.image_uri))
+    error_message = "image_uri must be pinned by digest (<repository>@sha256:<64 hex>); tags can move."
+  }
+}
+
+variable "command" {
+  description = "Handler override; null keeps the image's CMD."
+  type        = string
+  default     = null
+}
+
+variable "architecture" {
+  description = "x86_64 or arm64: must match the image."
+  type        = string
+  default     = "x86_64"
+}
+
+variable "memory_mb" {
+  description = "Memory (and so CPU) of the function."
+  type        = number
+  default     = 512
+}
+
+variable "timeout_seconds" {
+  description = "Function timeout; stages stop before it and report what they did not finish."
+  type        = number
+  default     = 60
+}
+
+variable "reserved_concurrency" {
+  description = "Reserved concurrency: caps the stage's share of the account (and its load on sinks). -1: unreserved."
+  type        = number
+  default     = 20
+}
+
+variable "environment" {
+  description = "Environment variables (configuration only: never a secret)."
+  type        = map(string)
+  default     = {}
+}
+
+variable "environment_kms_key_arn" {
+  description = "Customer-managed key for the environment variables (null: the Lambda-managed key)."
+  type        = string
+  default     = null
+}
+
+variable "policy_statements" {
+  description = "What the stage may do beyond logging and reading its trigger: least privilege, named resources."
+  type = list(object({
+    sid       = string
+    actions   = list(string)
+    resources = list(string)
+  }))
+  default = []
+}
+
+variable "trigger" {
+  description = "The event source. Kinesis mappings always report batch item failures and bisect on error."
+  type = object({
+    type                       = string # kinesis, sqs or none
+    source_arn                 = optional(string)
+    batch_size                 = optional(number, 100)
+    batching_window_seconds    = optional(number, 1)
+    starting_position          = optional(string, "TRIM_HORIZON")
+    parallelization_factor     = optional(number, 1)
+    maximum_retry_attempts     = optional(number, 10)
+    maximum_record_age_seconds = optional(number, 86400)
+    tumbling_window_seconds    = optional(number)
+    maximum_concurrency        = optional(number, 10)
+  })
+
+  validation {
+    condition     = contains(["kinesis", "sqs", "none"], var.trigger.type)
+    error_message = "trigger.type must be kinesis, sqs or none."
+  }
+
+  validation {
+    condition     = var.trigger.maximum_retry_attempts >= 0 && var.trigger.maximum_retry_attempts <= 10000
+    error_message = "maximum_retry_attempts must be finite (0..10000)."
+  }
+
+  validation {
+    condition     = var.trigger.maximum_record_age_seconds >= 60 && var.trigger.maximum_record_age_seconds <= 604800
+    error_message = "maximum_record_age_seconds must be finite (60..604800)."
+  }
+
+  validation {
+    condition     = var.trigger.tumbling_window_seconds == null || (coalesce(var.trigger.tumbling_window_seconds, 0) >= 1 && coalesce(var.trigger.tumbling_window_seconds, 0) <= 900)
+    error_message = "tumbling_window_seconds must be 1..900."
+  }
+}
+
+variable "vpc_subnet_ids" {
+  description = "Subnets when the function must reach private resources (the warehouse); null: no VPC."
+  type        = list(string)
+  default     = null
+}
+
+variable "vpc_security_group_ids" {
+  description = "Security groups with vpc_subnet_ids."
+  type        = list(string)
+  default     = []
+}
+
+variable "tracing" {
+  description = "X-Ray active tracing."
+  type        = bool
+  default     = true
+}
+
+variable "log_retention_days" {
+  description = "Log retention."
+  type        = number
+  default     = 30
+}
+
+variable "logs_kms_key_arn" {
+  description = "Key for the log group (null: CloudWatch's default encryption)."
+  type        = string
+  default     = null
+}
+
+variable "alarm_topic_arn" {
+  description = "SNS topic the alarms notify (null: alarms without actions)."
+  type        = string
+  default     = null
+}
+
+variable "error_alarm_threshold" {
+  description = "Errors in 5 minutes that raise the alarm."
+  type        = number
+  default     = 5
+}
+
+variable "iterator_age_alarm_ms" {
+  description = "Iterator age that raises the alarm: how far behind the stream is too far."
+  type        = number
+  default     = 300000
+}
+
+variable "tags" {
+  description = "Tags for every resource."
+  type        = map(string)
+  default     = {}
+}

@@ -1,0 +1,14 @@
+output "name" {
+  description = "Stream name."
+  value       = aws_kinesis_stream.this.name
+}
+
+output "arn" {
+  description = "Stream ARN."
+  value       = aws_kinesis_stream.this.arn
+}
+
+output "kms_key_arn" {
+  description = "The key the stream is encrypted with (consumers and producers need it)."
+  value       = local.kms_key_arn
+}

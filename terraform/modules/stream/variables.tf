@@ -1,0 +1,45 @@
+variable "name" {
+  description = "Name of the Kinesis stream."
+  type        = string
+}
+
+variable "on_demand" {
+  description = "On-demand capacity (scales by itself); false for provisioned shards."
+  type        = bool
+  default     = true
+}
+
+variable "shard_count" {
+  description = "Shards when provisioned. 100M events/day with KPL aggregation needs few: ~1,200 events/s."
+  type        = number
+  default     = 2
+}
+
+variable "retention_hours" {
+  description = "How long records stay readable: long enough to replay a day of failures."
+  type        = number
+  default     = 48
+
+  validation {
+    condition     = var.retention_hours >= 24 && var.retention_hours <= 8760
+    error_message = "retention_hours must be between 24 and 8760."
+  }
+}
+
+variable "create_kms_key" {
+  description = "Create a customer-managed KMS key for the stream (the secure default)."
+  type        = bool
+  default     = true
+}
+
+variable "kms_key_arn" {
+  description = "An existing customer-managed key, when create_kms_key is false."
+  type        = string
+  default     = null
+}
+
+variable "tags" {
+  description = "Tags for every resource."
+  type        = map(string)
+  default     = {}
+}

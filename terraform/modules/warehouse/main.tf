@@ -1,0 +1,156 @@
+data "aws_partition" "current" {}
+
+# --- S3 -> SQS notifications for the loader (always) ---------------------------------------
+
+resource "aws_sqs_queue" "loader_dead_letter" {
+  name                      = "${var.name}-loader-dead-letter"
+  message_retention_seconds = 1209600
+  sqs_managed_sse_enabled   = true
+  tags                      = var.tags
+}
+
+resource "aws_sqs_queue" "loader" {
+  name = "${var.name}-loader"
+  # Longer than the loader's timeout, so a message in flight is not delivered twice.
+  visibility_timeout_seconds = var.loader_timeout_seconds * 6
+  message_retention_seconds  = 345600
+  sqs_managed_sse_enabled    = true
+  redrive_policy = jsonencode({
+    deadLetterTargetArn = aws_sqs_queue.loader_dead_letter.arn
+    maxReceiveCount     = 5
+  })
+  tags = var.tags
+}
+
+data "aws_iam_policy_document" "loader_queue" {
+  statement {
+    sid       = "S3Notifications"
+    actions   = ["sqs:SendMessage"]
+    resources = [aws_sqs_queue.loader.arn]
+    principals {
+      type        = "Service"
+      identifiers = ["s3.amazonaws.com"]
+    }
+    condition {
+      test     = "ArnEquals"
+      variable = "aws:SourceArn"
+      values   = [var.lake_bucket_arn]
+    }
+  }
+}
+
+resource "aws_sqs_queue_policy" "loader" {
+  queue_url = aws_sqs_queue.loader.id
+  policy    = data.aws_iam_policy_document.loader_queue.json
+}
+
+resource "aws_s3_bucket_notification" "lake" {
+  bucket = var.lake_bucket_name
+
+  queue {
+    queue_arn     = aws_sqs_queue.loader.arn
+    events        = ["s3:ObjectCreated:*"]
+    filter_prefix = "events/"
+  }
+
+  depends_on = [aws_sqs_queue_policy.loader]
+}
+
+# --- Redshift (off in the local stack: the embedded PostgreSQL stands in) -----------------
+
+data "aws_iam_policy_document" "redshift_assume" {
+  statement {
+    actions = ["sts:AssumeRole"]
+    principals {
+      type        = "Service"
+      identifiers = ["redshift.amazonaws.com"]
+    }
+  }
+}
+
+resource "aws_iam_role" "copy" {
+  count              = var.create_cluster ? 1 : 0
+  name               = "${var.name}-redshift-copy"
+  assume_role_policy = data.aws_iam_policy_document.redshift_assume.json
+  tags               = var.tags
+}
+
+data "aws_iam_policy_document" "copy" {
+  statement {
+    sid       = "ReadLake"
+    actions   = ["s3:GetObject", "s3:ListBucket", "s3:GetBucketLocation"]
+    resources = [var.lake_bucket_arn, "${var.lake_bucket_arn}/*"]
+  }
+  statement {
+    sid       = "DecryptLake"
+    actions   = ["kms:Decrypt"]
+    resources = [var.lake_kms_key_arn]
+  }
+}
+
+resource "aws_iam_role_policy" "copy" {
+  count  = var.create_cluster ? 1 : 0
+  name   = "copy-from-lake"
+  role   = aws_iam_role.copy[0].id
+  policy = data.aws_iam_policy_document.copy.json
+}
+
+resource "aws_kms_key" "warehouse" {
+  count               = var.create_cluster ? 1 : 0
+  description         = "Sluice warehouse ${var.name}"
+  enable_key_rotation = true
+  tags                = var.tags
+}
+
+resource "aws_redshift_subnet_group" "this" {
+  count      = var.create_cluster ? 1 : 0
+  name       = var.name
+  subnet_ids = var.subnet_ids
+  tags       = var.tags
+}
+
+resource "aws_redshift_parameter_group" "this" {
+  count  = var.create_cluster ? 1 : 0
+  name   = var.name
+  family = "redshift-1.0"
+  parameter {
+    name  = "require_ssl"
+    value = "true"
+  }
+  parameter {
+    name  = "enable_user_activity_logging"
+    value = "true"
+  }
+  tags = var.tags
+}
+
+resource "aws_redshift_cluster" "this" {
+  count                                = var.create_cluster ? 1 : 0
+  cluster_identifier                   = var.name
+  database_name                        = var.database_name
+  master_username                      = var.master_username
+  manage_master_password               = true # the password lives in Secrets Manager, rotated
+  node_type                            = var.node_type
+  cluster_type                         = var.number_of_nodes > 1 ? "multi-node" : "single-node"
+  number_of_nodes                      = var.number_of_nodes
+  encrypted                            = true
+  kms_key_id                           = aws_kms_key.warehouse[0].arn
+  publicly_accessible                  = false
+  enhanced_vpc_routing                 = true
+  cluster_subnet_group_name            = aws_redshift_subnet_group.this[0].name
+  vpc_security_group_ids               = var.security_group_ids
+  cluster_parameter_group_name         = aws_redshift_parameter_group.this[0].name
+  iam_roles                            = [aws_iam_role.copy[0].arn]
+  automated_snapshot_retention_period  = 7
+  skip_final_snapshot                  = var.skip_final_snapshot
+  final_snapshot_identifier            = var.skip_final_snapshot ? null : "${var.name}-final"
+  allow_version_upgrade                = true
+  availability_zone_relocation_enabled = var.number_of_nodes > 1 ? false : true
+  tags                                 = var.tags
+
+  logging {
+    enable               = true
+    log_destination_type = "cloudwatch"
+    log_exports          = ["connectionlog", "userlog", "useractivitylog"]
+  }
+}
