@@ -19,6 +19,11 @@ variable "name" {
 variable "images" {
   description = "Stage -> image pinned by digest: images.auto.tfvars.json from `make tf-images`."
   type        = map(string)
+
+  validation {
+    condition     = alltrue([for uri in values(var.images) : can(regex("@sha256:[0-9a-f]{64}$", uri))])
+    error_message = "every image must be pinned by digest (<repository>@sha256:<64 hex>): run `make push-images` then `make tf-images`."
+  }
 }
 
 variable "lake_bucket_name" {

@@ -6,7 +6,7 @@ data "aws_region" "current" {}
 locals {
   stages       = toset(["ingest", "processor", "indexer", "loader", "monitor"])
   search_url   = var.create_search ? module.search.endpoint : var.opensearch_url
-  search_on    = local.search_url != null
+  search_on    = var.create_search || var.opensearch_url != null
   failed_grant = { sid = "WriteFailedEvents", actions = ["firehose:PutRecordBatch"], resources = [module.lake.failed_firehose_arn] }
   es_grant     = { sid = "OpenSearch", actions = ["es:ESHttpGet", "es:ESHttpPost", "es:ESHttpPut", "es:ESHttpHead"], resources = ["${coalesce(module.search.domain_arn, "arn:aws:es:${data.aws_region.current.name}:000000000000:domain/none")}/*"] }
   common_env   = { POWERTOOLS_SERVICE_NAME = var.name, SLUICE_FAILED_FIREHOSE = module.lake.failed_firehose_name }

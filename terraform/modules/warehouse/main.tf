@@ -147,10 +147,11 @@ resource "aws_redshift_cluster" "this" {
   allow_version_upgrade                = true
   availability_zone_relocation_enabled = var.number_of_nodes > 1 ? false : true
   tags                                 = var.tags
+}
 
-  logging {
-    enable               = true
-    log_destination_type = "cloudwatch"
-    log_exports          = ["connectionlog", "userlog", "useractivitylog"]
-  }
+resource "aws_redshift_logging" "this" {
+  count                = var.create_cluster ? 1 : 0
+  cluster_identifier   = aws_redshift_cluster.this[0].cluster_identifier
+  log_destination_type = "cloudwatch"
+  log_exports          = ["connectionlog", "userlog", "useractivitylog"]
 }

@@ -1,0 +1,58 @@
+# The stack refuses images that are not pinned by digest.
+
+mock_provider "aws" {
+  mock_data "aws_iam_policy_document" {
+    defaults = { json = "{\"Version\":\"2012-10-17\",\"Statement\":[]}" }
+  }
+  mock_data "aws_caller_identity" {
+    defaults = { account_id = "123456789012" }
+  }
+  mock_data "aws_region" {
+    defaults = { name = "eu-west-1" }
+  }
+  mock_data "aws_partition" {
+    defaults = { partition = "aws" }
+  }
+}
+variables {
+  lake_bucket_name             = "test-lake"
+  private_subnet_ids           = ["subnet-a", "subnet-b"]
+  warehouse_security_group_ids = ["sg-w"]
+  search_security_group_ids    = ["sg-s"]
+  stage_security_group_ids     = ["sg-f"]
+  search_master_user_arn       = "arn:aws:iam::123456789012:role/admin"
+  jwt_issuer                   = "https://auth.example.com/"
+  images = {
+    ingest    = "123456789012.dkr.ecr.eu-west-1.amazonaws.com/sluice-ingest@sha256:1111111111111111111111111111111111111111111111111111111111111111"
+    processor = "123456789012.dkr.ecr.eu-west-1.amazonaws.com/sluice-processor@sha256:2222222222222222222222222222222222222222222222222222222222222222"
+    indexer   = "123456789012.dkr.ecr.eu-west-1.amazonaws.com/sluice-indexer@sha256:3333333333333333333333333333333333333333333333333333333333333333"
+    loader    = "123456789012.dkr.ecr.eu-west-1.amazonaws.com/sluice-loader@sha256:4444444444444444444444444444444444444444444444444444444444444444"
+    monitor   = "123456789012.dkr.ecr.eu-west-1.amazonaws.com/sluice-monitor@sha256:5555555555555555555555555555555555555555555555555555555555555555"
+  }
+}
+
+run "pinned_images_plan" {
+  command = plan
+
+  assert {
+    condition     = output.health_table == "sluice-health" && output.streams.raw == "sluice-raw"
+    error_message = "the stack plans with pinned images and names its resources from the prefix"
+  }
+}
+
+run "an_unpinned_image_is_refused" {
+  command = plan
+
+  variables {
+    images = {
+      ingest    = "123456789012.dkr.ecr.eu-west-1.amazonaws.com/sluice-ingest:latest"
+      processor = "123456789012.dkr.ecr.eu-west-1.amazonaws.com/sluice-processor@sha256:2222222222222222222222222222222222222222222222222222222222222222"
+      indexer   = "123456789012.dkr.ecr.eu-west-1.amazonaws.com/sluice-indexer@sha256:3333333333333333333333333333333333333333333333333333333333333333"
+      loader    = "123456789012.dkr.ecr.eu-west-1.amazonaws.com/sluice-loader@sha256:4444444444444444444444444444444444444444444444444444444444444444"
+      monitor   = "123456789012.dkr.ecr.eu-west-1.amazonaws.com/sluice-monitor@sha256:5555555555555555555555555555555555555555555555555555555555555555"
+    }
+  }
+
+  expect_failures = [var.images]
+}
+

@@ -1,0 +1,48 @@
+mock_provider "aws" {
+  mock_data "aws_iam_policy_document" {
+    defaults = { json = "{\"Version\":\"2012-10-17\",\"Statement\":[]}" }
+  }
+  mock_data "aws_caller_identity" {
+    defaults = { account_id = "123456789012" }
+  }
+  mock_data "aws_region" {
+    defaults = { name = "eu-west-1" }
+  }
+  mock_data "aws_partition" {
+    defaults = { partition = "aws" }
+  }
+}
+
+variables {
+  name        = "sluice"
+  bucket_name = "sluice-lake"
+}
+
+run "private_encrypted_partitioned_lake" {
+  command = plan
+
+  assert {
+    condition     = aws_s3_bucket_public_access_block.lake.block_public_acls && aws_s3_bucket_public_access_block.lake.block_public_policy && aws_s3_bucket_public_access_block.lake.ignore_public_acls && aws_s3_bucket_public_access_block.lake.restrict_public_buckets
+    error_message = "the lake blocks every kind of public access"
+  }
+  assert {
+    condition     = one(one(aws_s3_bucket_server_side_encryption_configuration.lake.rule).apply_server_side_encryption_by_default).sse_algorithm == "aws:kms"
+    error_message = "the lake is encrypted with KMS"
+  }
+  assert {
+    condition     = one(aws_s3_bucket_versioning.lake.versioning_configuration).status == "Enabled"
+    error_message = "the lake is versioned"
+  }
+  assert {
+    condition     = one(one(aws_kinesis_firehose_delivery_stream.lake.extended_s3_configuration).dynamic_partitioning_configuration).enabled && one(aws_kinesis_firehose_delivery_stream.lake.extended_s3_configuration).compression_format == "GZIP"
+    error_message = "the lake stream partitions dynamically and compresses"
+  }
+  assert {
+    condition     = startswith(one(aws_kinesis_firehose_delivery_stream.failed.extended_s3_configuration).prefix, "failed/")
+    error_message = "failed events land under failed/"
+  }
+  assert {
+    condition     = length(aws_glue_catalog_table.events) == 0
+    error_message = "no Glue table unless Parquet is asked for"
+  }
+}

@@ -1,0 +1,23 @@
+mock_provider "aws" {
+  mock_data "aws_iam_policy_document" {
+    defaults = { json = "{\"Version\":\"2012-10-17\",\"Statement\":[]}" }
+  }
+  mock_data "aws_caller_identity" {
+    defaults = { account_id = "123456789012" }
+  }
+  mock_data "aws_region" {
+    defaults = { name = "eu-west-1" }
+  }
+  mock_data "aws_partition" {
+    defaults = { partition = "aws" }
+  }
+}
+
+run "immutable_scanned_repositories" {
+  command = plan
+
+  assert {
+    condition     = length(aws_ecr_repository.stage) == 5 && alltrue([for repo in aws_ecr_repository.stage : repo.image_tag_mutability == "IMMUTABLE" && one(repo.image_scanning_configuration).scan_on_push])
+    error_message = "one immutable, scanned repository per stage"
+  }
+}

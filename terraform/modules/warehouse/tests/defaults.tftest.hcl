@@ -1,0 +1,52 @@
+mock_provider "aws" {
+  mock_data "aws_iam_policy_document" {
+    defaults = { json = "{\"Version\":\"2012-10-17\",\"Statement\":[]}" }
+  }
+  mock_data "aws_caller_identity" {
+    defaults = { account_id = "123456789012" }
+  }
+  mock_data "aws_region" {
+    defaults = { name = "eu-west-1" }
+  }
+  mock_data "aws_partition" {
+    defaults = { partition = "aws" }
+  }
+}
+
+variables {
+  name             = "sluice"
+  lake_bucket_name = "sluice-lake"
+  lake_bucket_arn  = "arn:aws:s3:::sluice-lake"
+  lake_kms_key_arn = "arn:aws:kms:eu-west-1:123456789012:key/abc"
+  subnet_ids       = ["subnet-a", "subnet-b"]
+}
+
+run "private_encrypted_cluster_with_a_managed_password" {
+  command = plan
+
+  assert {
+    condition     = aws_redshift_cluster.this[0].encrypted && !aws_redshift_cluster.this[0].publicly_accessible && aws_redshift_cluster.this[0].enhanced_vpc_routing
+    error_message = "Redshift is encrypted, private, with enhanced VPC routing"
+  }
+  assert {
+    condition     = aws_redshift_cluster.this[0].manage_master_password
+    error_message = "the admin password is managed in Secrets Manager"
+  }
+  assert {
+    condition     = one(aws_s3_bucket_notification.lake.queue).filter_prefix == "events/"
+    error_message = "new lake objects are announced to the loader's queue"
+  }
+}
+
+run "local_stack_has_no_cluster" {
+  command = plan
+
+  variables {
+    create_cluster = false
+  }
+
+  assert {
+    condition     = length(aws_redshift_cluster.this) == 0 && length(aws_sqs_queue.loader.name) > 0
+    error_message = "without a cluster, the notifications are still wired"
+  }
+}
