@@ -1,0 +1,112 @@
+"""The local stack applied with the real AWS provider against moto in server mode: the resources
+exist as configured, then a destroy removes them."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+from support.aws import aws_client
+
+ROOT = Path(__file__).resolve().parents[2]
+STACK = ROOT / "terraform/envs/local"
+
+
+def _terraform(*args: str, state: Path, endpoint: str) -> subprocess.CompletedProcess[str]:
+    env = {**os.environ, "TF_IN_AUTOMATION": "1", "TF_CLI_CONFIG_FILE": "/dev/null"}
+    command = ["terraform", f"-chdir={STACK}", *args]
+    if args[0] in ("apply", "destroy", "output"):
+        command.append(f"-state={state}")
+    if args[0] in ("apply", "destroy"):
+        command += ["-auto-approve", "-input=false", "-no-color", f"-var=aws_endpoint={endpoint}"]
+    return subprocess.run(command, capture_output=True, text=True, env=env, timeout=900, check=False)
+
+
+@pytest.fixture(scope="module")
+def applied(moto_url, tmp_path_factory):
+    if shutil.which("terraform") is None:
+        pytest.skip("terraform is not installed")
+    checked = subprocess.run(
+        [str(ROOT / "terraform/bin/tf-check"), "validate"], capture_output=True, text=True, check=False
+    )
+    assert checked.returncode == 0, checked.stderr + checked.stdout  # also runs init from the mirror
+    state = tmp_path_factory.mktemp("tfstate") / "local.tfstate"
+    applied = _terraform("apply", state=state, endpoint=moto_url)
+    assert applied.returncode == 0, applied.stdout[-4000:] + applied.stderr[-4000:]
+    outputs = json.loads(_terraform("output", "-json", state=state, endpoint=moto_url).stdout)
+    yield outputs["settings"]["value"], state
+    destroyed = _terraform("destroy", state=state, endpoint=moto_url)
+    assert destroyed.returncode == 0, destroyed.stdout[-4000:] + destroyed.stderr[-4000:]
+    assert aws_client("kinesis", moto_url).list_streams()["StreamNames"] == []
+
+
+def test_streams_are_encrypted_with_customer_keys(applied, moto_url):
+    settings, _ = applied
+    kinesis = aws_client("kinesis", moto_url)
+    for stream in (settings["raw_stream"], settings["clean_stream"]):
+        summary = kinesis.describe_stream_summary(StreamName=stream)["StreamDescriptionSummary"]
+        assert summary["EncryptionType"] == "KMS"
+        assert summary["StreamModeDetails"]["StreamMode"] == "ON_DEMAND"
+
+
+def test_lake_bucket_and_firehoses(applied, moto_url):
+    settings, _ = applied
+    s3 = aws_client("s3", moto_url)
+    block = s3.get_public_access_block(Bucket=settings["lake_bucket"])["PublicAccessBlockConfiguration"]
+    assert all(block.values())
+    assert s3.get_bucket_versioning(Bucket=settings["lake_bucket"])["Status"] == "Enabled"
+    assert "aws:SecureTransport" in s3.get_bucket_policy(Bucket=settings["lake_bucket"])["Policy"]
+    firehose = aws_client("firehose", moto_url)
+    lake = firehose.describe_delivery_stream(DeliveryStreamName=settings["lake_firehose"])["DeliveryStreamDescription"]
+    destination = lake["Destinations"][0]["ExtendedS3DestinationDescription"]
+    assert destination["Prefix"].startswith("events/event_type=!{partitionKeyFromQuery:event_type}")
+    assert destination["CompressionFormat"] == "GZIP"
+    failed = firehose.describe_delivery_stream(DeliveryStreamName=settings["failed_firehose"])[
+        "DeliveryStreamDescription"
+    ]
+    assert failed["Destinations"][0]["ExtendedS3DestinationDescription"]["Prefix"].startswith("failed/")
+
+
+def test_functions_and_their_triggers(applied, moto_url):
+    settings, _ = applied
+    lambdas = aws_client("lambda", moto_url)
+    functions = settings["functions"]
+    assert set(functions) == {"ingest", "processor", "loader", "monitor"}  # no search leg locally
+    processor = lambdas.get_function(FunctionName=functions["processor"])
+    assert processor["Configuration"]["PackageType"] == "Image"
+    assert "@sha256:" in processor["Code"]["ImageUri"]
+    assert processor["Configuration"]["Environment"]["Variables"]["SLUICE_CLEAN_STREAM"] == settings["clean_stream"]
+    every = lambdas.list_event_source_mappings()["EventSourceMappings"]
+
+    def mappings_of(stage: str) -> list[dict]:
+        return [m for m in every if m["FunctionArn"].endswith(f":function:{functions[stage]}")]
+
+    (mapping,) = mappings_of("processor")
+    assert mapping["FunctionResponseTypes"] == ["ReportBatchItemFailures"]
+    assert mapping["BisectBatchOnFunctionError"] is True
+    assert mapping["MaximumRetryAttempts"] == 10
+    assert mapping["DestinationConfig"]["OnFailure"]["Destination"].endswith("sluice-processor-on-failure")
+    (monitor,) = mappings_of("monitor")
+    assert monitor["TumblingWindowInSeconds"] == 60
+    loader = lambdas.get_function(FunctionName=functions["loader"])["Configuration"]["Environment"]["Variables"]
+    assert loader["SLUICE_WAREHOUSE_URL"].startswith("postgresql+psycopg2://")
+    assert settings["triggers"]["processor"]["batch_size"] == mapping["BatchSize"]
+
+
+def test_new_lake_objects_notify_the_loader_queue(applied, moto_url):
+    settings, _ = applied
+    config = aws_client("s3", moto_url).get_bucket_notification_configuration(Bucket=settings["lake_bucket"])
+    (queue,) = config["QueueConfigurations"]
+    assert queue["QueueArn"].endswith("sluice-loader")
+    assert aws_client("sqs", moto_url).get_queue_url(QueueName="sluice-loader")["QueueUrl"] == settings["loader_queue"]
+
+
+def test_monitoring_topic_and_table(applied, moto_url):
+    settings, _ = applied
+    assert settings["alert_topic_arn"].endswith(":sluice-alerts")
+    table = aws_client("dynamodb", moto_url).describe_table(TableName=settings["health_table"])["Table"]
+    assert [k["AttributeName"] for k in table["KeySchema"]] == ["pk", "sk"]
