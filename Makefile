@@ -10,7 +10,7 @@ PYTHON_IMAGE ?= python:3.12.8-slim-bookworm
 export PYTHON_IMAGE
 
 .DEFAULT_GOAL := help
-.PHONY: help test test-unit test-functional test-images lint typecheck format bench demo clean build-images push-images run-image image-report local-base
+.PHONY: help test test-unit test-functional test-images tf-validate security tf-images lint typecheck format bench demo clean build-images push-images run-image image-report local-base
 
 help: ## List the targets
 	@echo "Sluice: a realtime event pipeline for video-player telemetry"
@@ -24,7 +24,7 @@ $(VENV)/.installed: shared/pyproject.toml images/*/pyproject.toml tests/requirem
 	@touch $@
 
 test: $(VENV)/.installed ## Run every check and test, as CI does
-	$(TOX) run -e lint,typecheck,unit,functional,images
+	$(TOX) run -e lint,typecheck,unit,functional,images,terraform,security
 
 test-unit: $(VENV)/.installed ## Unit tests only (the fast loop); pass args with ARGS="-k codec"
 	$(TOX) run -e unit -- $(ARGS)
@@ -51,6 +51,15 @@ image-report: $(VENV)/.installed ## Size, layers and cold-start time of every bu
 
 local-base: ## Build the registry-free Debian base (debootstrap) and import it into the engine
 	docker/local-base/build-local-base.sh
+
+tf-validate: $(VENV)/.installed ## Terraform fmt, validate, plan-only tests and the local-stack apply
+	$(TOX) run -e terraform
+
+security: $(VENV)/.installed ## checkov over terraform/
+	$(TOX) run -e security
+
+tf-images: ## Write terraform/envs/aws/images.auto.tfvars.json from images.lock.json (after push-images)
+	python3 docker/images.py tfvars --output terraform/envs/aws/images.auto.tfvars.json
 
 lint: $(VENV)/.installed ## ruff lint and format check
 	$(TOX) run -e lint

@@ -189,6 +189,19 @@ def push(args: argparse.Namespace) -> None:
     LOCK.write_text(json.dumps(lock, indent=2) + "\n")
 
 
+def tfvars(args: argparse.Namespace) -> None:
+    """The aws stack's image pins, from the lock file's registry digests."""
+    if not LOCK.exists():
+        fail("no images.lock.json: run `make build-images` and `make push-images` first")
+    lock = json.loads(LOCK.read_text())
+    missing = [stage for stage in STAGES if not (lock["stages"].get(stage) or {}).get("uri")]
+    if missing:
+        fail(f"no registry digest for {', '.join(missing)}: run `make push-images REGISTRY=...` first")
+    images = {stage: lock["stages"][stage]["uri"] for stage in STAGES}
+    Path(args.output).write_text(json.dumps({"images": images}, indent=2) + "\n")
+    print(f"wrote {args.output}: {lock['git_revision']}")
+
+
 def run(args: argparse.Namespace) -> None:
     """Under the official Runtime Interface Emulator, mounted from the host as AWS documents."""
     rie_dir = Path(os.environ.get("SLUICE_RIE_DIR", Path.home() / ".aws-lambda-rie")).expanduser()
@@ -226,6 +239,9 @@ def main() -> None:
     p.add_argument("--registry", required=True)
     p.add_argument("--stages", nargs="*", choices=STAGES)
     p.set_defaults(run=push)
+    t = sub.add_parser("tfvars", help="write the aws stack's image pins from the lock file")
+    t.add_argument("--output", default=str(ROOT / "terraform/envs/aws/images.auto.tfvars.json"))
+    t.set_defaults(run=tfvars)
     r = sub.add_parser("run", help="run one stage under the Runtime Interface Emulator")
     r.add_argument("--stage", required=True, choices=STAGES)
     r.add_argument("--port", type=int, default=9000)

@@ -57,7 +57,7 @@ variable "throttling_burst_limit" {
 variable "log_retention_days" {
   description = "Access log retention."
   type        = number
-  default     = 30
+  default     = 365
 }
 
 variable "logs_kms_key_arn" {

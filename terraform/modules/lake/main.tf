@@ -1,7 +1,23 @@
 data "aws_caller_identity" "current" {}
 data "aws_partition" "current" {}
 
+data "aws_iam_policy_document" "lake_key" {
+  #checkov:skip=CKV_AWS_111:the default key policy: the account administers the key, roles get use through IAM
+  #checkov:skip=CKV_AWS_356:in a key policy "*" means this key only
+  #checkov:skip=CKV_AWS_109:the account root must manage its own key, else the key becomes unmanageable
+  statement {
+    sid       = "AccountAdministersAndGrantsThroughIam"
+    actions   = ["kms:*"]
+    resources = ["*"] # in a key policy, "*" is this key
+    principals {
+      type        = "AWS"
+      identifiers = ["arn:${data.aws_partition.current.partition}:iam::${data.aws_caller_identity.current.account_id}:root"]
+    }
+  }
+}
+
 resource "aws_kms_key" "lake" {
+  policy                  = data.aws_iam_policy_document.lake_key.json
   count                   = var.create_kms_key ? 1 : 0
   description             = "Sluice lake ${var.bucket_name}"
   enable_key_rotation     = true
@@ -16,6 +32,9 @@ locals {
 }
 
 resource "aws_s3_bucket" "lake" {
+  #checkov:skip=CKV_AWS_18:only Firehose writes and the loader / COPY read; CloudTrail data events are the audit trail, not a second bucket of access logs
+  #checkov:skip=CKV2_AWS_62:the S3 -> SQS notifications are in the warehouse module, next to the loader they feed
+  #checkov:skip=CKV_AWS_144:cross-region replication doubles the lake's cost; an organisation-level choice made outside this module
   bucket        = var.bucket_name
   force_destroy = var.force_destroy
   tags          = var.tags
@@ -51,6 +70,15 @@ resource "aws_s3_bucket_lifecycle_configuration" "lake" {
   bucket = aws_s3_bucket.lake.id
 
   rule {
+    id     = "abort-incomplete-uploads"
+    status = "Enabled"
+    filter {}
+    abort_incomplete_multipart_upload {
+      days_after_initiation = 7
+    }
+  }
+
+  rule {
     id     = "events"
     status = "Enabled"
     filter {
@@ -82,6 +110,9 @@ resource "aws_s3_bucket_lifecycle_configuration" "lake" {
     }
     noncurrent_version_expiration {
       noncurrent_days = 30
+    }
+    abort_incomplete_multipart_upload {
+      days_after_initiation = 7
     }
   }
 }
@@ -180,7 +211,8 @@ resource "aws_kinesis_firehose_delivery_stream" "lake" {
 
   server_side_encryption {
     enabled  = true
-    key_type = "AWS_OWNED_CMK"
+    key_type = "CUSTOMER_MANAGED_CMK"
+    key_arn  = local.kms_key_arn
   }
 
   extended_s3_configuration {
@@ -267,7 +299,8 @@ resource "aws_kinesis_firehose_delivery_stream" "failed" {
 
   server_side_encryption {
     enabled  = true
-    key_type = "AWS_OWNED_CMK"
+    key_type = "CUSTOMER_MANAGED_CMK"
+    key_arn  = local.kms_key_arn
   }
 
   extended_s3_configuration {

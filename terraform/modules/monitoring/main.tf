@@ -1,4 +1,22 @@
+data "aws_partition" "current" {}
+data "aws_caller_identity" "current" {}
+data "aws_iam_policy_document" "alerts_key" {
+  #checkov:skip=CKV_AWS_111:the default key policy: the account administers the key, roles get use through IAM
+  #checkov:skip=CKV_AWS_356:in a key policy "*" means this key only
+  #checkov:skip=CKV_AWS_109:the account root must manage its own key, else the key becomes unmanageable
+  statement {
+    sid       = "AccountAdministersAndGrantsThroughIam"
+    actions   = ["kms:*"]
+    resources = ["*"] # in a key policy, "*" is this key
+    principals {
+      type        = "AWS"
+      identifiers = ["arn:${data.aws_partition.current.partition}:iam::${data.aws_caller_identity.current.account_id}:root"]
+    }
+  }
+}
+
 resource "aws_kms_key" "alerts" {
+  policy              = data.aws_iam_policy_document.alerts_key.json
   count               = var.create_kms_key ? 1 : 0
   description         = "Sluice alerts ${var.name}"
   enable_key_rotation = true

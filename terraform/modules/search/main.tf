@@ -2,6 +2,7 @@ resource "aws_cloudwatch_log_group" "search" {
   count             = var.create ? 1 : 0
   name              = "/aws/opensearch/${var.domain_name}"
   retention_in_days = var.log_retention_days
+  kms_key_id        = var.logs_kms_key_arn
   tags              = var.tags
 }
 
@@ -24,6 +25,7 @@ resource "aws_cloudwatch_log_resource_policy" "search" {
 }
 
 resource "aws_opensearch_domain" "this" {
+  #checkov:skip=CKV_AWS_248:security groups come from var.security_group_ids (required by the aws stack); the module never uses the default group
   count          = var.create ? 1 : 0
   domain_name    = var.domain_name
   engine_version = var.engine_version
@@ -33,6 +35,8 @@ resource "aws_opensearch_domain" "this" {
     instance_count           = var.instance_count
     zone_awareness_enabled   = var.instance_count > 1
     dedicated_master_enabled = var.dedicated_master
+    dedicated_master_count   = var.dedicated_master ? 3 : null
+    dedicated_master_type    = var.dedicated_master ? var.master_instance_type : null
   }
 
   ebs_options {
@@ -72,11 +76,13 @@ resource "aws_opensearch_domain" "this" {
   log_publishing_options {
     cloudwatch_log_group_arn = aws_cloudwatch_log_group.search[0].arn
     log_type                 = "AUDIT_LOGS"
+    enabled                  = true
   }
 
   log_publishing_options {
     cloudwatch_log_group_arn = aws_cloudwatch_log_group.search[0].arn
     log_type                 = "ES_APPLICATION_LOGS"
+    enabled                  = true
   }
 
   tags = var.tags

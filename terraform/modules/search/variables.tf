@@ -28,9 +28,21 @@ variable "instance_count" {
 }
 
 variable "dedicated_master" {
-  description = "Dedicated master nodes."
+  description = "Three dedicated master nodes: the cluster stays available through a node loss."
   type        = bool
-  default     = false
+  default     = true
+}
+
+variable "master_instance_type" {
+  description = "Dedicated master node type."
+  type        = string
+  default     = "m6g.large.search"
+}
+
+variable "logs_kms_key_arn" {
+  description = "Key for the domain's log group (null: CloudWatch's default encryption)."
+  type        = string
+  default     = null
 }
 
 variable "volume_gb" {
@@ -66,7 +78,7 @@ variable "security_group_ids" {
 variable "log_retention_days" {
   description = "Log retention."
   type        = number
-  default     = 90
+  default     = 365
 }
 
 variable "tags" {

@@ -122,7 +122,7 @@ variable "tracing" {
 variable "log_retention_days" {
   description = "Log retention."
   type        = number
-  default     = 30
+  default     = 365
 }
 
 variable "logs_kms_key_arn" {

@@ -1,3 +1,4 @@
+data "aws_caller_identity" "current" {}
 data "aws_partition" "current" {}
 
 # --- S3 -> SQS notifications for the loader (always) ---------------------------------------
@@ -95,7 +96,23 @@ resource "aws_iam_role_policy" "copy" {
   policy = data.aws_iam_policy_document.copy.json
 }
 
+data "aws_iam_policy_document" "warehouse_key" {
+  #checkov:skip=CKV_AWS_111:the default key policy: the account administers the key, roles get use through IAM
+  #checkov:skip=CKV_AWS_356:in a key policy "*" means this key only
+  #checkov:skip=CKV_AWS_109:the account root must manage its own key, else the key becomes unmanageable
+  statement {
+    sid       = "AccountAdministersAndGrantsThroughIam"
+    actions   = ["kms:*"]
+    resources = ["*"] # in a key policy, "*" is this key
+    principals {
+      type        = "AWS"
+      identifiers = ["arn:${data.aws_partition.current.partition}:iam::${data.aws_caller_identity.current.account_id}:root"]
+    }
+  }
+}
+
 resource "aws_kms_key" "warehouse" {
+  policy              = data.aws_iam_policy_document.warehouse_key.json
   count               = var.create_cluster ? 1 : 0
   description         = "Sluice warehouse ${var.name}"
   enable_key_rotation = true
@@ -125,6 +142,7 @@ resource "aws_redshift_parameter_group" "this" {
 }
 
 resource "aws_redshift_cluster" "this" {
+  #checkov:skip=CKV_AWS_71:logging is set by aws_redshift_logging below (the cluster's logging block is deprecated in provider 5.x)
   count                                = var.create_cluster ? 1 : 0
   cluster_identifier                   = var.name
   database_name                        = var.database_name
