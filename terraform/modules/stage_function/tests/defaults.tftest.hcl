@@ -49,7 +49,7 @@ run "kinesis_trigger_defaults" {
     error_message = "the function runs its pinned image"
   }
   assert {
-    condition     = aws_lambda_function.this.reserved_concurrent_executions == 20 && aws_cloudwatch_log_group.this.retention_in_days == 30
+    condition     = aws_lambda_function.this.reserved_concurrent_executions == 20 && aws_cloudwatch_log_group.this.retention_in_days == 365
     error_message = "reserved concurrency and log retention are set"
   }
   assert {
