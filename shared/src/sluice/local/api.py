@@ -1,0 +1,108 @@
+"""A local HTTP endpoint shaped like API Gateway's HTTP API: each request becomes a payload 2.0
+event for the ingest stage, and the stage's response becomes the HTTP response."""
+
+from __future__ import annotations
+
+import base64
+import json
+import threading
+import uuid
+from datetime import UTC, datetime
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+
+from sluice.local.esm import InvocationFailed, Invoke
+
+
+def http_api_event(method: str, path: str, headers: dict[str, str], body: bytes, source_ip: str) -> dict[str, Any]:
+    lowered = {k.lower(): v for k, v in headers.items()}
+    now = datetime.now(UTC)
+    return {
+        "version": "2.0",
+        "routeKey": f"{method} /events",
+        "rawPath": path,
+        "rawQueryString": "",
+        "headers": lowered,
+        "requestContext": {
+            "http": {
+                "method": method,
+                "path": path,
+                "protocol": "HTTP/1.1",
+                "sourceIp": source_ip,
+                "userAgent": lowered.get("user-agent", ""),
+            },
+            "requestId": str(uuid.uuid4()),
+            "routeKey": f"{method} /events",
+            "stage": "$default",
+            "time": now.strftime("%d/%b/%Y:%H:%M:%S +0000"),
+            "timeEpoch": int(now.timestamp() * 1000),
+        },
+        "body": base64.b64encode(body).decode("ascii"),
+        "isBase64Encoded": True,
+    }
+
+
+class IngestEndpoint:
+    def __init__(self, invoke: Invoke, host: str = "127.0.0.1", port: int = 0) -> None:
+        self.invoke = invoke
+        self._server = ThreadingHTTPServer((host, port), self._handler())
+        self._server.daemon_threads = True
+        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
+
+    @property
+    def url(self) -> str:
+        host, port = self._server.server_address[:2]
+        return f"http://{host!s}:{port}"
+
+    def start(self) -> None:
+        self._thread.start()
+
+    def stop(self) -> None:
+        self._server.shutdown()
+        self._server.server_close()
+
+    def _handler(self) -> type[BaseHTTPRequestHandler]:
+        endpoint = self
+
+        class Handler(BaseHTTPRequestHandler):
+            protocol_version = "HTTP/1.1"
+
+            def log_message(self, format: str, *args: Any) -> None:
+                return
+
+            def _serve(self) -> None:
+                if self.path.split("?")[0] != "/events":
+                    return self._reply(404, {"content-type": "application/json"}, b'{"message":"Not Found"}')
+                length = int(self.headers.get("Content-Length") or 0)
+                body = self.rfile.read(length) if length else b""
+                # Behind a proxy or CDN the player's address is the first X-Forwarded-For entry.
+                forwarded = (self.headers.get("X-Forwarded-For") or "").split(",")[0].strip()
+                event = http_api_event(
+                    self.command, self.path, dict(self.headers.items()), body, forwarded or self.client_address[0]
+                )
+                try:
+                    response = endpoint.invoke(event)
+                except InvocationFailed as exc:
+                    # What API Gateway answers when the integration fails.
+                    return self._reply(
+                        502,
+                        {"content-type": "application/json"},
+                        json.dumps({"message": "Internal Server Error", "detail": str(exc)}).encode(),
+                    )
+                payload = response.get("body", "")
+                data = base64.b64decode(payload) if response.get("isBase64Encoded") else str(payload).encode()
+                self._reply(int(response.get("statusCode", 200)), response.get("headers") or {}, data)
+
+            def _reply(self, status: int, headers: dict[str, str], data: bytes) -> None:
+                self.send_response(status)
+                for name, value in headers.items():
+                    self.send_header(name, value)
+                self.send_header("Content-Length", str(len(data)))
+                self.end_headers()
+                self.wfile.write(data)
+
+            do_POST = _serve
+            do_OPTIONS = _serve
+            do_GET = _serve
+
+        return Handler

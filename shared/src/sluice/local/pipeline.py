@@ -1,0 +1,221 @@
+"""The whole pipeline on one machine: the AWS API emulator, the embedded PostgreSQL, the local
+API endpoint in front of ingest, and the event-source-mapping runtime driving every stage, in
+process or inside its container image."""
+
+from __future__ import annotations
+
+import logging
+import os
+import tempfile
+from contextlib import ExitStack
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from sluice.local import provision
+from sluice.local.api import IngestEndpoint
+from sluice.local.esm import Invoke, KinesisPoller, KinesisSettings, PollingLoop, SqsPoller, in_container, in_process
+from sluice.local.services import AWS_ENV, moto_server, postgres_server, tcp_to_unix
+
+log = logging.getLogger("sluice.local")
+
+
+@dataclass
+class LocalOptions:
+    runtime: str = "inprocess"  # or docker
+    opensearch_url: str | None = None
+    health_window_seconds: int = 60
+    provisioning: str = "auto"  # auto (terraform when available), terraform, direct
+    lock_file: Path | None = None
+    say: Any = print
+
+
+@dataclass
+class LocalPipeline:
+    options: LocalOptions
+    endpoint: str = ""
+    warehouse_url: str = ""
+    settings: dict[str, Any] = field(default_factory=dict)
+    api: IngestEndpoint | None = None
+    loop: PollingLoop | None = None
+    monitor_pollers: list[KinesisPoller] = field(default_factory=list)
+    provisioned_by: str = ""
+    on_failure: list[dict[str, Any]] = field(default_factory=list)
+    _stack: ExitStack = field(default_factory=ExitStack)
+
+    def client(self, service: str) -> Any:
+        from botocore.config import Config
+
+        from sluice.aws.clients import session
+
+        return session().create_client(
+            service,
+            endpoint_url=self.endpoint,
+            region_name=AWS_ENV["AWS_REGION"],
+            config=Config(retries={"mode": "standard", "max_attempts": 2}),
+        )
+
+    # --- up ----------------------------------------------------------------------------------
+    def start(self) -> LocalPipeline:
+        say = self.options.say
+        os.environ.update(AWS_ENV)
+        self.endpoint = self._stack.enter_context(moto_server())
+        os.environ["AWS_ENDPOINT_URL"] = self.endpoint
+        say(f"  AWS API emulator (moto, server mode)  {self.endpoint}")
+        self.warehouse_url = self._stack.enter_context(postgres_server())
+        say("  warehouse: embedded PostgreSQL        (pgserver)")
+        self._provision()
+        self._migrate()
+        invokers = self._invokers()
+        self.api = IngestEndpoint(invokers["ingest"])
+        self.api.start()
+        self._stack.callback(self.api.stop)
+        say(f"  ingest endpoint (API Gateway shape)   {self.api.url}/events")
+        self._start_pollers(invokers)
+        if self.options.opensearch_url:
+            say(f"  search leg: OpenSearch at {self.options.opensearch_url}")
+        else:
+            say("  search leg: OFF (no SLUICE_OPENSEARCH_URL given): nothing is indexed")
+        return self
+
+    def _provision(self) -> None:
+        root = provision.repo_root()
+        mode = self.options.provisioning
+        use_terraform = mode == "terraform" or (mode == "auto" and provision.terraform_available())
+        if use_terraform:
+            state = Path(tempfile.mkdtemp(prefix="sluice-tfstate-")) / "local.tfstate"
+            variables = {
+                "health_window_seconds": str(self.options.health_window_seconds),
+                "warehouse_url": self.warehouse_url,
+            }
+            if self.options.opensearch_url:
+                variables["opensearch_url"] = self.options.opensearch_url
+            self.options.say(
+                "  provisioning terraform/envs/local (terraform apply against the emulator, about a minute)"
+            )
+            self.settings = provision.apply_terraform(root, self.endpoint, state, variables)
+            provision.disable_emulated_mappings(self.client("lambda"))
+            self.provisioned_by = "terraform/envs/local (terraform apply)"
+        else:
+            self.settings = provision.recorded_settings(root)
+            provision.create_directly(self.settings, self.client)
+            self.provisioned_by = "terraform/generated/local-settings.json (Terraform not available)"
+        self.options.say(f"  resources from {self.provisioned_by}")
+
+    def _migrate(self) -> None:
+        from sluice.warehouse.connection import create_engine_for
+        from sluice.warehouse.migrate import migrate
+
+        engine = create_engine_for(self.warehouse_url)
+        migrate(engine)
+        engine.dispose()
+
+    def stage_environment(self) -> dict[str, str]:
+        s = self.settings
+        env = {
+            **AWS_ENV,
+            "AWS_ENDPOINT_URL": self.endpoint,
+            "SLUICE_RAW_STREAM": s["raw_stream"],
+            "SLUICE_CLEAN_STREAM": s["clean_stream"],
+            "SLUICE_LAKE_FIREHOSE": s["lake_firehose"],
+            "SLUICE_FAILED_FIREHOSE": s["failed_firehose"],
+            "SLUICE_ALERT_TOPIC_ARN": s["alert_topic_arn"],
+            "SLUICE_HEALTH_TABLE": s["health_table"],
+            "SLUICE_WAREHOUSE_URL": self.warehouse_url,
+        }
+        if self.options.opensearch_url:
+            env["SLUICE_OPENSEARCH_URL"] = self.options.opensearch_url
+        return env
+
+    def _invokers(self) -> dict[str, Invoke]:
+        stages = ["ingest", "processor", "loader", "monitor"] + (["indexer"] if self.options.opensearch_url else [])
+        env = self.stage_environment()
+        if self.options.runtime == "docker":
+            return {stage: self._container(stage, env) for stage in stages}
+        os.environ.update(env)
+        import importlib
+
+        return {stage: in_process(importlib.import_module(f"sluice_{stage}.handler").handle) for stage in stages}
+
+    def _container(self, stage: str, env: dict[str, str]) -> Invoke:
+        from sqlalchemy.engine import make_url
+
+        from sluice.local.containers import locked_image, stage_container
+
+        lock = self.options.lock_file or provision.repo_root() / "images.lock.json"
+        if not lock.exists():
+            raise FileNotFoundError("no images.lock.json: run `make build-images` before --runtime docker")
+        stage_env = dict(env)
+        if stage == "loader":
+            # The container's non-root user cannot open PostgreSQL's private socket: use TCP.
+            url = make_url(self.warehouse_url)
+            port = self._stack.enter_context(tcp_to_unix(f"{url.query['host']}/.s.PGSQL.{url.port or 5432}"))
+            stage_env["SLUICE_WAREHOUSE_URL"] = url.set(host="127.0.0.1", port=port, query={}).render_as_string(
+                hide_password=False
+            )
+        container = self._stack.enter_context(stage_container(locked_image(stage, lock), stage_env))
+        return in_container(container)
+
+    def _start_pollers(self, invokers: dict[str, Invoke]) -> None:
+        triggers = self.settings["triggers"]
+        kinesis, sqs = self.client("kinesis"), self.client("sqs")
+
+        def settings_of(name: str) -> KinesisSettings:
+            t = triggers[name]
+            return KinesisSettings(
+                batch_size=int(t["batch_size"]),
+                batching_window_seconds=float(t["batching_window_seconds"]),
+                starting_position=t.get("starting_position", "TRIM_HORIZON"),
+                tumbling_window_seconds=int(t["tumbling_window_seconds"]) if t.get("tumbling_window_seconds") else None,
+            )
+
+        pollers: list[Any] = [
+            KinesisPoller(
+                kinesis,
+                triggers["processor"]["stream"],
+                invokers["processor"],
+                settings_of("processor"),
+                on_failure=self.on_failure.append,
+                name="processor",
+            )
+        ]
+        monitor = KinesisPoller(
+            kinesis,
+            triggers["monitor"]["stream"],
+            invokers["monitor"],
+            settings_of("monitor"),
+            on_failure=self.on_failure.append,
+            name="monitor",
+        )
+        self.monitor_pollers = [monitor]
+        pollers.append(monitor)
+        if "indexer" in invokers:
+            pollers.append(
+                KinesisPoller(
+                    kinesis,
+                    triggers["indexer"]["stream"],
+                    invokers["indexer"],
+                    settings_of("indexer"),
+                    on_failure=self.on_failure.append,
+                    name="indexer",
+                )
+            )
+        queue = sqs.get_queue_url(QueueName=triggers["loader"]["queue"].rsplit("/", 1)[-1])["QueueUrl"]
+        pollers.append(
+            SqsPoller(sqs, queue, invokers["loader"], batch_size=int(triggers["loader"]["batch_size"]), name="loader")
+        )
+        self.loop = PollingLoop(pollers)
+        self.loop.start()
+        self._stack.callback(self.loop.stop)
+        self.options.say(f"  event source mappings: {', '.join(p.name for p in pollers)} ({self.options.runtime})")
+
+    # --- drain and down ----------------------------------------------------------------------
+    def drain(self, timeout_s: float = 180.0) -> bool:
+        assert self.loop is not None
+        drained = self.loop.wait_drained(timeout_s)
+        for poller in self.monitor_pollers:
+            poller.flush_windows()  # close the open windows now rather than wait for them
+        return drained and self.loop.wait_drained(timeout_s)
+
+    def stop(self) -> None:
+        self._stack.close()
