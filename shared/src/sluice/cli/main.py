@@ -7,7 +7,7 @@ import sys
 from collections.abc import Sequence
 
 from sluice import __version__
-from sluice.cli import demo, events, failed, generate, health, schemas, warehouse
+from sluice.cli import demo, events, failed, generate, health, local, schemas, warehouse
 from sluice.cli.errors import UsageError
 
 
@@ -17,7 +17,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--version", action="version", version=f"sluice {__version__}")
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
-    for module in (generate, events, schemas, failed, warehouse, health, demo):
+    for module in (generate, events, schemas, failed, warehouse, health, local, demo):
         module.register(commands)
     return parser
 

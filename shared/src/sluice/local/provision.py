@@ -17,7 +17,8 @@ REPO_MARKER = Path("terraform/envs/local/main.tf")
 
 def repo_root(start: Path | None = None) -> Path:
     here = (start or Path.cwd()).resolve()
-    for candidate in (here, *here.parents):
+    # From the working directory up, then from this file up (an editable install of the checkout).
+    for candidate in (here, *here.parents, *Path(__file__).resolve().parents):
         if (candidate / REPO_MARKER).exists():
             return candidate
     env = os.environ.get("SLUICE_REPO")
@@ -85,6 +86,15 @@ def apply_terraform(root: Path, endpoint: str, state_file: Path, variables: dict
     )
     settings: dict[str, Any] = json.loads(output.stdout)["settings"]["value"]
     return settings
+
+
+def normalise_settings(settings: dict[str, Any]) -> dict[str, Any]:
+    """Settings without the emulator's address (queue URLs carry it), as they are recorded."""
+    recorded: dict[str, Any] = json.loads(json.dumps(settings))
+    queue = recorded["loader_queue"].rsplit("/", 1)[-1]
+    recorded["loader_queue"] = queue
+    recorded["triggers"]["loader"]["queue"] = queue
+    return recorded
 
 
 def recorded_settings(root: Path) -> dict[str, Any]:

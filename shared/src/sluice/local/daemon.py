@@ -1,0 +1,45 @@
+"""`sluice local up` runs this in the background: the local pipeline until it is told to stop."""
+
+from __future__ import annotations
+
+import json
+import signal
+import sys
+import threading
+from pathlib import Path
+
+from sluice.local.pipeline import LocalOptions, LocalPipeline
+
+
+def main() -> None:
+    state_file = Path(sys.argv[1])
+    runtime = sys.argv[2] if len(sys.argv) > 2 else "inprocess"
+    opensearch_url = sys.argv[3] if len(sys.argv) > 3 and sys.argv[3] else None
+    log = state_file.with_suffix(".log").open("a", encoding="utf-8")
+    pipeline = LocalPipeline(
+        LocalOptions(runtime=runtime, opensearch_url=opensearch_url, say=lambda line: print(line, file=log, flush=True))
+    )
+    stop = threading.Event()
+    signal.signal(signal.SIGTERM, lambda *_: stop.set())
+    signal.signal(signal.SIGINT, lambda *_: stop.set())
+    try:
+        pipeline.start()
+        state = {
+            "pid": __import__("os").getpid(),
+            "aws_endpoint": pipeline.endpoint,
+            "ingest_url": f"{pipeline.api.url}/events" if pipeline.api else None,
+            "warehouse_url": pipeline.warehouse_url,
+            "opensearch_url": opensearch_url,
+            "runtime": runtime,
+            "resources": pipeline.provisioned_by,
+            "settings": pipeline.settings,
+        }
+        state_file.write_text(json.dumps(state, indent=2))
+        stop.wait()
+    finally:
+        pipeline.stop()
+        state_file.unlink(missing_ok=True)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,306 @@
+"""`make demo`: the whole pipeline on this machine, simulated players through the HTTP endpoint,
+then the accounting of every event sent."""
+
+from __future__ import annotations
+
+import gzip
+import json
+import sys
+import threading
+import time
+import urllib.error
+import urllib.request
+from collections import Counter, defaultdict
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from sluice.local.pipeline import LocalOptions, LocalPipeline
+from sluice.traffic.generator import GeneratedEvent, Incident, Problems, TrafficConfig, generate
+
+EVENTS_PER_SESSION = 33  # the generator's average, to turn --events into sessions
+REQUEST_EVENTS = 10  # a player flushes every few events
+
+
+class ThreadRoutedOutput:
+    """The console for the demo's own lines (main thread); the stages' JSON logs and EMF lines,
+    written from the runtime's threads, go to a file instead of drowning the accounting."""
+
+    def __init__(self, console: Any, stages: Any) -> None:
+        self.console = console
+        self.stages = stages
+        self.main = threading.main_thread()
+
+    def write(self, text: str) -> int:
+        target = self.console if threading.current_thread() is self.main else self.stages
+        return int(target.write(text))
+
+    def flush(self) -> None:
+        self.console.flush()
+        self.stages.flush()
+
+
+@dataclass
+class Sent:
+    total: int = 0
+    accepted_ids: set[str] = field(default_factory=set)
+    rejected: Counter[str] = field(default_factory=Counter)
+    rejected_events: list[GeneratedEvent] = field(default_factory=list)
+    retried: int = 0
+    unsent: list[GeneratedEvent] = field(default_factory=list)
+
+
+def _progress(done: int, total: int, started: float) -> None:
+    width = 40
+    filled = int(width * done / max(total, 1))
+    rate = done / max(time.monotonic() - started, 1e-6)
+    sys.stdout.write(f"\r  sending  [{'#' * filled}{'.' * (width - filled)}] {done}/{total} events  {rate:,.0f}/s")
+    sys.stdout.flush()
+
+
+def _post(url: str, batch: list[GeneratedEvent]) -> tuple[int, dict[str, Any]]:
+    body = gzip.compress("\n".join(e.body for e in batch).encode())
+    headers = {**batch[0].headers, "content-type": "application/x-ndjson", "content-encoding": "gzip"}
+    request = urllib.request.Request(f"{url}/events", data=body, headers=headers, method="POST")
+    try:
+        with urllib.request.urlopen(request, timeout=60) as response:
+            return response.status, json.loads(response.read() or b"{}")
+    except urllib.error.HTTPError as exc:
+        return exc.code, json.loads(exc.read() or b"{}")
+
+
+def send(url: str, events: list[GeneratedEvent]) -> Sent:
+    """Each session's events in order, a few per request, as players flush them; a 503's
+    not_accepted events are sent again, as a player retries."""
+    by_session: dict[str, list[GeneratedEvent]] = defaultdict(list)
+    for event in events:
+        by_session[event.session.session_id].append(event)
+    batches = [evs[i : i + REQUEST_EVENTS] for evs in by_session.values() for i in range(0, len(evs), REQUEST_EVENTS)]
+    sent = Sent(total=len(events))
+    started = time.monotonic()
+    done = 0
+
+    def deliver(
+        batch: list[GeneratedEvent],
+    ) -> tuple[list[GeneratedEvent], Counter[str], set[str], list[GeneratedEvent]]:
+        rejected: Counter[str] = Counter()
+        rejected_events: list[GeneratedEvent] = []
+        accepted: set[str] = set()
+        pending = batch
+        for _attempt in range(5):
+            status, answer = _post(url, pending)
+            bad = {r["index"]: r for r in answer.get("rejected", [])}
+            retry = set(answer.get("not_accepted", [])) if status == 503 else set()
+            for index, event in enumerate(pending):
+                if index in bad:
+                    rejected[bad[index]["error_type"]] += 1
+                    rejected_events.append(event)
+                elif index not in retry and event.event_id:
+                    accepted.add(event.event_id)
+            pending = [e for i, e in enumerate(pending) if i in retry]
+            if not pending:
+                break
+            time.sleep(1)
+        return pending, rejected, accepted, rejected_events
+
+    with ThreadPoolExecutor(max_workers=4) as pool:
+        for batch, (left, rejected, accepted, rejected_events) in zip(batches, pool.map(deliver, batches), strict=True):
+            sent.unsent += left
+            sent.rejected += rejected
+            sent.accepted_ids |= accepted
+            sent.rejected_events += rejected_events
+            done += len(batch)
+            _progress(done, len(events), started)
+    sys.stdout.write("\n")
+    return sent
+
+
+def lake_event_ids(pipeline: LocalPipeline) -> Counter[str]:
+    s3 = pipeline.client("s3")
+    ids: Counter[str] = Counter()
+    for page in s3.get_paginator("list_objects_v2").paginate(Bucket=pipeline.settings["lake_bucket"], Prefix="events/"):
+        for obj in page.get("Contents", []):
+            body = s3.get_object(Bucket=pipeline.settings["lake_bucket"], Key=obj["Key"])["Body"].read()
+            body = gzip.decompress(body) if body[:2] == b"\x1f\x8b" else body
+            ids.update(json.loads(line)["event_id"] for line in body.splitlines() if line.strip())
+    return ids
+
+
+def failed_events(pipeline: LocalPipeline) -> list[Any]:
+    from sluice.failures.store import StoredFailure, read_failures
+
+    return [
+        f.event
+        for f in read_failures(pipeline.client("s3"), pipeline.settings["lake_bucket"])
+        if isinstance(f, StoredFailure)
+    ]
+
+
+def warehouse(pipeline: LocalPipeline) -> tuple[Counter[str], dict[str, float]]:
+    from sqlalchemy import create_engine, text
+
+    engine = create_engine(pipeline.warehouse_url)
+    with engine.connect() as connection:
+        rows = Counter(r[0] for r in connection.execute(text("SELECT event_id FROM player_events")))
+        latency = connection.execute(
+            text(
+                "SELECT percentile_cont(0.5) WITHIN GROUP (ORDER BY ms), percentile_cont(0.95) WITHIN GROUP (ORDER BY ms), "
+                "percentile_cont(0.99) WITHIN GROUP (ORDER BY ms), max(ms) FROM (SELECT EXTRACT(EPOCH FROM loaded_at - server_time) * 1000 AS ms FROM player_events) AS l"
+            )
+        ).one()
+    engine.dispose()
+    return rows, dict(zip(("p50", "p95", "p99", "max"), (float(v or 0) for v in latency), strict=True))
+
+
+def indexed_ids(pipeline: LocalPipeline) -> Counter[str] | None:
+    if not pipeline.options.opensearch_url:
+        return None
+    from sluice.sinks.opensearch.client import ClusterConfig, build_client
+
+    client = build_client(ClusterConfig.from_env())
+    client.indices.refresh(index="sluice-events-*")
+    hits = client.search(index="sluice-events-*", body={"query": {"match_all": {}}, "_source": False, "size": 10000})[
+        "hits"
+    ]["hits"]
+    return Counter(h["_id"] for h in hits)
+
+
+def run_demo(
+    events: int,
+    runtime: str,
+    *,
+    seed: int,
+    bad_rate: float,
+    report_path: Path,
+    provisioning: str,
+    opensearch_url: str | None,
+) -> int:
+    import os
+
+    sessions = max(20, events // EVENTS_PER_SESSION)
+    # A demo compresses minutes of viewing into seconds: small thresholds (its few thousand
+    # events are a thin slice of a fleet), and events of the last minutes count in the window.
+    os.environ.setdefault("SLUICE_MIN_ATTEMPTS", "5")
+    os.environ.setdefault("SLUICE_MIN_FATAL_ERRORS", "3")
+    os.environ.setdefault("SLUICE_ALLOWED_LATENESS_SECONDS", "900")
+    log_path = report_path.parent / "demo-stages.log"
+    log_path.parent.mkdir(parents=True, exist_ok=True)
+    stage_output = ThreadRoutedOutput(sys.stdout, log_path.open("w", encoding="utf-8"))
+    sys.stdout = stage_output
+    print(
+        f"Sluice demo: {sessions} simulated player sessions, {bad_rate:.0%} spoilt events, a CDN incident on fastly; runtime {runtime}\n"
+    )
+    pipeline = LocalPipeline(LocalOptions(runtime=runtime, opensearch_url=opensearch_url, provisioning=provisioning))
+    started = time.monotonic()
+    try:
+        print("Starting:")
+        pipeline.start()
+        now = int(time.time() * 1000)
+        start = now - 15 * 60_000
+        outage = Incident(
+            "cdn",
+            "fastly",
+            start_ms=start + 5 * 60_000,
+            problems=Problems(start_failure_rate=0.7, fatal_error_rate=0.05),
+        )
+        generated = list(
+            generate(
+                TrafficConfig(
+                    sessions=sessions,
+                    seed=seed,
+                    start_ms=start,
+                    spread_ms=10 * 60_000,
+                    max_heartbeats=20,
+                    bad_rate=bad_rate,
+                    incidents=(outage,),
+                )
+            )
+        )
+        print(f"\nDriving {len(generated)} events through {pipeline.api.url if pipeline.api else '?'}/events:")
+        sent = send(pipeline.api.url if pipeline.api else "", generated)
+        print("  waiting for the pipeline to drain (streams, lake, loader, the monitor's windows) ...")
+        drained = pipeline.drain()
+        return _report(
+            pipeline, generated, sent, drained=drained, report_path=report_path, elapsed=time.monotonic() - started
+        )
+    finally:
+        pipeline.stop()
+        print("Stopped everything the demo started.")
+        print(f"(the stages' own logs and EMF metrics: {log_path})")
+        sys.stdout = stage_output.console
+
+
+def _report(
+    pipeline: LocalPipeline,
+    generated: list[GeneratedEvent],
+    sent: Sent,
+    *,
+    drained: bool,
+    report_path: Path,
+    elapsed: float,
+) -> int:
+    from sluice.monitor.report import render_html
+    from sluice.monitor.store import HealthStore
+
+    lake = lake_event_ids(pipeline)
+    failed = failed_events(pipeline)
+    rows, latency = warehouse(pipeline)
+    indexed = indexed_ids(pipeline)
+    failed_ids = {f.event_id for f in failed if f.event_id}
+    good = {e.event_id for e in generated if e.bad is None}
+    rejected_ids = {id(e) for e in sent.rejected_events}
+    bad_unaccounted = [
+        e for e in generated if e.bad is not None and id(e) not in rejected_ids and e.event_id not in failed_ids
+    ]
+    good_missing = [eid for eid in good if eid is None or rows.get(eid, 0) != 1]
+    doubled = [eid for eid, n in rows.items() if n > 1]
+    exact = not bad_unaccounted and not good_missing and not doubled and not sent.unsent and drained
+
+    print("\nAccounting")
+    line = "  {:<44}{:>8}"
+    print(line.format("sent by players", sent.total))
+    for reason, count in sorted(sent.rejected.items()):
+        print(line.format(f"rejected at ingest: {reason}", count))
+    print(line.format("accepted at ingest", len(sent.accepted_ids)))
+    print(line.format("in the lake (distinct event_id)", len(lake)))
+    print(line.format("in the warehouse (rows)", sum(rows.values())))
+    print(
+        line.format("indexed in OpenSearch", len(indexed))
+        if indexed is not None
+        else "  indexed in OpenSearch                       search leg off"
+    )
+    for failure_type, count in sorted(Counter(f.failure_type for f in failed).items()):
+        print(line.format(f"failed events: {failure_type}", count))
+    if pipeline.on_failure:
+        print(line.format("records sent to on-failure destinations", len(pipeline.on_failure)))
+    verdict = "YES: every sent event is accounted for exactly once" if exact else "NO"
+    print(f"  {verdict}")
+    if not exact:
+        print(
+            f"    good events missing or not exactly once in the warehouse: {len(good_missing)}; doubled rows: {len(doubled)}; bad events neither rejected nor failed: {len(bad_unaccounted)}; unsent: {len(sent.unsent)}; drained: {drained}"
+        )
+
+    store = HealthStore(pipeline.client("dynamodb"), pipeline.settings["health_table"])
+    alerts = store.alerts()
+    print("\nAlerts raised by the monitor")
+    for alert in alerts:
+        print(
+            f"  [{alert.rule}] {alert.dimension}={alert.value}: {alert.metric} {alert.observed:.1%} (baseline {alert.baseline:.1%}) - {alert.detail}"
+        )
+    if not alerts:
+        print("  none")
+
+    print("\nEnd-to-end latency, accepted at ingest -> row in the warehouse")
+    print(
+        f"  p50 {latency['p50']:,.0f} ms   p95 {latency['p95']:,.0f} ms   p99 {latency['p99']:,.0f} ms   max {latency['max']:,.0f} ms"
+    )
+    if indexed is None:
+        print("  -> indexed: search leg off")
+
+    records = [r for d in ("all", "cdn", "player_version", "device_class") for r in store.windows(d, store.values(d))]
+    report_path.parent.mkdir(parents=True, exist_ok=True)
+    report_path.write_text(render_html(records, alerts), encoding="utf-8")
+    print(f"\nHealth report (the chart): {report_path.resolve()}")
+    print(f"Demo took {elapsed:.0f} s; resources from {pipeline.provisioned_by}.")
+    return 0 if exact else 1
