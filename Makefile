@@ -10,7 +10,7 @@ PYTHON_IMAGE ?= python:3.12.8-slim-bookworm
 export PYTHON_IMAGE
 
 .DEFAULT_GOAL := help
-.PHONY: help test test-unit test-functional test-images tf-validate security tf-images lint typecheck format bench demo clean build-images push-images run-image image-report local-base
+.PHONY: help test test-unit test-functional test-integration test-images tf-validate security tf-images lint typecheck format bench demo clean build-images push-images run-image image-report local-base
 
 help: ## List the targets
 	@echo "Sluice: a realtime event pipeline for video-player telemetry"
@@ -24,13 +24,16 @@ $(VENV)/.installed: shared/pyproject.toml images/*/pyproject.toml tests/requirem
 	@touch $@
 
 test: $(VENV)/.installed ## Run every check and test, as CI does
-	$(TOX) run -e lint,typecheck,unit,functional,images,terraform,security
+	$(TOX) run -e lint,typecheck,unit,functional,integration,images,terraform,security
 
 test-unit: $(VENV)/.installed ## Unit tests only (the fast loop); pass args with ARGS="-k codec"
 	$(TOX) run -e unit -- $(ARGS)
 
 test-functional: $(VENV)/.installed ## Functional tests against moto in server mode
 	$(TOX) run -e functional -- $(ARGS)
+
+test-integration: $(VENV)/.installed ## The pipeline end to end on this machine
+	$(TOX) run -e integration -- $(ARGS)
 
 test-images: $(VENV)/.installed ## Build every image and run it against the Runtime API harness
 	$(TOX) run -e images -- $(ARGS)
@@ -73,8 +76,8 @@ format: $(VENV)/.installed ## Reformat and autofix with ruff
 bench: $(VENV)/.installed ## Throughput figures, each beside its baseline
 	cd tests && ../$(BIN)/python -m bench
 
-demo: $(VENV)/.installed ## Run simulated player traffic through Sluice and print what happened
-	$(BIN)/sluice demo
+demo: $(VENV)/.installed ## The whole pipeline locally: simulated players, then the accounting of every event
+	$(BIN)/sluice demo $(DEMO_ARGS)
 
 clean: ## Remove the virtualenv, tox environments and caches
 	rm -rf $(VENV) .tox .mypy_cache .ruff_cache .pytest_cache

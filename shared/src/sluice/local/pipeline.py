@@ -135,7 +135,18 @@ class LocalPipeline:
         os.environ.update(env)
         import importlib
 
-        return {stage: in_process(importlib.import_module(f"sluice_{stage}.handler").handle) for stage in stages}
+        from sluice.aws.clients import client, session
+
+        # A handler keeps its clients and service while its process is warm; a new local pipeline
+        # in the same process is a cold start against new endpoints.
+        client.cache_clear()
+        session.cache_clear()
+        modules = [importlib.import_module(f"sluice_{stage}.handler") for stage in stages]
+        for module in modules:
+            for value in vars(module).values():
+                if callable(getattr(value, "cache_clear", None)) and getattr(value, "__module__", "") == module.__name__:
+                    value.cache_clear()
+        return {stage: in_process(module.handle) for stage, module in zip(stages, modules, strict=True)}
 
     def _container(self, stage: str, env: dict[str, str]) -> Invoke:
         from sqlalchemy.engine import make_url
