@@ -61,3 +61,13 @@ def test_redshift_ddl_has_dist_and_sort_keys_and_every_column():
 def test_postgresql_ddl_is_the_same_table_without_redshift_clauses():
     ddl = create_table_ddl("postgresql")
     assert "DISTKEY" not in ddl and "PRIMARY KEY (event_id)" in ddl
+
+
+def test_the_committed_glue_columns_are_generated_from_the_schemas():
+    import json
+    from pathlib import Path
+
+    from sluice.artifacts.glue import glue_columns
+
+    committed = json.loads((Path(__file__).resolve().parents[2] / "terraform/generated/glue_columns.json").read_text())
+    assert committed == glue_columns(), "run: sluice schemas render glue > terraform/generated/glue_columns.json"
