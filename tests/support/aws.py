@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import base64
 import gzip
 import time
 from dataclasses import dataclass
@@ -11,6 +10,7 @@ from typing import Any
 import boto3
 from botocore.config import Config
 
+from sluice.local.esm import lambda_record
 from support.services import REGION
 
 ACCOUNT = "123456789012"
@@ -72,25 +72,7 @@ def read_stream(endpoint: str, stream: str) -> list[dict[str, Any]]:
         )["ShardIterator"]
         while iterator:
             page = kinesis.get_records(ShardIterator=iterator, Limit=10_000)
-            for record in page["Records"]:
-                records.append(
-                    {
-                        "kinesis": {
-                            "kinesisSchemaVersion": "1.0",
-                            "partitionKey": record["PartitionKey"],
-                            "sequenceNumber": record["SequenceNumber"],
-                            "data": base64.b64encode(record["Data"]).decode("ascii"),
-                            "approximateArrivalTimestamp": record["ApproximateArrivalTimestamp"].timestamp(),
-                        },
-                        "eventSource": "aws:kinesis",
-                        "eventVersion": "1.0",
-                        "eventID": f"{shard['ShardId']}:{record['SequenceNumber']}",
-                        "eventName": "aws:kinesis:record",
-                        "invokeIdentityArn": f"arn:aws:iam::{ACCOUNT}:role/sluice-processor",
-                        "awsRegion": REGION,
-                        "eventSourceARN": stream_arn(stream),
-                    }
-                )
+            records += [lambda_record(r, shard["ShardId"], stream_arn(stream), REGION) for r in page["Records"]]
             # The stream is not written while it is read: an empty page is its end.
             iterator = page.get("NextShardIterator") if page["Records"] else None
     return records

@@ -144,7 +144,10 @@ class LocalPipeline:
         modules = [importlib.import_module(f"sluice_{stage}.handler") for stage in stages]
         for module in modules:
             for value in vars(module).values():
-                if callable(getattr(value, "cache_clear", None)) and getattr(value, "__module__", "") == module.__name__:
+                if (
+                    callable(getattr(value, "cache_clear", None))
+                    and getattr(value, "__module__", "") == module.__name__
+                ):
                     value.cache_clear()
         return {stage: in_process(module.handle) for stage, module in zip(stages, modules, strict=True)}
 

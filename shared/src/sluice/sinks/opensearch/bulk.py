@@ -16,6 +16,7 @@ from typing import Any
 
 import orjson
 
+from sluice.producers.batching import BatchLimits, chunk
 from sluice.producers.retry import Backoff, Deadline
 
 log = logging.getLogger("sluice.sinks.opensearch")
@@ -50,25 +51,6 @@ def action_lines(document: Document) -> bytes:
     return action + b"\n" + orjson.dumps(document.source) + b"\n"
 
 
-def plan_requests(sizes: Sequence[int], max_bytes: int, max_docs: int) -> list[list[int]]:
-    groups: list[list[int]] = []
-    current: list[int] = []
-    total = 0
-    for position, size in enumerate(sizes):
-        if current and (len(current) >= max_docs or total + size > max_bytes):
-            groups.append(current)
-            current, total = [], 0
-        current.append(position)
-        total += size
-    if current:
-        groups.append(current)
-    return groups
-
-
-class RequestTooLargeError(Exception):
-    pass
-
-
 class BulkIndexer:
     def __init__(
         self,
@@ -79,8 +61,8 @@ class BulkIndexer:
         backoff: Backoff | None = None,
     ) -> None:
         self.client = client
-        self.max_bytes = max_bytes
-        self.max_docs = max_docs
+        # Same grouping as the AWS batch APIs: by count and by bytes (a document is never split).
+        self.limits = BatchLimits(max_entries=max_docs, max_request_bytes=max_bytes, max_entry_bytes=max_bytes)
         self.backoff = backoff or Backoff(base_s=0.2, cap_s=5.0)
 
     def index(self, documents: Sequence[Document], deadline: Deadline) -> BulkOutcome:
@@ -90,7 +72,7 @@ class BulkIndexer:
         attempt = 0
         while pending and (attempt == 0 or self.backoff.wait(attempt, deadline)):
             retry: dict[int, str] = {}
-            for group in plan_requests([len(bodies[i]) for i in pending], self.max_bytes, self.max_docs):
+            for group in chunk([len(bodies[i]) for i in pending], self.limits):
                 self._send([pending[g] for g in group], bodies, outcome, retry)
             pending = sorted(retry)
             outcome.unfinished = retry
