@@ -3,6 +3,7 @@ sqlalchemy-redshift dialect, its shared statements executed on PostgreSQL."""
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import sys
@@ -128,3 +129,30 @@ def test_the_redshift_statements_other_than_copy_run_on_postgresql(warehouse):
         stored = dict(connection.execute(text(f"SELECT event_id, session_id FROM {FACT_TABLE}")).all())
     assert set(stored) == {r["event_id"] for r in records}
     assert stored[records[1]["event_id"]] == "s"  # the row already there is kept as it was
+
+
+def test_the_loader_reads_its_warehouse_credentials_from_secrets_manager(aws, warehouse):
+    """The deployed shape: no password in the environment, the secret named instead."""
+    from sqlalchemy import create_engine
+    from support.aws import aws_client
+
+    from sluice.warehouse.connection import WarehouseConfig, resolve_url
+
+    secrets = aws_client("secretsmanager", aws)
+    url = warehouse.url
+    arn = secrets.create_secret(
+        Name="sluice/warehouse", SecretString=json.dumps({"username": url.username, "password": url.password or ""})
+    )["ARN"]
+    config = WarehouseConfig.from_env(
+        {
+            "SLUICE_WAREHOUSE_SECRET_ARN": arn,
+            "SLUICE_WAREHOUSE_HOST": str(url.query["host"]),
+            "SLUICE_WAREHOUSE_PORT": str(url.port or 5432),
+            "SLUICE_WAREHOUSE_DATABASE": url.database,
+            "SLUICE_WAREHOUSE_DIALECT": "postgresql",
+        }
+    )
+    resolved = resolve_url(config, secrets)
+    assert resolved.startswith("postgresql+psycopg2://")
+    with create_engine(resolved).connect() as connection:
+        assert connection.execute(text("SELECT count(*) FROM player_events")).scalar() == 0

@@ -4,6 +4,7 @@ process or inside its container image."""
 
 from __future__ import annotations
 
+import json
 import logging
 import os
 import tempfile
@@ -222,6 +223,31 @@ class LocalPipeline:
         self.loop.start()
         self._stack.callback(self.loop.stop)
         self.options.say(f"  event source mappings: {', '.join(p.name for p in pollers)} ({self.options.runtime})")
+
+    def _on_failure(self, stage: str) -> Any:
+        """The mapping's on-failure destination: the stage's `<function>-on-failure` queue when
+        the stack made one (Terraform), with what Lambda's record of a discarded batch carries."""
+        sqs = self.client("sqs")
+        function = self.settings.get("functions", {}).get(stage, f"sluice-{stage}")
+        try:
+            queue: str | None = sqs.get_queue_url(QueueName=f"{function}-on-failure")["QueueUrl"]
+        except Exception:  # noqa: BLE001 - no such queue (direct provisioning): keep them in memory
+            queue = None
+
+        def send(info: dict[str, Any]) -> None:
+            self.on_failure.append({"stage": stage, **info})
+            if queue is not None:
+                sqs.send_message(
+                    QueueUrl=queue,
+                    MessageBody=json.dumps(
+                        {
+                            "requestContext": {"condition": "RetryAttemptsExhausted", "functionArn": function},
+                            "KinesisBatchInfo": info,
+                        }
+                    ),
+                )
+
+        return send
 
     # --- drain and down ----------------------------------------------------------------------
     def drain(self, timeout_s: float = 180.0) -> bool:

@@ -50,13 +50,17 @@ def resolve_url(config: WarehouseConfig, secrets: Any | None = None) -> str:
         secrets = client("secretsmanager")
     secret = json.loads(secrets.get_secret_value(SecretId=config.secret_arn)["SecretString"])
     driver = "redshift+psycopg2" if config.dialect == "redshift" else "postgresql+psycopg2"
+    host = str(secret.get("host", config.host))
+    # A unix-socket directory travels as the host query parameter, not in the netloc.
+    on_socket = host.startswith("/")
     url = URL.create(
         driver,
         username=secret["username"],
         password=secret["password"],
-        host=secret.get("host", config.host),
+        host=None if on_socket else host,
         port=int(secret.get("port", config.port)),
         database=secret.get("dbname", config.database),
+        query={"host": host} if on_socket else {},
     )
     return url.render_as_string(hide_password=False)
 
