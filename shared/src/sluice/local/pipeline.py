@@ -126,6 +126,8 @@ class LocalPipeline:
         }
         if self.options.opensearch_url:
             env["SLUICE_OPENSEARCH_URL"] = self.options.opensearch_url
+        # Tuning given to this process (thresholds, limits) reaches the stages, in process or not.
+        env.update({k: v for k, v in os.environ.items() if k.startswith("SLUICE_") and k not in env})
         return env
 
     def _invokers(self) -> dict[str, Invoke]:
