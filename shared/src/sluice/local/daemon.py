@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import signal
 import sys
 import threading
@@ -25,7 +26,7 @@ def main() -> None:
     try:
         pipeline.start()
         state = {
-            "pid": __import__("os").getpid(),
+            "pid": os.getpid(),
             "aws_endpoint": pipeline.endpoint,
             "ingest_url": f"{pipeline.api.url}/events" if pipeline.api else None,
             "warehouse_url": pipeline.warehouse_url,
