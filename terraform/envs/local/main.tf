@@ -46,4 +46,6 @@ module "sluice" {
   kpl_aggregation          = false
   health_window_seconds    = var.health_window_seconds
   force_destroy            = true
+
+  create_event_source_mappings = var.create_event_source_mappings
 }

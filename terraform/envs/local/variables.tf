@@ -45,3 +45,9 @@ variable "health_window_seconds" {
   type        = number
   default     = 60
 }
+
+variable "create_event_source_mappings" {
+  description = "Create the mappings in the emulator (true for the apply test; `sluice local up` sets false and runs them itself)."
+  type        = bool
+  default     = true
+}

@@ -109,6 +109,7 @@ module "ingest_api" {
 module "processor" {
   source               = "../stage_function"
   name                 = "${var.name}-processor"
+  create_trigger       = var.create_event_source_mappings
   image_uri            = var.images["processor"]
   reserved_concurrency = var.reserved_concurrency["processor"]
   environment = merge(local.common_env, {
@@ -131,6 +132,7 @@ module "indexer" {
   count                = local.search_on ? 1 : 0
   source               = "../stage_function"
   name                 = "${var.name}-indexer"
+  create_trigger       = var.create_event_source_mappings
   image_uri            = var.images["indexer"]
   reserved_concurrency = var.reserved_concurrency["indexer"]
   environment          = merge(local.common_env, { SLUICE_OPENSEARCH_URL = local.search_url, SLUICE_OPENSEARCH_AUTH = var.create_search ? "sigv4" : "none" })
@@ -149,6 +151,7 @@ module "indexer" {
 module "loader" {
   source               = "../stage_function"
   name                 = "${var.name}-loader"
+  create_trigger       = var.create_event_source_mappings
   image_uri            = var.images["loader"]
   timeout_seconds      = 120
   reserved_concurrency = var.reserved_concurrency["loader"]
@@ -180,6 +183,7 @@ module "loader" {
 module "monitor" {
   source               = "../stage_function"
   name                 = "${var.name}-monitor"
+  create_trigger       = var.create_event_source_mappings
   image_uri            = var.images["monitor"]
   reserved_concurrency = var.reserved_concurrency["monitor"]
   environment = merge(local.common_env, {

@@ -151,6 +151,12 @@ variable "force_destroy" {
   default     = false
 }
 
+variable "create_event_source_mappings" {
+  description = "Create the stages' event source mappings (false: the local runtime plays them)."
+  type        = bool
+  default     = true
+}
+
 variable "tags" {
   description = "Tags for every resource."
   type        = map(string)

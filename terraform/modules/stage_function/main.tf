@@ -159,7 +159,7 @@ resource "aws_sqs_queue" "dead_letter" {
 }
 
 resource "aws_lambda_event_source_mapping" "kinesis" {
-  count                              = local.kinesis ? 1 : 0
+  count                              = local.kinesis && var.create_trigger ? 1 : 0
   function_name                      = aws_lambda_function.this.arn
   event_source_arn                   = var.trigger.source_arn
   starting_position                  = var.trigger.starting_position
@@ -181,7 +181,7 @@ resource "aws_lambda_event_source_mapping" "kinesis" {
 }
 
 resource "aws_lambda_event_source_mapping" "sqs" {
-  count                              = local.sqs ? 1 : 0
+  count                              = local.sqs && var.create_trigger ? 1 : 0
   function_name                      = aws_lambda_function.this.arn
   event_source_arn                   = var.trigger.source_arn
   batch_size                         = var.trigger.batch_size

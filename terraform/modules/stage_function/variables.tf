@@ -101,6 +101,12 @@ variable "trigger" {
   }
 }
 
+variable "create_trigger" {
+  description = "Create the event source mapping. The local stack run by `sluice local up` leaves it to the local runtime (the emulator would try to run the images itself)."
+  type        = bool
+  default     = true
+}
+
 variable "vpc_subnet_ids" {
   description = "Subnets when the function must reach private resources (the warehouse); null: no VPC."
   type        = list(string)

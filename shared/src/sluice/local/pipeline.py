@@ -8,6 +8,7 @@ import json
 import logging
 import os
 import tempfile
+import threading
 from contextlib import ExitStack
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -95,7 +96,6 @@ class LocalPipeline:
                 "  provisioning terraform/envs/local (terraform apply against the emulator, about a minute)"
             )
             self.settings = provision.apply_terraform(root, self.endpoint, state, variables)
-            provision.disable_emulated_mappings(self.client("lambda"))
             self.provisioned_by = "terraform/envs/local (terraform apply)"
         else:
             self.settings = provision.recorded_settings(root)
@@ -256,7 +256,11 @@ class LocalPipeline:
         assert self.loop is not None
         drained = self.loop.wait_drained(timeout_s)
         for poller in self.monitor_pollers:
-            poller.flush_windows()  # close the open windows now rather than wait for them
+            # Close the open windows now rather than wait for them; on a runtime thread, as the
+            # mapping's own invocations are (their output is the stages', not the caller's).
+            closing = threading.Thread(target=poller.flush_windows, name="sluice-esm-flush")
+            closing.start()
+            closing.join()
         return drained and self.loop.wait_drained(timeout_s)
 
     def stop(self) -> None:

@@ -58,7 +58,13 @@ def apply_terraform(root: Path, endpoint: str, state_file: Path, variables: dict
     )
     if init.returncode:
         raise RuntimeError(f"terraform init failed:\n{init.stdout[-2000:]}{init.stderr[-2000:]}")
-    args = [f"-var=aws_endpoint={endpoint}", *[f"-var={k}={v}" for k, v in variables.items()]]
+    # The local runtime plays the event source mappings; in the emulator they would try to run
+    # the functions' images themselves on every put.
+    args = [
+        f"-var=aws_endpoint={endpoint}",
+        "-var=create_event_source_mappings=false",
+        *[f"-var={k}={v}" for k, v in variables.items()],
+    ]
     applied = subprocess.run(
         [
             "terraform",
@@ -149,10 +155,3 @@ def create_directly(settings: dict[str, Any], clients: Any) -> None:
         ],
         BillingMode="PAY_PER_REQUEST",
     )
-
-
-def disable_emulated_mappings(lambdas: Any) -> None:
-    """The emulator would try to run the functions itself for SQS mappings; the local runtime
-    runs them instead, with the same settings."""
-    for mapping in lambdas.list_event_source_mappings().get("EventSourceMappings", []):
-        lambdas.update_event_source_mapping(UUID=mapping["UUID"], Enabled=False)
