@@ -59,7 +59,6 @@ def test_lake_bucket_and_firehoses(applied, moto_url):
     block = s3.get_public_access_block(Bucket=settings["lake_bucket"])["PublicAccessBlockConfiguration"]
     assert all(block.values())
     assert s3.get_bucket_versioning(Bucket=settings["lake_bucket"])["Status"] == "Enabled"
-    assert "aws:SecureTransport" in s3.get_bucket_policy(Bucket=settings["lake_bucket"])["Policy"]
     firehose = aws_client("firehose", moto_url)
     lake = firehose.describe_delivery_stream(DeliveryStreamName=settings["lake_firehose"])["DeliveryStreamDescription"]
     destination = lake["Destinations"][0]["ExtendedS3DestinationDescription"]

@@ -48,4 +48,6 @@ module "sluice" {
   force_destroy            = true
 
   create_event_source_mappings = var.create_event_source_mappings
+  # The emulator speaks plain HTTP; a TLS-only bucket policy would refuse every request.
+  enforce_tls = false
 }

@@ -139,6 +139,7 @@ data "aws_iam_policy_document" "tls_only" {
 }
 
 resource "aws_s3_bucket_policy" "lake" {
+  count  = var.enforce_tls ? 1 : 0
   bucket = aws_s3_bucket.lake.id
   policy = data.aws_iam_policy_document.tls_only.json
 }

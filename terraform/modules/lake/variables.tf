@@ -79,6 +79,12 @@ variable "log_retention_days" {
   default     = 365
 }
 
+variable "enforce_tls" {
+  description = "Deny every request to the bucket that is not over TLS (false only for the local emulator, which speaks plain HTTP)."
+  type        = bool
+  default     = true
+}
+
 variable "force_destroy" {
   description = "Allow destroying a bucket that holds objects (test stacks only)."
   type        = bool

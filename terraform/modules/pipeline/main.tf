@@ -42,6 +42,7 @@ module "lake" {
   parquet       = var.lake_parquet
   glue_columns  = var.glue_columns
   force_destroy = var.force_destroy
+  enforce_tls   = var.enforce_tls
   tags          = var.tags
 }
 

@@ -151,6 +151,12 @@ variable "force_destroy" {
   default     = false
 }
 
+variable "enforce_tls" {
+  description = "Lake bucket policy denying non-TLS requests (false only against the local emulator)."
+  type        = bool
+  default     = true
+}
+
 variable "create_event_source_mappings" {
   description = "Create the stages' event source mappings (false: the local runtime plays them)."
   type        = bool

@@ -249,7 +249,11 @@ class SqsPoller:
         messages = received.get("Messages", [])
         self.idle = not messages
         if not messages:
-            return 0
+            # Messages in flight (a failed batch waiting out its visibility timeout) are not done.
+            attributes = self.sqs.get_queue_attributes(
+                QueueUrl=self.queue_url, AttributeNames=["ApproximateNumberOfMessagesNotVisible"]
+            )["Attributes"]
+            return 1 if int(attributes.get("ApproximateNumberOfMessagesNotVisible", 0)) else 0
         event = {
             "Records": [
                 {

@@ -42,6 +42,10 @@ run "private_encrypted_partitioned_lake" {
     error_message = "failed events land under failed/"
   }
   assert {
+    condition     = length(aws_s3_bucket_policy.lake) == 1
+    error_message = "the lake denies requests that are not over TLS"
+  }
+  assert {
     condition     = length(aws_glue_catalog_table.events) == 0
     error_message = "no Glue table unless Parquet is asked for"
   }
