@@ -221,7 +221,6 @@ class EventMapper:
         self._envelope = compiler._record(envelope, skip=SERVER_FIELDS | {"payload"})
         payloads = {_fullname(p): p for p in fields["payload"]["type"] if p != "null"}
         self._payloads = {name: compiler.compile(p) for name, p in payloads.items()}
-        self._known = frozenset(fields) - SERVER_FIELDS
 
     def to_record(self, value: Any, *, server_time: int) -> dict[str, Any]:
         errors: Errors = []

@@ -94,8 +94,6 @@ class KinesisPoller:
             )["ShardIterator"]
             self.shards.append(ShardState(shard["ShardId"], iterator))
         self.invocations = 0
-        self.records_seen = 0
-        self.last_activity = time.monotonic()
         self.idle = True
         # The polling thread and a caller closing windows early must not interleave.
         self.lock = threading.Lock()
@@ -120,8 +118,6 @@ class KinesisPoller:
         if not records:
             shard.iterator = next_iterator
             return 0
-        self.records_seen += len(records)
-        self.last_activity = time.monotonic()
         batch = [lambda_record(r, shard.shard_id, self.stream_arn, self.region) for r in records]
         outcome = self._deliver(shard, batch)
         if outcome is None:
