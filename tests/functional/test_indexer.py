@@ -149,7 +149,11 @@ def test_mapping_errors_become_sink_rejection_failed_events_and_are_not_retried(
 
 def test_a_413_splits_the_request_and_a_document_too_big_alone_is_rejected(aws, pipeline):
     records = [clean_record() for _ in range(16)]
-    huge = clean_record(content={"id": "c", "title": "t" * 600})
+    huge = clean_record(
+        "error",
+        content={"id": "c", "title": "t" * 500, "duration_ms": None, "live": False},
+        payload={"code": "E", "message": "m" * 2000, "fatal": True, "playhead_ms": None},
+    )
     with bulk_double(max_body_bytes=4000) as cluster:
         bootstrap(build_client(ClusterConfig(url=cluster.url)), "sluice-events")
         event = kinesis_event([Codec().encode(r) for r in [*records, huge]])

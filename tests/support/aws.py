@@ -25,6 +25,13 @@ def aws_client(service: str, endpoint: str) -> Any:
     )
 
 
+def stage_client(service: str, endpoint: str) -> Any:
+    """A client as the stages build theirs: every call bounded by the invocation's deadline."""
+    from sluice.aws.clients import BoundedClient
+
+    return BoundedClient(service, endpoint_url=endpoint, region=REGION)
+
+
 @dataclass(frozen=True)
 class Pipeline:
     """The names of the resources one test's pipeline uses."""

@@ -12,7 +12,8 @@ from sluice.processor.service import Processor
 from sluice.producers.firehose import FirehoseProducer
 from sluice.producers.kinesis import KinesisProducer
 from sluice.producers.retry import Backoff
-from support.aws import Pipeline, aws_client
+from support.aws import Pipeline
+from support.aws import stage_client as aws_client
 
 # Short backoff: the tests' faults clear in a few calls.
 FAST = Backoff(base_s=0.01, cap_s=0.05)

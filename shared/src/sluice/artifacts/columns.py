@@ -16,8 +16,6 @@ from typing import Any
 from sluice.events.json_mapping import iso_millis
 from sluice.events.registry import PLAYER_EVENT, Registry, default_registry
 
-DEFAULT_STRING_LENGTH = 256
-
 
 @dataclass(frozen=True, slots=True)
 class Column:
@@ -25,7 +23,7 @@ class Column:
     avro_type: str  # string, long, int, boolean, float, double, timestamp, uuid or enum
     nullable: bool
     doc: str
-    max_length: int = DEFAULT_STRING_LENGTH
+    max_length: int = 0  # UTF-8 bytes, for strings: the schema's bound (sluice.events.bounds)
     from_payload: bool = False
 
 
@@ -49,14 +47,11 @@ def _base_type(field: dict[str, Any]) -> tuple[str, bool, Any]:
 
 def _column(name: str, field: dict[str, Any], nullable: bool = False, from_payload: bool = False) -> Column:
     kind, field_nullable, _ = _base_type(field)
-    return Column(
-        name,
-        kind,
-        nullable or field_nullable,
-        field["doc"],
-        int(field.get("max_length", DEFAULT_STRING_LENGTH)),
-        from_payload,
-    )
+    if kind == "string" and "max_length" not in field:
+        # Every string a client sends is bounded at ingest; a column without a bound could be
+        # narrower than what ingest accepts.
+        raise ValueError(f"string field {name} declares no max_length")
+    return Column(name, kind, nullable or field_nullable, field["doc"], int(field.get("max_length", 0)), from_payload)
 
 
 def event_columns(registry: Registry | None = None) -> list[Column]:

@@ -12,7 +12,6 @@ from sluice.artifacts.columns import Column, event_columns
 from sluice.events.registry import PLAYER_EVENT, default_registry
 
 _TYPES: dict[str, dict[str, Any]] = {
-    "string": {"type": "keyword", "ignore_above": 1024},
     "uuid": {"type": "keyword"},
     "enum": {"type": "keyword"},
     "long": {"type": "long"},
@@ -27,8 +26,12 @@ _TEXT_LENGTH = 512
 
 
 def _mapping(column: Column) -> dict[str, Any]:
+    # ignore_above counts characters and the schema's max_length bytes, so no accepted value is
+    # ever left out of the keyword index.
     if column.avro_type == "string" and column.max_length >= _TEXT_LENGTH:
-        return {"type": "text", "fields": {"raw": {"type": "keyword", "ignore_above": 1024}}}
+        return {"type": "text", "fields": {"raw": {"type": "keyword", "ignore_above": column.max_length}}}
+    if column.avro_type == "string":
+        return {"type": "keyword", "ignore_above": column.max_length}
     return dict(_TYPES[column.avro_type])
 
 

@@ -58,6 +58,8 @@ def _migrate(args: argparse.Namespace) -> int:
         print(f"created table {name}")
     for name in report.added_columns:
         print(f"added column {name}")
+    for name in report.widened_columns:
+        print(f"widened column {name} to the schema's bound")
     if not report.changed:
         print("warehouse is up to date")
     return 0

@@ -10,12 +10,14 @@ of an event is collected, each naming its path (``payload.bitrate_kbps: expected
 from __future__ import annotations
 
 import json
+import math
 import re
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from functools import lru_cache
 from typing import Any
 
+from sluice.events.bounds import Bound
 from sluice.events.errors import FieldError, MalformedJsonError, SchemaViolationError
 from sluice.events.registry import PLAYER_EVENT, Registry, default_registry
 
@@ -60,8 +62,33 @@ def _type_error(expected: str, value: Any, path: str, errors: Errors) -> Any:
     return MISSING
 
 
+class OutOfRangeNumber:
+    """A JSON number that cannot be a field value: an integer of more digits than any Avro long
+    (Python refuses to parse over 4,300), or ``NaN`` / ``Infinity``. Parsed into this marker
+    instead of failing the whole body, so it is that event's schema error."""
+
+    __slots__ = ("text",)
+
+    def __init__(self, text: str) -> None:
+        self.text = text
+
+    def __repr__(self) -> str:
+        return self.text if len(self.text) <= 24 else f"{self.text[:12]}...({len(self.text)} digits)"
+
+
+# An Avro long has at most 19 digits; anything longer is out of range whatever its value.
+_MAX_INTEGER_DIGITS = 20
+
+
+def _parse_int(text: str) -> int | OutOfRangeNumber:
+    return OutOfRangeNumber(text) if len(text) > _MAX_INTEGER_DIGITS else int(text)
+
+
 def _integer(expected: str, low: int, high: int) -> Convert:
     def convert(value: Any, path: str, errors: Errors) -> Any:
+        if type(value) is OutOfRangeNumber:
+            errors.append(FieldError(path, "out_of_range", f"{value!r} does not fit an Avro {expected}"))
+            return MISSING
         if type(value) is not int:
             return _type_error(expected, value, path, errors)
         if not low <= value <= high:
@@ -75,8 +102,15 @@ def _integer(expected: str, low: int, high: int) -> Convert:
 def _number(expected: str) -> Convert:
     def convert(value: Any, path: str, errors: Errors) -> Any:
         if type(value) not in (int, float):
+            if type(value) is OutOfRangeNumber:
+                errors.append(FieldError(path, "out_of_range", f"{value!r} is not a finite {expected}"))
+                return MISSING
             return _type_error(expected, value, path, errors)
-        return float(value)
+        number = float(value)
+        if not math.isfinite(number):
+            errors.append(FieldError(path, "out_of_range", f"{value} is not a finite {expected}"))
+            return MISSING
+        return number
 
     return convert
 
@@ -98,7 +132,7 @@ def _uuid(value: Any, path: str, errors: Errors) -> Any:
 
 def _timestamp_millis(value: Any, path: str, errors: Errors) -> Any:
     """Epoch milliseconds, or an ISO-8601 time with a zone (``2026-11-26T08:00:00.120Z``)."""
-    if type(value) is int:
+    if type(value) is int and LONG_RANGE[0] <= value <= LONG_RANGE[1]:
         return value
     if type(value) is str:
         try:
@@ -120,6 +154,24 @@ def _enum(symbols: list[str], code: str) -> Convert:
             errors.append(FieldError(path, code, f"unknown value {describe(value)}"))
             return MISSING
         return value
+
+    return convert
+
+
+def _bounded(inner: Convert, bound: Bound | None) -> Convert:
+    """The field's declared bound checked on the converted value (see ``sluice.events.bounds``)."""
+    if bound is None:
+        return inner
+
+    def convert(value: Any, path: str, errors: Errors) -> Any:
+        converted = inner(value, path, errors)
+        if converted is MISSING or converted is None:
+            return converted
+        problem = bound.problem(converted, path)
+        if problem is not None:
+            errors.append(problem)
+            return MISSING
+        return converted
 
     return convert
 
@@ -173,7 +225,12 @@ class _Compiler:
 
     def _record(self, schema: dict[str, Any], skip: frozenset[str] = frozenset()) -> Convert:
         fields = [
-            (f["name"], self.compile(f["type"], semantic=f.get("semantic")), "default" in f, f.get("default"))
+            (
+                f["name"],
+                _bounded(self.compile(f["type"], semantic=f.get("semantic")), Bound.of(f)),
+                "default" in f,
+                f.get("default"),
+            )
             for f in schema["fields"]
             if f["name"] not in skip
         ]
@@ -260,13 +317,24 @@ class EventMapper:
 def parse_json(text: bytes | str) -> Any:
     """Parse one event's JSON text, saying where it broke when it is not JSON."""
     try:
-        return json.loads(text)
+        return json.loads(text, parse_int=_parse_int, parse_constant=OutOfRangeNumber)
     except json.JSONDecodeError as exc:
         raise MalformedJsonError(f"invalid JSON at line {exc.lineno} column {exc.colno}: {exc.msg}") from exc
     except UnicodeDecodeError as exc:
         raise MalformedJsonError(f"not UTF-8 text at byte {exc.start}") from exc
     except RecursionError:
         raise MalformedJsonError("JSON nested too deeply") from None
+
+
+def json_size(value: Any) -> int:
+    """Bytes of ``value`` written as compact JSON (an event cut out of a JSON array body)."""
+    return len(json.dumps(value, separators=(",", ":"), default=_number_text).encode())
+
+
+def _number_text(value: Any) -> str:
+    if isinstance(value, OutOfRangeNumber):
+        return value.text
+    raise TypeError(f"{type(value).__name__} is not JSON")
 
 
 def timestamp_fields(schema: dict[str, Any]) -> frozenset[str]:

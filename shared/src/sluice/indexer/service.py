@@ -13,6 +13,7 @@ from sluice.events.failed import FailedEvent
 from sluice.failures.writer import FailedEventWriter
 from sluice.indexer.config import IndexerConfig
 from sluice.producers.firehose import FirehoseProducer
+from sluice.aws.clients import bind_deadline
 from sluice.producers.retry import Deadline
 from sluice.runtime.errors import RetryableError
 from sluice.runtime.metrics import Metrics
@@ -20,6 +21,7 @@ from sluice.sinks.opensearch.bulk import BulkIndexer, Document
 
 log = logging.getLogger("sluice.indexer")
 STAGE = "indexer"
+FAILED_WRITE_RESERVE_S = 1.0
 
 
 def daily_index(prefix: str, client_time: str) -> str:
@@ -49,6 +51,7 @@ class Indexer:
         return cls(config, bulk, FirehoseProducer(client("firehose"), config.failed_firehose))
 
     def handle(self, event: dict[str, Any], deadline: Deadline) -> PartialBatchResponse:
+        bind_deadline(deadline)  # every AWS call below ends before it
         documents: list[Document] = []
         sources: list[KinesisRecord] = []
 
@@ -58,7 +61,8 @@ class Indexer:
             sources.append(record)
 
         outcome = process_batch(event, prepare, stage=STAGE, time_left=deadline.has_time)
-        result = self.bulk.index(documents, deadline)
+        # The cluster gets the time left but what writing the failed events takes.
+        result = self.bulk.index(documents, deadline.reserving(FAILED_WRITE_RESERVE_S))
         for position, reason in sorted(result.rejected.items()):
             record, document = sources[position], documents[position]
             rejection = FailedEvent(

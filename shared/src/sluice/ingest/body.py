@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 from typing import Any
 
 from sluice.events.errors import MalformedJsonError
-from sluice.events.json_mapping import parse_json
+from sluice.events.json_mapping import json_size, parse_json
 from sluice.ingest.request import RequestError
 
 NDJSON_TYPES = (
@@ -60,7 +59,7 @@ def split_events(body: bytes, content_type: str | None, max_events: int) -> list
                 raise RequestError(400, f"request body is not valid JSON: {exc}") from None
         else:
             if isinstance(value, list):
-                events = [BodyEvent(item, len(json.dumps(item, separators=(",", ":")).encode())) for item in value]
+                events = [BodyEvent(item, json_size(item)) for item in value]
             else:
                 events = [BodyEvent(value, len(stripped))]
     if not events:
@@ -76,6 +75,6 @@ def split_events(body: bytes, content_type: str | None, max_events: int) -> list
 
 def _is_json_object(line: bytes) -> bool:
     try:
-        return isinstance(json.loads(line), dict)
-    except (json.JSONDecodeError, UnicodeDecodeError, RecursionError):
+        return isinstance(parse_json(line), dict)
+    except MalformedJsonError:
         return False

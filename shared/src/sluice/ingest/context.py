@@ -5,6 +5,7 @@ from __future__ import annotations
 import ipaddress
 from typing import Any
 
+from sluice.events.bounds import clip, max_bytes
 from sluice.ingest.request import HttpRequest
 
 # CloudFront adds the viewer's country when it sits in front of API Gateway.
@@ -32,10 +33,11 @@ def country_of(request: HttpRequest) -> str | None:
 
 
 def ingest_context(request: HttpRequest) -> dict[str, Any]:
-    user_agent = request.user_agent
     return {
-        "request_id": request.request_id,
-        "user_agent": user_agent[:1024] if user_agent else None,
+        # A client chooses its user agent (and, behind some proxies, the request id): clip both to
+        # the schema's bounds so that what is stamped here always fits every sink.
+        "request_id": clip(request.request_id, max_bytes("ingest.request_id")),
+        "user_agent": clip(request.user_agent, max_bytes("ingest.user_agent")) or None,
         "country": country_of(request),
         "client_ip_prefix": truncate_ip(request.source_ip),
     }

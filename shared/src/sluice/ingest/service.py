@@ -19,8 +19,10 @@ from sluice.ingest.request import HttpRequest, RequestError, decoded_body, from_
 from sluice.ingest.response import json_response, preflight
 from sluice.producers.batching import Delivery
 from sluice.producers.kinesis import KinesisProducer, StreamRecord
+from sluice.aws.clients import bind_deadline
 from sluice.producers.retry import Deadline
-from sluice.runtime.errors import PoisonRecordError
+from sluice.runtime.alarms import configuration_error
+from sluice.runtime.errors import PoisonRecordError, SinkRejectedError
 from sluice.runtime.metrics import Metrics
 
 log = logging.getLogger("sluice.ingest")
@@ -50,6 +52,7 @@ class IngestService:
         return cls(config, KinesisProducer(client("kinesis"), config.raw_stream))
 
     def handle(self, event: dict[str, Any], deadline: Deadline) -> dict[str, Any]:
+        bind_deadline(deadline)  # every AWS call below ends before it
         origin = self.config.cors_allow_origin
         try:
             request = from_apigateway(event)
@@ -84,8 +87,11 @@ class IngestService:
             return json_response(
                 400, {**summary, "error": "no event in the request is valid"}, self.config.cors_allow_origin
             )
-        not_accepted = self._write(accepted, deadline)
-        summary["accepted"] = len(accepted) - len(not_accepted)
+        not_accepted, refused = self._write(accepted, deadline)
+        for index in refused:
+            rejected.append(_refused_by_stream(index, events[index]))
+        rejected.sort(key=lambda r: r["index"])
+        summary["accepted"] = len(accepted) - len(not_accepted) - len(refused)
         self.metrics.add("EventsAccepted", summary["accepted"])
         if not_accepted:
             self.metrics.add("EventsNotAccepted", len(not_accepted))
@@ -102,8 +108,9 @@ class IngestService:
         record["ingest"] = context
         return Accepted(index, record["session_id"], self.codec.encode(record))
 
-    def _write(self, accepted: list[Accepted], deadline: Deadline) -> list[int]:
-        """Writes to the raw stream; returns the request indexes of events that were not stored."""
+    def _write(self, accepted: list[Accepted], deadline: Deadline) -> tuple[list[int], list[int]]:
+        """Writes to the raw stream; returns the request indexes of events not stored for now
+        (the player resends them) and of events the stream refused for good."""
         if self.aggregator is None:
             records = [StreamRecord(a.data, a.partition_key) for a in accepted]
             owners = [[a.index] for a in accepted]
@@ -116,15 +123,24 @@ class IngestService:
                 start += aggregate.count
         delivery = self.producer.put(records, deadline)
         self._log_delivery(delivery)
-        return sorted(index for position in delivery.failed for index in owners[position])
+        not_stored = sorted(index for position in delivery.retryable for index in owners[position])
+        refused = sorted(index for position in delivery.rejected for index in owners[position])
+        return not_stored, refused
 
     def _log_delivery(self, delivery: Delivery) -> None:
         self.metrics.add("PutRecordsRetries", delivery.retried_entries)
+        if delivery.configuration_error is not None:
+            configuration_error(self.metrics, "raw stream", delivery.configuration_error)
         if delivery.failed:
             log.warning(
                 "raw stream did not accept every record",
                 extra={"failed_records": len(delivery.failed), "errors": sorted(set(delivery.failed.values()))[:5]},
             )
+
+
+def _refused_by_stream(index: int, body_event: BodyEvent) -> dict[str, Any]:
+    # Every key is validated above, so this is a limit Sluice does not know of yet: say so.
+    return _rejection(index, body_event, SinkRejectedError("the raw stream refused this event"))
 
 
 def _rejection(index: int, body_event: BodyEvent, error: PoisonRecordError) -> dict[str, Any]:

@@ -15,6 +15,7 @@ from sluice.loader.notifications import LakeObject, Notification, read_notificat
 from sluice.loader.postgres import PostgresLoad
 from sluice.loader.redshift import RedshiftLoad
 from sluice.producers.firehose import FirehoseProducer
+from sluice.aws.clients import bind_deadline
 from sluice.producers.retry import Backoff, Deadline, error_code
 from sluice.runtime.errors import RetryableError
 from sluice.runtime.metrics import Metrics
@@ -60,6 +61,7 @@ class Loader:
         return cls(config, engine, client("s3"), FirehoseProducer(client("firehose"), config.failed_firehose))
 
     def handle(self, event: dict[str, Any], deadline: Deadline) -> dict[str, Any]:
+        bind_deadline(deadline)  # every AWS call below ends before it
         notifications = read_notifications(event)
         retry: list[Notification] = []
         tally = _Tally()

@@ -19,6 +19,25 @@ DIMENSIONS: dict[str, Any] = {
     "player_version": lambda e: f"{e['player']['name']}@{e['player']['version']}",
     "country": lambda e: (e.get("ingest") or {}).get("country") or "unknown",
 }
+# dimension -> the schema fields its value is made of: their bounds bound the monitor's keys
+DIMENSION_FIELDS: dict[str, tuple[str, ...]] = {
+    "content": ("content.id",),
+    "cdn": ("cdn.name",),
+    "device_class": ("enrichment.device_class",),
+    "player_version": ("player.name", "player.version"),
+    "country": ("ingest.country",),
+}
+
+
+def max_value_bytes(dimension: str) -> int:
+    """The longest value (UTF-8 bytes) a dimension can take, from the schema's bounds."""
+    from sluice.events.bounds import max_bytes
+
+    fields = DIMENSION_FIELDS[dimension]
+    separators = len(fields) - 1  # player_version is name@version
+    return max(len(OTHER), len("unknown"), sum(max_bytes(f) for f in fields) + separators)
+
+
 COUNTERS = (
     "events",
     "attempts",  # session_start: a viewer asked for playback

@@ -96,6 +96,7 @@ def _rebuffer_jump(w: _Window, dimension: str, value: str, a: Aggregate, baselin
     before = baseline(dimension, value)
     if before is None or before.counts["watch_ms"] < t.rebuffer_min_watch_minutes * 60_000:
         return []
+    # Both sums are positive: ingest refuses negative durations (the schema's bounds).
     ratio = rebuffer / (watch + rebuffer)
     base = before.counts["rebuffer_ms"] / (before.counts["watch_ms"] + before.counts["rebuffer_ms"])
     if ratio <= base * t.rebuffer_jump_factor or ratio - base < t.rebuffer_min_increase:

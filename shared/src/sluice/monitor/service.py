@@ -17,6 +17,7 @@ from sluice.monitor.outputs import alert_message, emf_documents, rollup_document
 from sluice.monitor.rules import Alert, evaluate
 from sluice.monitor.store import HealthStore
 from sluice.producers.firehose import FirehoseProducer
+from sluice.aws.clients import bind_deadline
 from sluice.producers.retry import Deadline
 from sluice.runtime.errors import RetryableError
 from sluice.sinks.opensearch.bulk import BulkIndexer
@@ -67,6 +68,7 @@ class Monitor:
         )
 
     def handle(self, event: dict[str, Any], deadline: Deadline) -> dict[str, Any]:
+        bind_deadline(deadline)  # every AWS call below ends before it
         window = event.get("window")
         if not window:
             raise ValueError(

@@ -24,6 +24,22 @@ from sluice.monitor.rules import Alert
 from sluice.monitor.sketch import QuantileSketch
 
 RETENTION_DAYS = 35
+# DynamoDB key limits (bytes of UTF-8): partition key 2048, sort key 1024. Every key below is
+# built from bounded fields only, and tests/unit check the longest possible key against these.
+PARTITION_KEY_BYTES = 2048
+SORT_KEY_BYTES = 1024
+
+
+def window_key(dimension: str, value: str) -> str:
+    return f"win#{dimension}#{value}"
+
+
+def cooldown_key(cause: str) -> str:
+    return f"cooldown#{cause}"
+
+
+def alert_sort_key(window_start: str, cause: str) -> str:
+    return f"{window_start}#{cause}"
 
 
 @dataclass(frozen=True)
@@ -64,7 +80,7 @@ class HealthStore:
         self, window_start: str, shard: str, dimension: str, value: str, aggregate: Aggregate
     ) -> dict[str, Any]:
         return {
-            "pk": {"S": f"win#{dimension}#{value}"},
+            "pk": {"S": window_key(dimension, value)},
             "sk": {"S": f"{window_start}#{shard}"},
             "counts": {"M": {n: {"N": str(aggregate.counts[n])} for n in COUNTERS}},
             "startup": {"S": json.dumps(aggregate.startup.to_state())},
@@ -82,7 +98,7 @@ class HealthStore:
             TableName=self.table,
             KeyConditionExpression="pk = :pk AND sk BETWEEN :begin AND :end",
             ExpressionAttributeValues={
-                ":pk": {"S": f"win#{dimension}#{value}"},
+                ":pk": {"S": window_key(dimension, value)},
                 ":begin": {"S": begin},
                 ":end": {"S": window_start},
             },
@@ -104,7 +120,7 @@ class HealthStore:
             self.dynamodb.put_item(
                 TableName=self.table,
                 Item={
-                    "pk": {"S": f"cooldown#{alert.cause}"},
+                    "pk": {"S": cooldown_key(alert.cause)},
                     "sk": {"S": "-"},
                     "until": {"N": str(now + cooldown_minutes * 60)},
                     "expires_at": {"N": str(now + cooldown_minutes * 60 + 3600)},
@@ -120,14 +136,14 @@ class HealthStore:
             raise
 
     def release_alert(self, alert: Alert) -> None:
-        self.dynamodb.delete_item(TableName=self.table, Key={"pk": {"S": f"cooldown#{alert.cause}"}, "sk": {"S": "-"}})
+        self.dynamodb.delete_item(TableName=self.table, Key={"pk": {"S": cooldown_key(alert.cause)}, "sk": {"S": "-"}})
 
     def record_alert(self, alert: Alert) -> None:
         self.dynamodb.put_item(
             TableName=self.table,
             Item={
                 "pk": {"S": "alert"},
-                "sk": {"S": f"{alert.window_start}#{alert.cause}"},
+                "sk": {"S": alert_sort_key(alert.window_start, alert.cause)},
                 "alert": {"S": json.dumps(alert.to_dict())},
                 "expires_at": {"N": str(int(time.time()) + RETENTION_DAYS * 86_400)},
             },
@@ -138,7 +154,7 @@ class HealthStore:
 
     def windows(self, dimension: str, values: list[str]) -> Iterator[WindowRecord]:
         for value in values:
-            for item in self._query(f"win#{dimension}#{value}"):
+            for item in self._query(window_key(dimension, value)):
                 start, _, shard = item["sk"]["S"].rpartition("#")
                 yield WindowRecord(start, shard, dimension, value, _aggregate(item))
 

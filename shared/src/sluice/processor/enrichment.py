@@ -6,6 +6,7 @@ from __future__ import annotations
 from functools import lru_cache
 from typing import Any
 
+from sluice.events.bounds import clip, max_bytes
 from sluice.runtime.errors import PoisonRecordError
 
 
@@ -86,11 +87,13 @@ def enrich(record: dict[str, Any], now_ms: int) -> None:
         played = fields["watch_time_ms"] + fields["rebuffer_time_ms"]
         rebuffer_ratio = fields["rebuffer_time_ms"] / played if played > 0 else None
     record["enrichment"] = {
-        "device_class": device_class,
-        "os_family": os_family,
-        "os_version": os_version,
-        "browser_family": browser,
-        "browser_version": browser_version,
+        # Parsed out of a client's user agent: clipped to the schema's bounds like any field
+        # Sluice fills itself, so a crafted user agent cannot make a row the warehouse refuses.
+        "device_class": clip(device_class, max_bytes("enrichment.device_class")),
+        "os_family": clip(os_family, max_bytes("enrichment.os_family")),
+        "os_version": clip(os_version, max_bytes("enrichment.os_version")),
+        "browser_family": clip(browser, max_bytes("enrichment.browser_family")),
+        "browser_version": clip(browser_version, max_bytes("enrichment.browser_version")),
         "ingest_lag_ms": record["server_time"] - record["client_time"],
         "process_lag_ms": now_ms - record["server_time"],
         "rebuffer_ratio": rebuffer_ratio,

@@ -10,7 +10,9 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from sluice.batch.kinesis import BatchOutcome, KinesisRecord, PartialBatchResponse, process_batch
+from sluice.events.bounds import RecordBounds
 from sluice.events.codec import Codec
+from sluice.events.errors import SchemaViolationError
 from sluice.events.validation import check_client_time, check_payload
 from sluice.failures.writer import FailedEventWriter
 from sluice.processor.cleaning import drop_reason, normalise
@@ -20,12 +22,17 @@ from sluice.processor.lake import lake_line, pack
 from sluice.producers.batching import Delivery
 from sluice.producers.firehose import FirehoseProducer
 from sluice.producers.kinesis import KinesisProducer, StreamRecord
+from sluice.aws.clients import bind_deadline
 from sluice.producers.retry import Deadline
-from sluice.runtime.errors import PoisonRecordError, RetryableError
+from sluice.runtime.alarms import configuration_error
+from sluice.runtime.errors import PoisonRecordError, RetryableError, SinkRejectedError
 from sluice.runtime.metrics import Metrics
 
 log = logging.getLogger("sluice.processor")
 STAGE = "processor"
+# Records are not started in the last seconds (or the last half of a short invocation): their
+# outputs could not be written anyway.
+WRITE_RESERVE_S = 3.0
 
 
 @dataclass
@@ -33,7 +40,7 @@ class Outputs:
     """What one batch will write, each item tagged with the Kinesis record it came from."""
 
     lake: list[tuple[tuple[str, str, str], bytes, str]] = field(default_factory=list)
-    clean: list[tuple[StreamRecord, str]] = field(default_factory=list)
+    clean: list[tuple[StreamRecord, KinesisRecord]] = field(default_factory=list)
     seen_event_ids: set[str] = field(default_factory=set)
     duplicates: int = 0
     dropped: Counter[str] = field(default_factory=Counter)
@@ -54,6 +61,7 @@ class Processor:
         self.clean = clean
         self.failed = FailedEventWriter(failed)
         self.codec = Codec()
+        self.bounds = RecordBounds()
         self.metrics = metrics or Metrics(dimensions={"Stage": STAGE})
 
     @classmethod
@@ -70,10 +78,15 @@ class Processor:
         )
 
     def handle(self, event: dict[str, Any], deadline: Deadline) -> PartialBatchResponse:
+        bind_deadline(deadline)  # every AWS call below ends before it
         now_ms = int(time.time() * 1000)
         outputs = Outputs()
+        reserve = min(WRITE_RESERVE_S, deadline.remaining() / 2)
         outcome = process_batch(
-            event, lambda record: self._process(record, outputs, now_ms), stage=STAGE, time_left=deadline.has_time
+            event,
+            lambda record: self._process(record, outputs, now_ms),
+            stage=STAGE,
+            time_left=lambda: deadline.remaining() > reserve,
         )
         self._write(outputs, outcome, deadline)
         self._record_metrics(outputs, outcome)
@@ -83,6 +96,11 @@ class Processor:
         datum = self.codec.decode(record.data)
         try:
             check_payload(datum)
+            # Ingest enforces the same bounds; this catches a replay or an older writer, so that
+            # no record past this point can break a key, a column or a sum downstream.
+            problems = self.bounds.problems(datum)
+            if problems:
+                raise SchemaViolationError(problems)
             check_client_time(
                 datum,
                 now_ms,
@@ -109,22 +127,39 @@ class Processor:
             partition, line = lake_line(datum)
             outputs.lake.append((partition, line, record.sequence_number))
         if self.config.clean_event_types is None or event_type in self.config.clean_event_types:
-            outputs.clean.append((StreamRecord(self.codec.encode(datum), datum["session_id"]), record.sequence_number))
+            outputs.clean.append((StreamRecord(self.codec.encode(datum), datum["session_id"]), record))
 
     def _write(self, outputs: Outputs, outcome: BatchOutcome, deadline: Deadline) -> None:
         """Delivers every output; a record whose output did not land is retried by Lambda."""
         packed = pack(outputs.lake, self.config.lake_record_bytes)
-        lake = self.lake.put([bytes(p.data) for p in packed], deadline)
-        _retry(outcome, "lake Firehose", lake, [packed[i].owners for i in lake.failed])
-        clean = self.clean.put([r for r, _ in outputs.clean], deadline)
-        _retry(outcome, "clean stream", clean, [{outputs.clean[i][1]} for i in clean.failed])
+        # Each output retries inside its share of the time, leaving the later ones theirs: a lake
+        # that keeps failing must not starve the clean stream and the failed events.
+        lake = self.lake.put([bytes(p.data) for p in packed], deadline.share(1 / 3))
+        self._retry(outcome, "lake Firehose", lake, [packed[i].owners for i in lake.failed])
+        clean = self.clean.put([r for r, _ in outputs.clean], deadline.share(1 / 2))
+        for i in clean.rejected:  # the stream refuses the record itself: quarantine, never loop
+            source = outputs.clean[i][1]
+            rejection = SinkRejectedError(f"clean stream refused the record: {clean.failed[i]}")
+            outcome.failed_events.append(source.failed_event(rejection, stage=STAGE))
+        self._retry(outcome, "clean stream", clean, [{outputs.clean[i][1].sequence_number} for i in clean.retryable])
         failed = self.failed.write(outcome.failed_events, deadline)
-        _retry(
+        self._retry(
             outcome,
             "failed-events Firehose",
             failed,
             [{outcome.failed_events[i].sequence_number or ""} for i in failed.failed],
         )
+
+    def _retry(self, outcome: BatchOutcome, output: str, delivery: Delivery, owners: list[set[str]]) -> None:
+        if delivery.configuration_error is not None:
+            configuration_error(self.metrics, output, delivery.configuration_error)
+        if not owners:
+            return
+        error = RetryableError(
+            f"{output} did not accept {len(owners)} records: {sorted(set(delivery.failed.values()))[:3]}"
+        )
+        log.warning(str(error))
+        outcome.retry_parents((seq for group in owners for seq in group), error)
 
     def _record_metrics(self, outputs: Outputs, outcome: BatchOutcome) -> None:
         m = self.metrics
@@ -140,13 +175,3 @@ class Processor:
         if outputs.lag_ms:
             m.add("MaxProcessLagMs", max(outputs.lag_ms), "Milliseconds")
         m.flush()
-
-
-def _retry(outcome: BatchOutcome, output: str, delivery: Delivery, owners: list[set[str]]) -> None:
-    if not owners:
-        return
-    error = RetryableError(
-        f"{output} did not accept {len(owners)} records: {sorted(set(delivery.failed.values()))[:3]}"
-    )
-    log.warning(str(error))
-    outcome.retry_parents((seq for group in owners for seq in group), error)

@@ -14,14 +14,25 @@ from typing import Any
 
 from sluice.producers.retry import Backoff, Deadline, error_code
 
-# Errors that say the request itself can never succeed; retrying them only burns time.
-FATAL_CODES = frozenset(
+# Errors that say an entry can never be stored as it is: retrying only burns the invocation's
+# time (botocore's ParamValidationError is raised before any request, for example an empty or
+# 257-character Kinesis partition key). The request is bisected to find the entries at fault.
+INVALID_ENTRY_CODES = frozenset({"ParamValidationError", "ValidationException", "InvalidArgumentException"})
+# Errors that say the stage is misconfigured or not allowed: no retry inside this invocation can
+# mend them, but the entries are not at fault, so they stay retryable for the caller (Lambda
+# retries the batch, and it reaches the on-failure destination if the access is never fixed).
+CONFIGURATION_CODES = frozenset(
     {
-        "ValidationException",
         "ResourceNotFoundException",
         "AccessDeniedException",
-        "InvalidArgumentException",
+        "AccessDenied",
+        "UnrecognizedClientException",
+        "InvalidSignatureException",
+        "ExpiredTokenException",
         "KMSAccessDeniedException",
+        "KMSDisabledException",
+        "KMSNotFoundException",
+        "KMSInvalidStateException",
     }
 )
 
@@ -35,12 +46,21 @@ class BatchLimits:
 
 @dataclass
 class Delivery:
-    """Per input index: delivered, or the last error seen for it."""
+    """Per input index: delivered, or the last error seen for it. ``rejected`` names the failed
+    entries that are at fault themselves (never storable; the caller turns them into failed
+    events); the others may succeed later. ``configuration_error`` is set when the destination
+    refused the stage itself (missing, or access denied): an operator must act, so it alarms."""
 
     total: int
     failed: dict[int, str] = field(default_factory=dict)
+    rejected: set[int] = field(default_factory=set)
+    configuration_error: str | None = None
     attempts: int = 0
     retried_entries: int = 0
+
+    @property
+    def retryable(self) -> dict[int, str]:
+        return {i: e for i, e in self.failed.items() if i not in self.rejected}
 
     @property
     def delivered(self) -> int:
@@ -81,34 +101,63 @@ def deliver(
     backoff: Backoff,
 ) -> Delivery:
     """Send ``entries``; retry the failed ones until they succeed or time runs out."""
-    delivery = Delivery(total=len(entries))
-    final: dict[int, str] = {}  # failures no retry can mend
+    sender = _Sender(entries, send, Delivery(total=len(entries)))
+    delivery, final = sender.delivery, sender.final
     for index, size in enumerate(sizes):
         if size > limits.max_entry_bytes:
             final[index] = f"EntryTooLarge: {size} bytes, over the {limits.max_entry_bytes}-byte limit"
+            delivery.rejected.add(index)
     pending = [i for i in range(len(entries)) if i not in final]
-    last_error: dict[int, str] = {}
     attempt = 0
     while pending and (attempt == 0 or backoff.wait(attempt, deadline)):
         if attempt:
             delivery.retried_entries += len(pending)
-        failing: list[int] = []
+        sender.failing = []
         for group in chunk([sizes[i] for i in pending], limits):
-            indexes = [pending[g] for g in group]
-            delivery.attempts += 1
-            try:
-                codes = send([entries[i] for i in indexes])
-            except Exception as exc:  # noqa: BLE001 - any transport or service error fails the whole request
-                code = error_code(exc)
-                if code in FATAL_CODES:
-                    final.update((i, f"{code}: {exc}") for i in indexes)
-                    continue
-                codes = [code] * len(indexes)
-            for i, entry_code in zip(indexes, codes, strict=True):
-                if entry_code is not None:
-                    last_error[i] = entry_code
-                    failing.append(i)
-        pending = sorted(failing)
+            sender.send_group([pending[g] for g in group])
+        if delivery.configuration_error is not None:  # stop: no retry can mend it
+            final.update((i, sender.last_error[i]) for i in sender.failing)
+            sender.failing = []
+        pending = sorted(sender.failing)
         attempt += 1
-    delivery.failed = final | {i: last_error[i] for i in pending}
+    delivery.failed = final | {i: sender.last_error[i] for i in pending}
     return delivery
+
+
+@dataclass
+class _Sender:
+    """One round of requests: what failed, and why."""
+
+    entries: Sequence[Any]
+    send: SendBatch
+    delivery: Delivery
+    final: dict[int, str] = field(default_factory=dict)  # failures no retry in this invocation mends
+    last_error: dict[int, str] = field(default_factory=dict)
+    failing: list[int] = field(default_factory=list)
+
+    def send_group(self, indexes: list[int]) -> None:
+        self.delivery.attempts += 1
+        try:
+            codes = self.send([self.entries[i] for i in indexes])
+        except Exception as exc:  # noqa: BLE001 - any transport or service error fails the whole request
+            code = error_code(exc)
+            if code in INVALID_ENTRY_CODES:
+                self._isolate(indexes, f"{code}: {exc}")
+                return
+            if code in CONFIGURATION_CODES:
+                self.delivery.configuration_error = f"{code}: {exc}"
+            codes = [code] * len(indexes)
+        for i, entry_code in zip(indexes, codes, strict=True):
+            if entry_code is not None:
+                self.last_error[i] = entry_code
+                self.failing.append(i)
+
+    def _isolate(self, indexes: list[int], error: str) -> None:
+        """Bisect a refused request to the entries at fault; the others go through now."""
+        if len(indexes) == 1:
+            self.final[indexes[0]] = error
+            self.delivery.rejected.add(indexes[0])
+            return
+        middle = len(indexes) // 2
+        self.send_group(indexes[:middle])
+        self.send_group(indexes[middle:])

@@ -23,16 +23,36 @@ class Deadline:
 
     @classmethod
     def from_context(
-        cls, context: LambdaContext | None, *, margin_ms: int = 3000, fallback_s: float = 60.0
+        cls,
+        context: LambdaContext | None,
+        *,
+        margin_ms: int = 3000,
+        fallback_s: float = 60.0,
+        cap_s: float | None = None,
     ) -> Deadline:
+        """``cap_s`` bounds it further, for a caller that gives up before the function's timeout
+        (API Gateway answers 504 after 29 s, however long the function may run)."""
         if context is None or not hasattr(context, "get_remaining_time_in_millis"):
-            return cls(time.monotonic() + fallback_s)
-        remaining = max(0, context.get_remaining_time_in_millis() - margin_ms)
-        return cls(time.monotonic() + remaining / 1000)
+            remaining_s = fallback_s
+        else:
+            remaining_s = max(0, context.get_remaining_time_in_millis() - margin_ms) / 1000
+        if cap_s is not None:
+            remaining_s = min(remaining_s, cap_s)
+        return cls(time.monotonic() + remaining_s)
 
     @classmethod
     def after(cls, seconds: float) -> Deadline:
         return cls(time.monotonic() + seconds)
+
+    def reserving(self, seconds: float) -> Deadline:
+        """An earlier deadline that keeps ``seconds`` for what must still happen after it (writing
+        failed events once the sink is given up on)."""
+        return Deadline(self.ends_at - seconds, self.clock)
+
+    def share(self, fraction: float) -> Deadline:
+        """A deadline ``fraction`` of the way from now to this one: one output's share of the
+        time, so that one that keeps failing cannot starve the outputs written after it."""
+        return Deadline(self.clock() + self.remaining() * fraction, self.clock)
 
     def remaining(self) -> float:
         return max(0.0, self.ends_at - self.clock())

@@ -24,3 +24,9 @@ class PoisonRecordError(SluiceError):
     """
 
     failure_type: str = "format"
+
+
+class SinkRejectedError(PoisonRecordError):
+    """A destination refused the record itself (not the request, not the stage's access)."""
+
+    failure_type = "sink_rejection"

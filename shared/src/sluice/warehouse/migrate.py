@@ -1,12 +1,13 @@
-"""``sluice warehouse migrate``: the tables the schemas call for, and the columns a new schema
-version adds. Never drops or changes a column; safe to run again and again."""
+"""``sluice warehouse migrate``: the tables the schemas call for, the columns a new schema version
+adds, and VARCHAR columns widened to the schema's bounds (ingest accepts what the bounds allow, so
+the warehouse must hold it). Never drops or narrows a column; safe to run again and again."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import inspect
+from sqlalchemy import String, inspect
 from sqlalchemy.schema import CreateTable
 
 from sluice.artifacts.warehouse import FACT_TABLE, LEDGER_TABLE, warehouse_metadata
@@ -16,10 +17,11 @@ from sluice.artifacts.warehouse import FACT_TABLE, LEDGER_TABLE, warehouse_metad
 class MigrationReport:
     created_tables: list[str] = field(default_factory=list)
     added_columns: list[str] = field(default_factory=list)
+    widened_columns: list[str] = field(default_factory=list)
 
     @property
     def changed(self) -> bool:
-        return bool(self.created_tables or self.added_columns)
+        return bool(self.created_tables or self.added_columns or self.widened_columns)
 
 
 def migrate(engine: Any, fact: str = FACT_TABLE, ledger: str = LEDGER_TABLE) -> MigrationReport:
@@ -32,12 +34,29 @@ def migrate(engine: Any, fact: str = FACT_TABLE, ledger: str = LEDGER_TABLE) -> 
                 connection.execute(CreateTable(table))
                 report.created_tables.append(table.name)
                 continue
-            existing = {c["name"] for c in inspector.get_columns(table.name)}
+            existing = {c["name"]: c["type"] for c in inspector.get_columns(table.name)}
             for column in table.columns:
                 if column.name in existing:
+                    if _narrower(existing[column.name], column.type):
+                        type_sql = column.type.compile(dialect=connection.dialect)
+                        connection.exec_driver_sql(
+                            f'ALTER TABLE {table.name} ALTER COLUMN "{column.name}" TYPE {type_sql}'
+                        )
+                        report.widened_columns.append(f"{table.name}.{column.name}")
                     continue
                 # Added columns are nullable: rows loaded before this version have no value.
                 type_sql = column.type.compile(dialect=connection.dialect)
                 connection.exec_driver_sql(f'ALTER TABLE {table.name} ADD COLUMN "{column.name}" {type_sql}')
                 report.added_columns.append(f"{table.name}.{column.name}")
     return report
+
+
+def _narrower(existing: Any, wanted: Any) -> bool:
+    """A VARCHAR column shorter than the schema's bound (Redshift and PostgreSQL widen in place)."""
+    return (
+        isinstance(existing, String)
+        and isinstance(wanted, String)
+        and existing.length is not None
+        and wanted.length is not None
+        and existing.length < wanted.length
+    )
