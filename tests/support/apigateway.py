@@ -87,3 +87,41 @@ def rest_api_event(
 
 def body_of(response: dict[str, Any]) -> dict[str, Any]:
     return json.loads(response["body"]) if response.get("body") else {}
+
+
+def alb_event(
+    body: bytes | str,
+    *,
+    method: str = "POST",
+    headers: dict[str, str] | None = None,
+    base64_encoded: bool = False,
+    forwarded_for: str = "198.51.100.7, 203.0.113.9",
+    multi_value: bool = True,
+) -> dict[str, Any]:
+    """An Application Load Balancer target event; with multi-value headers on (a target-group
+    setting) the event carries ``multiValueHeaders`` and no ``headers``."""
+    raw = body.encode() if isinstance(body, str) else body
+    all_headers = {
+        "content-type": "application/json",
+        "user-agent": "Mozilla/5.0 (Macintosh; Intel Mac OS X 14_6) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/18.1 Safari/605.1.15",
+        "x-forwarded-for": forwarded_for,
+        "x-amzn-trace-id": f"Root=1-67890abc-{uuid.uuid4().hex[:24]}",
+        "cloudfront-viewer-country": "FR",
+        **(headers or {}),
+    }
+    event: dict[str, Any] = {
+        "requestContext": {
+            "elb": {"targetGroupArn": "arn:aws:elasticloadbalancing:eu-west-1:123456789012:targetgroup/sluice/abc"}
+        },
+        "httpMethod": method,
+        "path": "/events",
+        "body": base64.b64encode(raw).decode() if base64_encoded else raw.decode(),
+        "isBase64Encoded": base64_encoded,
+    }
+    if multi_value:
+        event["multiValueHeaders"] = {k: [v] for k, v in all_headers.items()}
+        event["multiValueQueryStringParameters"] = {}
+    else:
+        event["headers"] = all_headers
+        event["queryStringParameters"] = {}
+    return event

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pytest
 from botocore.exceptions import ClientError
 
 from sluice.producers.batching import BatchLimits, chunk, deliver
@@ -68,3 +69,53 @@ def test_oversized_entries_and_fatal_errors_are_not_retried():
 def test_full_jitter_stays_within_the_cap():
     backoff = Backoff(base_s=0.1, cap_s=1.0)
     assert all(0 <= backoff.delay(attempt) <= min(1.0, 0.1 * 2**attempt) for attempt in range(10) for _ in range(50))
+
+
+def test_a_request_refused_before_sending_is_bisected_to_the_entries_at_fault():
+    from botocore.exceptions import ParamValidationError
+
+    calls: list[list[str]] = []
+
+    def send(batch):
+        # botocore validates a whole request client-side: one empty partition key refuses it all
+        calls.append(list(batch))
+        if "" in batch:
+            raise ParamValidationError(report="Invalid length for parameter Records[0].PartitionKey, value: 0")
+        return [None] * len(batch)
+
+    entries = ["a", "b", "", "d", "e", "f"]
+    limits = BatchLimits(max_entries=500, max_request_bytes=10_000, max_entry_bytes=100)
+    delivery = deliver(entries, [1] * 6, send, limits=limits, deadline=Deadline.after(10), backoff=NO_WAIT)
+    # THEN the five good entries are delivered at once, the bad one is rejected for good, no retry loop
+    assert delivery.rejected == {2}
+    assert set(delivery.failed) == {2} and delivery.failed[2].startswith("ParamValidationError")
+    assert delivery.retryable == {}
+    assert delivery.retried_entries == 0
+    assert sorted(e for call in calls if "" not in call for e in call) == ["a", "b", "d", "e", "f"]
+    assert len(calls) <= 7
+
+
+def test_an_access_error_stops_at_once_and_stays_retryable_for_the_caller():
+    calls = []
+
+    def send(batch):
+        calls.append(batch)
+        raise ClientError({"Error": {"Code": "AccessDeniedException", "Message": "not authorized"}}, "PutRecords")
+
+    delivery = deliver(list("abc"), [1] * 3, send, limits=LIMITS, deadline=Deadline.after(10), backoff=NO_WAIT)
+    assert len(calls) == 1
+    assert delivery.configuration_error.startswith("AccessDeniedException")
+    assert delivery.rejected == set() and sorted(delivery.retryable) == [0, 1, 2]
+
+
+def test_a_bounded_client_fits_each_call_in_the_time_left():
+    from sluice.aws.clients import BUDGETS, BoundedClient, DeadlineReachedError, worst_case_s
+
+    client = BoundedClient("kinesis", endpoint_url="http://127.0.0.1:9", region="eu-west-1")
+    patient = client.within(Deadline.after(60))
+    assert (patient.meta.config.read_timeout, patient.meta.config.retries["total_max_attempts"]) == (10.0, 2)
+    hurried = client.within(Deadline.after(3.0))
+    attempts, read = hurried.meta.config.retries["total_max_attempts"], hurried.meta.config.read_timeout
+    assert worst_case_s(attempts, read) <= 3.0 and (attempts, read) == (1, 1.0)
+    with pytest.raises(DeadlineReachedError, match="too little for one more call"):
+        client.within(Deadline.after(worst_case_s(*BUDGETS[-1]) / 2))

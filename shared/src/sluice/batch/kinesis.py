@@ -34,6 +34,25 @@ class BatchFailedError(RetryableError):
     """Every record of the batch failed retryably: raised so Lambda retries (and can bisect)."""
 
 
+class UnsupportedTriggerError(Exception):
+    """Not a Kinesis event: raised, so that a misrouted trigger fails loudly rather than
+    succeeding with nothing done."""
+
+
+def kinesis_records(event: Any) -> list[dict[str, Any]]:
+    """The records of a Lambda Kinesis event, or UnsupportedTriggerError naming what came."""
+    records = event.get("Records") if isinstance(event, dict) else None
+    if not isinstance(records, list):
+        got = sorted(map(str, event))[:10] if isinstance(event, dict) else type(event).__name__
+        raise UnsupportedTriggerError(f"expected a Kinesis event (Records from aws:kinesis); got {got}")
+    # A record of Lambda's Kinesis event always carries its "kinesis" object.
+    others = [r for r in records if not (isinstance(r, dict) and isinstance(r.get("kinesis"), dict))]
+    if others:
+        got = sorted({str(r.get("eventSource")) if isinstance(r, dict) else type(r).__name__ for r in others})
+        raise UnsupportedTriggerError(f"expected records from aws:kinesis; got {len(others)} records from {got}")
+    return records
+
+
 class MalformedTriggerError(PoisonRecordError):
     """A Kinesis trigger record without the fields Lambda always sends."""
 
@@ -150,7 +169,7 @@ def process_batch(
     its parent record in ``batchItemFailures``. When ``time_left`` says the invocation is about to
     end, the records not yet handled are reported for retry rather than cut off mid-way.
     """
-    trigger_records = event.get("Records", [])
+    trigger_records = kinesis_records(event)
     outcome = BatchOutcome(total_parents=len(trigger_records))
     for trigger_record in trigger_records:
         try:

@@ -17,7 +17,8 @@ def truncate_ip(address: str | None) -> str | None:
     if not address:
         return None
     try:
-        ip = ipaddress.ip_address(address.strip())
+        # A proxy may write the address as a one-host network (192.168.0.1/32).
+        ip = ipaddress.ip_network(address.strip(), strict=False).network_address
     except ValueError:
         return None
     prefix = 24 if ip.version == 4 else 48

@@ -32,16 +32,52 @@ class HttpRequest:
         return self.headers.get(name.lower())
 
 
+class UnsupportedTriggerError(Exception):
+    """The event is not an HTTP request ingest knows; raised (not answered) so the invoker sees it."""
+
+
+def _headers(event: dict[str, Any]) -> dict[str, str]:
+    """Lower-cased header names. With multi-value headers on (REST APIs always send them, ALBs
+    when the target group enables them) ``headers`` may be missing; the last value counts, as
+    API Gateway does for ``headers``."""
+    headers = {str(k).lower(): str(v) for k, v in (event.get("headers") or {}).items()}
+    for name, values in (event.get("multiValueHeaders") or {}).items():
+        if values and str(name).lower() not in headers:
+            headers[str(name).lower()] = str(values[-1])
+    return headers
+
+
+def _forwarded_for(headers: dict[str, str]) -> str | None:
+    # An ALB appends the address of the peer that connected to it as the last X-Forwarded-For
+    # entry; entries before it were written by the client and prove nothing.
+    value = headers.get("x-forwarded-for")
+    return value.rsplit(",", 1)[-1].strip() or None if value else None
+
+
 def from_apigateway(event: dict[str, Any]) -> HttpRequest:
-    """Either payload version; the body base64-decoded when API Gateway says it is encoded."""
+    """An API Gateway proxy event (HTTP API payload 2.0, REST API 1.0) or an ALB target event as
+    one request shape; the body base64-decoded when the event says it is encoded."""
+    if not isinstance(event, dict):
+        raise UnsupportedTriggerError(f"ingest expects an HTTP request event, got {type(event).__name__}")
     context = event.get("requestContext") or {}
-    if event.get("version") == "2.0":
+    headers = _headers(event)
+    if event.get("version") == "2.0" and "http" in context:
         http = context.get("http") or {}
         method, source_ip, user_agent = http.get("method"), http.get("sourceIp"), http.get("userAgent")
-    else:
+        request_id = context.get("requestId")
+    elif "elb" in context:
+        method, source_ip, user_agent = event.get("httpMethod"), _forwarded_for(headers), headers.get("user-agent")
+        # An ALB sends no request id; its trace header identifies the request in its access logs.
+        request_id = headers.get("x-amzn-trace-id")
+    elif "httpMethod" in event:
         identity = context.get("identity") or {}
         method, source_ip, user_agent = event.get("httpMethod"), identity.get("sourceIp"), identity.get("userAgent")
-    headers = {str(k).lower(): str(v) for k, v in (event.get("headers") or {}).items()}
+        request_id = context.get("requestId") or context.get("extendedRequestId")
+    else:
+        raise UnsupportedTriggerError(
+            "ingest handles API Gateway HTTP API (payload 2.0), REST API (payload 1.0) and ALB events; "
+            f"got an event with keys {sorted(map(str, event))[:10]}"
+        )
     body = event.get("body") or ""
     if event.get("isBase64Encoded"):
         try:
@@ -54,9 +90,7 @@ def from_apigateway(event: dict[str, Any]) -> HttpRequest:
         method=str(method or "").upper(),
         headers=headers,
         body=raw,
-        request_id=str(
-            context.get("requestId") or event.get("requestContext", {}).get("extendedRequestId") or "unknown"
-        ),
+        request_id=str(request_id or "unknown"),
         source_ip=source_ip,
         user_agent=user_agent or headers.get("user-agent"),
     )
@@ -76,20 +110,34 @@ def decoded_body(request: HttpRequest, max_bytes: int) -> bytes:
         return request.body
     if encoding not in ("gzip", "x-gzip"):
         raise RequestError(415, f"Content-Encoding {encoding!r} is not supported; send gzip or no encoding")
-    inflater = zlib.decompressobj(wbits=16 + zlib.MAX_WBITS)
-    try:
-        inflated = inflater.decompress(request.body, max_bytes + 1)
-    except zlib.error as exc:
-        raise RequestError(400, f"body is not valid gzip: {exc}") from None
-    if len(inflated) > max_bytes or inflater.unconsumed_tail:
-        raise RequestError(
-            413,
-            f"decompressed body is over the limit of {max_bytes} bytes (SLUICE_MAX_BODY_BYTES)",
-            limit="max_body_bytes",
-        )
-    if not inflater.eof:
-        raise RequestError(400, "body is not valid gzip: the stream is truncated")
-    return inflated
+    return _gunzip(request.body, max_bytes)
+
+
+def _gunzip(body: bytes, max_bytes: int) -> bytes:
+    """Every member of a gzip body (``cat a.gz b.gz`` and streaming compressors write several,
+    and RFC 1952 reads them as one stream), never inflating past ``max_bytes`` in all."""
+    parts: list[bytes] = []
+    size, rest = 0, body
+    while rest:
+        inflater = zlib.decompressobj(wbits=16 + zlib.MAX_WBITS)
+        try:
+            part = inflater.decompress(rest, max_bytes + 1 - size)
+        except zlib.error as exc:
+            raise RequestError(400, f"body is not valid gzip (member {len(parts) + 1}): {exc}") from None
+        size += len(part)
+        if size > max_bytes or inflater.unconsumed_tail:
+            raise RequestError(
+                413,
+                f"decompressed body is over the limit of {max_bytes} bytes (SLUICE_MAX_BODY_BYTES)",
+                limit="max_body_bytes",
+            )
+        if not inflater.eof:
+            raise RequestError(400, f"body is not valid gzip: member {len(parts) + 1} is truncated")
+        parts.append(part)
+        rest = inflater.unused_data
+        if rest.strip(b"\0") == b"":  # some writers pad the last member with zero bytes
+            break
+    return b"".join(parts)
 
 
 def gzip_body(data: bytes) -> bytes:

@@ -1,5 +1,6 @@
-"""New lake objects, as S3 announces them: S3 event notifications delivered through SQS, or a
-direct S3 event. Object keys arrive URL-encoded (a space is ``+``)."""
+"""New lake objects, as S3 announces them: S3 event notifications (through SQS, SNS then SQS, or
+direct) and EventBridge "Object Created" events (direct, or an EventBridge rule's SQS target).
+Object keys arrive URL-encoded (a space is ``+``)."""
 
 from __future__ import annotations
 
@@ -47,25 +48,62 @@ def _objects(s3_event: dict[str, Any]) -> list[LakeObject]:
     return objects
 
 
+class UnsupportedTriggerError(Exception):
+    """An event the loader does not know: raised, so that it fails loudly instead of loading
+    nothing with success."""
+
+
+def _eventbridge_objects(event: dict[str, Any]) -> list[LakeObject]:
+    if event.get("detail-type") != "Object Created":
+        return []  # deletions and the like: nothing to load
+    detail = event["detail"]
+    obj = detail["object"]
+    etag = obj.get("etag")
+    return [
+        LakeObject(
+            detail["bucket"]["name"], unquote_plus(obj["key"]), etag.strip('"') if etag else None, obj.get("size")
+        )
+    ]
+
+
+def _is_eventbridge_s3(payload: Any) -> bool:
+    return isinstance(payload, dict) and payload.get("source") == "aws.s3" and "detail" in payload
+
+
 def read_notifications(event: dict[str, Any]) -> list[Notification]:
-    records = event.get("Records") or []
-    if records and records[0].get("eventSource") == "aws:s3":
+    if _is_eventbridge_s3(event):
+        return [Notification(None, json.dumps(event), _eventbridge_objects(event))]
+    records = event.get("Records") if isinstance(event, dict) else None
+    if not records or not isinstance(records, list):
+        keys = sorted(map(str, event))[:10] if isinstance(event, dict) else type(event).__name__
+        raise UnsupportedTriggerError(
+            "the loader handles SQS messages of S3 notifications, direct S3 notifications and "
+            f"EventBridge 'Object Created' events from S3; got {keys}"
+        )
+    if records[0].get("eventSource") == "aws:s3":
         return [Notification(None, json.dumps(event), _objects(event))]
-    notifications = []
-    for message in records:
-        body = message.get("body", "")
-        notification = Notification(message.get("messageId"), body)
-        try:
-            payload = json.loads(body)
-            if "Message" in payload and "TopicArn" in payload:  # S3 -> SNS -> SQS fan-out
-                payload = json.loads(payload["Message"])
-            if payload.get("Event") == "s3:TestEvent":
-                pass  # sent once when the notification is configured; nothing to load
-            else:
-                notification.objects = _objects(payload)
-                if not payload.get("Records"):
-                    notification.error = "message is not an S3 event notification"
-        except (json.JSONDecodeError, KeyError, TypeError, AttributeError) as exc:
-            notification.error = f"message is not an S3 event notification: {exc}"
-        notifications.append(notification)
-    return notifications
+    if records[0].get("eventSource") != "aws:sqs":
+        raise UnsupportedTriggerError(
+            f"the loader handles SQS, S3 and EventBridge events; got records from {records[0].get('eventSource')!r}"
+        )
+    return [_read_message(message) for message in records]
+
+
+def _read_message(message: dict[str, Any]) -> Notification:
+    body = message.get("body", "")
+    notification = Notification(message.get("messageId"), body)
+    try:
+        payload = json.loads(body)
+        if "Message" in payload and "TopicArn" in payload:  # S3 -> SNS -> SQS fan-out
+            payload = json.loads(payload["Message"])
+        if payload.get("Event") == "s3:TestEvent":
+            pass  # sent once when the notification is configured; nothing to load
+        elif _is_eventbridge_s3(payload):
+            notification.objects = _eventbridge_objects(payload)
+        else:
+            notification.objects = _objects(payload)
+            if not payload.get("Records"):
+                notification.error = "message is not an S3 event notification"
+    except (json.JSONDecodeError, KeyError, TypeError, AttributeError) as exc:
+        notification.error = f"message is not an S3 event notification: {exc}"
+    return notification

@@ -43,6 +43,8 @@ class _Window:
     t: Thresholds
 
 
+# Every rule's name: a part of the monitor's DynamoDB keys (tests bound the longest key).
+RULES = ("start_failures", "rebuffer_jump", "fatal_concentration")
 START_FAILURE_DIMENSIONS = ("all", "cdn", "player_version", "device_class", "country", "content")
 CONCENTRATION_DIMENSIONS = ("cdn", "player_version")
 
