@@ -5,7 +5,7 @@ Endpoints come only from botocore's standard configuration (``AWS_ENDPOINT_URL``
 knowing which.
 
 A dependency that accepts the connection and never answers holds a call for its whole read
-timeout, on every attempt. So each call goes through a client whose worst case (attempts ×
+timeout, on every attempt. So each call goes through a client whose worst case (attempts x
 (connect + read timeout)) fits in the time the current invocation has left: a handler binds its
 deadline (:func:`bind_deadline`), and :class:`BoundedClient` picks, call by call, the client with
 the longest timeouts that still fit. When not even the shortest fits, the call is not made and

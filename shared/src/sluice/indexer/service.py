@@ -7,13 +7,13 @@ import logging
 from typing import Any
 
 from sluice.artifacts.columns import compact_row
+from sluice.aws.clients import bind_deadline
 from sluice.batch.kinesis import KinesisRecord, PartialBatchResponse, process_batch
 from sluice.events.codec import Codec
 from sluice.events.failed import FailedEvent
 from sluice.failures.writer import FailedEventWriter
 from sluice.indexer.config import IndexerConfig
 from sluice.producers.firehose import FirehoseProducer
-from sluice.aws.clients import bind_deadline
 from sluice.producers.retry import Deadline
 from sluice.runtime.errors import RetryableError
 from sluice.runtime.metrics import Metrics

@@ -8,6 +8,7 @@ import time
 from dataclasses import dataclass
 from typing import Any
 
+from sluice.aws.clients import bind_deadline
 from sluice.batch.aggregation import Aggregator
 from sluice.events.codec import Codec
 from sluice.events.intake import EventIntake
@@ -19,7 +20,6 @@ from sluice.ingest.request import HttpRequest, RequestError, decoded_body, from_
 from sluice.ingest.response import json_response, preflight
 from sluice.producers.batching import Delivery
 from sluice.producers.kinesis import KinesisProducer, StreamRecord
-from sluice.aws.clients import bind_deadline
 from sluice.producers.retry import Deadline
 from sluice.runtime.alarms import configuration_error
 from sluice.runtime.errors import PoisonRecordError, SinkRejectedError

@@ -7,6 +7,7 @@ import logging
 from dataclasses import dataclass
 from typing import Any
 
+from sluice.aws.clients import bind_deadline
 from sluice.events.failed import FailedEvent
 from sluice.failures.writer import FailedEventWriter
 from sluice.loader.config import LoaderConfig
@@ -15,7 +16,6 @@ from sluice.loader.notifications import LakeObject, Notification, read_notificat
 from sluice.loader.postgres import PostgresLoad
 from sluice.loader.redshift import RedshiftLoad
 from sluice.producers.firehose import FirehoseProducer
-from sluice.aws.clients import bind_deadline
 from sluice.producers.retry import Backoff, Deadline, error_code
 from sluice.runtime.errors import RetryableError
 from sluice.runtime.metrics import Metrics

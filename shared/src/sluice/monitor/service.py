@@ -8,6 +8,7 @@ import sys
 from datetime import datetime
 from typing import Any
 
+from sluice.aws.clients import bind_deadline
 from sluice.batch.kinesis import process_batch
 from sluice.events.codec import Codec
 from sluice.failures.writer import FailedEventWriter
@@ -17,7 +18,6 @@ from sluice.monitor.outputs import alert_message, emf_documents, rollup_document
 from sluice.monitor.rules import Alert, evaluate
 from sluice.monitor.store import HealthStore
 from sluice.producers.firehose import FirehoseProducer
-from sluice.aws.clients import bind_deadline
 from sluice.producers.retry import Deadline
 from sluice.runtime.errors import RetryableError
 from sluice.sinks.opensearch.bulk import BulkIndexer

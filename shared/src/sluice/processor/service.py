@@ -9,6 +9,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any
 
+from sluice.aws.clients import bind_deadline
 from sluice.batch.kinesis import BatchOutcome, KinesisRecord, PartialBatchResponse, process_batch
 from sluice.events.bounds import RecordBounds
 from sluice.events.codec import Codec
@@ -22,7 +23,6 @@ from sluice.processor.lake import lake_line, pack
 from sluice.producers.batching import Delivery
 from sluice.producers.firehose import FirehoseProducer
 from sluice.producers.kinesis import KinesisProducer, StreamRecord
-from sluice.aws.clients import bind_deadline
 from sluice.producers.retry import Deadline
 from sluice.runtime.alarms import configuration_error
 from sluice.runtime.errors import PoisonRecordError, RetryableError, SinkRejectedError
