@@ -53,11 +53,10 @@ def postgres_url() -> Iterator[str]:
 @pytest.fixture
 def warehouse(postgres_url: str) -> Iterator[Any]:
     """An engine on an empty database, migrated to the current schema."""
-    from sqlalchemy import create_engine
-
+    from sluice.warehouse.connection import create_engine_for
     from sluice.warehouse.migrate import migrate
 
-    engine = create_engine(postgres_url)
+    engine = create_engine_for(postgres_url)
     with engine.begin() as connection:
         connection.exec_driver_sql("DROP SCHEMA public CASCADE")
         connection.exec_driver_sql("CREATE SCHEMA public")

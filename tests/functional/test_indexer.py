@@ -188,7 +188,7 @@ def test_a_slow_cluster_times_out_and_the_retry_stores_once(aws, pipeline, clust
 
 def test_a_cluster_that_is_down_reports_the_batch(aws, pipeline):
     event = kinesis_event([clean_encoded(), clean_encoded(), b"poison"])
-    response = indexer(aws, pipeline, closed_port_url()).handle(event, Deadline.after(0.5))
+    response = indexer(aws, pipeline, closed_port_url()).handle(event, Deadline.after(3.0))
     assert [i["itemIdentifier"] for i in response["batchItemFailures"]] == [
         r["kinesis"]["sequenceNumber"] for r in event["Records"][:2]
     ]

@@ -7,20 +7,17 @@ knowing which.
 A dependency that accepts the connection and never answers holds a call for its whole read
 timeout, on every attempt. So each call goes through a client whose worst case (attempts x
 (connect + read timeout)) fits in the time the current invocation has left: a handler binds its
-deadline (:func:`bind_deadline`), and :class:`BoundedClient` picks, call by call, the client with
+deadline (``sluice.producers.retry.bind_deadline``), and :class:`BoundedClient` picks, call by call, the client with
 the longest timeouts that still fit. When not even the shortest fits, the call is not made and
 :class:`DeadlineReachedError` (retryable) says so, leaving the handler its margin to report.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
-from contextvars import ContextVar
 from functools import cache
 from typing import Any
 
-from sluice.producers.retry import Deadline
+from sluice.producers.retry import Deadline, current_deadline
 from sluice.runtime.errors import RetryableError
 
 # (attempts, read timeout in seconds) to choose from, most patient first. Our producers retry
@@ -30,8 +27,6 @@ from sluice.runtime.errors import RetryableError
 BUDGETS = ((2, 10.0), (2, 5.0), (2, 2.0), (1, 2.0), (1, 1.0), (1, 0.5), (1, 0.2))
 MAX_CONNECT_TIMEOUT_S = 2.0
 
-_deadline: ContextVar[Deadline | None] = ContextVar("sluice_deadline", default=None)
-
 
 class DeadlineReachedError(RetryableError):
     """Too little time is left for one more call to a dependency."""
@@ -40,20 +35,6 @@ class DeadlineReachedError(RetryableError):
 def worst_case_s(attempts: int, read_timeout_s: float) -> float:
     """The longest one call can take (connect and read, on every attempt)."""
     return attempts * (min(MAX_CONNECT_TIMEOUT_S, read_timeout_s) + read_timeout_s)
-
-
-def bind_deadline(deadline: Deadline | None) -> None:
-    """Bounds every AWS call made by this thread from now on by ``deadline``."""
-    _deadline.set(deadline)
-
-
-@contextmanager
-def deadline_bound(deadline: Deadline) -> Iterator[None]:
-    token = _deadline.set(deadline)
-    try:
-        yield
-    finally:
-        _deadline.reset(token)
 
 
 @cache
@@ -109,7 +90,7 @@ class BoundedClient:
         # Operations, paginators, waiters and ``exceptions``: from the client the deadline allows.
         if name.startswith("_"):
             raise AttributeError(name)
-        return getattr(self.within(_deadline.get()), name)
+        return getattr(self.within(current_deadline()), name)
 
 
 @cache

@@ -7,14 +7,14 @@ import logging
 from typing import Any
 
 from sluice.artifacts.columns import compact_row
-from sluice.aws.clients import bind_deadline
 from sluice.batch.kinesis import KinesisRecord, PartialBatchResponse, process_batch
 from sluice.events.codec import Codec
 from sluice.events.failed import FailedEvent
 from sluice.failures.writer import FailedEventWriter
 from sluice.indexer.config import IndexerConfig
 from sluice.producers.firehose import FirehoseProducer
-from sluice.producers.retry import Deadline
+from sluice.producers.retry import Deadline, bind_deadline
+from sluice.runtime.alarms import configuration_error
 from sluice.runtime.errors import RetryableError
 from sluice.runtime.metrics import Metrics
 from sluice.sinks.opensearch.bulk import BulkIndexer, Document
@@ -45,8 +45,12 @@ class Indexer:
         from sluice.sinks.opensearch.client import ClusterConfig, build_client
 
         config = IndexerConfig.from_env()
+        cluster = ClusterConfig.from_env()
         bulk = BulkIndexer(
-            build_client(ClusterConfig.from_env()), max_bytes=config.max_bulk_bytes, max_docs=config.max_bulk_docs
+            build_client(cluster),
+            max_bytes=config.max_bulk_bytes,
+            max_docs=config.max_bulk_docs,
+            max_request_timeout_s=cluster.timeout_s,
         )
         return cls(config, bulk, FirehoseProducer(client("firehose"), config.failed_firehose))
 
@@ -62,7 +66,8 @@ class Indexer:
 
         outcome = process_batch(event, prepare, stage=STAGE, time_left=deadline.has_time)
         # The cluster gets the time left but what writing the failed events takes.
-        result = self.bulk.index(documents, deadline.reserving(FAILED_WRITE_RESERVE_S))
+        reserve = min(FAILED_WRITE_RESERVE_S, deadline.remaining() / 2)
+        result = self.bulk.index(documents, deadline.reserving(reserve))
         for position, reason in sorted(result.rejected.items()):
             record, document = sources[position], documents[position]
             rejection = FailedEvent(
@@ -79,6 +84,8 @@ class Indexer:
                 sub_sequence_number=record.sub_sequence_number,
             )
             outcome.failed_events.append(rejection)
+        if result.configuration_error is not None:
+            configuration_error(self.metrics, "OpenSearch", result.configuration_error)
         if result.unfinished:
             error = RetryableError(
                 f"OpenSearch did not store {len(result.unfinished)} documents in time: {sorted(set(result.unfinished.values()))[:3]}"

@@ -8,7 +8,6 @@ import time
 from dataclasses import dataclass
 from typing import Any
 
-from sluice.aws.clients import bind_deadline
 from sluice.batch.aggregation import Aggregator
 from sluice.events.codec import Codec
 from sluice.events.intake import EventIntake
@@ -20,7 +19,7 @@ from sluice.ingest.request import HttpRequest, RequestError, decoded_body, from_
 from sluice.ingest.response import json_response, preflight
 from sluice.producers.batching import Delivery
 from sluice.producers.kinesis import KinesisProducer, StreamRecord
-from sluice.producers.retry import Deadline
+from sluice.producers.retry import Deadline, bind_deadline
 from sluice.runtime.alarms import configuration_error
 from sluice.runtime.errors import PoisonRecordError, SinkRejectedError
 from sluice.runtime.metrics import Metrics

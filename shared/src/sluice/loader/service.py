@@ -7,7 +7,6 @@ import logging
 from dataclasses import dataclass
 from typing import Any
 
-from sluice.aws.clients import bind_deadline
 from sluice.events.failed import FailedEvent
 from sluice.failures.writer import FailedEventWriter
 from sluice.loader.config import LoaderConfig
@@ -16,13 +15,15 @@ from sluice.loader.notifications import LakeObject, Notification, read_notificat
 from sluice.loader.postgres import PostgresLoad
 from sluice.loader.redshift import RedshiftLoad
 from sluice.producers.firehose import FirehoseProducer
-from sluice.producers.retry import Backoff, Deadline, error_code
+from sluice.producers.retry import Backoff, Deadline, bind_deadline, error_code
 from sluice.runtime.errors import RetryableError
 from sluice.runtime.metrics import Metrics
-from sluice.warehouse.connection import create_engine_for, is_redshift, resolve_url
+from sluice.warehouse.connection import CONNECT_TIMEOUT_S, create_engine_for, is_redshift, resolve_url
 
 log = logging.getLogger("sluice.loader")
 STAGE = "loader"
+# An object is not started without time for a connect (CONNECT_TIMEOUT_S) and a statement.
+MIN_LOAD_TIME_S = CONNECT_TIMEOUT_S + 1
 
 
 @dataclass
@@ -94,8 +95,8 @@ class Loader:
     # --- PostgreSQL: object by object -------------------------------------------------------
     def _load_postgres(self, obj: LakeObject, tally: _Tally, deadline: Deadline) -> None:
         assert self.postgres is not None
-        if not deadline.has_time():
-            raise RetryableError("invocation deadline reached")
+        if deadline.remaining() < MIN_LOAD_TIME_S:
+            raise RetryableError("too little time left to connect and load another object")
         parsed = self._fetch(obj)
         if parsed is None:
             return
@@ -110,6 +111,7 @@ class Loader:
                     not _is_connection_loss(exc)
                     or attempt + 1 >= self.config.db_attempts
                     or not self.backoff.wait(attempt + 1, deadline)
+                    or deadline.remaining() < MIN_LOAD_TIME_S
                 ):
                     raise RetryableError(f"{obj.url}: warehouse error {error_code(exc)}: {exc}") from exc
                 log.warning(

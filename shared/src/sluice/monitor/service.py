@@ -8,7 +8,6 @@ import sys
 from datetime import datetime
 from typing import Any
 
-from sluice.aws.clients import bind_deadline
 from sluice.batch.kinesis import process_batch
 from sluice.events.codec import Codec
 from sluice.failures.writer import FailedEventWriter
@@ -18,8 +17,10 @@ from sluice.monitor.outputs import alert_message, emf_documents, rollup_document
 from sluice.monitor.rules import Alert, evaluate
 from sluice.monitor.store import HealthStore
 from sluice.producers.firehose import FirehoseProducer
-from sluice.producers.retry import Deadline
+from sluice.producers.retry import Deadline, bind_deadline
+from sluice.runtime.alarms import configuration_error
 from sluice.runtime.errors import RetryableError
+from sluice.runtime.metrics import Metrics
 from sluice.sinks.opensearch.bulk import BulkIndexer
 
 log = logging.getLogger("sluice.monitor")
@@ -48,6 +49,8 @@ class Monitor:
         self.rollups = rollups
         self.emf_stream = emf_stream
         self.codec = Codec()
+        # The stage's own counters (alarms); the player-health metrics are written by write_emf.
+        self.metrics = Metrics(dimensions={"Stage": "monitor"}, stream=emf_stream)
 
     @classmethod
     def from_env(cls) -> Monitor:
@@ -109,16 +112,20 @@ class Monitor:
             return self.store.baseline(dimension, value, start, thresholds.baseline_windows, window_seconds)
 
         alerts = evaluate(aggregates, start, end, thresholds, baseline)
-        write_emf(emf_documents(start, rows), self.emf_stream or sys.stdout)
         if self.rollups is not None:
             result = self.rollups.index(
                 rollup_documents(self.config.health_index_prefix, start, end, shard, rows), deadline
             )
+            if result.configuration_error is not None:
+                configuration_error(self.metrics, "OpenSearch rollups", result.configuration_error)
+                self.metrics.flush()
             if result.unfinished or result.rejected:
                 raise RetryableError(
                     f"player-health rollups not stored: {len(result.unfinished)} unfinished, {len(result.rejected)} rejected"
                 )
         self.store.put_windows(start, shard, rows)
+        # Metrics last: a window retried after a failed write above must not count twice.
+        write_emf(emf_documents(start, rows), self.emf_stream or sys.stdout)
         raised = [a for a in alerts if self._raise(a)]
         log.info(
             "window closed",

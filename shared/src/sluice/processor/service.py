@@ -9,7 +9,6 @@ from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any
 
-from sluice.aws.clients import bind_deadline
 from sluice.batch.kinesis import BatchOutcome, KinesisRecord, PartialBatchResponse, process_batch
 from sluice.events.bounds import RecordBounds
 from sluice.events.codec import Codec
@@ -23,7 +22,7 @@ from sluice.processor.lake import lake_line, pack
 from sluice.producers.batching import Delivery
 from sluice.producers.firehose import FirehoseProducer
 from sluice.producers.kinesis import KinesisProducer, StreamRecord
-from sluice.producers.retry import Deadline
+from sluice.producers.retry import Deadline, bind_deadline
 from sluice.runtime.alarms import configuration_error
 from sluice.runtime.errors import PoisonRecordError, RetryableError, SinkRejectedError
 from sluice.runtime.metrics import Metrics

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import random
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
@@ -62,6 +64,29 @@ class Deadline:
 
     def has_time(self) -> bool:
         return not self.expired()
+
+
+# The deadline of the invocation this thread is working for: every client of a dependency (AWS,
+# the warehouse) bounds its calls by it without being handed it through every layer.
+_current: ContextVar[Deadline | None] = ContextVar("sluice_deadline", default=None)
+
+
+def bind_deadline(deadline: Deadline | None) -> None:
+    """Bounds every call to a dependency made by this thread from now on by ``deadline``."""
+    _current.set(deadline)
+
+
+def current_deadline() -> Deadline | None:
+    return _current.get()
+
+
+@contextmanager
+def deadline_bound(deadline: Deadline) -> Iterator[None]:
+    token = _current.set(deadline)
+    try:
+        yield
+    finally:
+        _current.reset(token)
 
 
 @dataclass

@@ -65,11 +65,54 @@ def resolve_url(config: WarehouseConfig, secrets: Any | None = None) -> str:
     return url.render_as_string(hide_password=False)
 
 
-def create_engine_for(url: str) -> Any:
-    from sqlalchemy import create_engine
+# libpq waits at most this long for a connection (its minimum is 2 s); keepalives notice a peer
+# that vanished while a statement runs.
+CONNECT_TIMEOUT_S = 5
+_KEEPALIVES = {"keepalives": 1, "keepalives_idle": 5, "keepalives_interval": 2, "keepalives_count": 3}
+# A statement never gets less than this (a smaller statement_timeout only fails it early).
+MIN_STATEMENT_TIMEOUT_MS = 100
 
-    # pool_pre_ping: a warm Lambda's pooled connection may have been closed by the server.
-    return create_engine(url, pool_pre_ping=True, pool_size=1, max_overflow=0)
+
+def create_engine_for(url: str, *, connect_timeout_s: int = CONNECT_TIMEOUT_S) -> Any:
+    """An engine whose every connect and statement ends before the bound deadline
+    (``sluice.producers.retry.bind_deadline``): a warehouse that accepts the connection and never
+    answers cannot outlive the invocation."""
+    from sqlalchemy import create_engine, event
+
+    engine = create_engine(
+        normalised_url(url),
+        # pool_pre_ping: a warm Lambda's pooled connection may have been closed by the server.
+        pool_pre_ping=True,
+        pool_size=1,
+        max_overflow=0,
+        pool_timeout=connect_timeout_s,  # waiting for the pooled connection is bounded too
+        connect_args={"connect_timeout": connect_timeout_s, **_KEEPALIVES},
+    )
+    event.listen(engine, "begin", _bound_transaction)
+    return engine
+
+
+def _bound_transaction(connection: Any) -> None:
+    """Each transaction's statements end when the invocation's time does (statement_timeout is
+    in milliseconds on PostgreSQL and Redshift alike; SET LOCAL ends with the transaction)."""
+    from sluice.producers.retry import current_deadline
+
+    deadline = current_deadline()
+    if deadline is None:
+        return
+    millis = max(MIN_STATEMENT_TIMEOUT_MS, int(deadline.remaining() * 1000))
+    connection.exec_driver_sql(f"SET LOCAL statement_timeout = {millis}")
+
+
+def normalised_url(url: str) -> str:
+    """A plain ``postgresql://`` URL means psycopg2, the driver Sluice installs: SQLAlchemy 2.1
+    would pick psycopg (3) for it, which is not there."""
+    for plain in ("postgresql://", "postgres://"):
+        if url.startswith(plain):
+            return "postgresql+psycopg2://" + url[len(plain) :]
+    if url.startswith("redshift://"):
+        return "redshift+psycopg2://" + url[len("redshift://") :]
+    return url
 
 
 def is_redshift(engine: Any) -> bool:

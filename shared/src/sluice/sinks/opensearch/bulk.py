@@ -22,6 +22,11 @@ from sluice.producers.retry import Backoff, Deadline
 log = logging.getLogger("sluice.sinks.opensearch")
 
 RETRYABLE_ITEM_STATUS = frozenset({429, 500, 502, 503, 504})
+# The cluster refuses the stage itself (credentials, role mapping): retrying cannot mend it, so
+# the batch stops at once and the caller alarms; the documents stay retryable.
+CONFIGURATION_STATUS = frozenset({401, 403})
+# Below this, a request cannot complete: the documents are reported instead of sent.
+MIN_REQUEST_TIMEOUT_S = 0.1
 STORED_ITEM_STATUS = frozenset({200, 201, 409})
 DEFAULT_MAX_BULK_BYTES = 5 * 1024 * 1024  # under the 10 MiB HTTP cap of most managed clusters
 DEFAULT_MAX_BULK_DOCS = 1000
@@ -43,6 +48,7 @@ class BulkOutcome:
     unfinished: dict[int, str] = field(default_factory=dict)
     requests: int = 0
     bytes_sent: int = 0
+    configuration_error: str | None = None
 
 
 def action_lines(document: Document) -> bytes:
@@ -59,8 +65,10 @@ class BulkIndexer:
         max_bytes: int = DEFAULT_MAX_BULK_BYTES,
         max_docs: int = DEFAULT_MAX_BULK_DOCS,
         backoff: Backoff | None = None,
+        max_request_timeout_s: float = 30.0,
     ) -> None:
         self.client = client
+        self.max_request_timeout_s = max_request_timeout_s
         # Same grouping as the AWS batch APIs: by count and by bytes (a document is never split).
         self.limits = BatchLimits(max_entries=max_docs, max_request_bytes=max_bytes, max_entry_bytes=max_bytes)
         self.backoff = backoff or Backoff(base_s=0.2, cap_s=5.0)
@@ -73,28 +81,48 @@ class BulkIndexer:
         while pending and (attempt == 0 or self.backoff.wait(attempt, deadline)):
             retry: dict[int, str] = {}
             for group in chunk([len(bodies[i]) for i in pending], self.limits):
-                self._send([pending[g] for g in group], bodies, outcome, retry)
+                self._send([pending[g] for g in group], bodies, outcome, retry, deadline)
             pending = sorted(retry)
             outcome.unfinished = retry
             attempt += 1
+            if outcome.configuration_error is not None:
+                break
         return outcome
 
-    def _send(self, positions: list[int], bodies: list[bytes], outcome: BulkOutcome, retry: dict[int, str]) -> None:
+    def _send(
+        self, positions: list[int], bodies: list[bytes], outcome: BulkOutcome, retry: dict[int, str], deadline: Deadline
+    ) -> None:
         from opensearchpy.exceptions import ConnectionError as TransportConnectionError
         from opensearchpy.exceptions import TransportError
 
+        # A cluster that accepts the connection and never answers must not hold the request past
+        # the deadline: the request's own timeout is what is left (opensearch-py request_timeout).
+        timeout = deadline.remaining()
+        if timeout < MIN_REQUEST_TIMEOUT_S or outcome.configuration_error is not None:
+            retry.update(
+                (p, "not sent: no time left" if timeout < MIN_REQUEST_TIMEOUT_S else outcome.configuration_error or "")
+                for p in positions
+            )
+            return
         body = b"".join(bodies[p] for p in positions)
         outcome.requests += 1
         outcome.bytes_sent += len(body)
         try:
-            response = self.client.bulk(body=body, headers={"content-type": "application/x-ndjson"})
+            response = self.client.bulk(
+                body=body,
+                headers={"content-type": "application/x-ndjson"},
+                request_timeout=min(timeout, self.max_request_timeout_s),
+            )
         except TransportConnectionError as exc:  # includes timeouts: nothing is known to be stored
             retry.update((p, f"connection: {exc.__class__.__name__}") for p in positions)
             return
         except TransportError as exc:
             status = exc.status_code if isinstance(exc.status_code, int) else 0
             if status == 413:
-                self._split(positions, bodies, outcome, retry)
+                self._split(positions, bodies, outcome, retry, deadline)
+            elif status in CONFIGURATION_STATUS:
+                outcome.configuration_error = f"HTTP {status} {exc.error}: the cluster refuses this stage's credentials"
+                retry.update((p, outcome.configuration_error) for p in positions)
             elif status in RETRYABLE_ITEM_STATUS or status == 0:
                 retry.update((p, f"bulk request: HTTP {status}") for p in positions)
             else:
@@ -104,7 +132,9 @@ class BulkIndexer:
             return
         self._read_items(positions, response, outcome, retry)
 
-    def _split(self, positions: list[int], bodies: list[bytes], outcome: BulkOutcome, retry: dict[int, str]) -> None:
+    def _split(
+        self, positions: list[int], bodies: list[bytes], outcome: BulkOutcome, retry: dict[int, str], deadline: Deadline
+    ) -> None:
         if len(positions) == 1:
             outcome.rejected[positions[0]] = (
                 f"document of {len(bodies[positions[0]])} bytes is larger than the cluster accepts (HTTP 413)"
@@ -112,8 +142,8 @@ class BulkIndexer:
             return
         middle = len(positions) // 2
         log.info("bulk request too large, splitting", extra={"documents": len(positions)})
-        self._send(positions[:middle], bodies, outcome, retry)
-        self._send(positions[middle:], bodies, outcome, retry)
+        self._send(positions[:middle], bodies, outcome, retry, deadline)
+        self._send(positions[middle:], bodies, outcome, retry, deadline)
 
     @staticmethod
     def _read_items(
