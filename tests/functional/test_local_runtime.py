@@ -67,7 +67,25 @@ def test_a_failing_invocation_is_bisected_until_the_poison_record_is_alone(aws):
     _drain(poller)
     assert seen[:4] == [list(range(8)), [0, 1, 2, 3], [4, 5, 6, 7], [4, 5]]
     assert [5] in seen
-    assert len(gave_up) == 1 and gave_up[0]["attempts"] == 3  # the first try and two retries
+    # the first try and two retries, then Lambda's on-failure record of the discarded record
+    (message,) = gave_up
+    assert message["requestContext"]["condition"] == "RetryAttemptsExhausted"
+    assert message["requestContext"]["approximateInvokeCount"] == 3
+    assert message["requestContext"]["functionArn"].startswith("arn:aws:lambda:")
+    assert message["responseContext"]["functionError"] == "Unhandled"
+    assert message["version"] == "1.0"
+    info = message["KinesisBatchInfo"]
+    assert set(info) == {
+        "shardId",
+        "startSequenceNumber",
+        "endSequenceNumber",
+        "approximateArrivalOfFirstRecord",
+        "approximateArrivalOfLastRecord",
+        "batchSize",
+        "streamArn",
+    }
+    assert info["batchSize"] == 1 and info["startSequenceNumber"] == info["endSequenceNumber"]
+    assert info["streamArn"].endswith(":stream/esm-test") and info["shardId"].startswith("shardId-")
     assert any(6 in batch and 5 not in batch for batch in seen)  # processing went on past it
 
 
@@ -82,7 +100,7 @@ def test_records_older_than_the_maximum_age_go_to_the_on_failure_destination(aws
         on_failure=gave_up.append,
     )
     _drain(poller, rounds=5)
-    assert [g["reason"] for g in gave_up][:1] == ["reported in batchItemFailures"]
+    assert [g["requestContext"]["condition"] for g in gave_up][:1] == ["RecordAgeExceeded"]
 
 
 def test_tumbling_windows_chain_state_and_end_with_a_final_invocation(aws):

@@ -191,7 +191,10 @@ def test_schemas_render(target):
         (("schemas", "check", "/nonexistent.avsc"), "sluice: error: no such file: /nonexistent.avsc"),
         (("events", "decode", "/nonexistent"), "sluice: error: no such file: /nonexistent"),
         (("events", "encode", "--server-time", "noon"), "sluice: error: --server-time 'noon' is not an ISO-8601 time"),
-        (("generate", "--bad-rate", "2"), "sluice: error: --bad-rate must be between 0 and 1"),
+        (
+            ("generate", "--bad-rate", "2"),
+            "sluice generate: error: argument --bad-rate: 2 is not a fraction from 0 to 1",
+        ),
     ],
 )
 def test_user_mistakes_are_one_line_without_traceback(args, message):
@@ -199,3 +202,51 @@ def test_user_mistakes_are_one_line_without_traceback(args, message):
     assert result.returncode == 2
     assert result.stderr.strip().splitlines() == [message] or result.stderr.startswith(message)
     assert "Traceback" not in result.stderr
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (("generate", "-o", "/missing/dir/x.jsonl"), "its directory does not exist"),
+        (("demo", "--events", "-5"), "is not a whole number of at least 1"),
+        (("generate", "--bad-rate", "2"), "is not a fraction from 0 to 1"),
+        (("generate", "--sessions", "many"), "is not a whole number of at least 1"),
+    ],
+)
+def test_a_users_mistake_is_one_line_and_exit_status_2(args, message):
+    result = sluice(*args)
+    assert result.returncode == 2, result.stderr
+    assert message in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def test_health_report_without_a_region_says_so_in_one_line(tmp_path, monkeypatch):
+    env = {k: v for k, v in __import__("os").environ.items() if not k.startswith("AWS_")}
+    env["AWS_CONFIG_FILE"] = str(tmp_path / "none")
+    result = subprocess.run(
+        [sys.executable, "-m", "sluice", "health", "report", "--table", "t", "-o", str(tmp_path / "r.html")],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+        env=env,
+    )
+    assert result.returncode == 2
+    assert "no AWS region: pass --region or set AWS_REGION" in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def test_aws_options_go_before_or_after_the_command():
+    from sluice.cli.options import split_aws_options
+
+    options, rest = split_aws_options(["failed", "list", "--bucket", "b", "--region", "eu-west-1"])
+    assert (options.region, rest) == ("eu-west-1", ["failed", "list", "--bucket", "b"])
+    options, rest = split_aws_options(["--endpoint-url", "http://127.0.0.1:5000", "--profile", "p", "local", "status"])
+    assert (options.endpoint_url, options.profile, rest) == ("http://127.0.0.1:5000", "p", ["local", "status"])
+
+
+def test_a_plain_postgresql_url_uses_the_installed_driver():
+    from sluice.warehouse.connection import create_engine_for
+
+    engine = create_engine_for("postgresql://u:p@127.0.0.1:1/db")
+    assert engine.dialect.driver == "psycopg2"

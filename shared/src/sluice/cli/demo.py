@@ -6,6 +6,8 @@ import argparse
 import os
 from pathlib import Path
 
+from sluice.cli.options import fraction, non_negative_int, positive_int
+
 
 def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     parser = commands.add_parser(
@@ -13,15 +15,17 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
         help="run the whole pipeline locally with simulated players and account for every event",
         description="Start the AWS API emulator, an embedded PostgreSQL and the stages; drive simulated player traffic (with bad events and a CDN incident) through the HTTP endpoint; wait until the pipeline drains; print the accounting, the alerts, the latencies and where the health report is; stop everything.",
     )
-    parser.add_argument("--events", type=int, default=3000, help="about how many events to send (default: 3000)")
+    parser.add_argument(
+        "--events", type=positive_int, default=3000, help="about how many events to send (default: 3000)"
+    )
     parser.add_argument(
         "--runtime",
         choices=("inprocess", "docker"),
         default="inprocess",
         help="run the stages in this process, or inside their images (needs `make build-images`)",
     )
-    parser.add_argument("--seed", type=int, default=7)
-    parser.add_argument("--bad-rate", type=float, default=0.03, help="fraction of spoilt events (default: 0.03)")
+    parser.add_argument("--seed", type=non_negative_int, default=7)
+    parser.add_argument("--bad-rate", type=fraction, default=0.03, help="fraction of spoilt events (default: 0.03)")
     parser.add_argument("--report", default="out/player-health.html", help="where to write the health report")
     parser.add_argument(
         "--provisioning",

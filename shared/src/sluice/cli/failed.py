@@ -1,4 +1,6 @@
-"""``sluice failed list | replay``: what failed, and putting it back once the cause is fixed."""
+"""``sluice failed list | replay | recover``: what failed, and putting it back once the cause is
+fixed: failed events from the lake (``replay``), and batches Lambda gave up on from an on-failure
+queue (``recover``)."""
 
 from __future__ import annotations
 
@@ -7,6 +9,7 @@ from collections import Counter
 from datetime import datetime
 
 from sluice.cli.errors import UsageError
+from sluice.cli.options import add_format, positive_int, print_json
 from sluice.events.json_mapping import iso_millis
 
 
@@ -26,7 +29,25 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
         p.add_argument("--until", help="only failures before this ISO-8601 time")
         p.add_argument("--type", dest="failure_type", help="only this failure type (format, schema, late, ...)")
         p.add_argument("--stage", help="only failures of this stage")
+    add_format(listing)
     listing.set_defaults(run=_list)
+    recover = sub.add_parser(
+        "recover",
+        help="put the records of batches Lambda gave up on back on their stream (dry run unless --execute)",
+        description="Read an on-failure queue of a Kinesis event source mapping (Lambda sends it only metadata), "
+        "fetch each discarded batch's records from the stream by shard and sequence range while the stream "
+        "retains them, and put them back on that stream. A message is deleted once its records are back, so "
+        "running it twice puts nothing back twice.",
+    )
+    recover.add_argument(
+        "--queue", required=True, help="the on-failure queue: its name (sluice-processor-on-failure) or URL"
+    )
+    recover.add_argument("--execute", action="store_true", help="really put them back (the default only lists them)")
+    recover.add_argument(
+        "--max-messages", type=positive_int, default=1000, help="at most this many messages (default: 1000)"
+    )
+    add_format(recover)
+    recover.set_defaults(run=_recover)
     replay.add_argument("--stream", required=True, help="the raw stream to put the originals on")
     replay.add_argument(
         "--execute", action="store_true", help="really send (the default only prints what it would send)"
@@ -75,13 +96,28 @@ def _list(args: argparse.Namespace) -> int:
     for item in _selected(args):
         if not isinstance(item, StoredFailure):
             unreadable += 1
-            print(f"unreadable: {item.key} line {item.line}: {item.error}")
+            if args.format == "table":
+                print(f"unreadable: {item.key} line {item.line}: {item.error}")
             continue
         event = item.event
         counts[(event.failure_type, event.stage, event.error_code)] += 1
         first = event.failed_time if first is None else min(first, event.failed_time)
         last = event.failed_time if last is None else max(last, event.failed_time)
     total = sum(counts.values())
+    if args.format == "json":
+        print_json(
+            {
+                "total": total,
+                "unreadable": unreadable,
+                "first": iso_millis(first),
+                "last": iso_millis(last),
+                "groups": [
+                    {"failure_type": t, "stage": st, "error_code": c, "count": n}
+                    for (t, st, c), n in sorted(counts.items(), key=lambda kv: -kv[1])
+                ],
+            }
+        )
+        return 1 if unreadable else 0
     if not total:
         print("no failed events" + (f" ({unreadable} unreadable lines)" if unreadable else ""))
         return 1 if unreadable else 0
@@ -115,3 +151,35 @@ def _replay(args: argparse.Namespace) -> int:
     for index, error in sorted(delivery.failed.items()):
         print(f"  not sent: record {index}: {error}")
     return 0 if delivery.ok else 1
+
+
+def _recover(args: argparse.Namespace) -> int:
+    from sluice.aws.clients import client
+    from sluice.failures.recovery import recover
+
+    sqs = client("sqs")
+    queue = (
+        args.queue
+        if args.queue.startswith(("https://", "http://"))
+        else sqs.get_queue_url(QueueName=args.queue)["QueueUrl"]
+    )
+    report = recover(sqs, client("kinesis"), queue, execute=args.execute, max_messages=args.max_messages)
+    if args.format == "json":
+        print_json({"queue": queue, "execute": args.execute, "batches": [b.to_dict() for b in report.batches]})
+        return 0 if report.ok else 1
+    if not report.batches:
+        print(f"no discarded batches in {queue}")
+        return 0
+    print(f"{'status':<15}{'records':>8}  {'stream':<20}{'shard':<24}{'condition':<24}detail")
+    for batch in report.batches:
+        info = batch.to_dict()
+        print(
+            f"{batch.status:<15}{batch.records:>8}  {info['stream'] or '-':<20}{info['shard'] or '-':<24}"
+            f"{info['condition'] or '-':<24}{batch.detail}"
+        )
+    records = sum(b.records for b in report.batches if b.status in ("would recover", "recovered"))
+    if not args.execute:
+        print(f"dry run: {records} records of {len(report.batches)} batches would be put back; add --execute")
+    else:
+        print(f"put back {records} records of {sum(b.status == 'recovered' for b in report.batches)} batches")
+    return 0 if report.ok else 1

@@ -8,6 +8,7 @@ from datetime import UTC, datetime
 
 from sluice.cli.errors import UsageError
 from sluice.cli.io import open_output
+from sluice.cli.options import fraction, non_negative_int, positive_int
 from sluice.traffic.generator import TrafficConfig, generate
 
 
@@ -17,9 +18,9 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
         help="simulated player sessions as JSON lines",
         description="Write simulated player events, one JSON event per line, in client-time order. The same --seed and --start give the same output.",
     )
-    parser.add_argument("--sessions", type=int, default=100, help="number of viewing sessions (default: 100)")
-    parser.add_argument("--seed", type=int, default=1, help="random seed (default: 1)")
-    parser.add_argument("--bad-rate", type=float, default=0.0, help="fraction of events to spoil, 0..1 (default: 0)")
+    parser.add_argument("--sessions", type=positive_int, default=100, help="number of viewing sessions (default: 100)")
+    parser.add_argument("--seed", type=non_negative_int, default=1, help="random seed (default: 1)")
+    parser.add_argument("--bad-rate", type=fraction, default=0.0, help="fraction of events to spoil, 0..1 (default: 0)")
     parser.add_argument(
         "--start", help="ISO-8601 time the sessions start from (default: the start of the current hour, UTC)"
     )
@@ -45,10 +46,6 @@ def _start_ms(text: str | None) -> int:
 
 
 def _generate(args: argparse.Namespace) -> int:
-    if args.sessions < 0:
-        raise UsageError("--sessions must be 0 or more")
-    if not 0.0 <= args.bad_rate <= 1.0:
-        raise UsageError("--bad-rate must be between 0 and 1")
     config = TrafficConfig(
         sessions=args.sessions, seed=args.seed, bad_rate=args.bad_rate, start_ms=_start_ms(args.start)
     )

@@ -35,7 +35,7 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
 def _report(args: argparse.Namespace) -> int:
     if not args.table:
         raise UsageError("give --table or set SLUICE_HEALTH_TABLE")
-    from botocore.exceptions import BotoCoreError, ClientError
+    from botocore.exceptions import BotoCoreError, ClientError, NoRegionError
 
     from sluice.aws.clients import client
     from sluice.monitor.report import render_html
@@ -45,6 +45,8 @@ def _report(args: argparse.Namespace) -> int:
     try:
         records = [r for dimension in REPORT_DIMENSIONS for r in store.windows(dimension, store.values(dimension))]
         alerts = store.alerts()
+    except NoRegionError:
+        raise UsageError("no AWS region: pass --region or set AWS_REGION") from None
     except (BotoCoreError, ClientError) as exc:
         raise UsageError(f"reading {args.table}: {exc}") from None
     Path(args.output).write_text(render_html(records, alerts), encoding="utf-8")

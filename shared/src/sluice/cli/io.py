@@ -33,5 +33,13 @@ def open_output(path: str | None, *, discard: bool = False) -> Iterator[IO[str]]
     if path in (None, "-"):
         yield sys.stdout
         return
-    with open(path, "w", encoding="utf-8") as handle:
+    try:
+        handle = open(path, "w", encoding="utf-8")  # noqa: SIM115 - closed below, after the caller's writes
+    except (FileNotFoundError, NotADirectoryError):
+        raise UsageError(f"cannot write {path}: its directory does not exist") from None
+    except IsADirectoryError:
+        raise UsageError(f"cannot write {path}: it is a directory") from None
+    except PermissionError:
+        raise UsageError(f"cannot write {path}: permission denied") from None
+    with handle:
         yield handle

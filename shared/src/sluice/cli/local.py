@@ -12,6 +12,7 @@ import time
 from pathlib import Path
 
 from sluice.cli.errors import UsageError
+from sluice.cli.options import add_format, print_json
 
 STATE = Path(os.environ.get("SLUICE_LOCAL_STATE", ".sluice-local/state.json"))
 
@@ -32,7 +33,9 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
     )
     up.set_defaults(run=_up)
     sub.add_parser("down", help="stop what `up` started").set_defaults(run=_down)
-    sub.add_parser("status", help="what is running and where").set_defaults(run=_status)
+    status = sub.add_parser("status", help="what is running and where")
+    add_format(status)
+    status.set_defaults(run=_status)
 
 
 def _alive(pid: int) -> bool:
@@ -85,6 +88,9 @@ def _down(args: argparse.Namespace) -> int:
 
 def _status(args: argparse.Namespace) -> int:
     state = _state()
+    if getattr(args, "format", "table") == "json":
+        print_json({"running": state is not None, **(state or {})})
+        return 0 if state is not None else 3
     if state is None:
         print("the local pipeline is not running (start it with `sluice local up`)")
         return 3

@@ -7,6 +7,7 @@ import argparse
 import os
 
 from sluice.cli.errors import UsageError
+from sluice.cli.options import non_negative_int, positive_int
 
 
 def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -34,10 +35,13 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
     bootstrap.add_argument("--url", help="cluster URL (default: $SLUICE_OPENSEARCH_URL)")
     bootstrap.add_argument("--prefix", default="sluice-events", help="index prefix (default: sluice-events)")
     bootstrap.add_argument(
-        "--retention-days", type=int, default=30, help="delete indices this many days after creation (default: 30)"
+        "--retention-days",
+        type=positive_int,
+        default=30,
+        help="delete indices this many days after creation (default: 30)",
     )
-    bootstrap.add_argument("--shards", type=int, default=1)
-    bootstrap.add_argument("--replicas", type=int, default=1)
+    bootstrap.add_argument("--shards", type=positive_int, default=1)
+    bootstrap.add_argument("--replicas", type=non_negative_int, default=1)
     bootstrap.set_defaults(run=_bootstrap)
 
 

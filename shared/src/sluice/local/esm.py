@@ -20,9 +20,11 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+from sluice.failures.destination import batch_info_message
 from sluice.local.tumbling import iso, window_of
 
 log = logging.getLogger("sluice.local.esm")
+INVOCATION_ERROR = "the invocation failed"
 Invoke = Callable[[dict[str, Any]], Any]
 
 
@@ -77,6 +79,7 @@ class KinesisPoller:
         *,
         on_failure: Callable[[dict[str, Any]], None] | None = None,
         name: str = "",
+        function_arn: str | None = None,
     ) -> None:
         self.kinesis = kinesis
         self.stream = stream
@@ -87,6 +90,8 @@ class KinesisPoller:
         description = kinesis.describe_stream_summary(StreamName=stream)["StreamDescriptionSummary"]
         self.stream_arn = description["StreamARN"]
         self.region = self.stream_arn.split(":")[3]
+        account = self.stream_arn.split(":")[4]
+        self.function_arn = function_arn or f"arn:aws:lambda:{self.region}:{account}:function:{self.name}"
         self.shards: list[ShardState] = []
         for shard in kinesis.list_shards(StreamName=stream)["Shards"]:
             iterator = kinesis.get_shard_iterator(
@@ -145,7 +150,8 @@ class KinesisPoller:
                 middle = len(batch) // 2
                 first = self._deliver(shard, batch[:middle])
                 return first if first is not None else self._deliver(shard, batch[middle:])
-            return self._retry_or_give_up(shard, batch[0], str(exc))
+            log.warning("invocation failed", extra={"stage": self.name, "error": str(exc)[:300]})
+            return self._retry_or_give_up(shard, batch[0], INVOCATION_ERROR)
         failures = [f.get("itemIdentifier") for f in (response or {}).get("batchItemFailures", [])]
         if not failures:
             return None
@@ -161,16 +167,21 @@ class KinesisPoller:
         attempts = shard.retries.get(sequence, 0) + 1
         shard.retries[sequence] = attempts
         age = time.time() - record["kinesis"]["approximateArrivalTimestamp"]
-        if attempts > self.settings.maximum_retry_attempts or age > self.settings.maximum_record_age_seconds:
+        too_old = age > self.settings.maximum_record_age_seconds
+        if attempts > self.settings.maximum_retry_attempts or too_old:
+            # Lambda's own record of a discarded batch, so that what reads it locally (sluice
+            # failed recover) reads it on AWS alike.
             self.on_failure(
-                {
-                    "stream": self.stream,
-                    "shard": shard.shard_id,
-                    "sequence_number": sequence,
-                    "attempts": attempts,
-                    "reason": reason,
-                }
+                batch_info_message(
+                    function_arn=self.function_arn,
+                    condition="RecordAgeExceeded" if too_old else "RetryAttemptsExhausted",
+                    invoke_count=attempts,
+                    records=[record],
+                    stream_arn=self.stream_arn,
+                    function_error="Unhandled" if reason == INVOCATION_ERROR else None,
+                )
             )
+            log.error("batch given up after retries", extra={"stage": self.name, "reason": reason})
             shard.retries.pop(sequence, None)
             return ("skip", sequence)
         time.sleep(min(0.05 * 2**attempts, 1.0))

@@ -192,7 +192,8 @@ class LocalPipeline:
                 triggers["processor"]["stream"],
                 invokers["processor"],
                 settings_of("processor"),
-                on_failure=self.on_failure.append,
+                on_failure=self._on_failure("processor"),
+                function_arn=self._function_arn("processor"),
                 name="processor",
             )
         ]
@@ -201,7 +202,8 @@ class LocalPipeline:
             triggers["monitor"]["stream"],
             invokers["monitor"],
             settings_of("monitor"),
-            on_failure=self.on_failure.append,
+            on_failure=self._on_failure("monitor"),
+            function_arn=self._function_arn("monitor"),
             name="monitor",
         )
         self.monitor_pollers = [monitor]
@@ -213,7 +215,8 @@ class LocalPipeline:
                     triggers["indexer"]["stream"],
                     invokers["indexer"],
                     settings_of("indexer"),
-                    on_failure=self.on_failure.append,
+                    on_failure=self._on_failure("indexer"),
+                    function_arn=self._function_arn("indexer"),
                     name="indexer",
                 )
             )
@@ -226,6 +229,11 @@ class LocalPipeline:
         self._stack.callback(self.loop.stop)
         self.options.say(f"  event source mappings: {', '.join(p.name for p in pollers)} ({self.options.runtime})")
 
+    def _function_arn(self, stage: str) -> str:
+        function = self.settings.get("functions", {}).get(stage, f"sluice-{stage}")
+        topic = self.settings["alert_topic_arn"].split(":")  # the stack's region and account
+        return f"arn:aws:lambda:{topic[3]}:{topic[4]}:function:{function}"
+
     def _on_failure(self, stage: str) -> Any:
         """The mapping's on-failure destination: the stage's `<function>-on-failure` queue when
         the stack made one (Terraform), with what Lambda's record of a discarded batch carries."""
@@ -236,18 +244,10 @@ class LocalPipeline:
         except Exception:  # noqa: BLE001 - no such queue (direct provisioning): keep them in memory
             queue = None
 
-        def send(info: dict[str, Any]) -> None:
-            self.on_failure.append({"stage": stage, **info})
+        def send(message: dict[str, Any]) -> None:
+            self.on_failure.append({"stage": stage, **message})
             if queue is not None:
-                sqs.send_message(
-                    QueueUrl=queue,
-                    MessageBody=json.dumps(
-                        {
-                            "requestContext": {"condition": "RetryAttemptsExhausted", "functionArn": function},
-                            "KinesisBatchInfo": info,
-                        }
-                    ),
-                )
+                sqs.send_message(QueueUrl=queue, MessageBody=json.dumps(message))
 
         return send
 

@@ -145,6 +145,10 @@ def create_directly(settings: dict[str, Any], clients: Any) -> None:
             ]
         },
     )
+    # The on-failure destinations of the Kinesis mappings, named as the stage_function module names them.
+    for stage in ("processor", "indexer", "monitor"):
+        function = settings.get("functions", {}).get(stage, f"sluice-{stage}")
+        sqs.create_queue(QueueName=f"{function}-on-failure")
     sns.create_topic(Name=settings["alert_topic_arn"].rsplit(":", 1)[-1])
     dynamodb.create_table(
         TableName=settings["health_table"],
