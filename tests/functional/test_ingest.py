@@ -169,11 +169,17 @@ def test_an_oversized_event_is_rejected_by_itself(aws, pipeline):
 
 
 def test_cors_preflight(aws, pipeline):
-    response = ingest_service(aws, pipeline, cors_allow_origin="https://watch.example").handle(
-        http_api_event("", method="OPTIONS"), Deadline.after(5)
+    stage = ingest_service(aws, pipeline, cors_allow_origins=("https://watch.example", "https://tv.example"))
+    response = stage.handle(
+        http_api_event("", method="OPTIONS", headers={"origin": "https://watch.example"}), Deadline.after(5)
     )
     assert response["statusCode"] == 204
     assert response["headers"]["access-control-allow-origin"] == "https://watch.example"
+    # an origin not listed gets no CORS header: the browser keeps the answer from that page
+    other = stage.handle(
+        http_api_event("", method="OPTIONS", headers={"origin": "https://evil.example"}), Deadline.after(5)
+    )
+    assert "access-control-allow-origin" not in other["headers"]
     assert "POST" in response["headers"]["access-control-allow-methods"]
     assert "content-encoding" in response["headers"]["access-control-allow-headers"]
 

@@ -147,3 +147,46 @@ resource "aws_cloudwatch_metric_alarm" "anomaly" {
 
   tags = var.tags
 }
+
+# The share of records that became failed events (every stage writes them to one Firehose):
+# a schema change, a bad client release or a sink refusing documents shows here first.
+resource "aws_cloudwatch_metric_alarm" "failed_event_rate" {
+  count               = var.failed_firehose_name == null ? 0 : 1
+  alarm_name          = "${var.name}-failed-event-rate"
+  alarm_description   = "More than ${var.failed_event_rate_threshold * 100}% of the processed records became failed events: `sluice failed list --bucket <lake>` names the types and stages."
+  comparison_operator = "GreaterThanThreshold"
+  threshold           = var.failed_event_rate_threshold
+  evaluation_periods  = 3
+  datapoints_to_alarm = 2
+  treat_missing_data  = "notBreaching"
+  alarm_actions       = [aws_sns_topic.alerts.arn]
+  ok_actions          = [aws_sns_topic.alerts.arn]
+
+  metric_query {
+    id          = "rate"
+    expression  = "failed / MAX([processed, 1])"
+    label       = "failed events per processed record"
+    return_data = true
+  }
+  metric_query {
+    id = "failed"
+    metric {
+      namespace   = "AWS/Firehose"
+      metric_name = "IncomingRecords"
+      dimensions  = { DeliveryStreamName = var.failed_firehose_name }
+      period      = 300
+      stat        = "Sum"
+    }
+  }
+  metric_query {
+    id = "processed"
+    metric {
+      namespace   = "Sluice"
+      metric_name = "RecordsProcessed"
+      dimensions  = { Stage = "processor" }
+      period      = 300
+      stat        = "Sum"
+    }
+  }
+  tags = var.tags
+}

@@ -38,6 +38,23 @@ variable "kms_key_arn" {
   default     = null
 }
 
+variable "failed_firehose_name" {
+  description = "The failed-events Firehose, for the failed-event rate alarm (null: no such alarm)."
+  type        = string
+  default     = null
+}
+
+variable "failed_event_rate_threshold" {
+  description = "Alarm when more than this fraction of processed records become failed events."
+  type        = number
+  default     = 0.01
+
+  validation {
+    condition     = var.failed_event_rate_threshold > 0 && var.failed_event_rate_threshold < 1
+    error_message = "failed_event_rate_threshold is a fraction between 0 and 1."
+  }
+}
+
 variable "tags" {
   description = "Tags for every resource."
   type        = map(string)

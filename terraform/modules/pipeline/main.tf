@@ -52,7 +52,9 @@ module "monitoring" {
   region         = data.aws_region.current.name
   function_names = [for stage in local.stages : "${var.name}-${stage}"]
   alert_emails   = var.alert_emails
-  tags           = var.tags
+
+  failed_firehose_name = module.lake.failed_firehose_name
+  tags                 = var.tags
 }
 
 module "warehouse" {
@@ -66,6 +68,7 @@ module "warehouse" {
   security_group_ids     = var.warehouse_security_group_ids
   skip_final_snapshot    = var.force_destroy
   loader_timeout_seconds = 120
+  alarm_topic_arn        = module.monitoring.alert_topic_arn
   tags                   = var.tags
 }
 
@@ -82,6 +85,7 @@ module "search" {
 module "ingest" {
   source               = "../stage_function"
   name                 = "${var.name}-ingest"
+  metrics_stage        = "ingest"
   image_uri            = var.images["ingest"]
   timeout_seconds      = 30
   reserved_concurrency = var.reserved_concurrency["ingest"]
@@ -110,6 +114,7 @@ module "ingest_api" {
 module "processor" {
   source               = "../stage_function"
   name                 = "${var.name}-processor"
+  metrics_stage        = "processor"
   create_trigger       = var.create_event_source_mappings
   image_uri            = var.images["processor"]
   reserved_concurrency = var.reserved_concurrency["processor"]
@@ -133,6 +138,7 @@ module "indexer" {
   count                = local.search_on ? 1 : 0
   source               = "../stage_function"
   name                 = "${var.name}-indexer"
+  metrics_stage        = "indexer"
   create_trigger       = var.create_event_source_mappings
   image_uri            = var.images["indexer"]
   reserved_concurrency = var.reserved_concurrency["indexer"]
@@ -152,12 +158,14 @@ module "indexer" {
 module "loader" {
   source               = "../stage_function"
   name                 = "${var.name}-loader"
+  metrics_stage        = "loader"
   create_trigger       = var.create_event_source_mappings
   image_uri            = var.images["loader"]
   timeout_seconds      = 120
   reserved_concurrency = var.reserved_concurrency["loader"]
   environment = merge(local.common_env, var.create_warehouse_cluster ? {
-    SLUICE_WAREHOUSE_SECRET_ARN = module.warehouse.master_password_secret_arn
+    # The loader's own least-privilege user (sluice warehouse migrate writes it), not the admin.
+    SLUICE_WAREHOUSE_SECRET_ARN = module.warehouse.loader_secret_arn
     SLUICE_WAREHOUSE_HOST       = module.warehouse.endpoint
     SLUICE_WAREHOUSE_PORT       = tostring(module.warehouse.port)
     SLUICE_WAREHOUSE_DATABASE   = module.warehouse.database_name
@@ -174,7 +182,8 @@ module "loader" {
     { sid = "DecryptLake", actions = ["kms:Decrypt", "kms:GenerateDataKey"], resources = [module.lake.kms_key_arn] },
     local.failed_grant,
     ], var.create_warehouse_cluster ? [
-    { sid = "WarehouseSecret", actions = ["secretsmanager:GetSecretValue"], resources = [module.warehouse.master_password_secret_arn] },
+    { sid = "WarehouseSecret", actions = ["secretsmanager:GetSecretValue"], resources = [module.warehouse.loader_secret_arn] },
+    { sid = "WarehouseSecretKey", actions = ["kms:Decrypt"], resources = [module.warehouse.kms_key_arn] },
   ] : [])
   vpc_subnet_ids         = var.create_warehouse_cluster ? var.private_subnet_ids : null
   vpc_security_group_ids = var.stage_security_group_ids
@@ -184,6 +193,7 @@ module "loader" {
 module "monitor" {
   source               = "../stage_function"
   name                 = "${var.name}-monitor"
+  metrics_stage        = "monitor"
   create_trigger       = var.create_event_source_mappings
   image_uri            = var.images["monitor"]
   reserved_concurrency = var.reserved_concurrency["monitor"]

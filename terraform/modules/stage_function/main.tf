@@ -5,6 +5,9 @@ data "aws_caller_identity" "current" {}
 locals {
   kinesis = var.trigger.type == "kinesis"
   sqs     = var.trigger.type == "sqs"
+  # Where what the stage could not handle waits: the mapping's on-failure destination, or the
+  # function's dead-letter queue when it has no trigger.
+  undelivered_queue_name = var.trigger.type == "none" ? aws_sqs_queue.dead_letter[0].name : aws_sqs_queue.on_failure[0].name
 }
 
 # --- role: the logs, the trigger's source, and exactly the statements the caller grants ------
@@ -242,5 +245,43 @@ resource "aws_cloudwatch_metric_alarm" "iterator_age" {
   comparison_operator = "GreaterThanThreshold"
   treat_missing_data  = "notBreaching"
   alarm_actions       = var.alarm_topic_arn == null ? [] : [var.alarm_topic_arn]
+  tags                = var.tags
+}
+
+# Records Lambda gave up on (on-failure queue) or messages that kept failing (dead-letter queue):
+# any message at all means data waits for an operator (`sluice failed recover`, terraform/README.md).
+resource "aws_cloudwatch_metric_alarm" "undelivered" {
+  alarm_name          = "${var.name}-undelivered"
+  alarm_description   = "${var.name}: batches given up on wait in ${local.undelivered_queue_name}; recover them with `sluice failed recover --queue ${local.undelivered_queue_name}` once the cause is fixed."
+  namespace           = "AWS/SQS"
+  metric_name         = "ApproximateAgeOfOldestMessage"
+  dimensions          = { QueueName = local.undelivered_queue_name }
+  statistic           = "Maximum"
+  period              = 60
+  evaluation_periods  = 1
+  threshold           = 0
+  comparison_operator = "GreaterThanThreshold"
+  treat_missing_data  = "notBreaching"
+  alarm_actions       = var.alarm_topic_arn == null ? [] : [var.alarm_topic_arn]
+  ok_actions          = var.alarm_topic_arn == null ? [] : [var.alarm_topic_arn]
+  tags                = var.tags
+}
+
+# A destination refused the stage itself (access denied, missing, 401/403): alarms at once.
+resource "aws_cloudwatch_metric_alarm" "configuration_errors" {
+  count               = var.metrics_stage == null ? 0 : 1
+  alarm_name          = "${var.name}-configuration-errors"
+  alarm_description   = "${var.name}: a destination refuses this stage (access, a missing resource, credentials); the records are kept for retry and recovery. The stage's ERROR log names the destination."
+  namespace           = "Sluice"
+  metric_name         = "ConfigurationErrors"
+  dimensions          = { Stage = var.metrics_stage }
+  statistic           = "Sum"
+  period              = 60
+  evaluation_periods  = 1
+  threshold           = 0
+  comparison_operator = "GreaterThanThreshold"
+  treat_missing_data  = "notBreaching"
+  alarm_actions       = var.alarm_topic_arn == null ? [] : [var.alarm_topic_arn]
+  ok_actions          = var.alarm_topic_arn == null ? [] : [var.alarm_topic_arn]
   tags                = var.tags
 }

@@ -27,3 +27,13 @@ output "event_source_mapping_uuid" {
   description = "The trigger's mapping."
   value       = try(aws_lambda_event_source_mapping.kinesis[0].uuid, aws_lambda_event_source_mapping.sqs[0].uuid, null)
 }
+
+output "role_arn" {
+  description = "The function's execution role (map it in OpenSearch's fine-grained access control, for example)."
+  value       = aws_iam_role.this.arn
+}
+
+output "undelivered_queue_name" {
+  description = "Where the records the stage gave up on wait: the on-failure queue (or dead-letter queue); read it with `sluice failed recover`."
+  value       = local.undelivered_queue_name
+}

@@ -155,6 +155,12 @@ variable "iterator_age_alarm_ms" {
   default     = 300000
 }
 
+variable "metrics_stage" {
+  description = "The Stage dimension of the stage's own metrics (Sluice namespace, EMF), for the configuration-error alarm; null: no such alarm."
+  type        = string
+  default     = null
+}
+
 variable "tags" {
   description = "Tags for every resource."
   type        = map(string)

@@ -32,3 +32,18 @@ output "copy_role_arn" {
   description = "SLUICE_COPY_IAM_ROLE_ARN of the loader."
   value       = try(aws_iam_role.copy[0].arn, null)
 }
+
+output "loader_secret_arn" {
+  description = "SLUICE_WAREHOUSE_SECRET_ARN of the loader: its own user, written by `sluice warehouse migrate --loader-secret-arn`."
+  value       = try(aws_secretsmanager_secret.loader[0].arn, null)
+}
+
+output "loader_dead_letter_queue_name" {
+  description = "Where lake-object notifications go after 5 failed loads."
+  value       = aws_sqs_queue.loader_dead_letter.name
+}
+
+output "kms_key_arn" {
+  description = "The warehouse's key (the cluster and the loader's secret)."
+  value       = try(aws_kms_key.warehouse[0].arn, null)
+}

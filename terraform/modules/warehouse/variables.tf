@@ -77,3 +77,9 @@ variable "tags" {
   type        = map(string)
   default     = {}
 }
+
+variable "alarm_topic_arn" {
+  description = "SNS topic for the dead-letter alarm (null: no actions)."
+  type        = string
+  default     = null
+}

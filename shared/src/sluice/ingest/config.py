@@ -22,8 +22,12 @@ class IngestConfig:
     max_events_per_request: int = DEFAULT_MAX_EVENTS
     max_event_bytes: int = DEFAULT_MAX_EVENT_BYTES
     aggregate: str = "none"  # or "kpl"
-    cors_allow_origin: str = "*"
+    # Origins allowed to read the answers ("*" for any); the deployed HTTP API answers CORS itself.
+    cors_allow_origins: tuple[str, ...] = ("*",)
     retry_after_s: int = 5
+    # Secrets Manager secret of per-site write keys (sluice.ingest.auth); None: no key asked.
+    write_keys_secret_arn: str | None = None
+    write_keys_ttl_s: int = 60
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> IngestConfig:
@@ -38,6 +42,8 @@ class IngestConfig:
                 "SLUICE_MAX_EVENT_BYTES", DEFAULT_MAX_EVENT_BYTES, minimum=256, maximum=1024 * 1024
             ),
             aggregate=env.choice("SLUICE_AGGREGATE", ("none", "kpl"), "none"),
-            cors_allow_origin=env.text("SLUICE_CORS_ALLOW_ORIGIN", "*") or "*",
+            cors_allow_origins=env.names("SLUICE_CORS_ALLOW_ORIGINS", ("*",)),
             retry_after_s=env.integer("SLUICE_RETRY_AFTER_SECONDS", 5, minimum=1),
+            write_keys_secret_arn=env.text("SLUICE_WRITE_KEYS_SECRET_ARN"),
+            write_keys_ttl_s=env.integer("SLUICE_WRITE_KEYS_TTL_SECONDS", 60, minimum=0, maximum=3600),
         )

@@ -6,8 +6,9 @@ import base64
 import binascii
 import gzip
 import zlib
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
+from urllib.parse import unquote_plus
 
 
 class RequestError(Exception):
@@ -27,6 +28,8 @@ class HttpRequest:
     request_id: str
     source_ip: str | None
     user_agent: str | None
+    query: dict[str, str] = field(default_factory=dict)
+    path: str = "/events"
 
     def header(self, name: str) -> str | None:
         return self.headers.get(name.lower())
@@ -47,11 +50,29 @@ def _headers(event: dict[str, Any]) -> dict[str, str]:
     return headers
 
 
+def request_origin(event: Any) -> str | None:
+    """The ``Origin`` header of any event shape, read before anything else can fail (so that even
+    a refusal reaches the page that asked)."""
+    return _headers(event).get("origin") if isinstance(event, dict) else None
+
+
 def _forwarded_for(headers: dict[str, str]) -> str | None:
     # An ALB appends the address of the peer that connected to it as the last X-Forwarded-For
     # entry; entries before it were written by the client and prove nothing.
     value = headers.get("x-forwarded-for")
     return value.rsplit(",", 1)[-1].strip() or None if value else None
+
+
+def _query(event: dict[str, Any], *, encoded: bool) -> dict[str, str]:
+    """Query parameters (the last value of a repeated one). An ALB passes them as sent, still
+    URL-encoded; API Gateway decodes them."""
+    query = {str(k): str(v) for k, v in (event.get("queryStringParameters") or {}).items() if v is not None}
+    for name, values in (event.get("multiValueQueryStringParameters") or {}).items():
+        if values and name not in query:
+            query[str(name)] = str(values[-1])
+    if encoded:
+        query = {unquote_plus(k): unquote_plus(v) for k, v in query.items()}
+    return query
 
 
 def from_apigateway(event: dict[str, Any]) -> HttpRequest:
@@ -65,14 +86,17 @@ def from_apigateway(event: dict[str, Any]) -> HttpRequest:
         http = context.get("http") or {}
         method, source_ip, user_agent = http.get("method"), http.get("sourceIp"), http.get("userAgent")
         request_id = context.get("requestId")
+        path, query = event.get("rawPath") or http.get("path") or "/", _query(event, encoded=False)
     elif "elb" in context:
         method, source_ip, user_agent = event.get("httpMethod"), _forwarded_for(headers), headers.get("user-agent")
         # An ALB sends no request id; its trace header identifies the request in its access logs.
         request_id = headers.get("x-amzn-trace-id")
+        path, query = event.get("path") or "/", _query(event, encoded=True)
     elif "httpMethod" in event:
         identity = context.get("identity") or {}
         method, source_ip, user_agent = event.get("httpMethod"), identity.get("sourceIp"), identity.get("userAgent")
         request_id = context.get("requestId") or context.get("extendedRequestId")
+        path, query = event.get("path") or "/", _query(event, encoded=False)
     else:
         raise UnsupportedTriggerError(
             "ingest handles API Gateway HTTP API (payload 2.0), REST API (payload 1.0) and ALB events; "
@@ -93,6 +117,8 @@ def from_apigateway(event: dict[str, Any]) -> HttpRequest:
         request_id=str(request_id or "unknown"),
         source_ip=source_ip,
         user_agent=user_agent or headers.get("user-agent"),
+        query=query,
+        path=str(path),
     )
 
 

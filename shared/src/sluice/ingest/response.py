@@ -6,17 +6,28 @@ import json
 from typing import Any
 
 
-def cors_headers(allow_origin: str) -> dict[str, str]:
+def allowed_origin(origin: str | None, allowed: tuple[str, ...]) -> str | None:
+    """What ``access-control-allow-origin`` says: ``*`` when any origin may read, the request's
+    own origin when it is listed, nothing otherwise (the browser then keeps the answer away)."""
+    if "*" in allowed:
+        return "*"
+    return origin if origin is not None and origin in allowed else None
+
+
+def cors_headers(allow_origin: str | None) -> dict[str, str]:
+    if allow_origin is None:
+        return {}
     return {
         "access-control-allow-origin": allow_origin,
+        "vary": "origin",
         "access-control-allow-methods": "POST, OPTIONS",
-        "access-control-allow-headers": "content-type, content-encoding",
+        "access-control-allow-headers": "content-type, content-encoding, x-sluice-write-key",
         "access-control-max-age": "86400",
     }
 
 
 def json_response(
-    status: int, body: dict[str, Any], allow_origin: str, headers: dict[str, str] | None = None
+    status: int, body: dict[str, Any], allow_origin: str | None, headers: dict[str, str] | None = None
 ) -> dict[str, Any]:
     return {
         "statusCode": status,
@@ -26,5 +37,5 @@ def json_response(
     }
 
 
-def preflight(allow_origin: str) -> dict[str, Any]:
+def preflight(allow_origin: str | None) -> dict[str, Any]:
     return {"statusCode": 204, "headers": cors_headers(allow_origin), "body": "", "isBase64Encoded": False}

@@ -12,16 +12,17 @@ from sluice.batch.aggregation import Aggregator
 from sluice.events.codec import Codec
 from sluice.events.intake import EventIntake
 from sluice.events.json_mapping import EventMapper
+from sluice.ingest.auth import KEY_HEADER, KEY_PARAMETER, WriteKeys
 from sluice.ingest.body import BodyEvent, split_events
 from sluice.ingest.config import IngestConfig
 from sluice.ingest.context import ingest_context
-from sluice.ingest.request import HttpRequest, RequestError, decoded_body, from_apigateway
-from sluice.ingest.response import json_response, preflight
+from sluice.ingest.request import HttpRequest, RequestError, decoded_body, from_apigateway, request_origin
+from sluice.ingest.response import allowed_origin, json_response, preflight
 from sluice.producers.batching import Delivery
 from sluice.producers.kinesis import KinesisProducer, StreamRecord
 from sluice.producers.retry import Deadline, bind_deadline
 from sluice.runtime.alarms import configuration_error
-from sluice.runtime.errors import PoisonRecordError, SinkRejectedError
+from sluice.runtime.errors import PoisonRecordError, RetryableError, SinkRejectedError
 from sluice.runtime.metrics import Metrics
 
 log = logging.getLogger("sluice.ingest")
@@ -35,9 +36,16 @@ class Accepted:
 
 
 class IngestService:
-    def __init__(self, config: IngestConfig, producer: KinesisProducer, metrics: Metrics | None = None) -> None:
+    def __init__(
+        self,
+        config: IngestConfig,
+        producer: KinesisProducer,
+        metrics: Metrics | None = None,
+        write_keys: WriteKeys | None = None,
+    ) -> None:
         self.config = config
         self.producer = producer
+        self.write_keys = write_keys
         self.intake = EventIntake(EventMapper(), config.max_event_bytes)
         self.codec = Codec()
         self.aggregator = Aggregator() if config.aggregate == "kpl" else None
@@ -48,11 +56,16 @@ class IngestService:
         from sluice.aws.clients import client
 
         config = IngestConfig.from_env()
-        return cls(config, KinesisProducer(client("kinesis"), config.raw_stream))
+        write_keys = None
+        if config.write_keys_secret_arn:
+            write_keys = WriteKeys.from_secret(
+                client("secretsmanager"), config.write_keys_secret_arn, ttl_s=config.write_keys_ttl_s
+            )
+        return cls(config, KinesisProducer(client("kinesis"), config.raw_stream), write_keys=write_keys)
 
     def handle(self, event: dict[str, Any], deadline: Deadline) -> dict[str, Any]:
         bind_deadline(deadline)  # every AWS call below ends before it
-        origin = self.config.cors_allow_origin
+        origin = allowed_origin(request_origin(event), self.config.cors_allow_origins)
         try:
             request = from_apigateway(event)
             if request.method == "OPTIONS":
@@ -61,14 +74,28 @@ class IngestService:
                 raise RequestError(
                     405, f"method {request.method or 'unknown'} is not allowed; POST events to this endpoint"
                 )
-            return self._ingest(request, deadline)
+            self._authorise(request)
+            return self._ingest(request, deadline, origin)
+        except RetryableError as exc:  # the write keys could not be read: the player retries
+            log.warning("request not served", extra={"error": str(exc)})
+            retry_after = {"retry-after": str(self.config.retry_after_s)}
+            return json_response(503, {"error": "try again shortly"}, origin, retry_after)
         except RequestError as exc:
             self.metrics.add("RequestsRefused", 1)
             return json_response(exc.status, {"error": str(exc), **exc.details}, origin)
         finally:
             self.metrics.flush()
 
-    def _ingest(self, request: HttpRequest, deadline: Deadline) -> dict[str, Any]:
+    def _authorise(self, request: HttpRequest) -> None:
+        if self.write_keys is None:
+            return
+        key = request.query.get(KEY_PARAMETER) or request.header(KEY_HEADER)
+        if self.write_keys.site_of(key) is None:
+            self.metrics.add("RequestsUnauthorised", 1)
+            reason = "no write key" if not key else "this write key is not valid (revoked, or mistyped)"
+            raise RequestError(401, f"{reason}: POST to {request.path}?{KEY_PARAMETER}=<your site's write key>")
+
+    def _ingest(self, request: HttpRequest, deadline: Deadline, origin: str | None) -> dict[str, Any]:
         body = decoded_body(request, self.config.max_body_bytes)
         events = split_events(body, request.header("content-type"), self.config.max_events_per_request)
         server_time = int(time.time() * 1000)
@@ -83,9 +110,7 @@ class IngestService:
         self.metrics.add("EventsRejected", len(rejected))
         summary: dict[str, Any] = {"request_id": request.request_id, "accepted": 0, "rejected": rejected}
         if not accepted:
-            return json_response(
-                400, {**summary, "error": "no event in the request is valid"}, self.config.cors_allow_origin
-            )
+            return json_response(400, {**summary, "error": "no event in the request is valid"}, origin)
         not_accepted, refused = self._write(accepted, deadline)
         for index in refused:
             rejected.append(_refused_by_stream(index, events[index]))
@@ -97,8 +122,8 @@ class IngestService:
             summary["not_accepted"] = not_accepted
             summary["error"] = "the stream did not take every event in time; resend the events listed in not_accepted"
             retry_after = {"retry-after": str(self.config.retry_after_s)}
-            return json_response(503, summary, self.config.cors_allow_origin, retry_after)
-        return json_response(200, summary, self.config.cors_allow_origin)
+            return json_response(503, summary, origin, retry_after)
+        return json_response(200, summary, origin)
 
     def _accept(self, index: int, body_event: BodyEvent, server_time: int, context: dict[str, Any]) -> Accepted:
         if body_event.error is not None:

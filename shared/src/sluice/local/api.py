@@ -10,18 +10,25 @@ import uuid
 from datetime import UTC, datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
+from urllib.parse import parse_qsl
 
 from sluice.local.esm import InvocationFailed, Invoke
 
 
-def http_api_event(method: str, path: str, headers: dict[str, str], body: bytes, source_ip: str) -> dict[str, Any]:
+def http_api_event(method: str, target: str, headers: dict[str, str], body: bytes, source_ip: str) -> dict[str, Any]:
+    """As API Gateway builds it: the path and the raw query string apart, the query parameters
+    decoded (a repeated one joined with commas), header names lower-cased."""
     lowered = {k.lower(): v for k, v in headers.items()}
     now = datetime.now(UTC)
-    return {
+    path, _, raw_query = target.partition("?")
+    parameters: dict[str, list[str]] = {}
+    for name, value in parse_qsl(raw_query, keep_blank_values=True):
+        parameters.setdefault(name, []).append(value)
+    event: dict[str, Any] = {
         "version": "2.0",
-        "routeKey": f"{method} /events",
+        "routeKey": f"{method} {path}",
         "rawPath": path,
-        "rawQueryString": "",
+        "rawQueryString": raw_query,
         "headers": lowered,
         "requestContext": {
             "http": {
@@ -32,7 +39,7 @@ def http_api_event(method: str, path: str, headers: dict[str, str], body: bytes,
                 "userAgent": lowered.get("user-agent", ""),
             },
             "requestId": str(uuid.uuid4()),
-            "routeKey": f"{method} /events",
+            "routeKey": f"{method} {path}",
             "stage": "$default",
             "time": now.strftime("%d/%b/%Y:%H:%M:%S +0000"),
             "timeEpoch": int(now.timestamp() * 1000),
@@ -40,6 +47,9 @@ def http_api_event(method: str, path: str, headers: dict[str, str], body: bytes,
         "body": base64.b64encode(body).decode("ascii"),
         "isBase64Encoded": True,
     }
+    if parameters:
+        event["queryStringParameters"] = {name: ",".join(values) for name, values in parameters.items()}
+    return event
 
 
 class IngestEndpoint:
