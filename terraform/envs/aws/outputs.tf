@@ -37,3 +37,28 @@ output "repositories" {
   description = "Stage -> ECR repository, for `make push-images`."
   value       = module.registry.repository_urls
 }
+
+output "write_keys_secret_arn" {
+  description = "Per-site write keys: put {\"<site>\": \"<key>\"} here; ingest reads it every minute."
+  value       = module.sluice.write_keys_secret_arn
+}
+
+output "indexer_role_arn" {
+  description = "For `sluice opensearch bootstrap --terraform-outputs`."
+  value       = module.sluice.indexer_role_arn
+}
+
+output "monitor_role_arn" {
+  description = "For `sluice opensearch bootstrap --terraform-outputs`."
+  value       = module.sluice.monitor_role_arn
+}
+
+output "warehouse_loader_secret_arn" {
+  description = "For `sluice warehouse migrate --loader-secret-arn`."
+  value       = module.sluice.warehouse_loader_secret_arn
+}
+
+output "undelivered_queues" {
+  description = "For `sluice failed recover --queue`."
+  value       = module.sluice.undelivered_queues
+}

@@ -63,9 +63,9 @@ variable "search_master_user_arn" {
 }
 
 variable "api_authorizer" {
-  description = "none, jwt or iam."
+  description = "write_key (per-site keys in the URL: what browsers' sendBeacon and CMCD players can send), jwt or iam (server-side senders), or none."
   type        = string
-  default     = "jwt"
+  default     = "write_key"
 }
 
 variable "jwt_issuer" {
@@ -81,9 +81,13 @@ variable "jwt_audience" {
 }
 
 variable "cors_allow_origins" {
-  description = "Origins of the web players."
+  description = "Origins of the web players (https://watch.example). Required: no page may read ingest's answers until its origin is listed."
   type        = list(string)
-  default     = ["*"]
+
+  validation {
+    condition     = !contains(var.cors_allow_origins, "*")
+    error_message = "cors_allow_origins must list the players' origins; \"*\" is not allowed in the aws stack."
+  }
 }
 
 variable "alert_emails" {

@@ -46,6 +46,9 @@ module "sluice" {
   kpl_aggregation          = false
   health_window_seconds    = var.health_window_seconds
   force_destroy            = true
+  # The demo's simulated players post without keys (write keys are tested in tests/functional).
+  api_authorizer     = "none"
+  cors_allow_origins = ["*"]
 
   create_event_source_mappings = var.create_event_source_mappings
   # The emulator speaks plain HTTP; a TLS-only bucket policy would refuse every request.

@@ -38,7 +38,7 @@ resource "aws_apigatewayv2_route" "events" {
   api_id    = aws_apigatewayv2_api.this.id
   route_key = "POST /events"
   target    = "integrations/${aws_apigatewayv2_integration.ingest.id}"
-  #checkov:skip=CKV_AWS_309:players are anonymous browsers and devices by default; set authorizer = "jwt" or "iam" where they can authenticate
+  #checkov:skip=CKV_AWS_309:browsers (sendBeacon) and CMCD reporting cannot sign or set headers: by default ingest checks a per-site write key from the URL (authorizer = "write_key"); "jwt" and "iam" are here for server-side senders
   authorization_type = var.authorizer == "jwt" ? "JWT" : (var.authorizer == "iam" ? "AWS_IAM" : "NONE")
   authorizer_id      = var.authorizer == "jwt" ? aws_apigatewayv2_authorizer.jwt[0].id : null
 }
@@ -62,9 +62,10 @@ resource "aws_apigatewayv2_stage" "default" {
 
   access_log_settings {
     destination_arn = aws_cloudwatch_log_group.access.arn
+    # No source IP: an access-log format cannot truncate a value, and ingest keeps only the /24
+    # (/48) prefix; the request id joins a log line to the events it carried.
     format = jsonencode({
       requestId      = "$context.requestId"
-      ip             = "$context.identity.sourceIp"
       requestTime    = "$context.requestTime"
       routeKey       = "$context.routeKey"
       status         = "$context.status"
@@ -83,4 +84,26 @@ resource "aws_lambda_permission" "api" {
   function_name = var.function_name
   principal     = "apigateway.amazonaws.com"
   source_arn    = "${aws_apigatewayv2_api.this.execution_arn}/*/*/events"
+}
+
+# --- per-site write keys (authorizer = "write_key") -------------------------------------------
+# Created empty ({}); operators add, rotate and revoke keys in the secret itself
+# (`aws secretsmanager put-secret-value`), and ingest picks them up within a minute: no deploy.
+resource "aws_secretsmanager_secret" "write_keys" {
+  #checkov:skip=CKV_AWS_149:write keys ship inside web pages and player configs; they are not confidential, so the AWS-managed key suffices
+  #checkov:skip=CKV2_AWS_57:keys are rotated by the operator per site (two keys live during a change), not by a rotation Lambda
+  count       = var.authorizer == "write_key" ? 1 : 0
+  name        = "${var.name}-write-keys"
+  description = "Sluice ingest: per-site write keys {\"<site>\": \"<key>\"}, read by ingest every minute."
+  tags        = var.tags
+}
+
+resource "aws_secretsmanager_secret_version" "write_keys" {
+  count         = var.authorizer == "write_key" ? 1 : 0
+  secret_id     = aws_secretsmanager_secret.write_keys[0].id
+  secret_string = "{}"
+
+  lifecycle {
+    ignore_changes = [secret_string] # the keys are the operators', not Terraform's
+  }
 }

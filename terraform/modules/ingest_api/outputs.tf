@@ -7,3 +7,8 @@ output "api_id" {
   description = "The HTTP API."
   value       = aws_apigatewayv2_api.this.id
 }
+
+output "write_keys_secret_arn" {
+  description = "The per-site write keys (null unless authorizer = \"write_key\"): SLUICE_WRITE_KEYS_SECRET_ARN of ingest."
+  value       = try(aws_secretsmanager_secret.write_keys[0].arn, null)
+}

@@ -14,13 +14,13 @@ variable "function_invoke_arn" {
 }
 
 variable "authorizer" {
-  description = "none, jwt (the player's identity provider) or iam (signed requests)."
+  description = "write_key (per-site keys in the URL, checked by ingest: what browsers and CMCD players can send), jwt (the player's identity provider), iam (signed requests), or none (anyone may post)."
   type        = string
-  default     = "none"
+  default     = "write_key"
 
   validation {
-    condition     = contains(["none", "jwt", "iam"], var.authorizer)
-    error_message = "authorizer must be none, jwt or iam."
+    condition     = contains(["write_key", "none", "jwt", "iam"], var.authorizer)
+    error_message = "authorizer must be write_key, none, jwt or iam."
   }
 }
 
@@ -37,9 +37,9 @@ variable "jwt_audience" {
 }
 
 variable "cors_allow_origins" {
-  description = "Origins of the web players."
+  description = "Origins of the web players (https://watch.example); none by default, so no page may read the answers until listed."
   type        = list(string)
-  default     = ["*"]
+  default     = []
 }
 
 variable "throttling_rate_limit" {

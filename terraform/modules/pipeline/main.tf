@@ -89,13 +89,21 @@ module "ingest" {
   image_uri            = var.images["ingest"]
   timeout_seconds      = 30
   reserved_concurrency = var.reserved_concurrency["ingest"]
-  environment          = merge(local.common_env, { SLUICE_RAW_STREAM = module.raw.name, SLUICE_AGGREGATE = var.kpl_aggregation ? "kpl" : "none" })
-  trigger              = { type = "none" }
-  alarm_topic_arn      = module.monitoring.alert_topic_arn
-  policy_statements = [
+  environment = merge(local.common_env, {
+    SLUICE_RAW_STREAM         = module.raw.name
+    SLUICE_AGGREGATE          = var.kpl_aggregation ? "kpl" : "none"
+    SLUICE_CORS_ALLOW_ORIGINS = length(var.cors_allow_origins) > 0 ? join(",", var.cors_allow_origins) : "none"
+    }, var.api_authorizer == "write_key" ? {
+    SLUICE_WRITE_KEYS_SECRET_ARN = module.ingest_api.write_keys_secret_arn
+  } : {})
+  trigger         = { type = "none" }
+  alarm_topic_arn = module.monitoring.alert_topic_arn
+  policy_statements = concat([
     { sid = "WriteRaw", actions = ["kinesis:PutRecords", "kinesis:PutRecord"], resources = [module.raw.arn] },
     { sid = "EncryptRaw", actions = ["kms:GenerateDataKey"], resources = [module.raw.kms_key_arn] },
-  ]
+    ], var.api_authorizer == "write_key" ? [
+    { sid = "WriteKeys", actions = ["secretsmanager:GetSecretValue"], resources = [module.ingest_api.write_keys_secret_arn] },
+  ] : [])
   tags = var.tags
 }
 

@@ -70,3 +70,38 @@ output "triggers" {
     loader    = merge(local.triggers.loader, { queue = module.warehouse.loader_queue_url })
   }
 }
+
+output "ingest_api_authorizer" {
+  description = "How players authenticate to ingest (write_key, jwt, iam or none)."
+  value       = var.api_authorizer
+}
+
+output "write_keys_secret_arn" {
+  description = "The per-site write keys ingest checks (null unless the authorizer is write_key)."
+  value       = module.ingest_api.write_keys_secret_arn
+}
+
+output "indexer_role_arn" {
+  description = "The indexer's execution role: map it to the writer role in OpenSearch (`sluice opensearch bootstrap --terraform-outputs`)."
+  value       = try(module.indexer[0].role_arn, null)
+}
+
+output "monitor_role_arn" {
+  description = "The monitor's execution role (writes the health rollup indices)."
+  value       = module.monitor.role_arn
+}
+
+output "warehouse_loader_secret_arn" {
+  description = "Where `sluice warehouse migrate --loader-secret-arn` stores the loader's own user."
+  value       = module.warehouse.loader_secret_arn
+}
+
+output "undelivered_queues" {
+  description = "Per stage, where what it gave up on waits (`sluice failed recover --queue <name>`)."
+  value = {
+    processor = module.processor.undelivered_queue_name
+    indexer   = try(module.indexer[0].undelivered_queue_name, null)
+    monitor   = module.monitor.undelivered_queue_name
+    loader    = module.warehouse.loader_dead_letter_queue_name
+  }
+}

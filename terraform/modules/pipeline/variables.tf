@@ -116,9 +116,9 @@ variable "stage_security_group_ids" {
 }
 
 variable "api_authorizer" {
-  description = "none, jwt or iam."
+  description = "write_key (per-site keys in the URL, checked by ingest), jwt, iam, or none."
   type        = string
-  default     = "none"
+  default     = "write_key"
 }
 
 variable "jwt_issuer" {
@@ -134,9 +134,9 @@ variable "jwt_audience" {
 }
 
 variable "cors_allow_origins" {
-  description = "Origins of the web players."
+  description = "Origins of the web players allowed to read ingest's answers (none by default)."
   type        = list(string)
-  default     = ["*"]
+  default     = []
 }
 
 variable "alert_emails" {

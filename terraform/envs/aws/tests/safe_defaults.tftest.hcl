@@ -22,6 +22,7 @@ variables {
   stage_security_group_ids     = ["sg-f"]
   search_master_user_arn       = "arn:aws:iam::123456789012:role/admin"
   jwt_issuer                   = "https://auth.example.com/"
+  cors_allow_origins           = ["https://watch.example"]
   images = {
     ingest    = "123456789012.dkr.ecr.eu-west-1.amazonaws.com/sluice-ingest@sha256:1111111111111111111111111111111111111111111111111111111111111111"
     processor = "123456789012.dkr.ecr.eu-west-1.amazonaws.com/sluice-processor@sha256:2222222222222222222222222222222222222222222222222222222222222222"
@@ -56,3 +57,22 @@ run "an_unpinned_image_is_refused" {
   expect_failures = [var.images]
 }
 
+
+run "cors_must_name_the_players_origins" {
+  command = plan
+
+  variables {
+    cors_allow_origins = ["*"]
+  }
+
+  expect_failures = [var.cors_allow_origins]
+}
+
+run "write_keys_and_alarms_by_default" {
+  command = plan
+
+  assert {
+    condition     = module.sluice.ingest_api_authorizer == "write_key"
+    error_message = "the aws stack asks players for a per-site write key by default"
+  }
+}

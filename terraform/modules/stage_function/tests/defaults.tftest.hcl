@@ -103,3 +103,20 @@ run "infinite_retries_are_refused" {
 
   expect_failures = [var.trigger]
 }
+
+run "what_is_given_up_on_and_configuration_errors_alarm_at_once" {
+  command = plan
+
+  variables {
+    metrics_stage = "processor"
+  }
+
+  assert {
+    condition     = aws_cloudwatch_metric_alarm.undelivered.metric_name == "ApproximateAgeOfOldestMessage" && aws_cloudwatch_metric_alarm.undelivered.threshold == 0 && aws_cloudwatch_metric_alarm.undelivered.dimensions.QueueName == "sluice-processor-on-failure"
+    error_message = "any message on the on-failure queue must alarm"
+  }
+  assert {
+    condition     = aws_cloudwatch_metric_alarm.configuration_errors[0].dimensions.Stage == "processor" && aws_cloudwatch_metric_alarm.configuration_errors[0].threshold == 0 && aws_cloudwatch_metric_alarm.configuration_errors[0].evaluation_periods == 1
+    error_message = "a configuration error must alarm at once"
+  }
+}

@@ -50,3 +50,16 @@ run "local_stack_has_no_cluster" {
     error_message = "without a cluster, the notifications are still wired"
   }
 }
+
+run "the_loader_has_its_own_secret_and_the_dead_letter_queue_alarms" {
+  command = plan
+
+  assert {
+    condition     = aws_secretsmanager_secret.loader[0].name == "${var.name}-warehouse-loader"
+    error_message = "the loader's own user lives in its own secret"
+  }
+  assert {
+    condition     = aws_cloudwatch_metric_alarm.loader_dead_letter.threshold == 0 && aws_cloudwatch_metric_alarm.loader_dead_letter.dimensions.QueueName == "${var.name}-loader-dead-letter"
+    error_message = "any message on the loader's dead-letter queue must alarm"
+  }
+}
