@@ -20,7 +20,18 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
         help="create missing tables and add missing columns (idempotent)",
         description="Create the fact and ledger tables when missing; add the columns a newer schema version brings. Never drops or changes a column.",
     )
-    migrate.add_argument("--url", help="SQLAlchemy URL of the warehouse (default: $SLUICE_WAREHOUSE_URL)")
+    migrate.add_argument(
+        "--url", help="the admin's SQLAlchemy URL (postgresql://... works; default: $SLUICE_WAREHOUSE_URL)"
+    )
+    migrate.add_argument(
+        "--admin-secret-arn", help="or the admin's secret (the Redshift managed master password) with --host"
+    )
+    migrate.add_argument("--host", help="the warehouse host, with --admin-secret-arn")
+    migrate.add_argument(
+        "--loader-secret-arn",
+        help="also create the loader's own user with the least grants and store it in this (empty) secret "
+        "(the stack's warehouse_loader_secret_arn output)",
+    )
     migrate.set_defaults(run=_migrate)
 
     search = commands.add_parser(
@@ -52,10 +63,23 @@ def _migrate(args: argparse.Namespace) -> int:
     from sluice.warehouse.migrate import migrate
 
     url = args.url or os.environ.get("SLUICE_WAREHOUSE_URL")
+    if not url and args.admin_secret_arn:
+        from sluice.warehouse.connection import WarehouseConfig, resolve_url
+
+        if not args.host:
+            raise UsageError("--admin-secret-arn needs --host")
+        url = resolve_url(WarehouseConfig(secret_arn=args.admin_secret_arn, host=args.host))
     if not url:
-        raise UsageError("give --url or set SLUICE_WAREHOUSE_URL")
+        raise UsageError("give --url (or --admin-secret-arn with --host), or set SLUICE_WAREHOUSE_URL")
+    engine = create_engine_for(url)
     try:
-        report = migrate(create_engine_for(url))
+        report = migrate(engine)
+        user = None
+        if args.loader_secret_arn:
+            from sluice.aws.clients import client
+            from sluice.warehouse.users import ensure_loader_user
+
+            user = ensure_loader_user(engine, client("secretsmanager"), args.loader_secret_arn)
     except SQLAlchemyError as exc:
         raise UsageError(f"warehouse: {str(exc).splitlines()[0]}") from None
     for name in report.created_tables:
@@ -66,6 +90,10 @@ def _migrate(args: argparse.Namespace) -> int:
         print(f"widened column {name} to the schema's bound")
     if not report.changed:
         print("warehouse is up to date")
+    if user is not None:
+        print(f"loader user {user.user}: {user.action}; grants: {'; '.join(user.grants)}")
+        if user.action != "unchanged":
+            print(f"  its connection is stored in {args.loader_secret_arn}")
     return 0
 
 
