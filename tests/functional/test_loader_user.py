@@ -27,8 +27,10 @@ from sluice.warehouse.users import LOADER_USER
 
 def _migrate(aws: str, url: str, secret_arn: str) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
-        [sys.executable, "-m", "sluice", "warehouse", "migrate", "--url", url, "--loader-secret-arn", secret_arn]
-        + ["--endpoint-url", aws, "--region", REGION],
+        [
+            *(sys.executable, "-m", "sluice", "warehouse", "migrate", "--url", url),
+            *("--loader-secret-arn", secret_arn, "--endpoint-url", aws, "--region", REGION),
+        ],
         capture_output=True,
         text=True,
         timeout=120,
@@ -77,7 +79,7 @@ def test_the_loader_runs_as_its_own_least_privileged_user(aws, pipeline, warehou
         assert connection.execute(text(f"SELECT count(*) FROM {FACT_TABLE}")).scalar_one() == len(records)
     # AND can do nothing else with the tables
     for statement in (f"DROP TABLE {FACT_TABLE}", f"TRUNCATE {FACT_TABLE}", "CREATE TABLE public.mine (x int)"):
-        with pytest.raises(ProgrammingError, match="permission denied|must be owner"), as_loader.begin() as connection:
+        with pytest.raises(ProgrammingError, match=r"permission denied|must be owner"), as_loader.begin() as connection:
             connection.exec_driver_sql(statement)
     as_loader.dispose()
     # AND running migrate again changes nothing: the stored password stays

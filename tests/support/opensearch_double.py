@@ -33,6 +33,9 @@ class BulkDouble:
     indices: dict[str, dict[str, dict[str, Any]]] = field(default_factory=dict)
     templates: dict[str, dict[str, Any]] = field(default_factory=dict)
     policies: dict[str, dict[str, Any]] = field(default_factory=dict)
+    # the security plugin: roles and role mappings by name, and every write made to them
+    security: dict[str, dict[str, dict[str, Any]]] = field(default_factory=lambda: {"roles": {}, "rolesmapping": {}})
+    security_writes: int = 0
     bulk_bodies: list[bytes] = field(default_factory=list)
     ndjson_problems: list[str] = field(default_factory=list)
     item_faults: list[ItemFault] = field(default_factory=list)
@@ -258,6 +261,8 @@ def _handler(double: BulkDouble) -> type[BaseHTTPRequestHandler]:
                 return self._reply(status, payload)
             if parts[:1] == ["_index_template"] and len(parts) == 2:
                 return self._template(parts[1], raw)
+            if parts[:3] == ["_plugins", "_security", "api"] and len(parts) == 5 and parts[3] in double.security:
+                return self._security(parts[3], parts[4], raw)
             if parts[:3] == ["_plugins", "_ism", "policies"] and len(parts) == 4:
                 return self._policy(parts[3], raw, params)
             if len(parts) == 3 and parts[1] == "_doc" and self.command == "GET":
@@ -283,6 +288,21 @@ def _handler(double: BulkDouble) -> type[BaseHTTPRequestHandler]:
                     },
                 )
             return self._reply(404, _error("index_not_found_exception", f"no such index [{parts[0]}]", 404))
+
+        def _security(self, kind: str, name: str, raw: bytes) -> None:
+            # As the security plugin's REST API answers: GET {name: {...}} or 404; PUT replaces.
+            store = double.security[kind]
+            if self.command == "PUT":
+                created = name not in store
+                store[name] = json.loads(raw)
+                double.security_writes += 1
+                status = "CREATED" if created else "OK"
+                return self._reply(
+                    201 if created else 200, {"status": status, "message": f"'{name}' {status.lower()}."}
+                )
+            if name not in store:
+                return self._reply(404, {"status": "NOT_FOUND", "message": f"Resource '{name}' not found."})
+            return self._reply(200, {name: {**store[name], "reserved": False, "hidden": False, "static": False}})
 
         def _template(self, name: str, raw: bytes) -> None:
             if self.command == "PUT":

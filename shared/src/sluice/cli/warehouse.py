@@ -53,6 +53,18 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
     )
     bootstrap.add_argument("--shards", type=positive_int, default=1)
     bootstrap.add_argument("--replicas", type=non_negative_int, default=1)
+    bootstrap.add_argument(
+        "--terraform-outputs",
+        metavar="FILE",
+        help="`terraform output -json` of terraform/envs/aws: map the indexer's and the monitor's IAM roles to the "
+        "least role that writes Sluice's indices (fine-grained access control; run with the master user)",
+    )
+    bootstrap.add_argument(
+        "--map-role", action="append", default=[], metavar="ARN", help="an IAM role ARN to map as well (repeatable)"
+    )
+    bootstrap.add_argument(
+        "--health-prefix", default="player-health", help="the monitor's rollup index prefix (default: player-health)"
+    )
     bootstrap.set_defaults(run=_bootstrap)
 
 
@@ -103,6 +115,7 @@ def _bootstrap(args: argparse.Namespace) -> int:
     from sluice.runtime.config import ConfigError
     from sluice.sinks.opensearch.bootstrap import bootstrap
     from sluice.sinks.opensearch.client import ClusterConfig, build_client
+    from sluice.sinks.opensearch.security import WRITER_ROLE, map_writer_role, role_arns_from_outputs
 
     environ = dict(os.environ)
     if args.url:
@@ -112,10 +125,31 @@ def _bootstrap(args: argparse.Namespace) -> int:
         result = bootstrap(
             client, args.prefix, retention_days=args.retention_days, shards=args.shards, replicas=args.replicas
         )
+        arns = list(args.map_role)
+        if args.terraform_outputs:
+            arns += role_arns_from_outputs(_read_json(args.terraform_outputs))
+        security = map_writer_role(client, arns, [args.prefix, args.health_prefix]) if arns else None
     except ConfigError as exc:
         raise UsageError(str(exc)) from None
     except OpenSearchException as exc:
         raise UsageError(f"OpenSearch: {exc}") from None
     print(f"index template {args.prefix}: {result.template}")
     print(f"retention policy {args.prefix}-retention ({args.retention_days} days): {result.policy}")
+    if security is not None:
+        print(f"role {WRITER_ROLE}: {security.role}; mapped to {', '.join(security.backend_roles)}: {security.mapping}")
     return 0
+
+
+def _read_json(path: str) -> dict:  # type: ignore[type-arg]
+    import json
+
+    try:
+        with open(path, encoding="utf-8") as handle:
+            value = json.load(handle)
+    except FileNotFoundError:
+        raise UsageError(f"no such file: {path}") from None
+    except json.JSONDecodeError as exc:
+        raise UsageError(f"{path} is not JSON (`terraform output -json > {path}`): {exc}") from None
+    if not isinstance(value, dict):
+        raise UsageError(f"{path} is not the output of `terraform output -json`")
+    return value
