@@ -88,3 +88,27 @@ def test_the_local_endpoint_carries_the_query_string_as_api_gateway_does(aws, pi
             assert refused.code == 401
     finally:
         endpoint.stop()
+
+
+def test_behind_the_cdn_only_requests_through_it_are_taken_with_the_viewers_address(aws, pipeline):
+    from support.aws import read_stream
+
+    from sluice.batch.kinesis import iter_records
+    from sluice.events.codec import Codec
+    from sluice.ingest.auth import CachedSecret, OriginCheck
+
+    secrets = aws_client("secretsmanager", aws)
+    arn = secrets.create_secret(Name="sluice-origin-verify", SecretString="cf-7d1e0b")["ARN"]
+    stage = ingest_service(aws, pipeline)
+    stage.origin_check = OriginCheck(CachedSecret.of(stage_client("secretsmanager", aws), arn, ttl_s=0))
+    body = json.dumps(player_json())
+    # straight to the API's own URL (around the WAF's rate limit): refused
+    status, result = _post(stage, http_api_event(body, source_ip="203.0.113.50"))
+    assert (status, result["error"]) == (403, "post to the CDN's address, not to the API's own URL")
+    forged = {"x-sluice-origin-verify": "guess", "cloudfront-viewer-address": "192.0.2.1:443"}
+    assert _post(stage, http_api_event(body, headers=forged))[0] == 403
+    # through CloudFront: taken, with the viewer's network rather than the edge's
+    through = {"x-sluice-origin-verify": "cf-7d1e0b", "cloudfront-viewer-address": "198.51.100.77:51234"}
+    assert _post(stage, http_api_event(body, headers=through, source_ip="130.176.1.1"))[0] == 200
+    (stored,) = [Codec().decode(r.data) for r in iter_records({"Records": read_stream(aws, pipeline.raw_stream)})]
+    assert stored["ingest"]["client_ip_prefix"] == "198.51.100.0/24"

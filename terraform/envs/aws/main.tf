@@ -8,6 +8,15 @@ provider "aws" {
   }
 }
 
+# CloudFront's web ACL (the rate limit in front of ingest) must be made in us-east-1.
+provider "aws" {
+  alias  = "us_east_1"
+  region = "us-east-1"
+  default_tags {
+    tags = { application = "sluice", environment = var.environment }
+  }
+}
+
 module "sluice" {
   source                       = "../../modules/pipeline"
   name                         = var.name
@@ -25,6 +34,22 @@ module "sluice" {
   jwt_audience                 = var.jwt_audience
   cors_allow_origins           = var.cors_allow_origins
   alert_emails                 = var.alert_emails
+  origin_verify_secret_arn     = var.create_edge ? module.edge[0].origin_verify_secret_arn : null
+}
+
+# Per-client rate limiting, on by default: CloudFront with a WAF rate-based rule in front of the
+# ingest API (README: why CloudFront rather than a REST API).
+module "edge" {
+  count                    = var.create_edge ? 1 : 0
+  source                   = "../../modules/edge"
+  name                     = var.name
+  api_endpoint             = module.sluice.api_endpoint
+  rate_limit_per_5_minutes = var.rate_limit_per_5_minutes
+  origin_verify_token      = var.origin_verify_token
+  providers = {
+    aws           = aws
+    aws.us_east_1 = aws.us_east_1
+  }
 }
 
 module "registry" {

@@ -1,6 +1,6 @@
 output "ingest_url" {
-  description = "Players POST events to <ingest_url>/events."
-  value       = module.sluice.ingest_url
+  description = "Players POST events to <ingest_url>/events?key=<write key>: CloudFront (with its rate limit) when create_edge, else the API."
+  value       = var.create_edge ? module.edge[0].url : module.sluice.ingest_url
 }
 
 output "streams" {

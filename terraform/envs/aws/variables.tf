@@ -95,3 +95,27 @@ variable "alert_emails" {
   type        = list(string)
   default     = []
 }
+
+variable "create_edge" {
+  description = "CloudFront with a WAF rate limit per client address in front of ingest (on by default; players then post to the ingest_url output)."
+  type        = bool
+  default     = true
+}
+
+variable "rate_limit_per_5_minutes" {
+  description = "Requests one client address may make in any 5 minutes (WAF rate-based rule)."
+  type        = number
+  default     = 3000
+}
+
+variable "origin_verify_token" {
+  description = "With create_edge: a long random value (openssl rand -hex 32) CloudFront adds to its requests; ingest refuses any request without it."
+  type        = string
+  default     = null
+  sensitive   = true
+
+  validation {
+    condition     = var.origin_verify_token == null || try(length(var.origin_verify_token) >= 32, false)
+    error_message = "origin_verify_token must be at least 32 characters (openssl rand -hex 32)."
+  }
+}

@@ -95,6 +95,8 @@ module "ingest" {
     SLUICE_CORS_ALLOW_ORIGINS = length(var.cors_allow_origins) > 0 ? join(",", var.cors_allow_origins) : "none"
     }, var.api_authorizer == "write_key" ? {
     SLUICE_WRITE_KEYS_SECRET_ARN = module.ingest_api.write_keys_secret_arn
+    } : {}, var.origin_verify_secret_arn != null ? {
+    SLUICE_ORIGIN_VERIFY_SECRET_ARN = var.origin_verify_secret_arn
   } : {})
   trigger         = { type = "none" }
   alarm_topic_arn = module.monitoring.alert_topic_arn
@@ -103,6 +105,8 @@ module "ingest" {
     { sid = "EncryptRaw", actions = ["kms:GenerateDataKey"], resources = [module.raw.kms_key_arn] },
     ], var.api_authorizer == "write_key" ? [
     { sid = "WriteKeys", actions = ["secretsmanager:GetSecretValue"], resources = [module.ingest_api.write_keys_secret_arn] },
+    ] : [], var.origin_verify_secret_arn != null ? [
+    { sid = "OriginVerify", actions = ["secretsmanager:GetSecretValue"], resources = [var.origin_verify_secret_arn] },
   ] : [])
   tags = var.tags
 }

@@ -105,3 +105,8 @@ output "undelivered_queues" {
     loader    = module.warehouse.loader_dead_letter_queue_name
   }
 }
+
+output "api_endpoint" {
+  description = "The ingest HTTP API's own URL (the CDN's origin)."
+  value       = module.ingest_api.url
+}

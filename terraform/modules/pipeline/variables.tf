@@ -168,3 +168,9 @@ variable "tags" {
   type        = map(string)
   default     = { application = "sluice" }
 }
+
+variable "origin_verify_secret_arn" {
+  description = "When a CDN sits in front of ingest (modules/edge): the secret holding the header value it adds; ingest refuses requests without it. Null: no CDN."
+  type        = string
+  default     = null
+}

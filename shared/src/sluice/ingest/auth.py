@@ -26,23 +26,43 @@ KEY_PARAMETER = "key"
 KEY_HEADER = "x-sluice-write-key"
 
 
-class WriteKeys:
+class CachedSecret:
+    """A secret's value, re-read every ``ttl_s`` seconds (so a rotation needs no deploy), and
+    kept when a re-read fails (a Secrets Manager hiccup is not an outage)."""
+
     def __init__(
-        self, load: Callable[[], dict[str, str]], *, ttl_s: float = 60.0, clock: Callable[[], float] = time.monotonic
+        self, load: Callable[[], str], *, ttl_s: float = 60.0, clock: Callable[[], float] = time.monotonic
     ) -> None:
         self._load = load
         self.ttl_s = ttl_s
         self._clock = clock
-        self._keys: dict[str, str] | None = None
+        self._value: str | None = None
         self._loaded_at = 0.0
 
     @classmethod
-    def from_secret(cls, secrets: Any, secret_arn: str, *, ttl_s: float = 60.0) -> WriteKeys:
-        def load() -> dict[str, str]:
-            text = secrets.get_secret_value(SecretId=secret_arn)["SecretString"]
-            return parse_keys(text)
+    def of(cls, secrets: Any, secret_arn: str, *, ttl_s: float = 60.0) -> CachedSecret:
+        return cls(lambda: str(secrets.get_secret_value(SecretId=secret_arn)["SecretString"]), ttl_s=ttl_s)
 
-        return cls(load, ttl_s=ttl_s)
+    def value(self) -> str:
+        now = self._clock()
+        if self._value is None or now - self._loaded_at >= self.ttl_s:
+            try:
+                self._value = self._load()
+            except Exception as exc:
+                if self._value is None:
+                    raise RetryableError(f"a secret ingest needs could not be read: {exc}") from exc
+                log.warning("secret not refreshed; using the previous value", extra={"error": str(exc)[:300]})
+            self._loaded_at = now
+        return self._value
+
+
+class WriteKeys:
+    def __init__(self, secret: CachedSecret) -> None:
+        self.secret = secret
+
+    @classmethod
+    def from_secret(cls, secrets: Any, secret_arn: str, *, ttl_s: float = 60.0) -> WriteKeys:
+        return cls(CachedSecret.of(secrets, secret_arn, ttl_s=ttl_s))
 
     def site_of(self, key: str | None) -> str | None:
         """The site whose key this is, or None. Every key is compared, in constant time each, so
@@ -50,24 +70,23 @@ class WriteKeys:
         if not key:
             return None
         found = None
-        for site, expected in self._current().items():
+        for site, expected in parse_keys(self.secret.value()).items():
             if hmac.compare_digest(key.encode(), expected.encode()):
                 found = site
         return found
 
-    def _current(self) -> dict[str, str]:
-        now = self._clock()
-        if self._keys is None or now - self._loaded_at >= self.ttl_s:
-            try:
-                self._keys = self._load()
-                self._loaded_at = now
-            except Exception as exc:
-                if self._keys is None:
-                    raise RetryableError(f"write keys could not be read: {exc}") from exc
-                # Keep answering with the keys we had: a Secrets Manager hiccup is not an outage.
-                log.warning("write keys not refreshed; using the previous ones", extra={"error": str(exc)[:300]})
-                self._loaded_at = now
-        return self._keys
+
+class OriginCheck:
+    """Requests must come through the CDN (CloudFront, with its WAF rate limit) and not straight
+    to the API's own URL: CloudFront adds a header whose value only it and this secret know."""
+
+    HEADER = "x-sluice-origin-verify"
+
+    def __init__(self, secret: CachedSecret) -> None:
+        self.secret = secret
+
+    def passes(self, value: str | None) -> bool:
+        return value is not None and hmac.compare_digest(value.encode(), self.secret.value().strip().encode())
 
 
 def parse_keys(text: str) -> dict[str, str]:

@@ -28,6 +28,8 @@ class IngestConfig:
     # Secrets Manager secret of per-site write keys (sluice.ingest.auth); None: no key asked.
     write_keys_secret_arn: str | None = None
     write_keys_ttl_s: int = 60
+    # Secrets Manager secret CloudFront's origin header must match; None: no CDN in front.
+    origin_verify_secret_arn: str | None = None
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> IngestConfig:
@@ -46,4 +48,5 @@ class IngestConfig:
             retry_after_s=env.integer("SLUICE_RETRY_AFTER_SECONDS", 5, minimum=1),
             write_keys_secret_arn=env.text("SLUICE_WRITE_KEYS_SECRET_ARN"),
             write_keys_ttl_s=env.integer("SLUICE_WRITE_KEYS_TTL_SECONDS", 60, minimum=0, maximum=3600),
+            origin_verify_secret_arn=env.text("SLUICE_ORIGIN_VERIFY_SECRET_ARN"),
         )

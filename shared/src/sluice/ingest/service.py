@@ -5,14 +5,14 @@ from __future__ import annotations
 
 import logging
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from sluice.batch.aggregation import Aggregator
 from sluice.events.codec import Codec
 from sluice.events.intake import EventIntake
 from sluice.events.json_mapping import EventMapper
-from sluice.ingest.auth import KEY_HEADER, KEY_PARAMETER, WriteKeys
+from sluice.ingest.auth import KEY_HEADER, KEY_PARAMETER, CachedSecret, OriginCheck, WriteKeys
 from sluice.ingest.body import BodyEvent, split_events
 from sluice.ingest.config import IngestConfig
 from sluice.ingest.context import ingest_context
@@ -42,10 +42,12 @@ class IngestService:
         producer: KinesisProducer,
         metrics: Metrics | None = None,
         write_keys: WriteKeys | None = None,
+        origin_check: OriginCheck | None = None,
     ) -> None:
         self.config = config
         self.producer = producer
         self.write_keys = write_keys
+        self.origin_check = origin_check
         self.intake = EventIntake(EventMapper(), config.max_event_bytes)
         self.codec = Codec()
         self.aggregator = Aggregator() if config.aggregate == "kpl" else None
@@ -56,12 +58,14 @@ class IngestService:
         from sluice.aws.clients import client
 
         config = IngestConfig.from_env()
-        write_keys = None
+        secrets, ttl = client("secretsmanager"), config.write_keys_ttl_s
+        write_keys = origin_check = None
         if config.write_keys_secret_arn:
-            write_keys = WriteKeys.from_secret(
-                client("secretsmanager"), config.write_keys_secret_arn, ttl_s=config.write_keys_ttl_s
-            )
-        return cls(config, KinesisProducer(client("kinesis"), config.raw_stream), write_keys=write_keys)
+            write_keys = WriteKeys.from_secret(secrets, config.write_keys_secret_arn, ttl_s=ttl)
+        if config.origin_verify_secret_arn:
+            origin_check = OriginCheck(CachedSecret.of(secrets, config.origin_verify_secret_arn, ttl_s=ttl))
+        producer = KinesisProducer(client("kinesis"), config.raw_stream)
+        return cls(config, producer, write_keys=write_keys, origin_check=origin_check)
 
     def handle(self, event: dict[str, Any], deadline: Deadline) -> dict[str, Any]:
         bind_deadline(deadline)  # every AWS call below ends before it
@@ -75,7 +79,7 @@ class IngestService:
                     405, f"method {request.method or 'unknown'} is not allowed; POST events to this endpoint"
                 )
             self._authorise(request)
-            return self._ingest(request, deadline, origin)
+            return self._ingest(self._through_cdn(request), deadline, origin)
         except RetryableError as exc:  # the write keys could not be read: the player retries
             log.warning("request not served", extra={"error": str(exc)})
             retry_after = {"retry-after": str(self.config.retry_after_s)}
@@ -87,6 +91,9 @@ class IngestService:
             self.metrics.flush()
 
     def _authorise(self, request: HttpRequest) -> None:
+        if self.origin_check is not None and not self.origin_check.passes(request.header(OriginCheck.HEADER)):
+            self.metrics.add("RequestsUnauthorised", 1)
+            raise RequestError(403, "post to the CDN's address, not to the API's own URL")
         if self.write_keys is None:
             return
         key = request.query.get(KEY_PARAMETER) or request.header(KEY_HEADER)
@@ -94,6 +101,14 @@ class IngestService:
             self.metrics.add("RequestsUnauthorised", 1)
             reason = "no write key" if not key else "this write key is not valid (revoked, or mistyped)"
             raise RequestError(401, f"{reason}: POST to {request.path}?{KEY_PARAMETER}=<your site's write key>")
+
+    def _through_cdn(self, request: HttpRequest) -> HttpRequest:
+        """Behind the CDN, API Gateway sees CloudFront's address: the player's is in the
+        CloudFront-Viewer-Address header ("ip:port"), trusted only once the origin check passed."""
+        viewer = request.header("cloudfront-viewer-address") if self.origin_check is not None else None
+        if not viewer:
+            return request
+        return replace(request, source_ip=viewer.rsplit(":", 1)[0].strip("[]"))
 
     def _ingest(self, request: HttpRequest, deadline: Deadline, origin: str | None) -> dict[str, Any]:
         body = decoded_body(request, self.config.max_body_bytes)

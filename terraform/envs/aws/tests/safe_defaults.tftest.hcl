@@ -1,6 +1,10 @@
 # The stack refuses images that are not pinned by digest.
 
 mock_provider "aws" {
+  alias = "us_east_1"
+}
+
+mock_provider "aws" {
   mock_data "aws_iam_policy_document" {
     defaults = { json = "{\"Version\":\"2012-10-17\",\"Statement\":[]}" }
   }
@@ -23,6 +27,7 @@ variables {
   search_master_user_arn       = "arn:aws:iam::123456789012:role/admin"
   jwt_issuer                   = "https://auth.example.com/"
   cors_allow_origins           = ["https://watch.example"]
+  origin_verify_token          = "0123456789abcdef0123456789abcdef0123456789abcdef"
   images = {
     ingest    = "123456789012.dkr.ecr.eu-west-1.amazonaws.com/sluice-ingest@sha256:1111111111111111111111111111111111111111111111111111111111111111"
     processor = "123456789012.dkr.ecr.eu-west-1.amazonaws.com/sluice-processor@sha256:2222222222222222222222222222222222222222222222222222222222222222"
@@ -74,5 +79,14 @@ run "write_keys_and_alarms_by_default" {
   assert {
     condition     = module.sluice.ingest_api_authorizer == "write_key"
     error_message = "the aws stack asks players for a per-site write key by default"
+  }
+}
+
+run "a_rate_limit_in_front_of_ingest_by_default" {
+  command = plan
+
+  assert {
+    condition     = length(module.edge) == 1
+    error_message = "CloudFront with the WAF rate limit fronts ingest by default"
   }
 }

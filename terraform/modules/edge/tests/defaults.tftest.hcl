@@ -1,0 +1,43 @@
+# Plan-only: the rate limit answers 429 per client address, and CloudFront marks what it forwards.
+
+mock_provider "aws" {}
+mock_provider "aws" {
+  alias = "us_east_1"
+}
+
+variables {
+  name                = "sluice"
+  api_endpoint        = "https://abc123.execute-api.eu-west-1.amazonaws.com"
+  origin_verify_token = "0123456789abcdef0123456789abcdef0123456789abcdef"
+}
+
+run "a_rate_limit_per_client_in_front_of_ingest" {
+  command = plan
+
+  assert {
+    condition     = one([for r in aws_wafv2_web_acl.edge.rule : r.statement[0].rate_based_statement[0].limit if r.name == "rate-per-client"]) == 3000
+    error_message = "each client address gets 3000 requests per 5 minutes by default"
+  }
+  assert {
+    condition     = one([for r in aws_wafv2_web_acl.edge.rule : r.action[0].block[0].custom_response[0].response_code if r.name == "rate-per-client"]) == 429
+    error_message = "a limited client gets 429, which the web SDK retries after retry-after"
+  }
+  assert {
+    condition     = aws_wafv2_web_acl.edge.scope == "CLOUDFRONT"
+    error_message = "the web ACL is CloudFront's"
+  }
+  assert {
+    condition     = one(one(aws_cloudfront_distribution.ingest.origin).custom_header).name == "x-sluice-origin-verify" && one(aws_cloudfront_distribution.ingest.origin).domain_name == "abc123.execute-api.eu-west-1.amazonaws.com"
+    error_message = "CloudFront forwards to the API with the origin header ingest checks"
+  }
+}
+
+run "a_short_origin_token_is_refused" {
+  command = plan
+
+  variables {
+    origin_verify_token = "short"
+  }
+
+  expect_failures = [var.origin_verify_token]
+}
