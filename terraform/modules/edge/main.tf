@@ -111,6 +111,7 @@ resource "aws_cloudfront_distribution" "ingest" {
   #checkov:skip=CKV_AWS_374:players everywhere send telemetry; no geo restriction by default
   #checkov:skip=CKV2_AWS_32:ingest answers JSON to players, with its own CORS headers; no response headers policy is needed
   #checkov:skip=CKV2_AWS_47:the web ACL above carries AWSManagedRulesKnownBadInputsRuleSet (Log4j included)
+  #checkov:skip=CKV_AWS_305:an API origin, not a website: there is no root object to serve
   enabled         = true
   comment         = "Sluice ingest (${var.name})"
   price_class     = var.price_class
