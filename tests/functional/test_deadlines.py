@@ -15,7 +15,7 @@ from support.apigateway import body_of, http_api_event
 from support.aws import FakeContext, notify_queue, sqs_event, stage_client
 from support.blackhole import black_hole
 from support.factories import clean_encoded, kinesis_event, player_json
-from support.stages import FAST, indexer, loader, processor
+from support.stages import FAST, indexer, lake_from_traffic, loader, processor
 
 from sluice.artifacts.warehouse import FACT_TABLE
 from sluice.batch.kinesis import BatchFailedError
@@ -24,7 +24,6 @@ from sluice.ingest.service import IngestService
 from sluice.producers.kinesis import KinesisProducer
 from sluice.producers.retry import Deadline
 from sluice.runtime.metrics import Metrics
-from sluice.traffic.generator import TrafficConfig, generate
 from sluice.warehouse.connection import create_engine_for
 
 # What Lambda's context would say is left; each handler keeps its margin out of it.
@@ -80,25 +79,9 @@ def test_the_processor_reports_before_its_deadline_when_the_clean_stream_hangs(a
     assert elapsed < (REMAINING_MS - 3000) / 1000 + 0.5, f"answered after {elapsed:.1f} s"
 
 
-def _lake_traffic(aws, pipeline) -> set[str]:
-    from support.factories import avro_record  # noqa: F401 - the shapes the processor reads
-
-    from sluice.events.codec import Codec
-    from sluice.events.json_mapping import EventMapper
-
-    now = int(time.time() * 1000)
-    mapper, codec = EventMapper(), Codec()
-    records = [
-        codec.encode(mapper.to_record(json.loads(g.body), server_time=now - 1000))
-        for g in generate(TrafficConfig(sessions=2, seed=31, start_ms=now - 20 * 60_000))
-    ]
-    processor(aws, pipeline).handle(kinesis_event(records), Deadline.after(30))
-    return {codec.decode(r)["event_id"] for r in records}
-
-
 def test_the_loader_reports_before_its_deadline_when_the_warehouse_hangs_at_connect(aws, pipeline):
     queue = notify_queue(aws, pipeline.lake_bucket)
-    _lake_traffic(aws, pipeline)
+    lake_from_traffic(aws, pipeline)
     event = sqs_event(aws, queue, max_messages=100)
     with black_hole() as (host, port):
         engine = create_engine_for(f"postgresql://sluice:x@{host}:{port}/sluice")
@@ -113,7 +96,7 @@ def test_the_loader_reports_before_its_deadline_when_the_warehouse_hangs_at_conn
 
 def test_a_statement_that_hangs_is_cancelled_at_the_deadline_and_the_retry_loads_once(aws, pipeline, warehouse):
     queue = notify_queue(aws, pipeline.lake_bucket)
-    expected = _lake_traffic(aws, pipeline)
+    expected = lake_from_traffic(aws, pipeline)
     event = sqs_event(aws, queue, max_messages=100)
     # GIVEN another session holding the fact table's lock: the load blocks as on a hung warehouse
     other_session = create_engine_for(str(warehouse.url.render_as_string(hide_password=False)))

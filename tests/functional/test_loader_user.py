@@ -7,20 +7,15 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
-import time
 
 import pytest
 from sqlalchemy import text
 from sqlalchemy.exc import ProgrammingError
 from support.aws import REGION, aws_client, notify_queue, sqs_event, stage_client
-from support.factories import kinesis_event
-from support.stages import loader, processor
+from support.stages import lake_from_traffic, loader
 
 from sluice.artifacts.warehouse import FACT_TABLE
-from sluice.events.codec import Codec
-from sluice.events.json_mapping import EventMapper
 from sluice.producers.retry import Deadline
-from sluice.traffic.generator import TrafficConfig, generate
 from sluice.warehouse.connection import WarehouseConfig, create_engine_for, resolve_url
 from sluice.warehouse.users import LOADER_USER
 
@@ -65,18 +60,12 @@ def test_the_loader_runs_as_its_own_least_privileged_user(aws, pipeline, warehou
     with as_loader.connect() as connection:
         assert connection.execute(text("SELECT current_user")).scalar_one() == LOADER_USER
     queue = notify_queue(aws, pipeline.lake_bucket)
-    now = int(time.time() * 1000)
-    mapper, codec = EventMapper(), Codec()
-    records = [
-        codec.encode(mapper.to_record(json.loads(g.body), server_time=now - 1000))
-        for g in generate(TrafficConfig(sessions=2, seed=51, start_ms=now - 20 * 60_000))
-    ]
-    processor(aws, pipeline).handle(kinesis_event(records), Deadline.after(30))
+    loaded = lake_from_traffic(aws, pipeline, seed=51)
     assert loader(aws, pipeline, as_loader).handle(sqs_event(aws, queue, 100), Deadline.after(60)) == {
         "batchItemFailures": []
     }
     with warehouse.connect() as connection:
-        assert connection.execute(text(f"SELECT count(*) FROM {FACT_TABLE}")).scalar_one() == len(records)
+        assert connection.execute(text(f"SELECT count(*) FROM {FACT_TABLE}")).scalar_one() == len(loaded)
     # AND can do nothing else with the tables
     for statement in (f"DROP TABLE {FACT_TABLE}", f"TRUNCATE {FACT_TABLE}", "CREATE TABLE public.mine (x int)"):
         with pytest.raises(ProgrammingError, match=r"permission denied|must be owner"), as_loader.begin() as connection:

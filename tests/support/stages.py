@@ -108,3 +108,25 @@ def monitor(
         rollups=rollups,
         emf_stream=emf_stream if emf_stream is not None else io.StringIO(),
     )
+
+
+def lake_from_traffic(endpoint: str, pipeline: Pipeline, *, sessions: int = 2, seed: int = 31) -> set[str]:
+    """Generated sessions, as ingest would stamp them, through the processor into the lake; the
+    event ids."""
+    import json
+    import time
+
+    from sluice.events.codec import Codec
+    from sluice.events.json_mapping import EventMapper
+    from sluice.producers.retry import Deadline
+    from sluice.traffic.generator import TrafficConfig, generate
+    from support.factories import kinesis_event
+
+    now = int(time.time() * 1000)
+    mapper, codec = EventMapper(), Codec()
+    records = [
+        codec.encode(mapper.to_record(json.loads(g.body), server_time=now - 1000))
+        for g in generate(TrafficConfig(sessions=sessions, seed=seed, start_ms=now - 20 * 60_000))
+    ]
+    processor(endpoint, pipeline).handle(kinesis_event(records), Deadline.after(30))
+    return {codec.decode(r)["event_id"] for r in records}
