@@ -3,6 +3,7 @@ originals back on the raw stream, and they come round to the lake once the cause
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import sys
@@ -98,3 +99,16 @@ def test_list_filters_by_time_and_reports_unreadable_lines(aws, pipeline):
         2,
         "sluice: error: --since 'tuesday' is not an ISO-8601 time",
     )
+
+
+def test_a_missing_bucket_is_one_line_and_exit_status_2(aws):
+    result = sluice(aws, "failed", "list", "--bucket", "no-such-bucket")
+    assert result.returncode == 2, result.stderr
+    assert result.stderr.startswith("sluice: error: ") and "NoSuchBucket" in result.stderr
+    assert "Traceback" not in result.stderr and len(result.stderr.strip().splitlines()) == 1
+
+
+def test_failed_list_as_json(aws, pipeline):
+    result = sluice(aws, "failed", "list", "--bucket", pipeline.lake_bucket, "--format", "json")
+    assert result.returncode == 0, result.stderr
+    assert json.loads(result.stdout) == {"total": 0, "unreadable": 0, "first": None, "last": None, "groups": []}
