@@ -36,16 +36,16 @@ def main(argv: Sequence[str] | None = None) -> int:
     except UsageError as exc:
         print(f"sluice: error: {exc}", file=sys.stderr)
         return 2
+    except BrokenPipeError:  # `sluice generate | head` is not an error
+        return 0
+    except KeyboardInterrupt:
+        return 130
     except Exception as exc:
         message = _known_mistake(exc)
         if message is None:
             raise
         print(f"sluice: error: {message}", file=sys.stderr)
         return 2
-    except BrokenPipeError:  # `sluice generate | head` is not an error
-        return 0
-    except KeyboardInterrupt:
-        return 130
 
 
 def _known_mistake(exc: Exception) -> str | None:

@@ -7,6 +7,7 @@ import json
 from pathlib import Path
 
 from sluice.cli.errors import UsageError
+from sluice.cli.options import add_format, print_json
 from sluice.events.compatibility import backward_transitive_problems
 from sluice.events.fingerprint import crc64_avro, fingerprint_hex
 from sluice.events.registry import PLAYER_EVENT, SchemaNotFoundError, default_registry, load_schema_file
@@ -19,7 +20,9 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
         description="List, show, fingerprint, check and render the shipped Avro schemas.",
     )
     sub = parser.add_subparsers(dest="action", required=True, metavar="ACTION")
-    sub.add_parser("list", help="every shipped schema version with its fingerprint").set_defaults(run=_list)
+    listing = sub.add_parser("list", help="every shipped schema version with its fingerprint")
+    add_format(listing)
+    listing.set_defaults(run=_list)
     show = sub.add_parser(
         "show",
         help="print one schema",
@@ -53,6 +56,18 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
 
 def _list(args: argparse.Namespace) -> int:
     registry = default_registry()
+    if args.format == "json":
+        print_json(
+            [
+                {
+                    "name": v.name,
+                    "fingerprint": v.fingerprint_hex,
+                    "current": v is registry.latest(v.subject),
+                }
+                for v in registry.versions()
+            ]
+        )
+        return 0
     for version in registry.versions():
         current = " (current)" if version is registry.latest(version.subject) else ""
         print(f"{version.name:<20} {version.fingerprint_hex}{current}")
