@@ -142,6 +142,13 @@ def test_derived_keys_are_legal_at_the_bounds():
         assert len(cooldown_key(cause).encode()) <= PARTITION_KEY_BYTES
         assert len(alert_sort_key(window_start, cause).encode()) <= SORT_KEY_BYTES
         assert len(f"{window_start}#shardId-000000000000".encode()) <= SORT_KEY_BYTES
+    # and a pair of dimension values (cdn=fastly x country=GB), for root-cause isolation
+    for first in DIMENSION_FIELDS:
+        for second in (d for d in DIMENSION_FIELDS if d != first):
+            pair = f"{'v' * max_value_bytes(first)}\u00d7{'v' * max_value_bytes(second)}"
+            cause = f"{'r' * longest_rule}#{first}\u00d7{second}#{pair}"
+            assert len(window_key(f"{first}\u00d7{second}", pair).encode()) <= PARTITION_KEY_BYTES
+            assert len(alert_sort_key(window_start, cause).encode()) <= SORT_KEY_BYTES
 
 
 def test_columns_and_mappings_come_from_the_same_bounds():

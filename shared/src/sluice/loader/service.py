@@ -14,6 +14,7 @@ from sluice.loader.lines import ParsedObject, parse_object
 from sluice.loader.notifications import LakeObject, Notification, read_notifications
 from sluice.loader.postgres import PostgresLoad
 from sluice.loader.redshift import RedshiftLoad
+from sluice.producers.batching import INVALID_ENTRY_CODES
 from sluice.producers.firehose import FirehoseProducer
 from sluice.producers.retry import Backoff, Deadline, bind_deadline, error_code
 from sluice.runtime.errors import RetryableError
@@ -133,6 +134,10 @@ class Loader:
             if code in ("NoSuchKey", "PreconditionFailed", "404", "412"):
                 # Gone or overwritten since the notification: the newer version has its own.
                 log.warning("announced object is not there any more", extra={"object": obj.url, "error": code})
+                return None
+            if code in INVALID_ENTRY_CODES:
+                # The request itself can never be made (a key S3 cannot take): no retry loop.
+                log.error("announced object cannot be requested", extra={"object": obj.url, "error": str(exc)[:300]})
                 return None
             raise RetryableError(f"{obj.url}: {code}") from exc
         return parse_object(response["Body"].read())
