@@ -49,6 +49,9 @@ def test_every_string_and_number_a_client_sends_is_bounded_in_every_shipped_vers
             assert "max_length" in field, f"{version.name}: {path} has no max_length"
         elif kind in ("int", "long", "float", "double") and path.rsplit(".", 1)[-1] not in SERVER_COMPUTED:
             assert "minimum" in field and "maximum" in field, f"{version.name}: {path} is not bounded"
+            # ingest takes an in-bound integer as sent: the bound must lie inside the Avro type
+            low, high = {"int": (-(2**31), 2**31 - 1), "long": (-(2**63), 2**63 - 1)}.get(kind, (-1e308, 1e308))
+            assert low <= field["minimum"] <= field["maximum"] <= high, f"{path}: bound outside {kind}"
 
 
 def _event_with(path: str, value):

@@ -44,6 +44,13 @@ class Bound:
             maximum=field.get("maximum"),
         )
 
+    def fast_accept(self) -> Callable[[Any], bool]:
+        """A cheap test that is True only for values surely within the bound: the common case
+        (short ASCII text, a number in range) pays a comparison or two; anything else is decided
+        by :meth:`problem`. It runs on every field of every event, at ingest and in the processor."""
+        accept: Callable[[Any], bool] = eval(f"lambda v: {_accept_expression(self)}", {"INF": math.inf})  # noqa: S307 - built from the shipped schema only
+        return accept
+
     def problem(self, value: Any, path: str) -> FieldError | None:
         """What is wrong with ``value`` (already of the field's Avro type), or None."""
         if isinstance(value, str):
@@ -85,57 +92,94 @@ def _number(value: float) -> str:
     return str(int(value)) if float(value).is_integer() else str(value)
 
 
-Check = Callable[[Any, str, list[FieldError]], None]
+Check = Callable[[dict[str, Any], list[FieldError]], None]
 
 
-def _record_check(record: dict[str, Any], named: dict[str, Any]) -> Check | None:
-    """A check of a decoded record against the bounds of its fields (None when it has none)."""
-    checks: list[tuple[str, Bound | None, Check | None]] = []
-    for field in record["fields"]:
-        nested = _type_check(field["type"], named)
-        bound = Bound.of(field)
-        if bound is not None or nested is not None:
-            checks.append((field["name"], bound, nested))
-    if not checks:
+def _accept_expression(bound: Bound) -> str:
+    """Python source, over ``v``, true when ``v`` is surely within ``bound`` (see fast_accept):
+    inlined into the generated check, since it runs on every field of every record."""
+    if bound.min_length is not None or bound.max_length is not None:
+        most = bound.max_length if bound.max_length is not None else 1 << 62
+        if bound.min_length in (None, 0):
+            return f"len(v) <= {most} and v.isascii()"
+        if bound.min_length == 1:
+            return f"len(v) <= {most} and v.isascii() and not v.isspace() and v != ''"
+        return "False"
+    low = repr(bound.minimum) if bound.minimum is not None else "-INF"
+    high = repr(bound.maximum) if bound.maximum is not None else "INF"
+    return f"{low} <= v <= {high}"
+
+
+class _CheckCompiler:
+    """Generates one function per record schema that checks a decoded record (fastavro's types,
+    so no type tests are needed) against its fields' bounds; the rare value the inline test does
+    not accept goes to Bound.problem for the verdict and the message."""
+
+    def __init__(self) -> None:
+        self.lines: list[str] = []
+        self.namespace: dict[str, Any] = {"INF": math.inf, "_slow": _slow}
+        self.done: dict[str, str] = {}
+
+    def record(self, schema: dict[str, Any], path: str) -> str | None:
+        name = f"check_{len(self.done)}_{schema['name']}"
+        key = f"{_fullname(schema)}@{path}"
+        if key in self.done:
+            return self.done[key]
+        self.done[key] = name
+        body: list[str] = []
+        for field in schema["fields"]:
+            where = f"{path}.{field['name']}" if path else field["name"]
+            bound = Bound.of(field)
+            nested = self._nested(field["type"], where)
+            if bound is None and nested is None:
+                continue
+            body.append(f"    v = r.get({field['name']!r})")
+            body.append("    if v is not None:")
+            if bound is not None:
+                bound_name = f"B{len(self.namespace)}"
+                self.namespace[bound_name] = bound
+                body.append(f"        if not ({_accept_expression(bound)}): _slow({bound_name}, v, {where!r}, errors)")
+            if nested is not None:
+                body.append(f"        {nested}")
+        if not body:
+            return None
+        self.lines += [f"def {name}(r, errors):", *body, ""]
+        return name
+
+    def _nested(self, schema: Any, path: str) -> str | None:
+        """The statement that checks a nested record (or a union of records) held in ``v``."""
+        if isinstance(schema, dict) and schema.get("type") == "record":
+            inner = self.record(schema, path)
+            return f"{inner}(v, errors)" if inner else None
+        if isinstance(schema, list):
+            branches = {}
+            for branch in schema:
+                if isinstance(branch, dict) and branch.get("type") == "record":
+                    inner = self.record(branch, path)
+                    if inner:
+                        branches[_fullname(branch)] = inner
+            if branches:
+                table = f"U{len(self.namespace)}"
+                self.namespace[table] = branches
+                # fastavro decodes a union of records as (record name, fields) with return_record_name.
+                return f"c = {table}.get(v[0]) if v.__class__ is tuple else None\n        if c is not None: NS[c](v[1], errors)"
         return None
 
-    def check(value: Any, path: str, errors: list[FieldError]) -> None:
-        if not isinstance(value, dict):
-            return
-        for name, bound, nested in checks:
-            item = value.get(name)
-            if item is None:
-                continue
-            where = f"{path}.{name}" if path else name
-            if bound is not None and (problem := bound.problem(item, where)) is not None:
-                errors.append(problem)
-            if nested is not None:
-                nested(item, where, errors)
-
-    return check
-
-
-def _type_check(schema: Any, named: dict[str, Any]) -> Check | None:
-    if isinstance(schema, list):
-        records = {}
-        for branch in schema:
-            if isinstance(branch, dict) and branch.get("type") == "record":
-                branch_check = _type_check(branch, named)
-                if branch_check is not None:
-                    records[_fullname(branch)] = branch_check
-        if not records:
+    def build(self, schema: dict[str, Any]) -> Check | None:
+        top = self.record(schema, "")
+        if top is None:
             return None
+        source = "\n".join(self.lines)
+        self.namespace["NS"] = self.namespace
+        exec(compile(source, "<sluice bounds>", "exec"), self.namespace)  # noqa: S102 - code built from the shipped schema only
+        check: Check = self.namespace[top]
+        return check
 
-        def union(value: Any, path: str, errors: list[FieldError]) -> None:
-            # fastavro decodes a union of records as (record name, fields) with return_record_name.
-            if isinstance(value, tuple) and len(value) == 2 and value[0] in records:
-                records[value[0]](value[1], path, errors)
 
-        return union
-    if isinstance(schema, dict) and schema.get("type") == "record":
-        named[_fullname(schema)] = schema
-        return _record_check(schema, named)
-    return None
+def _slow(bound: Bound, value: Any, path: str, errors: list[FieldError]) -> None:
+    problem = bound.problem(value, path)
+    if problem is not None:
+        errors.append(problem)
 
 
 def _fullname(schema: dict[str, Any]) -> str:
@@ -148,12 +192,12 @@ class RecordBounds:
 
     def __init__(self, registry: Registry | None = None) -> None:
         schema = (registry or default_registry()).latest(PLAYER_EVENT).schema
-        self._check = _record_check(schema, {})
+        self._check = _CheckCompiler().build(schema)
 
     def problems(self, record: dict[str, Any]) -> list[FieldError]:
         errors: list[FieldError] = []
         if self._check is not None:
-            self._check(record, "", errors)
+            self._check(record, errors)
         return errors
 
 

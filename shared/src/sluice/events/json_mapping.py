@@ -158,14 +158,19 @@ def _enum(symbols: list[str], code: str) -> Convert:
     return convert
 
 
-def _bounded(inner: Convert, bound: Bound | None) -> Convert:
-    """The field's declared bound checked on the converted value (see ``sluice.events.bounds``)."""
+def _bounded(inner: Convert, bound: Bound | None, as_sent: type | None) -> Convert:
+    """The field's declared bound checked on the converted value (see ``sluice.events.bounds``).
+    ``as_sent`` is the JSON type that converts to itself (str for a string, int for a long): a
+    value of that type within the bound is taken at once, the common case on every field."""
     if bound is None:
         return inner
+    fast = bound.fast_accept()
 
     def convert(value: Any, path: str, errors: Errors) -> Any:
+        if value.__class__ is as_sent and fast(value):
+            return value
         converted = inner(value, path, errors)
-        if converted is MISSING or converted is None:
+        if converted is MISSING or converted is None or fast(converted):
             return converted
         problem = bound.problem(converted, path)
         if problem is not None:
@@ -181,6 +186,18 @@ def _nullable(inner: Convert) -> Convert:
         return None if value is None else inner(value, path, errors)
 
     return convert
+
+
+def _as_sent(field: dict[str, Any]) -> type | None:
+    """The JSON type a field's converter returns unchanged, if any (see _bounded)."""
+    if field.get("semantic") is not None:
+        return None  # a UUID is lower-cased, a time parsed
+    schema = field["type"]
+    if isinstance(schema, list):
+        branches = [b for b in schema if b != "null"]
+        schema = branches[0] if len(branches) == 1 else None
+    # bool is a subclass of int, but ``__class__ is int`` leaves it to the converter's own test
+    return {"string": str, "long": int, "int": int}.get(schema) if isinstance(schema, str) else None
 
 
 class _Compiler:
@@ -227,7 +244,7 @@ class _Compiler:
         fields = [
             (
                 f["name"],
-                _bounded(self.compile(f["type"], semantic=f.get("semantic")), Bound.of(f)),
+                _bounded(self.compile(f["type"], semantic=f.get("semantic")), Bound.of(f), _as_sent(f)),
                 "default" in f,
                 f.get("default"),
             )

@@ -70,6 +70,12 @@ def _version(part: Any) -> str | None:
     return ".".join(numbers) or None
 
 
+_LIMITS = {
+    name: max_bytes(f"enrichment.{name}")
+    for name in ("device_class", "os_family", "os_version", "browser_family", "browser_version")
+}
+
+
 def enrich(record: dict[str, Any], now_ms: int) -> None:
     """In place: sets ``record["enrichment"]``."""
     ingest = record.get("ingest") or {}
@@ -89,11 +95,11 @@ def enrich(record: dict[str, Any], now_ms: int) -> None:
     record["enrichment"] = {
         # Parsed out of a client's user agent: clipped to the schema's bounds like any field
         # Sluice fills itself, so a crafted user agent cannot make a row the warehouse refuses.
-        "device_class": clip(device_class, max_bytes("enrichment.device_class")),
-        "os_family": clip(os_family, max_bytes("enrichment.os_family")),
-        "os_version": clip(os_version, max_bytes("enrichment.os_version")),
-        "browser_family": clip(browser, max_bytes("enrichment.browser_family")),
-        "browser_version": clip(browser_version, max_bytes("enrichment.browser_version")),
+        "device_class": clip(device_class, _LIMITS["device_class"]),
+        "os_family": clip(os_family, _LIMITS["os_family"]),
+        "os_version": clip(os_version, _LIMITS["os_version"]),
+        "browser_family": clip(browser, _LIMITS["browser_family"]),
+        "browser_version": clip(browser_version, _LIMITS["browser_version"]),
         "ingest_lag_ms": record["server_time"] - record["client_time"],
         "process_lag_ms": now_ms - record["server_time"],
         "rebuffer_ratio": rebuffer_ratio,
