@@ -167,6 +167,11 @@ def test_window_state_stays_under_1_mb_with_10000_distinct_values(aws, pipeline,
         record["ingest"]["country"] = f"C{index % 250}"
         record["player"]["version"] = f"9.{index}"
         aggregates.add_event(record)
+    # and the event ids of a full window (the exactly-once check keeps up to MAX_IDS of them)
+    from sluice.monitor.dedupe import MAX_IDS
+
+    for index in range(MAX_IDS):
+        aggregates.event_ids.first_time(f"00000000-0000-4000-8000-{index:012d}")
     size = len(json.dumps(aggregates.to_state()))
     assert size < 1_000_000, size
     assert len(aggregates.by_dimension["content"]) == 51  # 50 values and "other"
@@ -277,3 +282,51 @@ def test_the_handler_reads_its_configuration_from_the_environment(aws, pipeline,
 
     stored = aws_client("dynamodb", aws).scan(TableName=monitoring.health_table)["Items"]
     assert any(item["pk"]["S"] == "win#all#all" for item in stored)
+
+
+def test_a_batch_delivered_twice_in_a_window_is_counted_once(aws, pipeline, monitoring):
+    # GIVEN a batch Lambda delivers again after a failed invocation (the same records, same window)
+    stage = monitor(aws, pipeline, monitoring)
+    codec = Codec()
+    now = clean_record()["server_time"]
+    starts = [
+        clean_record("session_start", payload={"autoplay": False, "page_url": None, "referrer": None}) for _ in range(4)
+    ]
+    failures = [
+        clean_record("error", payload={"code": "E", "message": "m", "fatal": True, "playhead_ms": None})
+        for _ in range(2)
+    ]
+    records = [
+        {
+            "kinesis": {
+                "sequenceNumber": str(i),
+                "partitionKey": "p",
+                "data": base64.b64encode(codec.encode(r)).decode(),
+                "approximateArrivalTimestamp": now / 1000,
+            },
+            "eventID": f"shardId-0:{i}",
+        }
+        for i, r in enumerate(starts + failures)
+    ]
+    window_start = now // 1000 - (now // 1000) % 60
+    from sluice.local.tumbling import iso
+
+    window = {"start": iso(window_start), "end": iso(window_start + 60)}
+    state: dict = {}
+    for _ in range(2):
+        response = stage.handle(
+            {
+                "Records": records,
+                "window": window,
+                "state": state,
+                "shardId": "shardId-0",
+                "isFinalInvokeForWindow": False,
+            },
+            Deadline.after(30),
+        )
+        state = response["state"]
+    # THEN the start-failure rate is 2 of 4, not 4 of 8 and not moved at all
+    aggregates = WindowAggregates.from_state(state)
+    counts = aggregates.by_dimension["all"]["all"].counts
+    assert (counts["attempts"], counts["video_start_failures"], counts["events"]) == (4, 2, 6)
+    assert aggregates.duplicates == 6

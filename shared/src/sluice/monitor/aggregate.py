@@ -7,6 +7,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from sluice.monitor.dedupe import EventIds
 from sluice.monitor.sketch import QuantileSketch
 
 ALL = "all"
@@ -112,6 +113,8 @@ class WindowAggregates:
     by_dimension: dict[str, dict[str, Aggregate]] = field(default_factory=dict)
     late_events: int = 0
     unreadable: int = 0
+    duplicates: int = 0  # records seen again in this window (a retried batch): not counted twice
+    event_ids: EventIds = field(default_factory=EventIds)
 
     def add_event(self, event: dict[str, Any]) -> None:
         self._slot("all", ALL).add_event(event)
@@ -136,6 +139,8 @@ class WindowAggregates:
             "v": 1,
             "late": self.late_events,
             "unreadable": self.unreadable,
+            "duplicates": self.duplicates,
+            "seen": self.event_ids.to_state(),
             "dims": {d: {v: a.to_state() for v, a in values.items()} for d, values in self.by_dimension.items()},
         }
 
@@ -146,6 +151,8 @@ class WindowAggregates:
             return aggregates
         aggregates.late_events = int(state.get("late", 0))
         aggregates.unreadable = int(state.get("unreadable", 0))
+        aggregates.duplicates = int(state.get("duplicates", 0))
+        aggregates.event_ids = EventIds.from_state(state.get("seen"))
         for dimension, values in state.get("dims", {}).items():
             aggregates.by_dimension[dimension] = {v: Aggregate.from_state(a) for v, a in values.items()}
         return aggregates
@@ -153,6 +160,7 @@ class WindowAggregates:
     def merge(self, other: WindowAggregates) -> None:
         self.late_events += other.late_events
         self.unreadable += other.unreadable
+        self.duplicates += other.duplicates
         for dimension, values in other.by_dimension.items():
             for value, aggregate in values.items():
                 self._slot(dimension, value).merge(aggregate)

@@ -50,7 +50,7 @@ class Monitor:
         self.emf_stream = emf_stream
         self.codec = Codec()
         # The stage's own counters (alarms); the player-health metrics are written by write_emf.
-        self.metrics = Metrics(dimensions={"Stage": "monitor"}, stream=emf_stream)
+        self.metrics = Metrics(dimensions={"Stage": "monitor"})
 
     @classmethod
     def from_env(cls) -> Monitor:
@@ -85,6 +85,9 @@ class Monitor:
             if decoded["client_time"] < oldest_ms:
                 # Arrived too late to describe this window: counted, not mixed in.
                 aggregates.late_events += 1
+                return
+            if not aggregates.event_ids.first_time(decoded["event_id"]):
+                aggregates.duplicates += 1  # a retried batch: counted once (monitor/dedupe.py)
                 return
             aggregates.add_event(decoded)
 
@@ -126,10 +129,20 @@ class Monitor:
         self.store.put_windows(start, shard, rows)
         # Metrics last: a window retried after a failed write above must not count twice.
         write_emf(emf_documents(start, rows), self.emf_stream or sys.stdout)
+        self.metrics.add("DuplicatesIgnored", aggregates.duplicates)
+        self.metrics.add("EventsNotDeduplicated", aggregates.event_ids.unchecked)
+        self.metrics.flush()
         raised = [a for a in alerts if self._raise(a)]
         log.info(
             "window closed",
-            extra={"window": start, "shard": shard, "late_events": aggregates.late_events, "alerts": len(raised)},
+            extra={
+                "window": start,
+                "shard": shard,
+                "late_events": aggregates.late_events,
+                "duplicates_ignored": aggregates.duplicates,
+                "events_not_deduplicated": aggregates.event_ids.unchecked,
+                "alerts": len(raised),
+            },
         )
         return raised
 
