@@ -75,7 +75,7 @@ def _query(event: dict[str, Any], *, encoded: bool) -> dict[str, str]:
     return query
 
 
-def from_apigateway(event: dict[str, Any]) -> HttpRequest:
+def from_http_trigger(event: dict[str, Any]) -> HttpRequest:
     """An API Gateway proxy event (HTTP API payload 2.0, REST API 1.0) or an ALB target event as
     one request shape; the body base64-decoded when the event says it is encoded."""
     if not isinstance(event, dict):

@@ -16,7 +16,7 @@ from sluice.ingest.auth import KEY_HEADER, KEY_PARAMETER, CachedSecret, OriginCh
 from sluice.ingest.body import BodyEvent, split_events
 from sluice.ingest.config import IngestConfig
 from sluice.ingest.context import ingest_context
-from sluice.ingest.request import HttpRequest, RequestError, decoded_body, from_apigateway, request_origin
+from sluice.ingest.request import HttpRequest, RequestError, decoded_body, from_http_trigger, request_origin
 from sluice.ingest.response import allowed_origin, json_response, preflight
 from sluice.producers.batching import Delivery
 from sluice.producers.kinesis import KinesisProducer, StreamRecord
@@ -71,7 +71,7 @@ class IngestService:
         bind_deadline(deadline)  # every AWS call below ends before it
         origin = allowed_origin(request_origin(event), self.config.cors_allow_origins)
         try:
-            request = from_apigateway(event)
+            request = from_http_trigger(event)
             if request.method == "OPTIONS":
                 return preflight(origin)
             if request.method != "POST":

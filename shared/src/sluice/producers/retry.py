@@ -4,8 +4,7 @@ from __future__ import annotations
 
 import random
 import time
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from contextvars import ContextVar
 from dataclasses import dataclass, field
 from typing import Any, Protocol
@@ -78,15 +77,6 @@ def bind_deadline(deadline: Deadline | None) -> None:
 
 def current_deadline() -> Deadline | None:
     return _current.get()
-
-
-@contextmanager
-def deadline_bound(deadline: Deadline) -> Iterator[None]:
-    token = _current.set(deadline)
-    try:
-        yield
-    finally:
-        _current.reset(token)
 
 
 @dataclass
