@@ -1,6 +1,16 @@
 """Window aggregates: counters and a startup-time sketch per dimension value, updated event by
 event, merged across invocations and shards by addition, kept small enough for Lambda's 1 MB
-window state (a bounded number of values per dimension, the rest under ``other``)."""
+window state.
+
+Each dimension keeps at most ``max_values`` values, chosen by Space-Saving (Metwally, Agrawal and
+El Abbadi, 2005): when a new value arrives with every slot taken, the value with the fewest
+events (counted plus missed) gives up its slot, its counters are folded into ``other``, and the
+newcomer starts with that number as its ``missed`` events. So, with k = ``max_values`` and N the
+events a shard saw in the window: every value with more than N/k of them holds a slot at the
+window's end (a failing content id cannot vanish into ``other``); its counters miss at most its
+``missed`` events, never more than N/k, which sit in ``other``; a value that held its slot from
+its first event is exact; and the tracked values plus ``other`` always add up to the exact total.
+"""
 
 from __future__ import annotations
 
@@ -115,6 +125,8 @@ class WindowAggregates:
     unreadable: int = 0
     duplicates: int = 0  # records seen again in this window (a retried batch): not counted twice
     event_ids: EventIds = field(default_factory=EventIds)
+    # per dimension, per tracked value: events it may have had before it took its slot
+    missed: dict[str, dict[str, int]] = field(default_factory=dict)
 
     def add_event(self, event: dict[str, Any]) -> None:
         self._slot("all", ALL).add_event(event)
@@ -126,13 +138,21 @@ class WindowAggregates:
         found = values.get(value)
         if found is not None:
             return found
-        if len(values) >= self.max_values and value != OTHER:
-            # Bounded state and metrics cost: past max_values distinct values, count under "other".
-            value = OTHER
-            if value in values:
-                return values[value]
-        values[value] = Aggregate()
-        return values[value]
+        if len(values) - (OTHER in values) >= self.max_values:
+            self._give_slot(dimension, values, value)
+        created = values[value] = Aggregate()
+        return created
+
+    def _give_slot(self, dimension: str, values: dict[str, Aggregate], newcomer: str) -> None:
+        """Space-Saving: the value with the fewest events (counted plus missed) leaves its slot."""
+        missed = self.missed.setdefault(dimension, {})
+        victim = min((v for v in values if v != OTHER), key=lambda v: values[v].counts["events"] + missed.get(v, 0))
+        floor = values[victim].counts["events"] + missed.pop(victim, 0)
+        other = values.get(OTHER)
+        if other is None:
+            other = values[OTHER] = Aggregate()
+        other.merge(values.pop(victim))
+        missed[newcomer] = floor
 
     def to_state(self) -> dict[str, Any]:
         return {
@@ -141,6 +161,7 @@ class WindowAggregates:
             "unreadable": self.unreadable,
             "duplicates": self.duplicates,
             "seen": self.event_ids.to_state(),
+            "missed": {d: dict(values) for d, values in self.missed.items() if values},
             "dims": {d: {v: a.to_state() for v, a in values.items()} for d, values in self.by_dimension.items()},
         }
 
@@ -153,6 +174,7 @@ class WindowAggregates:
         aggregates.unreadable = int(state.get("unreadable", 0))
         aggregates.duplicates = int(state.get("duplicates", 0))
         aggregates.event_ids = EventIds.from_state(state.get("seen"))
+        aggregates.missed = {d: {v: int(n) for v, n in values.items()} for d, values in state.get("missed", {}).items()}
         for dimension, values in state.get("dims", {}).items():
             aggregates.by_dimension[dimension] = {v: Aggregate.from_state(a) for v, a in values.items()}
         return aggregates
@@ -161,9 +183,15 @@ class WindowAggregates:
         self.late_events += other.late_events
         self.unreadable += other.unreadable
         self.duplicates += other.duplicates
+        # Combining shards keeps every value each of them kept: a combined view is not state.
         for dimension, values in other.by_dimension.items():
+            mine = self.by_dimension.setdefault(dimension, {})
             for value, aggregate in values.items():
-                self._slot(dimension, value).merge(aggregate)
+                mine.setdefault(value, Aggregate()).merge(aggregate)
+        for dimension, missed in other.missed.items():
+            own = self.missed.setdefault(dimension, {})
+            for value, count in missed.items():
+                own[value] = own.get(value, 0) + count
 
     def top(self, dimension: str, n: int) -> dict[str, Aggregate]:
         """The ``n`` values with the most events; the rest merged into ``other``."""
