@@ -172,3 +172,21 @@ def test_bounded_calls_leave_the_other_threads_alone():
         assert BoundedClient("sqs", endpoint_url="http://127.0.0.1:9", region="eu-west-1") is not None
     finally:
         bind_deadline(None)
+
+
+def test_a_connection_waits_no_longer_than_the_invocation_has_left():
+    from sluice.producers.retry import bind_deadline
+
+    with black_hole() as (host, port):
+        engine = create_engine_for(f"postgresql://sluice:x@{host}:{port}/sluice")
+        bind_deadline(Deadline.after(3.5))
+        try:
+            started = time.monotonic()
+            with pytest.raises(Exception, match="timeout"), engine.connect():
+                pass
+            elapsed = time.monotonic() - started
+        finally:
+            bind_deadline(None)
+            engine.dispose()
+    # libpq's floor is 2 s; the engine's own connect timeout (5 s) was cut to what was left
+    assert elapsed < 3.5, f"connect gave up after {elapsed:.1f} s"

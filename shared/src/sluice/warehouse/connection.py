@@ -88,8 +88,20 @@ def create_engine_for(url: str, *, connect_timeout_s: int = CONNECT_TIMEOUT_S) -
         pool_timeout=connect_timeout_s,  # waiting for the pooled connection is bounded too
         connect_args={"connect_timeout": connect_timeout_s, **_KEEPALIVES},
     )
+    event.listen(engine, "do_connect", _bound_connect)
     event.listen(engine, "begin", _bound_transaction)
     return engine
+
+
+def _bound_connect(dialect: Any, connection_record: Any, cargs: Any, cparams: dict[str, Any]) -> None:
+    """A new connection waits no longer than the invocation has left (libpq counts whole
+    seconds, 2 at least), and never longer than the engine's own connect timeout."""
+    from sluice.producers.retry import current_deadline
+
+    deadline = current_deadline()
+    if deadline is not None:
+        left = int(deadline.remaining()) - 1  # a second to report what was not loaded
+        cparams["connect_timeout"] = max(2, min(int(cparams.get("connect_timeout", CONNECT_TIMEOUT_S)), left))
 
 
 def _bound_transaction(connection: Any) -> None:
