@@ -190,3 +190,52 @@ def test_a_connection_waits_no_longer_than_the_invocation_has_left():
             engine.dispose()
     # libpq's floor is 2 s; the engine's own connect timeout (5 s) was cut to what was left
     assert elapsed < 3.5, f"connect gave up after {elapsed:.1f} s"
+
+
+def test_the_monitor_gives_up_on_a_hanging_health_table_before_its_deadline(aws, pipeline):
+    import base64
+
+    from support.factories import clean_record
+
+    from sluice.events.codec import Codec
+    from sluice.local.tumbling import iso
+    from sluice.monitor.config import MonitorConfig
+    from sluice.monitor.service import Monitor
+    from sluice.monitor.store import HealthStore
+    from sluice.producers.firehose import FirehoseProducer
+
+    codec = Codec()
+    record = clean_record()
+    now = record["server_time"]
+    event = {
+        "Records": [
+            {
+                "kinesis": {
+                    "sequenceNumber": "1",
+                    "partitionKey": "p",
+                    "data": base64.b64encode(codec.encode(record)).decode(),
+                    "approximateArrivalTimestamp": now / 1000,
+                },
+                "eventID": "shardId-0:1",
+            }
+        ],
+        "window": {"start": iso(now // 1000 - 60), "end": iso(now // 1000)},
+        "state": {},
+        "shardId": "shardId-0",
+        "isFinalInvokeForWindow": True,
+    }
+    with black_hole() as (host, port):
+        stage = Monitor(
+            MonitorConfig("arn:aws:sns:eu-west-1:123456789012:alerts", "sluice-health", pipeline.failed_firehose),
+            store=HealthStore(stage_client("dynamodb", f"http://{host}:{port}"), "sluice-health"),
+            sns=stage_client("sns", aws),
+            failed=FirehoseProducer(stage_client("firehose", aws), pipeline.failed_firehose, backoff=FAST),
+            emf_stream=io.StringIO(),
+        )
+        started = time.monotonic()
+        # THEN the window's final invocation fails (Lambda retries it, with its state) in time
+        with pytest.raises(Exception) as caught:
+            stage.handle(event, Deadline.from_context(FakeContext(REMAINING_MS)))
+        elapsed = time.monotonic() - started
+    assert "timeout" in str(caught.value).lower() or "too little" in str(caught.value)
+    assert elapsed < (REMAINING_MS - 3000) / 1000 + 0.5, f"gave up after {elapsed:.1f} s"
