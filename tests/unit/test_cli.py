@@ -250,3 +250,30 @@ def test_a_plain_postgresql_url_uses_the_installed_driver():
 
     engine = create_engine_for("postgresql://u:p@127.0.0.1:1/db")
     assert engine.dialect.driver == "psycopg2"
+
+
+def test_local_status_as_json(tmp_path):
+    import os
+
+    env = {**os.environ, "SLUICE_LOCAL_STATE": str(tmp_path / "state.json")}
+    stopped = subprocess.run(
+        [sys.executable, "-m", "sluice", "local", "status", "--format", "json"],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+        env=env,
+    )
+    assert (stopped.returncode, json.loads(stopped.stdout)) == (3, {"running": False})
+    state = {"pid": os.getpid(), "runtime": "inprocess", "ingest_url": "http://127.0.0.1:1/events"}
+    (tmp_path / "state.json").write_text(json.dumps(state))
+    running = subprocess.run(
+        [sys.executable, "-m", "sluice", "local", "status", "--format", "json"],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+        env=env,
+    )
+    assert running.returncode == 0, running.stderr
+    assert json.loads(running.stdout) == {"running": True, **state}
