@@ -268,3 +268,23 @@ def test_the_loader_refuses_a_trigger_it_does_not_handle_naming_what_came(aws, p
     with pytest.raises(NotS3) as caught:
         loader(aws, pipeline, warehouse).handle(event, Deadline.after(5))
     assert named in str(caught.value)
+
+
+def test_a_notification_naming_an_object_s3_cannot_be_asked_for_becomes_a_failed_event(aws, pipeline, warehouse):
+    # GIVEN a direct S3 notification whose key S3 cannot take (empty: botocore refuses the request)
+    event = {
+        "Records": [
+            {
+                "eventSource": "aws:s3",
+                "eventName": "ObjectCreated:Put",
+                "s3": {"bucket": {"name": pipeline.lake_bucket}, "object": {"key": "", "size": 1, "eTag": "abc"}},
+            }
+        ]
+    }
+    # WHEN the loader handles it
+    response = loader(aws, pipeline, warehouse).handle(event, Deadline.after(30))
+    # THEN nothing is retried, and the object is reported rather than skipped in silence
+    assert response == {"batchItemFailures": []}
+    (failed,) = _failed(aws, pipeline)
+    assert (failed.failure_type, failed.stage, failed.error_code) == ("format", "loader", "UnrequestableObject")
+    assert "ParamValidationError" in failed.error and failed.source == f"s3://{pipeline.lake_bucket}/"

@@ -19,7 +19,7 @@ from sluice.events.codec import read_header
 from sluice.events.errors import DecodeError
 from sluice.events.failed import FailedEvent
 from sluice.events.fingerprint import fingerprint_hex
-from sluice.runtime.errors import PoisonRecordError, RetryableError
+from sluice.runtime.errors import PoisonRecordError, RetryableError, UnsupportedTriggerError
 
 
 class BatchItemFailure(TypedDict):
@@ -32,11 +32,6 @@ class PartialBatchResponse(TypedDict):
 
 class BatchFailedError(RetryableError):
     """Every record of the batch failed retryably: raised so Lambda retries (and can bisect)."""
-
-
-class UnsupportedTriggerError(Exception):
-    """Not a Kinesis event: raised, so that a misrouted trigger fails loudly rather than
-    succeeding with nothing done."""
 
 
 def kinesis_records(event: Any) -> list[dict[str, Any]]:

@@ -20,7 +20,7 @@ from functools import cache
 from typing import Any
 
 from sluice.events.errors import FieldError
-from sluice.events.registry import PLAYER_EVENT, Registry, default_registry
+from sluice.events.registry import PLAYER_EVENT, Registry, default_registry, fullname
 
 BOUND_ATTRIBUTES = ("min_length", "max_length", "minimum", "maximum")
 
@@ -122,7 +122,7 @@ class _CheckCompiler:
 
     def record(self, schema: dict[str, Any], path: str) -> str | None:
         name = f"check_{len(self.done)}_{schema['name']}"
-        key = f"{_fullname(schema)}@{path}"
+        key = f"{fullname(schema)}@{path}"
         if key in self.done:
             return self.done[key]
         self.done[key] = name
@@ -157,7 +157,7 @@ class _CheckCompiler:
                 if isinstance(branch, dict) and branch.get("type") == "record":
                     inner = self.record(branch, path)
                     if inner:
-                        branches[_fullname(branch)] = inner
+                        branches[fullname(branch)] = inner
             if branches:
                 table = f"U{len(self.namespace)}"
                 self.namespace[table] = branches
@@ -180,11 +180,6 @@ def _slow(bound: Bound, value: Any, path: str, errors: list[FieldError]) -> None
     problem = bound.problem(value, path)
     if problem is not None:
         errors.append(problem)
-
-
-def _fullname(schema: dict[str, Any]) -> str:
-    name = str(schema["name"])
-    return name if "." in name or "namespace" not in schema else f"{schema['namespace']}.{name}"
 
 
 class RecordBounds:

@@ -19,7 +19,7 @@ from typing import Any
 
 from sluice.events.bounds import Bound
 from sluice.events.errors import FieldError, MalformedJsonError, SchemaViolationError
-from sluice.events.registry import PLAYER_EVENT, Registry, default_registry
+from sluice.events.registry import PLAYER_EVENT, Registry, default_registry, fullname
 
 # Fields the server owns: a player that sends them is told so rather than silently overridden.
 SERVER_FIELDS = frozenset({"server_time", "ingest", "enrichment"})
@@ -216,7 +216,7 @@ class _Compiler:
             return _nullable(inner) if "null" in schema else inner
         kind = schema["type"]
         if "name" in schema:
-            self.named[_fullname(schema)] = schema
+            self.named[fullname(schema)] = schema
         if kind == "record":
             return self._record(schema)
         if kind == "enum":
@@ -273,11 +273,6 @@ class _Compiler:
         return convert
 
 
-def _fullname(schema: dict[str, Any]) -> str:
-    name = str(schema["name"])
-    return name if "." in name or "namespace" not in schema else f"{schema['namespace']}.{name}"
-
-
 _NOT_ENVELOPE = SERVER_FIELDS | {"event_type", "payload"}
 
 
@@ -293,7 +288,7 @@ class EventMapper:
         self._event_type = compiler.compile(fields["event_type"]["type"], enum_code="unknown_event_type")
         envelope = dict(schema, fields=[f for f in schema["fields"] if f["name"] != "event_type"])
         self._envelope = compiler._record(envelope, skip=SERVER_FIELDS | {"payload"})
-        payloads = {_fullname(p): p for p in fields["payload"]["type"] if p != "null"}
+        payloads = {fullname(p): p for p in fields["payload"]["type"] if p != "null"}
         self._payloads = {name: compiler.compile(p) for name, p in payloads.items()}
 
     def to_record(self, value: Any, *, server_time: int) -> dict[str, Any]:

@@ -89,6 +89,12 @@ class Registry:
         raise SchemaNotFoundError(f"{subject} has no version {version}; shipped: {', '.join(v.name for v in versions)}")
 
 
+def fullname(schema: dict[str, Any]) -> str:
+    """The full name of a named schema (``sluice.events.HeartbeatPayload``)."""
+    name = str(schema["name"])
+    return name if "." in name or "namespace" not in schema else f"{schema['namespace']}.{name}"
+
+
 def load_schema_file(text: str) -> dict[str, Any]:
     schema = json.loads(text)
     if not isinstance(schema, dict):

@@ -10,6 +10,8 @@ from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import unquote_plus
 
+from sluice.runtime.errors import UnsupportedTriggerError
+
 
 class RequestError(Exception):
     """A request Sluice refuses as a whole: a 4xx status and a message naming the problem."""
@@ -33,10 +35,6 @@ class HttpRequest:
 
     def header(self, name: str) -> str | None:
         return self.headers.get(name.lower())
-
-
-class UnsupportedTriggerError(Exception):
-    """The event is not an HTTP request ingest knows; raised (not answered) so the invoker sees it."""
 
 
 def _headers(event: dict[str, Any]) -> dict[str, str]:

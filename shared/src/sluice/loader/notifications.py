@@ -9,6 +9,8 @@ from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import unquote_plus
 
+from sluice.runtime.errors import UnsupportedTriggerError
+
 
 @dataclass(frozen=True, slots=True)
 class LakeObject:
@@ -46,11 +48,6 @@ def _objects(s3_event: dict[str, Any]) -> list[LakeObject]:
             )
         )
     return objects
-
-
-class UnsupportedTriggerError(Exception):
-    """An event the loader does not know: raised, so that it fails loudly instead of loading
-    nothing with success."""
 
 
 def _eventbridge_objects(event: dict[str, Any]) -> list[LakeObject]:

@@ -17,7 +17,7 @@ from sluice.loader.redshift import RedshiftLoad
 from sluice.producers.batching import INVALID_ENTRY_CODES
 from sluice.producers.firehose import FirehoseProducer
 from sluice.producers.retry import Backoff, Deadline, bind_deadline, error_code
-from sluice.runtime.errors import RetryableError
+from sluice.runtime.errors import PoisonRecordError, RetryableError
 from sluice.runtime.metrics import Metrics
 from sluice.warehouse.connection import CONNECT_TIMEOUT_S, create_engine_for, is_redshift, resolve_url
 
@@ -98,7 +98,11 @@ class Loader:
         assert self.postgres is not None
         if deadline.remaining() < MIN_LOAD_TIME_S:
             raise RetryableError("too little time left to connect and load another object")
-        parsed = self._fetch(obj)
+        try:
+            parsed = self._fetch(obj)
+        except UnrequestableObjectError as exc:
+            self._write_failed([_unrequestable(obj, exc)], deadline)
+            return
         if parsed is None:
             return
         # Bad lines are reported before the load: on a retry they may be reported twice, never zero times.
@@ -137,8 +141,7 @@ class Loader:
                 return None
             if code in INVALID_ENTRY_CODES:
                 # The request itself can never be made (a key S3 cannot take): no retry loop.
-                log.error("announced object cannot be requested", extra={"object": obj.url, "error": str(exc)[:300]})
-                return None
+                raise UnrequestableObjectError(f"{obj.url}: {code}: {exc}") from exc
             raise RetryableError(f"{obj.url}: {code}") from exc
         return parse_object(response["Body"].read())
 
@@ -174,6 +177,21 @@ class Loader:
         delivery = self.failed.write(failed, deadline)
         if delivery.failed:
             raise RetryableError(f"failed-events Firehose did not accept {len(delivery.failed)} records")
+
+
+class UnrequestableObjectError(PoisonRecordError):
+    """A notification names an object S3 cannot even be asked for (an empty or invalid key)."""
+
+
+def _unrequestable(obj: LakeObject, error: UnrequestableObjectError) -> FailedEvent:
+    return FailedEvent(
+        failure_type="format",
+        stage=STAGE,
+        error_code="UnrequestableObject",
+        error=str(error)[:2000],
+        original=obj.url.encode(),
+        source=obj.url,
+    )
 
 
 def _is_connection_loss(exc: Exception) -> bool:

@@ -30,3 +30,9 @@ class SinkRejectedError(PoisonRecordError):
     """A destination refused the record itself (not the request, not the stage's access)."""
 
     failure_type = "sink_rejection"
+
+
+class UnsupportedTriggerError(SluiceError):
+    """An event a stage does not handle (an SQS event to a Kinesis stage, a bare EventBridge event
+    to ingest): raised with what came, so that a miswired trigger fails loudly instead of
+    succeeding with nothing done."""
