@@ -2,6 +2,7 @@
 # both use it, so the local stack exercises exactly what is deployed.
 
 data "aws_region" "current" {}
+data "aws_caller_identity" "current" {}
 
 locals {
   stages       = toset(["ingest", "processor", "indexer", "loader", "monitor"])
@@ -210,8 +211,7 @@ module "monitor" {
   image_uri            = var.images["monitor"]
   reserved_concurrency = var.reserved_concurrency["monitor"]
   environment = merge(local.common_env, {
-    SLUICE_ALERT_TOPIC_ARN = module.monitoring.alert_topic_arn
-    SLUICE_HEALTH_TABLE    = module.monitoring.health_table_name
+    SLUICE_HEALTH_TABLE = module.monitoring.health_table_name
     }, local.search_on ? {
     SLUICE_OPENSEARCH_URL  = local.search_url
     SLUICE_OPENSEARCH_AUTH = var.create_search ? "sigv4" : "none"
@@ -220,12 +220,94 @@ module "monitor" {
   alarm_topic_arn = module.monitoring.alert_topic_arn
   policy_statements = concat([
     { sid = "DecryptClean", actions = ["kms:Decrypt"], resources = [module.clean.kms_key_arn] },
-    { sid = "Alerts", actions = ["sns:Publish"], resources = [module.monitoring.alert_topic_arn] },
-    { sid = "HealthTable", actions = ["dynamodb:PutItem", "dynamodb:BatchWriteItem", "dynamodb:Query", "dynamodb:DeleteItem"], resources = [module.monitoring.health_table_arn] },
+    # Each shard's counters per window: the evaluator below combines them.
+    { sid = "HealthTable", actions = ["dynamodb:PutItem"], resources = [module.monitoring.health_table_arn] },
     { sid = "HealthKey", actions = ["kms:GenerateDataKey", "kms:Decrypt"], resources = [module.monitoring.kms_key_arn] },
     local.failed_grant,
   ], local.search_on ? [local.es_grant] : [])
   vpc_subnet_ids         = var.create_search ? var.private_subnet_ids : null
   vpc_security_group_ids = var.stage_security_group_ids
   tags                   = var.tags
+}
+
+# The health evaluation: a second handler of the monitor image, run on a schedule, that judges
+# each window over every shard's counters combined and sends one message per incident change.
+module "evaluator" {
+  source        = "../stage_function"
+  name          = "${var.name}-health-evaluator"
+  metrics_stage = "evaluator"
+  image_uri     = var.images["monitor"]
+  command       = "sluice_monitor.handler.evaluate"
+  # One evaluation at a time: incidents advance window by window (the state write is also
+  # conditional, so an overlapping run could never move them twice).
+  reserved_concurrency = 1
+  timeout_seconds      = 60
+  environment = merge(local.common_env, {
+    SLUICE_ALERT_TOPIC_ARN          = module.monitoring.alert_topic_arn
+    SLUICE_HEALTH_TABLE             = module.monitoring.health_table_name
+    SLUICE_HEALTH_WINDOW_SECONDS    = tostring(var.health_window_seconds)
+    SLUICE_EVALUATION_DELAY_SECONDS = tostring(var.evaluation_delay_seconds)
+  })
+  trigger         = { type = "none" }
+  alarm_topic_arn = module.monitoring.alert_topic_arn
+  policy_statements = [
+    { sid = "Alerts", actions = ["sns:Publish"], resources = [module.monitoring.alert_topic_arn] },
+    { sid = "HealthTable", actions = ["dynamodb:Query", "dynamodb:GetItem", "dynamodb:PutItem"], resources = [module.monitoring.health_table_arn] },
+    { sid = "HealthKey", actions = ["kms:GenerateDataKey", "kms:Decrypt"], resources = [module.monitoring.kms_key_arn] },
+  ]
+  tags = var.tags
+}
+
+data "aws_iam_policy_document" "scheduler_assume" {
+  statement {
+    actions = ["sts:AssumeRole"]
+    principals {
+      type        = "Service"
+      identifiers = ["scheduler.amazonaws.com"]
+    }
+    condition {
+      test     = "StringEquals"
+      variable = "aws:SourceAccount"
+      values   = [data.aws_caller_identity.current.account_id]
+    }
+  }
+}
+
+resource "aws_iam_role" "scheduler" {
+  name               = "${var.name}-health-schedule"
+  assume_role_policy = data.aws_iam_policy_document.scheduler_assume.json
+  tags               = var.tags
+}
+
+resource "aws_iam_role_policy" "scheduler" {
+  name = "invoke-health-evaluator"
+  role = aws_iam_role.scheduler.id
+  policy = jsonencode({
+    Version = "2012-10-17"
+    Statement = concat(
+      [{ Effect = "Allow", Action = "lambda:InvokeFunction", Resource = module.evaluator.function_arn }],
+      # The schedule's input is encrypted with the alerts key.
+      module.monitoring.kms_key_arn == null ? [] : [{ Effect = "Allow", Action = "kms:Decrypt", Resource = module.monitoring.kms_key_arn }],
+    )
+  })
+}
+
+# Every window (Scheduler's rate() counts in minutes: a shorter window is caught up on each run).
+resource "aws_scheduler_schedule" "health_evaluation" {
+  name                         = "${var.name}-health-evaluation"
+  schedule_expression          = "rate(${max(1, ceil(var.health_window_seconds / 60))} minute${max(1, ceil(var.health_window_seconds / 60)) == 1 ? "" : "s"})"
+  schedule_expression_timezone = "UTC"
+  kms_key_arn                  = module.monitoring.kms_key_arn
+  flexible_time_window {
+    mode = "OFF"
+  }
+  target {
+    arn      = module.evaluator.function_arn
+    role_arn = aws_iam_role.scheduler.arn
+    # The scheduled time, so a delayed run judges the windows due when it was meant to run.
+    input = jsonencode({ scheduled_time = "<aws.scheduler.scheduled-time>" })
+    retry_policy {
+      maximum_retry_attempts = 0 # the next run picks up every window this one left
+    }
+  }
 }

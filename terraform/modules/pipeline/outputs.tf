@@ -110,3 +110,8 @@ output "api_endpoint" {
   description = "The ingest HTTP API's own URL (the CDN's origin)."
   value       = module.ingest_api.url
 }
+
+output "health_evaluator_function_name" {
+  description = "The health evaluation (the monitor image's second handler), run by the health-evaluation schedule."
+  value       = module.evaluator.function_name
+}

@@ -50,9 +50,20 @@ variable "kpl_aggregation" {
 }
 
 variable "health_window_seconds" {
-  description = "The monitor's tumbling window."
+  description = "The monitor's tumbling window: the health evaluation judges windows of this length."
   type        = number
   default     = 60
+}
+
+variable "evaluation_delay_seconds" {
+  description = "How long a closed window waits for late shards before it is judged (raise it when the monitor's IteratorAge runs higher)."
+  type        = number
+  default     = 60
+
+  validation {
+    condition     = var.evaluation_delay_seconds >= 0 && var.evaluation_delay_seconds <= 900
+    error_message = "evaluation_delay_seconds must be 0..900."
+  }
 }
 
 variable "reserved_concurrency" {

@@ -28,6 +28,11 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
         "--labels",
         help="also write one JSON line per event to this file: its event_id and bad-event kind (null when good)",
     )
+    parser.add_argument(
+        "--with-request",
+        action="store_true",
+        help="add to each line a `request` object (user_agent, country): what ingest stamps from the request, for `sluice health simulate`",
+    )
     parser.add_argument("-o", "--output", help="output file (default: stdout)")
     parser.set_defaults(run=_generate)
 
@@ -51,6 +56,6 @@ def _generate(args: argparse.Namespace) -> int:
     )
     with open_output(args.output) as out, open_output(args.labels, discard=args.labels is None) as labels:
         for event in generate(config):
-            out.write(event.body + "\n")
+            out.write(event.line(with_request=args.with_request) + "\n")
             labels.write(json.dumps({"event_id": event.event_id, "bad": event.bad}) + "\n")
     return 0

@@ -11,7 +11,7 @@ from sluice.events.codec import Codec
 from sluice.events.failed import FailedEvent
 from sluice.events.registry import FAILED_EVENT
 from sluice.producers.batching import Delivery
-from sluice.producers.firehose import FirehoseProducer
+from sluice.producers.firehose import RecordSink
 from sluice.producers.retry import Deadline
 
 
@@ -21,7 +21,7 @@ def failed_line(codec: Codec, failed: FailedEvent) -> bytes:
 
 @dataclass
 class FailedEventWriter:
-    producer: FirehoseProducer
+    producer: RecordSink
     codec: Codec = field(default_factory=lambda: Codec(FAILED_EVENT))
 
     def write(self, failed: Sequence[FailedEvent], deadline: Deadline) -> Delivery:

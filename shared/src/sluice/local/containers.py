@@ -56,6 +56,7 @@ def stage_container(
     *,
     mounts: Mapping[str, str] | None = None,
     name: str | None = None,
+    handler: str | None = None,
 ) -> Iterator[StageContainer]:
     """The image running under a fresh Runtime API endpoint; removed on exit."""
     container = name or f"sluice-{os.getpid()}-{time.monotonic_ns()}"
@@ -77,6 +78,8 @@ def stage_container(
         for host_path, container_path in (mounts or {}).items():
             command += ["-v", f"{host_path}:{container_path}"]
         command.append(image)
+        if handler:
+            command.append(handler)  # replaces the image's CMD, as a function's image_config does
         started = time.monotonic()
         subprocess.run(command, capture_output=True, text=True, check=True)
         try:

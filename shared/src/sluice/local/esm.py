@@ -289,6 +289,31 @@ class SqsPoller:
         return len(messages)
 
 
+class Schedule:
+    """An EventBridge Scheduler ``rate()`` schedule, locally: the target is invoked every
+    ``every_s`` seconds with the scheduled time in its input, as the Terraform schedule passes
+    ``<aws.scheduler.scheduled-time>``. It never keeps the polling loop busy."""
+
+    def __init__(self, invoke: Invoke, every_s: float, *, name: str) -> None:
+        self.invoke = invoke
+        self.every_s = every_s
+        self.name = name
+        self.next_at = time.time() + every_s
+        self.lock = threading.Lock()
+
+    def poll_once(self) -> int:
+        if time.time() >= self.next_at:
+            self.fire(time.time())
+            self.next_at = time.time() + self.every_s
+        return 0
+
+    def fire(self, at: float) -> Any:
+        from sluice.local.tumbling import iso
+
+        with self.lock:
+            return self.invoke({"scheduled_time": iso(at)})
+
+
 class PollingLoop:
     """Runs pollers on a thread until stopped; ``drained`` says when a full round found nothing."""
 

@@ -9,6 +9,7 @@ import logging
 import os
 import tempfile
 import threading
+import time
 from contextlib import ExitStack
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -16,7 +17,16 @@ from typing import Any
 
 from sluice.local import provision
 from sluice.local.api import IngestEndpoint
-from sluice.local.esm import Invoke, KinesisPoller, KinesisSettings, PollingLoop, SqsPoller, in_container, in_process
+from sluice.local.esm import (
+    Invoke,
+    KinesisPoller,
+    KinesisSettings,
+    PollingLoop,
+    Schedule,
+    SqsPoller,
+    in_container,
+    in_process,
+)
 from sluice.local.services import AWS_ENV, moto_server, postgres_server, tcp_to_unix
 
 log = logging.getLogger("sluice.local")
@@ -41,6 +51,7 @@ class LocalPipeline:
     api: IngestEndpoint | None = None
     loop: PollingLoop | None = None
     monitor_pollers: list[KinesisPoller] = field(default_factory=list)
+    evaluation: Schedule | None = None
     provisioned_by: str = ""
     on_failure: list[dict[str, Any]] = field(default_factory=list)
     _stack: ExitStack = field(default_factory=ExitStack)
@@ -99,6 +110,7 @@ class LocalPipeline:
             self.provisioned_by = "terraform/envs/local (terraform apply)"
         else:
             self.settings = provision.recorded_settings(root)
+            self.settings["triggers"]["monitor"]["tumbling_window_seconds"] = self.options.health_window_seconds
             provision.create_directly(self.settings, self.client)
             self.provisioned_by = "terraform/generated/local-settings.json (Terraform not available)"
         self.options.say(f"  resources from {self.provisioned_by}")
@@ -123,6 +135,9 @@ class LocalPipeline:
             "SLUICE_ALERT_TOPIC_ARN": s["alert_topic_arn"],
             "SLUICE_HEALTH_TABLE": s["health_table"],
             "SLUICE_WAREHOUSE_URL": self.warehouse_url,
+            # The evaluator's windows are the monitor's; locally every shard closes on time.
+            "SLUICE_HEALTH_WINDOW_SECONDS": str(self.window_seconds),
+            "SLUICE_EVALUATION_DELAY_SECONDS": "2",
         }
         if self.options.opensearch_url:
             env["SLUICE_OPENSEARCH_URL"] = self.options.opensearch_url
@@ -130,11 +145,17 @@ class LocalPipeline:
         env.update({k: v for k, v in os.environ.items() if k.startswith("SLUICE_") and k not in env})
         return env
 
+    @property
+    def window_seconds(self) -> int:
+        return int(self.settings["triggers"]["monitor"]["tumbling_window_seconds"])
+
     def _invokers(self) -> dict[str, Invoke]:
         stages = ["ingest", "processor", "loader", "monitor"] + (["indexer"] if self.options.opensearch_url else [])
         env = self.stage_environment()
         if self.options.runtime == "docker":
-            return {stage: self._container(stage, env) for stage in stages}
+            invokers = {stage: self._container(stage, env) for stage in stages}
+            invokers["evaluator"] = self._container("monitor", env, handler="sluice_monitor.handler.evaluate")
+            return invokers
         os.environ.update(env)
         import importlib
 
@@ -152,9 +173,11 @@ class LocalPipeline:
                     and getattr(value, "__module__", "") == module.__name__
                 ):
                     value.cache_clear()
-        return {stage: in_process(module.handle) for stage, module in zip(stages, modules, strict=True)}
+        invokers = {stage: in_process(module.handle) for stage, module in zip(stages, modules, strict=True)}
+        invokers["evaluator"] = in_process(modules[stages.index("monitor")].evaluate)
+        return invokers
 
-    def _container(self, stage: str, env: dict[str, str]) -> Invoke:
+    def _container(self, stage: str, env: dict[str, str], handler: str | None = None) -> Invoke:
         from sqlalchemy.engine import make_url
 
         from sluice.local.containers import locked_image, stage_container
@@ -170,7 +193,7 @@ class LocalPipeline:
             stage_env["SLUICE_WAREHOUSE_URL"] = url.set(host="127.0.0.1", port=port, query={}).render_as_string(
                 hide_password=False
             )
-        container = self._stack.enter_context(stage_container(locked_image(stage, lock), stage_env))
+        container = self._stack.enter_context(stage_container(locked_image(stage, lock), stage_env, handler=handler))
         return in_container(container)
 
     def _start_pollers(self, invokers: dict[str, Invoke]) -> None:
@@ -208,6 +231,9 @@ class LocalPipeline:
         )
         self.monitor_pollers = [monitor]
         pollers.append(monitor)
+        # The health evaluation's schedule (EventBridge Scheduler in the stacks): every window.
+        self.evaluation = Schedule(invokers["evaluator"], self.window_seconds, name="health evaluation")
+        pollers.append(self.evaluation)
         if "indexer" in invokers:
             pollers.append(
                 KinesisPoller(
@@ -261,6 +287,13 @@ class LocalPipeline:
             closing = threading.Thread(target=poller.flush_windows, name="sluice-esm-flush")
             closing.start()
             closing.join()
+        if self.evaluation is not None:
+            # Judge the windows just closed too: as the schedule would once they are due.
+            evaluation = self.evaluation
+            due = time.time() + 2 * self.window_seconds + 3
+            judging = threading.Thread(target=lambda: evaluation.fire(due), name="sluice-esm-evaluate")
+            judging.start()
+            judging.join()
         return drained and self.loop.wait_drained(timeout_s)
 
     def stop(self) -> None:

@@ -1,4 +1,5 @@
-"""Window aggregates: counters and a startup-time sketch per dimension value, updated event by
+"""Window aggregates: counters and a startup-time sketch per dimension value and per pair of
+dimension values (``cdn=fastly × country=GB``: root-cause isolation needs them), updated event by
 event, merged across invocations and shards by addition, kept small enough for Lambda's 1 MB
 window state.
 
@@ -14,6 +15,11 @@ its first event is exact; and the tracked values plus ``other`` always add up to
 
 from __future__ import annotations
 
+import base64
+import functools
+import itertools
+import json
+import zlib
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -40,6 +46,43 @@ DIMENSION_FIELDS: dict[str, tuple[str, ...]] = {
 }
 
 
+# Pairs of dimensions, tracked like dimensions: a cause may be a pair (a rebuffer storm on one CDN
+# in one country), and removing a cause from any other dimension's counts needs their overlap.
+PAIRS: tuple[tuple[str, str], ...] = tuple(itertools.combinations(DIMENSIONS, 2))
+PAIR_SEPARATOR = "\u00d7"  # ×
+
+
+def pair_dimension(first: str, second: str) -> str:
+    return f"{first}{PAIR_SEPARATOR}{second}"
+
+
+@functools.lru_cache(maxsize=65_536)  # every event makes ten pairs of values a window sees again and again
+def pair_value(first: str, second: str) -> str:
+    """A pair's value as one key: a JSON array, unambiguous whatever the values contain."""
+    return json.dumps([first, second], ensure_ascii=False, separators=(",", ":"))
+
+
+# (dimension, value) pairs, one entry (``cdn=fastly``) or two (``cdn=fastly × country=GB``)
+Cause = tuple[tuple[str, str], ...]
+
+
+def cause_of(dimension: str, value: str) -> Cause:
+    """What a tracked (dimension, value) stands for: one dimension's value, or a pair's two."""
+    if PAIR_SEPARATOR not in dimension:
+        return ((dimension, value),)
+    first, second = dimension.split(PAIR_SEPARATOR)
+    a, b = json.loads(value)
+    return ((first, a), (second, b))
+
+
+def key_of(cause: Cause) -> tuple[str, str]:
+    """The (dimension, value) a cause is tracked under: the inverse of ``cause_of``."""
+    if len(cause) == 1:
+        return cause[0]
+    (first, a), (second, b) = cause
+    return pair_dimension(first, second), pair_value(a, b)
+
+
 def max_value_bytes(dimension: str) -> int:
     """The longest value (UTF-8 bytes) a dimension can take, from the schema's bounds."""
     from sluice.events.bounds import max_bytes
@@ -63,6 +106,8 @@ COUNTERS = (
     "ad_starts",
     "ad_errors",
     "ad_completes",
+    "heartbeats",  # heartbeat intervals reported
+    "stalled_heartbeats",  # heartbeat intervals with rebuffering in them
 )
 
 
@@ -92,6 +137,9 @@ class Aggregate:
             c["watch_ms"] += payload["watch_time_ms"]
             c["rebuffer_ms"] += payload["rebuffer_time_ms"]
             c["bitrate_kbps_ms"] += payload["bitrate_kbps"] * payload["watch_time_ms"]
+            c["heartbeats"] += 1
+            if payload["rebuffer_time_ms"] > 0:
+                c["stalled_heartbeats"] += 1
         elif kind == "buffering_start" and payload.get("cause") == "stall":
             c["stalls"] += 1
         elif kind == "ad_start":
@@ -130,8 +178,19 @@ class WindowAggregates:
 
     def add_event(self, event: dict[str, Any]) -> None:
         self._slot("all", ALL).add_event(event)
-        for dimension, read in DIMENSIONS.items():
-            self._slot(dimension, str(read(event))).add_event(event)
+        values = {dimension: str(read(event)) for dimension, read in DIMENSIONS.items()}
+        for dimension, value in values.items():
+            self._slot(dimension, value).add_event(event)
+        for first, second in PAIRS:
+            self._slot(pair_dimension(first, second), pair_value(values[first], values[second])).add_event(event)
+
+    def get(self, cause: Cause) -> Aggregate | None:
+        dimension, value = key_of(cause)
+        return self.by_dimension.get(dimension, {}).get(value)
+
+    @property
+    def everything(self) -> Aggregate:
+        return self.by_dimension.get("all", {}).get(ALL) or Aggregate()
 
     def _slot(self, dimension: str, value: str) -> Aggregate:
         values = self.by_dimension.setdefault(dimension, {})
@@ -156,13 +215,14 @@ class WindowAggregates:
 
     def to_state(self) -> dict[str, Any]:
         return {
-            "v": 1,
+            "v": 2,
             "late": self.late_events,
             "unreadable": self.unreadable,
             "duplicates": self.duplicates,
             "seen": self.event_ids.to_state(),
             "missed": {d: dict(values) for d, values in self.missed.items() if values},
-            "dims": {d: {v: a.to_state() for v, a in values.items()} for d, values in self.by_dimension.items()},
+            # Counters and sketches compress about tenfold: the room is left to the event ids.
+            "dims": _pack({d: {v: a.to_state() for v, a in values.items()} for d, values in self.by_dimension.items()}),
         }
 
     @classmethod
@@ -175,7 +235,7 @@ class WindowAggregates:
         aggregates.duplicates = int(state.get("duplicates", 0))
         aggregates.event_ids = EventIds.from_state(state.get("seen"))
         aggregates.missed = {d: {v: int(n) for v, n in values.items()} for d, values in state.get("missed", {}).items()}
-        for dimension, values in state.get("dims", {}).items():
+        for dimension, values in _unpack(state.get("dims")).items():
             aggregates.by_dimension[dimension] = {v: Aggregate.from_state(a) for v, a in values.items()}
         return aggregates
 
@@ -205,3 +265,13 @@ class WindowAggregates:
                 merged.merge(aggregate)
             kept[OTHER] = merged
         return kept
+
+
+def _pack(value: Any) -> str:
+    return base64.b64encode(zlib.compress(json.dumps(value, separators=(",", ":")).encode(), 6)).decode("ascii")
+
+
+def _unpack(packed: str | dict[str, Any] | None) -> Any:
+    if isinstance(packed, dict):  # version 1 kept them as plain JSON: a window open across a deploy
+        return packed
+    return json.loads(zlib.decompress(base64.b64decode(packed))) if packed else {}

@@ -1,15 +1,16 @@
-"""What a finished window produces: EMF lines for CloudWatch, rollup documents for the
-``player-health-*`` index, and alert messages for SNS."""
+"""What a finished window produces: EMF lines for CloudWatch and rollup documents for the
+``player-health-*`` index (per shard), and incident messages for SNS (the evaluator)."""
 
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from datetime import datetime
 from typing import IO, Any
 
 from sluice.monitor.aggregate import COUNTERS, Aggregate
+from sluice.monitor.incidents import AlertMessage
 from sluice.monitor.qoe import metrics
-from sluice.monitor.rules import Alert
 from sluice.sinks.opensearch.bulk import Document
 
 # Headline metrics, as CloudWatch metric names and units. Counters are published as they are so
@@ -92,17 +93,19 @@ def rollup_documents(
     return documents
 
 
-def alert_message(alert: Alert) -> str:
-    return json.dumps(
-        {
-            "alert": alert.rule,
-            "dimension": alert.dimension,
-            "value": alert.value,
-            "metric": alert.metric,
-            "observed": round(alert.observed, 4),
-            "baseline": round(alert.baseline, 4),
-            "window": {"start": alert.window_start, "end": alert.window_end},
-            "detail": alert.detail,
-        },
-        indent=2,
-    )
+def sns_publisher(sns: Any, topic_arn: str) -> Callable[[AlertMessage], None]:
+    """Publishes an incident message: the JSON body, and attributes subscribers can filter on."""
+
+    def publish(message: AlertMessage) -> None:
+        sns.publish(
+            TopicArn=topic_arn,
+            Subject=message.subject(),
+            Message=json.dumps(message.to_dict(), indent=2),
+            MessageAttributes={
+                "status": {"DataType": "String", "StringValue": message.status},
+                "rule": {"DataType": "String", "StringValue": message.rule},
+                "incident_id": {"DataType": "String", "StringValue": message.incident_id},
+            },
+        )
+
+    return publish

@@ -29,7 +29,7 @@ def metrics(aggregate: Aggregate) -> dict[str, Any]:
         "rebuffer_frequency_per_min": _ratio(c["stalls"], c["watch_ms"] / 60_000),
         "average_bitrate_kbps": _ratio(c["bitrate_kbps_ms"], c["watch_ms"]),
         "fatal_errors": c["fatal_errors"],
-        "fatal_error_rate": _ratio(c["fatal_errors"], c["attempts"]),
+        "fatal_error_share": _ratio(c["fatal_errors"], c["attempts"]),
         "ad_start_failures": c["ad_errors"],
         "ad_start_failure_rate": _ratio(c["ad_errors"], ad_tries),
         "ad_completion_rate": _ratio(c["ad_completes"], c["ad_starts"]),

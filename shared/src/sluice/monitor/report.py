@@ -1,134 +1,175 @@
-"""``sluice health report``: the player-health metrics over time as an HTML page of SVG charts,
-with the alerts marked where they were raised. Windows are combined over shards first (counters
-summed, sketches merged); ratios are taken after."""
+"""The health report: the fleet's QoE metrics window by window (all shards combined), one chart per
+metric, every incident's span shaded and its cause named, and beside the fleet the incident's own
+cause. Charts by plotly, with plotly.js inlined so the page opens offline."""
 
 from __future__ import annotations
 
 import html
-from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
-from sluice.monitor.aggregate import Aggregate
+from sluice.monitor.aggregate import Cause
+from sluice.monitor.incidents import AlertMessage, cause_text
 from sluice.monitor.qoe import metrics
-from sluice.monitor.rules import Alert
-from sluice.monitor.store import WindowRecord
+from sluice.monitor.store import FleetWindow
 
-PALETTE = ("#1f77b4", "#d62728", "#2ca02c", "#ff7f0e", "#9467bd", "#8c564b", "#e377c2", "#17becf")
+# (metric key in qoe.metrics, chart title, axis title, tick format): the QoE metrics the rules test
 CHARTS = (
-    ("all", "attempts", "Attempts per window (all traffic)", False),
-    ("cdn", "video_start_failure_rate", "Video start failure rate by CDN", True),
-    ("cdn", "fatal_error_rate", "Fatal errors per attempt by CDN", True),
-    ("player_version", "rebuffer_ratio", "Rebuffer ratio by player version", True),
-    ("device_class", "startup_time_p95_ms", "Startup time p95 (ms) by device class", False),
-    ("cdn", "average_bitrate_kbps", "Average bitrate (kbps) by CDN", False),
+    ("video_start_failure_rate", "Video start failures", "failed starts per attempt", ".1%"),
+    ("exit_before_video_start_rate", "Exits before video start", "exits per attempt", ".1%"),
+    ("startup_time_p95_ms", "Startup time, p95", "milliseconds", ",.0f"),
+    ("rebuffer_ratio", "Rebuffer ratio", "stalled time / playing time", ".2%"),
+    ("fatal_error_share", "Fatal error share", "sessions ended by a fatal error", ".1%"),
+    ("attempts", "Attempts", "session starts per window", ",.0f"),
 )
+SHADE, FLEET_COLOUR, CAUSE_COLOURS = "rgba(214,39,40,0.13)", "#1f77b4", ("#d62728", "#ff7f0e", "#9467bd", "#8c564b")
 
 
 @dataclass(frozen=True)
-class Series:
-    label: str
-    points: list[tuple[str, float]]
+class IncidentSpan:
+    incident_id: str
+    cause: Cause
+    rule: str
+    start: str
+    end: str | None  # the window it was resolved in; None while open
+    messages: tuple[AlertMessage, ...]
 
 
-def combine(records: Iterable[WindowRecord]) -> dict[tuple[str, str], dict[str, Aggregate]]:
-    """(dimension, value) -> window start -> the window's aggregate over every shard."""
-    combined: dict[tuple[str, str], dict[str, Aggregate]] = defaultdict(dict)
-    for record in records:
-        slot = combined[(record.dimension, record.value)].setdefault(record.window_start, Aggregate())
-        slot.merge(record.aggregate)
-    return combined
-
-
-def series(combined: dict[tuple[str, str], dict[str, Aggregate]], dimension: str, metric: str) -> list[Series]:
+def spans(messages: Sequence[AlertMessage]) -> list[IncidentSpan]:
+    by_id: dict[str, list[AlertMessage]] = {}
+    for message in sorted(messages, key=lambda m: m.window_start):
+        by_id.setdefault(message.incident_id, []).append(message)
     found = []
-    for (dim, value), windows in sorted(combined.items()):
-        if dim != dimension:
-            continue
-        points = [(start, v) for start, a in sorted(windows.items()) if (v := metrics(a).get(metric)) is not None]
-        if points:
-            found.append(Series(value, points))
+    for incident, history in by_id.items():
+        resolved = next((m for m in history if m.status == "resolved"), None)
+        last = ([m for m in history if m.status != "resolved"] or history)[-1]  # the cause as last named
+        found.append(
+            IncidentSpan(
+                incident,
+                tuple(last.cause.items()),
+                history[0].rule,
+                history[0].window_start,
+                resolved.window_end if resolved else None,
+                tuple(history),
+            )
+        )
     return found
 
 
-def _chart(
-    title: str, lines: list[Series], alerts: list[Alert], *, dimension: str, percent: bool, times: list[str]
+def render_html(
+    windows: Sequence[FleetWindow], messages: Sequence[AlertMessage], title: str = "Sluice player health"
 ) -> str:
-    width, height, left, right, top, bottom = 900, 260, 60, 170, 30, 40
-    if not times:
-        return ""
-    x_of = {t: left + (width - left - right) * (i / max(1, len(times) - 1)) for i, t in enumerate(times)}
-    peak = max((v for s in lines for _, v in s.points), default=1.0) or 1.0
+    import plotly.graph_objects as go
+    from plotly.offline import get_plotlyjs
 
-    def y(value: float) -> float:
-        return top + (height - top - bottom) * (1 - value / (peak * 1.1))
-
-    def fmt(value: float) -> str:
-        return f"{value:.1%}" if percent else f"{value:,.0f}"
-
-    parts = [
-        f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" role="img" aria-label="{html.escape(title)}">'
-    ]
-    parts.append(f'<text x="{left}" y="18" font-size="14" font-weight="bold">{html.escape(title)}</text>')
-    for fraction in (0, 0.5, 1.0):
-        value = peak * 1.1 * fraction
-        parts.append(
-            f'<line x1="{left}" x2="{width - right}" y1="{y(value):.1f}" y2="{y(value):.1f}" stroke="#ddd"/><text x="4" y="{y(value) + 4:.1f}" font-size="10">{fmt(value)}</text>'
-        )
-    for alert in alerts:
-        if alert.dimension not in (dimension, "all"):
-            continue
-        if alert.window_start in x_of:
-            x = x_of[alert.window_start]
-            parts.append(
-                f'<line x1="{x:.1f}" x2="{x:.1f}" y1="{top}" y2="{height - bottom}" stroke="#d62728" stroke-dasharray="4 3"/>'
+    times = [_time(w.start) for w in windows]
+    incidents = spans(messages)
+    last = (times[-1] + _step(times)) if times else None
+    figures = []
+    for key, chart, axis, tick in CHARTS:
+        figure = go.Figure()
+        figure.add_trace(
+            go.Scatter(
+                x=times,
+                y=[metrics(w.aggregates.everything).get(key) for w in windows],
+                name="fleet",
+                mode="lines+markers",
+                line={"color": FLEET_COLOUR, "width": 2},
             )
-            parts.append(
-                f'<text x="{x + 3:.1f}" y="{top + 12}" font-size="10" fill="#d62728">ALERT {html.escape(alert.value)}: {html.escape(alert.rule)}</text>'
-            )
-    for index, line in enumerate(lines[: len(PALETTE)]):
-        colour = PALETTE[index]
-        path = " ".join(f"{x_of[t]:.1f},{y(v):.1f}" for t, v in line.points if t in x_of)
-        parts.append(f'<polyline fill="none" stroke="{colour}" stroke-width="2" points="{path}"/>')
-        parts.append(
-            f'<text x="{width - right + 8}" y="{top + 14 * (index + 1)}" font-size="11" fill="{colour}">{html.escape(line.label)}</text>'
         )
-    parts.append(
-        f'<text x="{left}" y="{height - 12}" font-size="10">{html.escape(times[0])}</text><text x="{width - right - 110}" y="{height - 12}" font-size="10">{html.escape(times[-1])}</text>'
+        for index, incident in enumerate(incidents):
+            colour = CAUSE_COLOURS[index % len(CAUSE_COLOURS)]
+            if incident.cause != (("all", "all"),):
+                figure.add_trace(
+                    go.Scatter(
+                        x=times,
+                        y=[_metric(w, incident.cause, key) for w in windows],
+                        name=cause_text(incident.cause),
+                        mode="lines+markers",
+                        line={"color": colour, "width": 2, "dash": "dot"},
+                    )
+                )
+            end = _time(incident.end) if incident.end else last
+            figure.add_vrect(
+                x0=_time(incident.start),
+                x1=end,
+                fillcolor=SHADE,
+                line_width=0,
+                layer="below",
+                annotation_text=f"{cause_text(incident.cause)}: {incident.rule}",
+                annotation_position="top left",
+                annotation_font={"size": 11, "color": colour},
+            )
+        figure.update_layout(
+            title={"text": chart},
+            height=300,
+            margin={"l": 70, "r": 20, "t": 50, "b": 40},
+            legend={"orientation": "h", "y": -0.25},
+            template="plotly_white",
+        )
+        figure.update_yaxes(title_text=axis, tickformat=tick, rangemode="tozero")
+        figure.update_xaxes(title_text="window start (UTC)")
+        figures.append(figure.to_html(full_html=False, include_plotlyjs=False, div_id=f"chart-{key}"))
+    head = (
+        f"<h1>{html.escape(title)}</h1><p>{len(windows)} windows"
+        + (f" from {html.escape(windows[0].start)} to {html.escape(windows[-1].start)}" if windows else "")
+        + " (all shards combined).</p>"
     )
-    parts.append("</svg>")
-    return "".join(parts)
+    style = "body{font-family:system-ui,sans-serif;margin:2em;max-width:1200px}table{border-collapse:collapse;margin:1em 0}td,th{border:1px solid #ccc;padding:3px 8px;font-size:13px;text-align:left}"
+    return (
+        f"<!doctype html><html><head><meta charset='utf-8'><title>{html.escape(title)}</title><style>{style}</style>"
+        f"<script>{get_plotlyjs()}</script></head><body>{head}{_table(incidents)}{''.join(figures)}</body></html>"
+    )
 
 
-def render_html(records: Iterable[WindowRecord], alerts: list[Alert], title: str = "Sluice player health") -> str:
-    combined = combine(records)
-    times = sorted({start for windows in combined.values() for start in windows})
-    body = [
-        f"<h1>{html.escape(title)}</h1>",
-        f"<p>{len(times)} windows from {html.escape(times[0] if times else '-')} to {html.escape(times[-1] if times else '-')}; generated {datetime.now().astimezone().isoformat(timespec='seconds')}</p>",
-    ]
-    if alerts:
-        body.append(
-            "<h2>Alerts</h2><table><tr><th>window</th><th>rule</th><th>dimension</th><th>metric</th><th>value</th><th>baseline</th><th>detail</th></tr>"
-        )
-        for a in sorted(alerts, key=lambda a: a.window_start):
-            body.append(
-                f"<tr><td>{html.escape(a.window_start)}</td><td>{html.escape(a.rule)}</td><td>{html.escape(a.dimension)}={html.escape(a.value)}</td><td>{html.escape(a.metric)}</td><td>{a.observed:.2%}</td><td>{a.baseline:.2%}</td><td>{html.escape(a.detail)}</td></tr>"
+def _table(incidents: list[IncidentSpan]) -> str:
+    if not incidents:
+        return "<p id='incidents'>No incidents.</p>"
+    rows = []
+    for incident in incidents:
+        opened = incident.messages[0]
+        rows.append(
+            "<tr>"
+            + "".join(
+                f"<td>{html.escape(str(cell))}</td>"
+                for cell in (
+                    incident.incident_id,
+                    cause_text(incident.cause),
+                    f"{opened.metric}: {opened.observed} against {opened.baseline}",
+                    f"{opened.explains_share:.0%}" if opened.explains_share is not None else "-",
+                    opened.fleet_rate_without_cause if opened.fleet_rate_without_cause is not None else "-",
+                    opened.impacted_sessions,
+                    ", ".join(cause_text(tuple(i.items())) for i in opened.impacted) or "-",
+                    f"{incident.start} to {incident.end or 'open'}",
+                )
             )
-        body.append("</table>")
-    else:
-        body.append("<p>No alerts.</p>")
-    for dimension, metric, chart_title, percent in CHARTS:
-        body.append(
-            _chart(
-                chart_title,
-                series(combined, dimension, metric),
-                alerts,
-                dimension=dimension,
-                percent=percent,
-                times=times,
-            )
+            + "</tr>"
         )
-    style = "body{font-family:system-ui,sans-serif;margin:2em}table{border-collapse:collapse}td,th{border:1px solid #ccc;padding:2px 6px;font-size:12px}svg{display:block;margin:1em 0}"
-    return f"<!doctype html><html><head><meta charset='utf-8'><title>{html.escape(title)}</title><style>{style}</style></head><body>{''.join(body)}</body></html>"
+    header = "".join(
+        f"<th>{h}</th>"
+        for h in (
+            "incident",
+            "cause",
+            "when opened",
+            "explains",
+            "fleet rate without it",
+            "impacted sessions",
+            "knock-on (not alerted)",
+            "span",
+        )
+    )
+    return f"<h2>Incidents</h2><table id='incidents'><tr>{header}</tr>{''.join(rows)}</table>"
+
+
+def _metric(window: FleetWindow, cause: Cause, key: str) -> float | None:
+    aggregate = window.aggregates.get(cause)
+    return metrics(aggregate).get(key) if aggregate is not None else None
+
+
+def _time(iso: str) -> datetime:
+    return datetime.fromisoformat(iso.replace("Z", "+00:00"))
+
+
+def _step(times: list[datetime]) -> timedelta:
+    return times[-1] - times[-2] if len(times) > 1 else timedelta(minutes=1)

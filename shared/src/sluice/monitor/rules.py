@@ -1,149 +1,139 @@
-"""Alert rules over one window's aggregates (and, for jumps, the preceding windows)."""
+"""The player-health rules: each QoE metric as a proportion that can be tested for significance.
+
+Every rule turns a window's counters for one cause (a dimension value or a pair) into ``x`` of
+``n`` trials that went wrong, and its baseline into the expected rate; ``significance.py`` decides
+whether the difference is more than chance. Definitions (also in images/monitor/README.md):
+
+- ``video_start_failures``: fatal errors before the first frame, per attempt (session_start).
+- ``exits_before_video_start``: sessions that ended without an error before the first frame, per
+  attempt.
+- ``startup_time_p95``: startup time of the initial play; tested as the share of starts slower
+  than the baseline's p95 (5% when nothing changed).
+- ``rebuffer_ratio``: stalled time / (watch + stalled time), from heartbeats; tested as the share
+  of heartbeat intervals that stalled.
+- ``fatal_error_share``: sessions ended by a fatal error (before or after the first frame), per
+  attempt.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import asdict, dataclass
-from typing import Any
+from dataclasses import dataclass
 
-from sluice.monitor.aggregate import ALL, OTHER, Aggregate, WindowAggregates
-from sluice.monitor.config import Thresholds
+from sluice.monitor.aggregate import Aggregate, Cause
+from sluice.monitor.significance import Baseline, Test
+from sluice.monitor.sketch import QuantileSketch
 
-BaselineLookup = Callable[[str, str], Aggregate | None]
+Counter = Callable[[Aggregate], int]
 
 
 @dataclass(frozen=True)
-class Alert:
+class Evidence:
+    """One rule on one cause in one window: the test and the metric as a person reads it."""
+
     rule: str
-    dimension: str
-    value: str
     metric: str
+    cause: Cause
+    test: Test
     observed: float
     baseline: float
-    window_start: str
-    window_end: str
-    detail: str
-
-    @property
-    def cause(self) -> str:
-        """What the cool-down is keyed on: the same rule on the same dimension value."""
-        return f"{self.rule}#{self.dimension}#{self.value}"
-
-    def subject(self) -> str:
-        return f"Sluice: {self.metric} {self.observed:.1%} on {self.dimension}={self.value}"[:100]
-
-    def to_dict(self) -> dict[str, Any]:
-        return asdict(self)
 
 
 @dataclass(frozen=True)
-class _Window:
-    start: str
-    end: str
-    t: Thresholds
+class ProportionRule:
+    name: str
+    metric: str
+    failures: Counter
+    trials: Counter
+    # How the metric reads (rebuffer ratio is time, tested through stalled intervals).
+    shown: Callable[[Aggregate], float | None] | None = None
+
+    def evidence(
+        self, cause: Cause, current: Aggregate, own: Aggregate | None, fleet: Aggregate, prior: float
+    ) -> Evidence | None:
+        n, fleet_n = self.trials(current), self.trials(fleet)
+        if not n or not fleet_n:
+            return None  # nothing to test, or no baseline yet
+        fleet_rate = self.failures(fleet) / fleet_n
+        own_x, own_n = (self.failures(own), self.trials(own)) if own is not None else (0, 0)
+        test = Test(self.failures(current), n, Baseline.of(own_x, own_n, fleet_rate, prior))
+        observed, expected = test.rate, test.baseline.rate
+        if self.shown is not None:
+            observed = self.shown(current) or 0.0
+            expected = next((v for v in (self.shown(own) if own else None, self.shown(fleet)) if v is not None), 0.0)
+        return Evidence(self.name, self.metric, cause, test, observed, expected)
+
+    def counts(self, aggregate: Aggregate, evidence: Evidence) -> tuple[int, int]:
+        """(x, n) of this rule on part of a cause's sessions, to take them out of its test."""
+        return self.failures(aggregate), self.trials(aggregate)
 
 
-# Every rule's name: a part of the monitor's DynamoDB keys (tests bound the longest key).
-RULES = ("start_failures", "rebuffer_jump", "fatal_concentration")
-START_FAILURE_DIMENSIONS = ("all", "cdn", "player_version", "device_class", "country", "content")
-CONCENTRATION_DIMENSIONS = ("cdn", "player_version")
+def _rebuffer_ratio(a: Aggregate) -> float | None:
+    played = a.counts["watch_ms"] + a.counts["rebuffer_ms"]
+    return a.counts["rebuffer_ms"] / played if played else None
 
 
-def evaluate(
-    window: WindowAggregates, start: str, end: str, thresholds: Thresholds, baseline: BaselineLookup
-) -> list[Alert]:
-    w = _Window(start, end, thresholds)
-    alerts: list[Alert] = []
-    for dimension in START_FAILURE_DIMENSIONS:
-        for value, aggregate in window.by_dimension.get(dimension, {}).items():
-            if value == OTHER:
-                continue
-            alerts += _start_failures(w, dimension, value, aggregate)
-            alerts += _rebuffer_jump(w, dimension, value, aggregate, baseline)
-    everything = window.by_dimension.get("all", {}).get(ALL)
-    if everything is not None:
-        for dimension in CONCENTRATION_DIMENSIONS:
-            alerts += _fatal_concentration(w, dimension, window.by_dimension.get(dimension, {}), everything)
-    return alerts
+@dataclass(frozen=True)
+class StartupRule:
+    """The p95 of startup time moved up: more than 5% of this window's starts are slower than
+    the baseline's p95. A shift of the whole distribution shows as that share rising."""
+
+    name: str = "startup_time_p95"
+    metric: str = "startup_time_p95_ms"
+    quantile: float = 0.95
+
+    def evidence(
+        self, cause: Cause, current: Aggregate, own: Aggregate | None, fleet: Aggregate, prior: float
+    ) -> Evidence | None:
+        reference = own if own is not None and own.startup.count >= prior else fleet
+        threshold = reference.startup.quantile(self.quantile)
+        observed = current.startup.quantile(self.quantile)
+        if threshold is None or observed is None:
+            return None
+        slower = _count_above(current.startup, threshold)
+        own_slower = _count_above(own.startup, threshold) if own is not None else 0
+        own_count = own.startup.count if own is not None else 0
+        test = Test(slower, current.startup.count, Baseline.of(own_slower, own_count, 1 - self.quantile, prior))
+        return Evidence(self.name, self.metric, cause, test, observed, threshold)
+
+    def counts(self, aggregate: Aggregate, evidence: Evidence) -> tuple[int, int]:
+        return _count_above(aggregate.startup, evidence.baseline), aggregate.startup.count
 
 
-def _start_failures(w: _Window, dimension: str, value: str, a: Aggregate) -> list[Alert]:
-    t, start, end = w.t, w.start, w.end
-    attempts = a.counts["attempts"]
-    if attempts < t.min_attempts:
-        return []
-    rate = a.counts["video_start_failures"] / attempts
-    if rate <= t.start_failure_rate:
-        return []
-    return [
-        Alert(
-            "start_failures",
-            dimension,
-            value,
-            "video_start_failure_rate",
-            rate,
-            t.start_failure_rate,
-            start,
-            end,
-            f"{a.counts['video_start_failures']} of {attempts} attempts failed to start",
-        )
-    ]
+def _count_above(sketch: QuantileSketch, value: float) -> int:
+    key = QuantileSketch.key(value)
+    return sum(count for bucket, count in sketch.buckets.items() if bucket > key)
 
 
-def _rebuffer_jump(w: _Window, dimension: str, value: str, a: Aggregate, baseline: BaselineLookup) -> list[Alert]:
-    t, start, end = w.t, w.start, w.end
-    watch, rebuffer = a.counts["watch_ms"], a.counts["rebuffer_ms"]
-    if watch < t.rebuffer_min_watch_minutes * 60_000:
-        return []
-    before = baseline(dimension, value)
-    if before is None or before.counts["watch_ms"] < t.rebuffer_min_watch_minutes * 60_000:
-        return []
-    # Both sums are positive: ingest refuses negative durations (the schema's bounds).
-    ratio = rebuffer / (watch + rebuffer)
-    base = before.counts["rebuffer_ms"] / (before.counts["watch_ms"] + before.counts["rebuffer_ms"])
-    if ratio <= base * t.rebuffer_jump_factor or ratio - base < t.rebuffer_min_increase:
-        return []
-    return [
-        Alert(
-            "rebuffer_jump",
-            dimension,
-            value,
-            "rebuffer_ratio",
-            ratio,
-            base,
-            start,
-            end,
-            f"rebuffering {ratio:.2%} of playing time against {base:.2%} in the preceding windows",
-        )
-    ]
+Rule = ProportionRule | StartupRule
 
-
-def _fatal_concentration(
-    w: _Window, dimension: str, values: dict[str, Aggregate], everything: Aggregate
-) -> list[Alert]:
-    t, start, end = w.t, w.start, w.end
-    total_fatal = everything.counts["fatal_errors"]
-    total_attempts = max(everything.counts["attempts"], 1)
-    alerts = []
-    for value, a in values.items():
-        fatal = a.counts["fatal_errors"]
-        if value == OTHER or fatal < t.min_fatal_errors or not total_fatal:
-            continue
-        share = fatal / total_fatal
-        traffic_share = a.counts["attempts"] / total_attempts
-        # Concentrated: most fatal errors, and far more than this value's share of the traffic.
-        if share >= t.fatal_share and share >= 2 * traffic_share:
-            alerts.append(
-                Alert(
-                    "fatal_concentration",
-                    dimension,
-                    value,
-                    "fatal_error_share",
-                    share,
-                    traffic_share,
-                    start,
-                    end,
-                    f"{fatal} of {total_fatal} fatal errors on {traffic_share:.0%} of the attempts",
-                )
-            )
-    return alerts
+RULES: tuple[Rule, ...] = (
+    ProportionRule(
+        "video_start_failures",
+        "video_start_failure_rate",
+        lambda a: a.counts["video_start_failures"],
+        lambda a: a.counts["attempts"],
+    ),
+    ProportionRule(
+        "exits_before_video_start",
+        "exit_before_video_start_rate",
+        lambda a: a.counts["exits_before_video_start"],
+        lambda a: a.counts["attempts"],
+    ),
+    StartupRule(),
+    ProportionRule(
+        "rebuffer_ratio",
+        "rebuffer_ratio",
+        lambda a: a.counts["stalled_heartbeats"],
+        lambda a: a.counts["heartbeats"],
+        shown=_rebuffer_ratio,
+    ),
+    ProportionRule(
+        "fatal_error_share",
+        "fatal_error_share",
+        lambda a: a.counts["fatal_errors"],
+        lambda a: a.counts["attempts"],
+    ),
+)
+RULE_NAMES = tuple(rule.name for rule in RULES)
+BY_NAME = {rule.name: rule for rule in RULES}

@@ -1,5 +1,6 @@
-"""The monitor stage: clean events aggregated over Lambda tumbling windows; on the final
-invocation of each window, metrics, rollups and alerts."""
+"""The monitor stage, per shard: clean events aggregated over Lambda tumbling windows; on the
+final invocation of each window, the shard's counters for the evaluator (``evaluator.py``, which
+alerts on all shards combined), metrics and rollups."""
 
 from __future__ import annotations
 
@@ -11,12 +12,11 @@ from typing import Any
 from sluice.batch.kinesis import process_batch
 from sluice.events.codec import Codec
 from sluice.failures.writer import FailedEventWriter
-from sluice.monitor.aggregate import Aggregate, WindowAggregates
+from sluice.monitor.aggregate import DIMENSIONS, Aggregate, WindowAggregates
 from sluice.monitor.config import MonitorConfig
-from sluice.monitor.outputs import alert_message, emf_documents, rollup_documents, write_emf
-from sluice.monitor.rules import Alert, evaluate
-from sluice.monitor.store import HealthStore
-from sluice.producers.firehose import FirehoseProducer
+from sluice.monitor.outputs import emf_documents, rollup_documents, write_emf
+from sluice.monitor.store import DynamoHealthStore, HealthStore
+from sluice.producers.firehose import FirehoseProducer, RecordSink
 from sluice.producers.retry import Deadline, bind_deadline
 from sluice.runtime.alarms import configuration_error
 from sluice.runtime.errors import RetryableError
@@ -37,14 +37,12 @@ class Monitor:
         config: MonitorConfig,
         *,
         store: HealthStore,
-        sns: Any,
-        failed: FirehoseProducer,
+        failed: RecordSink,
         rollups: BulkIndexer | None = None,
         emf_stream: Any = None,
     ) -> None:
         self.config = config
         self.store = store
-        self.sns = sns
         self.failed = FailedEventWriter(failed)
         self.rollups = rollups
         self.emf_stream = emf_stream
@@ -64,8 +62,7 @@ class Monitor:
             rollups = BulkIndexer(build_client(ClusterConfig.from_env()))
         return cls(
             config,
-            store=HealthStore(client("dynamodb"), config.health_table),
-            sns=client("sns"),
+            store=DynamoHealthStore(client("dynamodb"), config.health_table),
             failed=FirehoseProducer(client("firehose"), config.failed_firehose),
             rollups=rollups,
         )
@@ -104,17 +101,8 @@ class Monitor:
             return {"state": {}, "batchItemFailures": []}
         return {"state": aggregates.to_state(), "batchItemFailures": []}
 
-    def _finish(
-        self, aggregates: WindowAggregates, start: str, end: str, shard: str, deadline: Deadline
-    ) -> list[Alert]:
+    def _finish(self, aggregates: WindowAggregates, start: str, end: str, shard: str, deadline: Deadline) -> None:
         rows = self._rows(aggregates)
-        window_seconds = max(1, (_epoch_ms(end) - _epoch_ms(start)) // 1000)
-        thresholds = self.config.thresholds
-
-        def baseline(dimension: str, value: str) -> Aggregate | None:
-            return self.store.baseline(dimension, value, start, thresholds.baseline_windows, window_seconds)
-
-        alerts = evaluate(aggregates, start, end, thresholds, baseline)
         if self.rollups is not None:
             result = self.rollups.index(
                 rollup_documents(self.config.health_index_prefix, start, end, shard, rows), deadline
@@ -126,13 +114,13 @@ class Monitor:
                 raise RetryableError(
                     f"player-health rollups not stored: {len(result.unfinished)} unfinished, {len(result.rejected)} rejected"
                 )
-        self.store.put_windows(start, shard, rows)
+        # The evaluator combines every shard's counters for the window (a retry overwrites).
+        self.store.put_shard_window(start, shard, aggregates)
         # Metrics last: a window retried after a failed write above must not count twice.
         write_emf(emf_documents(start, rows), self.emf_stream or sys.stdout)
         self.metrics.add("DuplicatesIgnored", aggregates.duplicates)
         self.metrics.add("EventsNotDeduplicated", aggregates.event_ids.unchecked)
         self.metrics.flush()
-        raised = [a for a in alerts if self._raise(a)]
         log.info(
             "window closed",
             extra={
@@ -141,36 +129,13 @@ class Monitor:
                 "late_events": aggregates.late_events,
                 "duplicates_ignored": aggregates.duplicates,
                 "events_not_deduplicated": aggregates.event_ids.unchecked,
-                "alerts": len(raised),
             },
         )
-        return raised
 
     def _rows(self, aggregates: WindowAggregates) -> list[tuple[str, str, Aggregate]]:
-        rows = []
-        for dimension in aggregates.by_dimension:
-            for value, aggregate in aggregates.top(dimension, self.config.top_n).items():
-                rows.append((dimension, value, aggregate))
-        return rows
-
-    def _raise(self, alert: Alert) -> bool:
-        if not self.store.claim_alert(alert, self.config.thresholds.cooldown_minutes):
-            log.info("alert held back by its cool-down", extra={"cause": alert.cause})
-            return False
-        try:
-            self.sns.publish(
-                TopicArn=self.config.alert_topic_arn,
-                Subject=alert.subject(),
-                Message=alert_message(alert),
-                MessageAttributes={
-                    "rule": {"DataType": "String", "StringValue": alert.rule},
-                    "dimension": {"DataType": "String", "StringValue": alert.dimension},
-                    "value": {"DataType": "String", "StringValue": alert.value},
-                },
-            )
-        except Exception:
-            # Not sent: free the cause so the retried window raises it again.
-            self.store.release_alert(alert)
-            raise
-        self.store.record_alert(alert)
-        return True
+        """Single dimensions for the metrics and rollups (pairs are for the evaluator)."""
+        return [
+            (dimension, value, aggregate)
+            for dimension in ("all", *DIMENSIONS)
+            for value, aggregate in aggregates.top(dimension, self.config.top_n).items()
+        ]

@@ -18,8 +18,13 @@ class QuantileSketch:
     buckets: dict[int, int] = field(default_factory=dict)
     count: int = 0
 
+    @staticmethod
+    def key(value: float) -> int:
+        """The bucket a value falls in (a quantile's answer falls back in its own bucket)."""
+        return math.ceil(math.log(max(value, 1.0)) / _LOG_GAMMA)
+
     def add(self, value: float) -> None:
-        key = math.ceil(math.log(max(value, 1.0)) / _LOG_GAMMA)
+        key = self.key(value)
         self.buckets[key] = self.buckets.get(key, 0) + 1
         self.count += 1
 

@@ -1,189 +1,258 @@
-"""The monitor's memory across windows and shards, in one DynamoDB table.
+"""The monitor's memory across windows and shards, in one DynamoDB table (``pk``, ``sk``):
 
-Lambda's window state lives only for one window on one shard; the baseline of preceding windows,
-the alert cool-down and the history the report draws come from here instead:
+- ``shards`` / ``<window start>#<shard>#<part>``: each shard's counters for a window, written by the
+  shard's final invocation with PutItem (a retried window overwrites itself, never adds twice);
+- ``fleet`` / ``<window start>#<part>``: the evaluator's combination of every shard for a window,
+  marked ``healthy`` when no incident was open, so baselines are made of healthy windows only;
+- ``evaluator`` / ``state``: the last window evaluated and the open incidents, written with a
+  condition on its version so two evaluations can never both move it;
+- ``alert`` / ``<window start>#<incident id>#<status>``: every message sent, for the report.
 
-- ``win#<dimension>#<value>`` / ``<window start>#<shard>``: one shard's counters for a window,
-  written with PutItem so a retried final invocation overwrites instead of adding twice;
-- ``cooldown#<rule>#<dimension>#<value>``: a conditional write, so one alert per cause per cool-down
-  across every shard and window;
-- ``alert`` / ``<window start>#<cause>``: the alerts raised, for the report.
+Counters travel zlib-compressed, split into parts under DynamoDB's 400 KB item limit. Every key is
+made of window starts, shard ids (from Kinesis, at most 128 bytes) and incident ids only: no
+client value reaches a key.
+
+``MemoryHealthStore`` keeps the same records in a process, for ``sluice health simulate``.
 """
 
 from __future__ import annotations
 
 import json
 import time
-from collections.abc import Iterator
-from dataclasses import dataclass
-from datetime import datetime, timedelta
-from typing import Any
+import zlib
+from dataclasses import dataclass, field
+from typing import Any, Protocol
 
-from sluice.monitor.aggregate import COUNTERS, Aggregate
-from sluice.monitor.rules import Alert
-from sluice.monitor.sketch import QuantileSketch
+from sluice.monitor.aggregate import WindowAggregates
+from sluice.monitor.incidents import AlertMessage, Incident
 
 RETENTION_DAYS = 35
-# DynamoDB key limits (bytes of UTF-8): partition key 2048, sort key 1024. Every key below is
-# built from bounded fields only, and tests/unit check the longest possible key against these.
-PARTITION_KEY_BYTES = 2048
-SORT_KEY_BYTES = 1024
+# DynamoDB's item limit is 400 KB; parts stay well under it with their keys and attributes.
+PART_BYTES = 350_000
+# Sort keys order by window start; "#" (0x23) follows every window's own keys, "$" (0x24) none.
+AFTER_WINDOW = "$"
 
 
-def window_key(dimension: str, value: str) -> str:
-    return f"win#{dimension}#{value}"
-
-
-def cooldown_key(cause: str) -> str:
-    return f"cooldown#{cause}"
-
-
-def alert_sort_key(window_start: str, cause: str) -> str:
-    return f"{window_start}#{cause}"
+@dataclass
+class EvaluatorState:
+    last_window: str | None = None
+    incidents: list[Incident] = field(default_factory=list)
+    version: int = 0
 
 
 @dataclass(frozen=True)
-class WindowRecord:
-    window_start: str
-    shard: str
-    dimension: str
-    value: str
-    aggregate: Aggregate
+class FleetWindow:
+    start: str
+    healthy: bool
+    aggregates: WindowAggregates
 
 
-class HealthStore:
+class HealthStore(Protocol):
+    def put_shard_window(self, start: str, shard: str, aggregates: WindowAggregates) -> None: ...
+    def pending_windows(self, after: str | None, until: str) -> dict[str, list[WindowAggregates]]: ...
+    def put_fleet_window(self, start: str, aggregates: WindowAggregates, *, healthy: bool) -> None: ...
+    def baseline(self, before: str, earliest: str, windows: int) -> WindowAggregates: ...
+    def fleet_windows(self, earliest: str, latest: str) -> list[FleetWindow]: ...
+    def evaluator_state(self) -> EvaluatorState: ...
+    def save_evaluator_state(self, state: EvaluatorState) -> bool: ...
+    def record_alert(self, message: AlertMessage) -> None: ...
+    def alerts(self) -> list[AlertMessage]: ...
+
+
+def pack(aggregates: WindowAggregates) -> list[bytes]:
+    """Counters of every dimension value (no event ids: they only matter within a shard's window)."""
+    state = aggregates.to_state()
+    state.pop("seen", None)
+    blob = zlib.compress(json.dumps(state, separators=(",", ":")).encode(), 6)
+    return [blob[i : i + PART_BYTES] for i in range(0, len(blob), PART_BYTES)] or [b""]
+
+
+def unpack(parts: list[bytes]) -> WindowAggregates:
+    return WindowAggregates.from_state(json.loads(zlib.decompress(b"".join(parts))))
+
+
+def merged(parts: list[WindowAggregates]) -> WindowAggregates:
+    total = WindowAggregates()
+    for aggregates in parts:
+        total.merge(aggregates)
+    return total
+
+
+class DynamoHealthStore:
     def __init__(self, dynamodb: Any, table: str) -> None:
         self.dynamodb = dynamodb
         self.table = table
 
-    def put_window(self, window_start: str, shard: str, dimension: str, value: str, aggregate: Aggregate) -> None:
-        self.dynamodb.put_item(
-            TableName=self.table, Item=self._window_item(window_start, shard, dimension, value, aggregate)
-        )
+    # --- shard windows --------------------------------------------------------------------------
+    def put_shard_window(self, start: str, shard: str, aggregates: WindowAggregates) -> None:
+        self._put_parts("shards", f"{start}#{shard}", pack(aggregates))
 
-    def put_windows(self, window_start: str, shard: str, rows: list[tuple[str, str, Aggregate]]) -> None:
-        items = [self._window_item(window_start, shard, d, v, a) for d, v, a in rows]
-        for start in range(0, len(items), 25):  # BatchWriteItem takes 25 items
-            request: dict[str, Any] = {
-                self.table: [{"PutRequest": {"Item": item}} for item in items[start : start + 25]]
-            }
-            for _ in range(8):
-                unprocessed = self.dynamodb.batch_write_item(RequestItems=request).get("UnprocessedItems") or {}
-                if not unprocessed:
-                    break
-                request = unprocessed
-                time.sleep(0.05)
-            else:
-                raise RuntimeError(f"DynamoDB left {len(request.get(self.table, []))} window items unwritten")
-
-    def _window_item(
-        self, window_start: str, shard: str, dimension: str, value: str, aggregate: Aggregate
-    ) -> dict[str, Any]:
-        return {
-            "pk": {"S": window_key(dimension, value)},
-            "sk": {"S": f"{window_start}#{shard}"},
-            "counts": {"M": {n: {"N": str(aggregate.counts[n])} for n in COUNTERS}},
-            "startup": {"S": json.dumps(aggregate.startup.to_state())},
-            "expires_at": {"N": str(int(time.time()) + RETENTION_DAYS * 86_400)},
-        }
-
-    def baseline(
-        self, dimension: str, value: str, window_start: str, windows: int, window_seconds: int
-    ) -> Aggregate | None:
-        """Counters of the ``windows`` windows before ``window_start``, summed over shards."""
-        begin = _iso(
-            datetime.fromisoformat(window_start.replace("Z", "+00:00")) - timedelta(seconds=windows * window_seconds)
-        )
-        response = self.dynamodb.query(
-            TableName=self.table,
-            KeyConditionExpression="pk = :pk AND sk BETWEEN :begin AND :end",
-            ExpressionAttributeValues={
-                ":pk": {"S": window_key(dimension, value)},
-                ":begin": {"S": begin},
-                ":end": {"S": window_start},
-            },
-        )
-        items = [i for i in response.get("Items", []) if not i["sk"]["S"].startswith(window_start)]
-        if not items:
-            return None
-        total = Aggregate()
+    def pending_windows(self, after: str | None, until: str) -> dict[str, list[WindowAggregates]]:
+        """Windows from after ``after`` up to ``until`` (window starts), each as its shards."""
+        items = self._query_range("shards", (after + AFTER_WINDOW) if after else "0", until + AFTER_WINDOW)
+        by_shard: dict[tuple[str, str], list[tuple[int, bytes]]] = {}
         for item in items:
-            total.merge(_aggregate(item))
-        return total
+            start, shard, part = item["sk"]["S"].split("#")
+            by_shard.setdefault((start, shard), []).append((int(part), item["blob"]["B"]))
+        windows: dict[str, list[WindowAggregates]] = {}
+        for (start, _shard), parts in sorted(by_shard.items()):
+            windows.setdefault(start, []).append(unpack([blob for _, blob in sorted(parts)]))
+        return windows
 
-    def claim_alert(self, alert: Alert, cooldown_minutes: int) -> bool:
-        """True when no alert for the same cause was raised within the cool-down."""
+    # --- fleet windows --------------------------------------------------------------------------
+    def put_fleet_window(self, start: str, aggregates: WindowAggregates, *, healthy: bool) -> None:
+        self._put_parts("fleet", start, pack(aggregates), {"healthy": {"BOOL": healthy}})
+
+    def baseline(self, before: str, earliest: str, windows: int) -> WindowAggregates:
+        """The latest ``windows`` healthy fleet windows in [earliest, before), combined; the
+        latest windows of any kind when none was healthy (an incident older than the look-back)."""
+        heads = self._query_range("fleet", earliest, before, projection="sk, healthy")
+        starts = sorted({i["sk"]["S"].split("#")[0] for i in heads})
+        healthy = sorted({i["sk"]["S"].split("#")[0] for i in heads if i.get("healthy", {}).get("BOOL")})
+        chosen = (healthy or starts)[-windows:]
+        return merged([w.aggregates for w in self._fleet(chosen)])
+
+    def fleet_windows(self, earliest: str, latest: str) -> list[FleetWindow]:
+        heads = self._query_range("fleet", earliest, latest + AFTER_WINDOW, projection="sk")
+        return self._fleet(sorted({i["sk"]["S"].split("#")[0] for i in heads}))
+
+    def _fleet(self, starts: list[str]) -> list[FleetWindow]:
+        found = []
+        for start in starts:
+            items = self._query_range("fleet", start + "#", start + AFTER_WINDOW)
+            parts = [i["blob"]["B"] for i in sorted(items, key=lambda i: int(i["sk"]["S"].split("#")[1]))]
+            healthy = bool(items and items[0].get("healthy", {}).get("BOOL"))
+            found.append(FleetWindow(start, healthy, unpack(parts)))
+        return found
+
+    # --- the evaluator's own state --------------------------------------------------------------
+    def evaluator_state(self) -> EvaluatorState:
+        item = self.dynamodb.get_item(
+            TableName=self.table, Key={"pk": {"S": "evaluator"}, "sk": {"S": "state"}}, ConsistentRead=True
+        ).get("Item")
+        if not item:
+            return EvaluatorState()
+        return EvaluatorState(
+            item.get("last_window", {}).get("S"),
+            [Incident.from_state(i) for i in json.loads(item["incidents"]["S"])],
+            int(item["version"]["N"]),
+        )
+
+    def save_evaluator_state(self, state: EvaluatorState) -> bool:
+        """False when another evaluation moved the state first (then this one's work is void)."""
         from botocore.exceptions import ClientError
 
-        now = int(time.time())
+        item: dict[str, Any] = {
+            "pk": {"S": "evaluator"},
+            "sk": {"S": "state"},
+            "incidents": {"S": json.dumps([i.to_state() for i in state.incidents])},
+            "version": {"N": str(state.version + 1)},
+        }
+        if state.last_window:
+            item["last_window"] = {"S": state.last_window}
         try:
             self.dynamodb.put_item(
                 TableName=self.table,
-                Item={
-                    "pk": {"S": cooldown_key(alert.cause)},
-                    "sk": {"S": "-"},
-                    "until": {"N": str(now + cooldown_minutes * 60)},
-                    "expires_at": {"N": str(now + cooldown_minutes * 60 + 3600)},
-                },
-                ConditionExpression="attribute_not_exists(pk) OR #until < :now",
-                ExpressionAttributeNames={"#until": "until"},
-                ExpressionAttributeValues={":now": {"N": str(now)}},
+                Item=item,
+                ConditionExpression="attribute_not_exists(pk) OR version = :v",
+                ExpressionAttributeValues={":v": {"N": str(state.version)}},
             )
-            return True
         except ClientError as exc:
             if exc.response["Error"]["Code"] == "ConditionalCheckFailedException":
                 return False
             raise
+        state.version += 1
+        return True
 
-    def release_alert(self, alert: Alert) -> None:
-        self.dynamodb.delete_item(TableName=self.table, Key={"pk": {"S": cooldown_key(alert.cause)}, "sk": {"S": "-"}})
-
-    def record_alert(self, alert: Alert) -> None:
+    # --- alerts ---------------------------------------------------------------------------------
+    def record_alert(self, message: AlertMessage) -> None:
         self.dynamodb.put_item(
             TableName=self.table,
             Item={
                 "pk": {"S": "alert"},
-                "sk": {"S": alert_sort_key(alert.window_start, alert.cause)},
-                "alert": {"S": json.dumps(alert.to_dict())},
-                "expires_at": {"N": str(int(time.time()) + RETENTION_DAYS * 86_400)},
+                "sk": {"S": f"{message.window_start}#{message.incident_id}#{message.status}"},
+                "message": {"S": json.dumps(message.to_dict())},
+                "expires_at": {"N": str(_expiry())},
             },
         )
 
-    def alerts(self) -> list[Alert]:
-        return [Alert(**json.loads(item["alert"]["S"])) for item in self._query("alert")]
+    def alerts(self) -> list[AlertMessage]:
+        return [AlertMessage(**json.loads(item["message"]["S"])) for item in self._query_range("alert", "0", "~")]
 
-    def windows(self, dimension: str, values: list[str]) -> Iterator[WindowRecord]:
-        for value in values:
-            for item in self._query(window_key(dimension, value)):
-                start, _, shard = item["sk"]["S"].rpartition("#")
-                yield WindowRecord(start, shard, dimension, value, _aggregate(item))
+    # --- DynamoDB -------------------------------------------------------------------------------
+    def _put_parts(self, pk: str, prefix: str, parts: list[bytes], extra: dict[str, Any] | None = None) -> None:
+        for index, blob in enumerate(parts):
+            self.dynamodb.put_item(
+                TableName=self.table,
+                Item={
+                    "pk": {"S": pk},
+                    "sk": {"S": f"{prefix}#{index}"},
+                    "blob": {"B": blob},
+                    "expires_at": {"N": str(_expiry())},
+                    **(extra or {}),
+                },
+            )
 
-    def values(self, dimension: str) -> list[str]:
-        """Every value of a dimension the table holds windows for (a scan: for reports, not hot paths)."""
-        found: set[str] = set()
-        paginator = self.dynamodb.get_paginator("scan")
-        prefix = f"win#{dimension}#"
-        for page in paginator.paginate(
-            TableName=self.table,
-            FilterExpression="begins_with(pk, :p)",
-            ExpressionAttributeValues={":p": {"S": prefix}},
-            ProjectionExpression="pk",
-        ):
-            found.update(item["pk"]["S"][len(prefix) :] for item in page.get("Items", []))
-        return sorted(found)
-
-    def _query(self, pk: str) -> Iterator[dict[str, Any]]:
-        paginator = self.dynamodb.get_paginator("query")
-        for page in paginator.paginate(
-            TableName=self.table, KeyConditionExpression="pk = :pk", ExpressionAttributeValues={":pk": {"S": pk}}
-        ):
-            yield from page.get("Items", [])
-
-
-def _aggregate(item: dict[str, Any]) -> Aggregate:
-    counts = {n: int(item["counts"]["M"].get(n, {"N": "0"})["N"]) for n in COUNTERS}
-    return Aggregate(counts, QuantileSketch.from_state(json.loads(item["startup"]["S"])))
+    def _query_range(self, pk: str, begin: str, end: str, projection: str | None = None) -> list[dict[str, Any]]:
+        arguments: dict[str, Any] = {
+            "TableName": self.table,
+            "KeyConditionExpression": "pk = :pk AND sk BETWEEN :begin AND :end",
+            "ExpressionAttributeValues": {":pk": {"S": pk}, ":begin": {"S": begin}, ":end": {"S": end}},
+            "ConsistentRead": True,
+        }
+        if projection:
+            arguments["ProjectionExpression"] = projection
+        items: list[dict[str, Any]] = []
+        for page in self.dynamodb.get_paginator("query").paginate(**arguments):
+            items.extend(page.get("Items", []))
+        return items
 
 
-def _iso(moment: datetime) -> str:
-    return moment.strftime("%Y-%m-%dT%H:%M:%SZ")
+def _expiry() -> int:
+    return int(time.time()) + RETENTION_DAYS * 86_400
+
+
+class MemoryHealthStore:
+    """The same records in memory: ``sluice health simulate`` runs the real monitor and evaluator
+    over a file without any AWS."""
+
+    def __init__(self) -> None:
+        self.shards: dict[str, dict[str, WindowAggregates]] = {}
+        self.fleet: dict[str, FleetWindow] = {}
+        self.state = EvaluatorState()
+        self.messages: list[AlertMessage] = []
+
+    def put_shard_window(self, start: str, shard: str, aggregates: WindowAggregates) -> None:
+        self.shards.setdefault(start, {})[shard] = unpack(pack(aggregates))  # as stored: no ids
+
+    def pending_windows(self, after: str | None, until: str) -> dict[str, list[WindowAggregates]]:
+        return {
+            start: list(shards.values())
+            for start, shards in sorted(self.shards.items())
+            if (after is None or start > after) and start <= until
+        }
+
+    def put_fleet_window(self, start: str, aggregates: WindowAggregates, *, healthy: bool) -> None:
+        self.fleet[start] = FleetWindow(start, healthy, aggregates)
+
+    def baseline(self, before: str, earliest: str, windows: int) -> WindowAggregates:
+        starts = sorted(s for s in self.fleet if earliest <= s < before)
+        healthy = [s for s in starts if self.fleet[s].healthy]
+        return merged([self.fleet[s].aggregates for s in (healthy or starts)[-windows:]])
+
+    def fleet_windows(self, earliest: str, latest: str) -> list[FleetWindow]:
+        return [self.fleet[s] for s in sorted(self.fleet) if earliest <= s <= latest]
+
+    def evaluator_state(self) -> EvaluatorState:
+        return self.state
+
+    def save_evaluator_state(self, state: EvaluatorState) -> bool:
+        state.version += 1
+        self.state = state
+        return True
+
+    def record_alert(self, message: AlertMessage) -> None:
+        self.messages.append(message)
+
+    def alerts(self) -> list[AlertMessage]:
+        return list(self.messages)

@@ -4,13 +4,19 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Protocol
 
 from sluice.producers.batching import BatchLimits, Delivery, deliver
 from sluice.producers.retry import Backoff, Deadline
 
 # PutRecordBatch: at most 500 records and 4 MiB per request, 1,000 KiB per record (Firehose quotas).
 PUT_RECORD_BATCH_LIMITS = BatchLimits(max_entries=500, max_request_bytes=4 * 1024 * 1024, max_entry_bytes=1000 * 1024)
+
+
+class RecordSink(Protocol):
+    """Where a stage's lines go: a Firehose in production, a list in ``sluice health simulate``."""
+
+    def put(self, records: Sequence[bytes], deadline: Deadline) -> Delivery: ...
 
 
 @dataclass

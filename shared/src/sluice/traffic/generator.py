@@ -44,10 +44,12 @@ class Incident:
     start_ms: int
     end_ms: int | None = None
     problems: Problems = field(default_factory=Problems)
+    also: tuple[tuple[str, Any], ...] = ()  # further (dimension, value) conditions: a pair's incident
 
     def applies(self, session: Session, at_ms: int) -> bool:
         return (
             getattr(session, self.dimension) == self.value
+            and all(getattr(session, dimension) == value for dimension, value in self.also)
             and at_ms >= self.start_ms
             and (self.end_ms is None or at_ms < self.end_ms)
         )
@@ -79,6 +81,14 @@ class GeneratedEvent:
     session: Session
     bad: BadKind | None = None
     event_id: str | None = None
+
+    def line(self, *, with_request: bool = False) -> str:
+        """The event as a player sends it; with the request context ingest would stamp on it
+        (``sluice health simulate`` reads it: the country and device class are dimensions)."""
+        if not with_request or not self.body.endswith("}"):
+            return self.body  # a spoilt event stays as spoilt as it was
+        request = {"user_agent": self.session.device.user_agent, "country": self.session.country}
+        return self.body[:-1] + ',"request":' + json.dumps(request, separators=(",", ":")) + "}"
 
     @property
     def headers(self) -> dict[str, str]:

@@ -1,0 +1,197 @@
+"""Root-cause isolation: which dimension value (or pair) explains a window's anomalies.
+
+When one CDN fails, every country, device class and player version that uses it looks worse too.
+Those are knock-ons: once the cause's sessions are taken out (its overlap with each of them, from
+the pair counters), they are normal again. The cause is what remains standing:
+
+1. Test every tracked value and pair on every rule (``rules.py``); an *anomaly* is significant at
+   the window's Bonferroni z, costs at least ``min_impacted`` sessions and lifts the rate by at least
+   ``min_lift`` times its baseline.
+2. Open incidents' causes go first while they are still bad (at the looser ``hold_z``), so an
+   incident keeps its cause while it lasts.
+3. Then, greedily: among anomalies not yet explained, the candidates are *concentrated* (their
+   share of the fleet's excess is at least ``concentration`` times their share of its traffic: a
+   knock-on has about the same share of both) and, for a pair, neither of its values is still bad
+   without it. Of the candidates within 80% of the largest excess, the most specific (fewest
+   trials) is the cause: ``player_version=X`` rather than ``device_class=desktop`` when X runs on
+   desktops only, ``cdn=fastly × country=GB`` rather than ``cdn=fastly`` when only that pair is bad.
+   Its sessions are removed from every other anomaly, and the loop goes on.
+4. If the fleet is still anomalous with every cause removed, the cause is the whole fleet (``all``).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from sluice.monitor.aggregate import ALL, DIMENSIONS, OTHER, Aggregate, Cause, WindowAggregates, cause_of
+from sluice.monitor.rules import BY_NAME, RULES, Evidence
+from sluice.monitor.significance import Test, z_for
+
+FLEET: Cause = (("all", ALL),)
+
+
+@dataclass(frozen=True)
+class Settings:
+    alpha: float = 0.0001  # family-wise false-alarm rate per window (Bonferroni over the tests)
+    min_impacted: int = 10  # sessions (or stalled intervals) beyond the baseline
+    min_lift: float = 1.5  # the rate at least this many times its baseline
+    baseline_z: float = 1.645  # the baseline's own uncertainty: its one-sided 95% upper bound
+    hold_z: float = 3.0  # an open incident stays open while its cause is this bad
+    prior: float = 100.0  # pseudo-trials of the fleet's rate in a value's baseline
+    concentration: float = 1.5
+
+
+@dataclass(frozen=True)
+class Finding:
+    cause: Cause
+    primary: Evidence
+    rules: tuple[Evidence, ...]
+    explains_share: float  # of the fleet's excess on the primary rule
+    fleet_rate_without: float | None  # the primary rule's fleet rate with the cause's sessions removed
+    impacted: tuple[Cause, ...]  # knock-on anomalies the cause explains
+    z: float
+    tests: int
+
+
+@dataclass
+class Window:
+    """A window's evidence: every rule on every tracked cause, and the z its tests share."""
+
+    current: WindowAggregates
+    baseline: WindowAggregates
+    settings: Settings
+    evidence: dict[Cause, list[Evidence]] = field(default_factory=dict)
+    z: float = 0.0
+    tests: int = 0
+
+    def __post_init__(self) -> None:
+        fleet = self.baseline.everything
+        for dimension, values in self.current.by_dimension.items():
+            for value, aggregate in values.items():
+                if value == OTHER:
+                    continue
+                cause = cause_of(dimension, value)
+                own = self.baseline.get(cause)
+                found = [
+                    e
+                    for rule in RULES
+                    if (e := rule.evidence(cause, aggregate, own, fleet, self.settings.prior)) is not None
+                ]
+                if found:
+                    self.evidence[cause] = found
+        self.tests = sum(len(found) for found in self.evidence.values())
+        self.z = z_for(self.settings.alpha, self.tests)
+
+    def anomalous(self, evidence: Evidence, test: Test | None = None, z: float | None = None) -> bool:
+        s = self.settings
+        t = test or evidence.test
+        return (
+            t.excess >= s.min_impacted
+            and t.rate >= s.min_lift * t.baseline.rate
+            and t.significant(self.z if z is None else z, s.baseline_z)
+        )
+
+    def still_bad(self, evidence: Evidence, test: Test | None = None) -> bool:
+        t = test or evidence.test
+        return t.excess > 0 and t.significant(self.settings.hold_z, self.settings.baseline_z)
+
+    # --- removing a cause's sessions ----------------------------------------------------------
+    def overlap(self, a: Cause, b: Cause) -> Aggregate | None:
+        """The sessions two causes share (None: disjoint). Past a pair, the smallest pair that
+        contains the overlap stands for it: removing too much only makes a knock-on look explained."""
+        if a == FLEET:
+            return self.current.get(b)
+        if b in (FLEET, a):
+            return self.current.get(a)
+        entries = dict(a)
+        for dimension, value in b:
+            if entries.get(dimension, value) != value:
+                return None  # same dimension, other value
+            entries[dimension] = value
+        union = tuple(sorted(entries.items(), key=lambda e: _ORDER[e[0]]))
+        if len(union) <= 2:
+            return self.current.get(union)
+        pairs = [p for i, x in enumerate(union) for y in union[i + 1 :] if (p := self.current.get((x, y)))]
+        return min(pairs, key=lambda p: p.counts["events"], default=None)
+
+    def residual(self, evidence: Evidence, removed: list[Cause]) -> Test:
+        """The evidence's test with the removed causes' sessions taken out."""
+        rule = BY_NAME[evidence.rule]
+        x, n = evidence.test.x, evidence.test.n
+        for cause in removed:
+            shared = self.overlap(evidence.cause, cause)
+            if shared is not None:
+                dx, dn = rule.counts(shared, evidence)
+                x, n = x - dx, n - dn
+        return Test(max(x, 0), max(n, 0), evidence.test.baseline)
+
+
+_ORDER = {dimension: index for index, dimension in enumerate(DIMENSIONS)}  # the order pairs are kept in
+
+
+def isolate(window: Window, open_causes: list[Cause]) -> list[Finding]:
+    chosen: list[Cause] = []
+    fleet = {e.rule: e for e in window.evidence.get(FLEET, [])}
+    for cause in open_causes:
+        if any(window.still_bad(e) for e in window.evidence.get(cause, [])):
+            chosen.append(cause)
+    anomalies = [e for found in window.evidence.values() for e in found if window.anomalous(e)]
+    while True:
+        candidates = []
+        for e in anomalies:
+            if e.cause in chosen or e.cause == FLEET:
+                continue
+            rest = window.residual(e, chosen)
+            if window.anomalous(e, rest) and _concentrated(window, e, rest, fleet, chosen) and _narrowest(window, e):
+                candidates.append((rest.excess, e))
+        if not candidates:
+            break
+        largest = max(excess for excess, _ in candidates)
+        _, pick = min(((x, e) for x, e in candidates if x >= 0.8 * largest), key=lambda c: c[1].test.n)
+        chosen.append(pick.cause)
+    fleet_left = [e for e in fleet.values() if e in anomalies and window.anomalous(e, window.residual(e, chosen))]
+    if fleet_left and FLEET not in chosen:
+        chosen.append(FLEET)
+    return [_finding(window, cause, chosen, anomalies, fleet) for cause in chosen]
+
+
+def _concentrated(window: Window, e: Evidence, rest: Test, fleet: dict[str, Evidence], chosen: list[Cause]) -> bool:
+    whole = fleet.get(e.rule)
+    if whole is None or not whole.test.n:
+        return True
+    fleet_rest = window.residual(whole, chosen)
+    excess_share = rest.excess / max(fleet_rest.excess, rest.excess)
+    traffic_share = rest.n / max(fleet_rest.n, 1)
+    return excess_share >= window.settings.concentration * traffic_share
+
+
+def _narrowest(window: Window, e: Evidence) -> bool:
+    """A pair is the cause only when neither of its values is still bad without it."""
+    if len(e.cause) < 2:
+        return True
+    for single in e.cause:
+        alone = next((s for s in window.evidence.get((single,), []) if s.rule == e.rule), None)
+        if alone is not None and window.still_bad(alone, window.residual(alone, [e.cause])):
+            return False
+    return True
+
+
+def _finding(
+    window: Window, cause: Cause, chosen: list[Cause], anomalies: list[Evidence], fleet: dict[str, Evidence]
+) -> Finding:
+    own = window.evidence.get(cause, [])
+    bad = [e for e in own if window.anomalous(e) or window.still_bad(e)] or own
+    primary = max(bad, key=lambda e: e.test.excess / max(e.test.n * e.test.baseline.rate, 1.0))
+    whole = fleet.get(primary.rule)
+    share, without = 1.0, None
+    if whole is not None and cause != FLEET:
+        share = min(1.0, max(0.0, primary.test.excess / max(whole.test.excess, primary.test.excess, 1e-9)))
+        rest = window.residual(whole, [cause])
+        without = rest.rate if rest.n else None
+    impacted = []
+    for e in anomalies:
+        if e.cause in chosen or e.cause in impacted or set(cause) < set(e.cause):
+            continue  # a part of the cause itself (cdn=fastly × country=US) is not a knock-on
+        if window.overlap(e.cause, cause) is not None:
+            impacted.append(e.cause)
+    return Finding(cause, primary, tuple(bad), share, without, tuple(impacted), window.z, window.tests)

@@ -1,0 +1,86 @@
+"""Evidence, not thresholds: is a rate in this window higher than its baseline by more than chance?
+
+Every rule reduces to a proportion: ``x`` of ``n`` trials went wrong (start failures of attempts,
+stalled heartbeat intervals of all intervals, ...). The window's rate is significantly above the
+baseline rate when the lower Wilson score bound of ``x / n`` (Wilson, 1927) clears the upper
+Wilson bound of the baseline. Wilson's interval stays honest for small ``n`` and for rates near 0
+where the normal approximation does not: 1 failure in 7 attempts has a lower bound near 0.
+
+Many values are tested in every window. With ``m`` tests and a family-wise significance level
+``alpha``, each test is made at ``alpha / m`` (Bonferroni), so the chance of *any* false alert in a
+window of normal traffic is at most ``alpha``: at the default 0.0001 and one-minute windows, one
+false alert in about 10,000 minutes (a week) of normal traffic, before the minimum of impacted
+sessions and the minimum lift cut it further.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from statistics import NormalDist
+
+_NORMAL = NormalDist()
+
+
+def z_for(alpha: float, tests: int) -> float:
+    """The one-sided z that keeps ``tests`` tests at family-wise level ``alpha`` (Bonferroni)."""
+    return _NORMAL.inv_cdf(1 - alpha / max(tests, 1))
+
+
+def wilson_lower(x: float, n: float, z: float) -> float:
+    if n <= 0:
+        return 0.0
+    p = x / n
+    centre = p + z * z / (2 * n)
+    spread = z * math.sqrt(max(p * (1 - p), 0.0) / n + z * z / (4 * n * n))
+    return max(0.0, (centre - spread) / (1 + z * z / n))
+
+
+def wilson_upper(x: float, n: float, z: float) -> float:
+    if n <= 0:
+        return 1.0
+    p = x / n
+    centre = p + z * z / (2 * n)
+    spread = z * math.sqrt(max(p * (1 - p), 0.0) / n + z * z / (4 * n * n))
+    return min(1.0, (centre + spread) / (1 + z * z / n))
+
+
+@dataclass(frozen=True)
+class Baseline:
+    """The expected rate: the value's own preceding windows, pulled towards the fleet's rate by
+    ``prior`` pseudo-trials, so a value with little history is judged against the fleet."""
+
+    x: float
+    n: float
+
+    @classmethod
+    def of(cls, own_x: int, own_n: int, fleet_rate: float, prior: float) -> Baseline:
+        return cls(own_x + prior * fleet_rate, own_n + prior)
+
+    @property
+    def rate(self) -> float:
+        return self.x / self.n if self.n else 0.0
+
+    def upper(self, z: float) -> float:
+        return wilson_upper(self.x, self.n, z)
+
+
+@dataclass(frozen=True)
+class Test:
+    """``x`` of ``n`` against a baseline, at the z a window's tests share."""
+
+    x: int
+    n: int
+    baseline: Baseline
+
+    @property
+    def rate(self) -> float:
+        return self.x / self.n if self.n else 0.0
+
+    @property
+    def excess(self) -> float:
+        """Trials beyond what the baseline rate expects: the sessions the problem cost."""
+        return self.x - self.n * self.baseline.rate
+
+    def significant(self, z: float, baseline_z: float) -> bool:
+        return wilson_lower(self.x, self.n, z) > self.baseline.upper(baseline_z)

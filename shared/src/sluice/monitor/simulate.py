@@ -1,0 +1,140 @@
+"""``sluice health simulate``: the real monitor and evaluator, in process, over a file of events.
+
+Each line is a player event as ``sluice generate`` writes it (optionally with a ``request`` object:
+the ``user_agent`` and ``country`` its request carried, which ingest would stamp). Each event goes
+the way it goes in production: the contract's JSON mapping, the ingest context, the processor's
+enrichment and the Avro codec; its ``client_time`` stands for its arrival time; sessions split
+across shards by the MD5 of ``session_id``, as Kinesis splits partition keys; every shard's
+records run through the monitor's handler in Lambda's tumbling windows (``local/tumbling.py``);
+then the evaluator judges each window over all shards, as its schedule would.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import json
+import os
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import IO, Any
+
+from sluice.events.codec import Codec
+from sluice.events.errors import MalformedJsonError, SchemaViolationError
+from sluice.events.json_mapping import EventMapper, parse_json
+from sluice.local.tumbling import run_windows
+from sluice.monitor.config import MonitorConfig
+from sluice.monitor.evaluator import EvaluationSettings, Evaluator
+from sluice.monitor.incidents import AlertMessage
+from sluice.monitor.service import Monitor
+from sluice.monitor.store import MemoryHealthStore
+from sluice.producers.batching import Delivery
+from sluice.producers.retry import Deadline
+
+SOURCE_ARN = "arn:aws:kinesis:eu-west-1:000000000000:stream/simulated-clean"
+
+
+@dataclass
+class KeptFailures:
+    """The failed-events output of a simulation: kept, and counted in the summary."""
+
+    records: list[bytes] = field(default_factory=list)
+
+    def put(self, records: Sequence[bytes], deadline: Deadline) -> Delivery:
+        self.records.extend(records)
+        return Delivery(len(records))
+
+
+@dataclass
+class Simulation:
+    messages: list[AlertMessage]
+    store: MemoryHealthStore
+    events: int
+    refused: int
+    windows: int
+    shards: int
+
+
+def shard_of(partition_key: str, shards: int) -> int:
+    """Kinesis maps a partition key's MD5, as a 128-bit integer, onto the shards' hash ranges
+    (split evenly here, as a stream created with N shards is)."""
+    return int.from_bytes(hashlib.md5(partition_key.encode(), usedforsecurity=False).digest(), "big") * shards >> 128
+
+
+def simulate(
+    lines: Iterable[str], *, shards: int = 1, settings: EvaluationSettings | None = None, max_values: int = 100
+) -> Simulation:
+    settings = settings or EvaluationSettings()
+    from sluice.processor.enrichment import enrich
+
+    mapper, codec = EventMapper(), Codec()
+    by_shard: list[list[dict[str, Any]]] = [[] for _ in range(shards)]
+    events = refused = 0
+    for line in lines:
+        if not line.strip():
+            continue
+        try:
+            value = parse_json(line)
+            request = value.pop("request", None) if isinstance(value, dict) else None
+            record = mapper.to_record(value, server_time=0)
+        except (MalformedJsonError, SchemaViolationError):
+            refused += 1  # ingest would have refused it: it never reaches the monitor
+            continue
+        arrival = record["server_time"] = record["client_time"]
+        request = request if isinstance(request, dict) else {}
+        record["ingest"] = {
+            "request_id": "simulated",
+            "user_agent": request.get("user_agent"),
+            "country": request.get("country"),
+            "client_ip_prefix": None,
+        }
+        enrich(record, arrival)
+        shard = shard_of(record["session_id"], shards)
+        sequence = f"{len(by_shard[shard]) + 1:021d}"
+        by_shard[shard].append(
+            {
+                "kinesis": {
+                    "partitionKey": record["session_id"],
+                    "sequenceNumber": sequence,
+                    "data": base64.b64encode(codec.encode(record)).decode("ascii"),
+                    "approximateArrivalTimestamp": arrival / 1000,
+                },
+                "eventSource": "aws:kinesis",
+                "eventID": f"shardId-{shard:012d}:{sequence}",
+                "eventSourceARN": SOURCE_ARN,
+            }
+        )
+        events += 1
+    store = MemoryHealthStore()
+    monitor = Monitor(
+        MonitorConfig("simulated", "simulated", max_values=max_values),
+        store=store,
+        failed=KeptFailures(),
+        emf_stream=_discard(),
+    )
+    monitor.metrics.stream = _discard()
+    for index, records in enumerate(by_shard):
+        records.sort(key=lambda r: r["kinesis"]["approximateArrivalTimestamp"])
+        run_windows(
+            lambda event: monitor.handle(event, Deadline.after(600)),
+            f"shardId-{index:012d}",
+            SOURCE_ARN,
+            records,
+            window_seconds=settings.window_seconds,
+            batch_size=1000,
+        )
+    messages: list[AlertMessage] = []
+    evaluator = Evaluator(settings, store, messages.append)
+    while evaluator.run(datetime.max.replace(tzinfo=UTC)).evaluated:
+        pass
+    return Simulation(messages, store, events, refused, len(store.fleet), shards)
+
+
+def _discard() -> IO[str]:
+    """The monitor's EMF lines: CloudWatch's business, not a simulation's."""
+    return open(os.devnull, "w", encoding="utf-8")
+
+
+def message_line(message: AlertMessage) -> str:
+    return json.dumps(message.to_dict(), separators=(",", ":"))
