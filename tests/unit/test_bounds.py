@@ -17,14 +17,9 @@ from sluice.events.json_mapping import EventMapper
 from sluice.events.registry import PLAYER_EVENT, default_registry
 from sluice.ingest.body import split_events
 from sluice.monitor.aggregate import DIMENSION_FIELDS, max_value_bytes
-from sluice.monitor.rules import RULES
-from sluice.monitor.store import (
-    PARTITION_KEY_BYTES,
-    SORT_KEY_BYTES,
-    alert_sort_key,
-    cooldown_key,
-    window_key,
-)
+from sluice.monitor.incidents import MAX_IMPACTED, AlertMessage, incident_id
+from sluice.monitor.rules import RULE_NAMES
+from sluice.monitor.store import alert_sort_key
 
 # Fields Sluice sets itself: its own clock, and differences of two bounded timestamps.
 SERVER_COMPUTED = {"server_time", "ingest_lag_ms", "process_lag_ms"}
@@ -135,23 +130,33 @@ def test_derived_keys_are_legal_at_the_bounds():
     assert 1 <= max_bytes("session_id") <= 256
     # OpenSearch _id (the event id): at most 512 bytes.
     assert max_bytes("event_id") <= 512
-    # The monitor's DynamoDB keys, with the longest value every dimension can take.
-    longest_rule = max(len(rule) for rule in RULES)
-    window_start = "2026-11-26T08:00:00Z"
-    for dimension in DIMENSION_FIELDS:
-        value = "v" * max_value_bytes(dimension)
-        cause = f"{'r' * longest_rule}#{dimension}#{value}"
-        assert len(window_key(dimension, value).encode()) <= PARTITION_KEY_BYTES
-        assert len(cooldown_key(cause).encode()) <= PARTITION_KEY_BYTES
-        assert len(alert_sort_key(window_start, cause).encode()) <= SORT_KEY_BYTES
-        assert len(f"{window_start}#shardId-000000000000".encode()) <= SORT_KEY_BYTES
-    # and a pair of dimension values (cdn=fastly x country=GB), for root-cause isolation
-    for first in DIMENSION_FIELDS:
-        for second in (d for d in DIMENSION_FIELDS if d != first):
-            pair = f"{'v' * max_value_bytes(first)}\u00d7{'v' * max_value_bytes(second)}"
-            cause = f"{'r' * longest_rule}#{first}\u00d7{second}#{pair}"
-            assert len(window_key(f"{first}\u00d7{second}", pair).encode()) <= PARTITION_KEY_BYTES
-            assert len(alert_sort_key(window_start, cause).encode()) <= SORT_KEY_BYTES
+    # The monitor's DynamoDB keys hold window starts, shard ids and incident ids, never a
+    # client's value; its largest message, with the longest values the schema allows in its
+    # cause and its listed knock-ons, still fits SNS (256 KB; subject 100 ASCII characters).
+    longest = {d: "v" * max_value_bytes(d) for d in DIMENSION_FIELDS}
+    cause = (("content", longest["content"]), ("player_version", longest["player_version"]))
+    pair = {"cdn": longest["cdn"], "country": longest["country"]}
+    message = AlertMessage(
+        incident_id(cause, "2026-11-26T08:00:00Z"),
+        "opened",
+        "2026-11-26T08:00:00Z",
+        "2026-11-26T08:01:00Z",
+        max(RULE_NAMES, key=len),
+        "video_start_failure_rate",
+        dict(cause),
+        0.5,
+        0.01,
+        10**9,
+        1.0,
+        0.01,
+        rules=[{"rule": r, "metric": r, "observed": 0.5, "baseline": 0.01} for r in RULE_NAMES],
+        impacted=[pair] * MAX_IMPACTED,
+        impacted_total=10**6,
+        detail="x" * 200,
+    )
+    assert len(alert_sort_key(message).encode()) <= 1024  # DynamoDB's sort key limit
+    assert len(json.dumps(message.to_dict(), indent=2).encode()) <= 256 * 1024
+    assert len(message.subject()) <= 100 and message.subject().isascii()
 
 
 def test_columns_and_mappings_come_from_the_same_bounds():

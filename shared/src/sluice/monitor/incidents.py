@@ -19,6 +19,9 @@ from sluice.monitor.rules import Evidence
 
 WORSENS = 1.10  # an update needs the metric 10% above what was last reported
 MAX_OPEN = 100  # bounds the evaluator's state: far past any real set of simultaneous causes
+# Knock-ons listed in a message, largest first: with the schema's longest values a message stays
+# far inside SNS's 256 KB (tests/unit/test_bounds.py builds the largest one).
+MAX_IMPACTED = 20
 
 
 def cause_text(cause: Cause) -> str:
@@ -63,6 +66,7 @@ class AlertMessage:
     fleet_rate_without_cause: float | None
     rules: list[dict[str, Any]] = field(default_factory=list)
     impacted: list[dict[str, str]] = field(default_factory=list)
+    impacted_total: int = 0  # knock-ons in all; the first MAX_IMPACTED are listed
     significance: dict[str, Any] = field(default_factory=dict)
     detail: str = ""
 
@@ -127,7 +131,8 @@ def _message(
         _rounded(finding.explains_share) if finding else None,
         _rounded(finding.fleet_rate_without) if finding else None,
         rules=rules,
-        impacted=[dict(c) for c in finding.impacted] if finding else [],
+        impacted=[dict(c) for c in finding.impacted[:MAX_IMPACTED]] if finding else [],
+        impacted_total=len(finding.impacted) if finding else 0,
         significance={
             "x": test.x,
             "n": test.n,

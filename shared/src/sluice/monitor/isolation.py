@@ -4,7 +4,7 @@ When one CDN fails, every country, device class and player version that uses it 
 Those are knock-ons: once the cause's sessions are taken out (its overlap with each of them, from
 the pair counters), they are normal again. The cause is what remains standing:
 
-1. Test every tracked value and pair on every rule (``rules.py``); an *anomaly* is significant at
+1. ProportionTest every tracked value and pair on every rule (``rules.py``); an *anomaly* is significant at
    the window's Bonferroni z, costs at least ``min_impacted`` sessions and lifts the rate by at least
    ``min_lift`` times its baseline.
 2. Open incidents' causes go first while they are still bad (at the looser ``hold_z``), so an
@@ -25,7 +25,7 @@ from dataclasses import dataclass, field
 
 from sluice.monitor.aggregate import ALL, DIMENSIONS, OTHER, Aggregate, Cause, WindowAggregates, cause_of
 from sluice.monitor.rules import BY_NAME, RULES, Evidence
-from sluice.monitor.significance import Test, z_for
+from sluice.monitor.significance import ProportionTest, z_for
 
 FLEET: Cause = (("all", ALL),)
 
@@ -82,7 +82,7 @@ class Window:
         self.tests = sum(len(found) for found in self.evidence.values())
         self.z = z_for(self.settings.alpha, self.tests)
 
-    def anomalous(self, evidence: Evidence, test: Test | None = None, z: float | None = None) -> bool:
+    def anomalous(self, evidence: Evidence, test: ProportionTest | None = None, z: float | None = None) -> bool:
         s = self.settings
         t = test or evidence.test
         return (
@@ -91,7 +91,7 @@ class Window:
             and t.significant(self.z if z is None else z, s.baseline_z)
         )
 
-    def still_bad(self, evidence: Evidence, test: Test | None = None) -> bool:
+    def still_bad(self, evidence: Evidence, test: ProportionTest | None = None) -> bool:
         t = test or evidence.test
         return t.excess > 0 and t.significant(self.settings.hold_z, self.settings.baseline_z)
 
@@ -114,7 +114,7 @@ class Window:
         pairs = [p for i, x in enumerate(union) for y in union[i + 1 :] if (p := self.current.get((x, y)))]
         return min(pairs, key=lambda p: p.counts["events"], default=None)
 
-    def residual(self, evidence: Evidence, removed: list[Cause]) -> Test:
+    def residual(self, evidence: Evidence, removed: list[Cause]) -> ProportionTest:
         """The evidence's test with the removed causes' sessions taken out."""
         rule = BY_NAME[evidence.rule]
         x, n = evidence.test.x, evidence.test.n
@@ -123,7 +123,7 @@ class Window:
             if shared is not None:
                 dx, dn = rule.counts(shared, evidence)
                 x, n = x - dx, n - dn
-        return Test(max(x, 0), max(n, 0), evidence.test.baseline)
+        return ProportionTest(max(x, 0), max(n, 0), evidence.test.baseline)
 
 
 _ORDER = {dimension: index for index, dimension in enumerate(DIMENSIONS)}  # the order pairs are kept in
@@ -155,7 +155,7 @@ def isolate(window: Window, open_causes: list[Cause]) -> list[Finding]:
     return [_finding(window, cause, chosen, anomalies, fleet) for cause in chosen]
 
 
-def _concentrated(window: Window, e: Evidence, rest: Test, fleet: dict[str, Evidence], chosen: list[Cause]) -> bool:
+def _concentrated(window: Window, e: Evidence, rest: ProportionTest, fleet: dict[str, Evidence], chosen: list[Cause]) -> bool:
     whole = fleet.get(e.rule)
     if whole is None or not whole.test.n:
         return True
@@ -188,8 +188,8 @@ def _finding(
         share = min(1.0, max(0.0, primary.test.excess / max(whole.test.excess, primary.test.excess, 1e-9)))
         rest = window.residual(whole, [cause])
         without = rest.rate if rest.n else None
-    impacted = []
-    for e in anomalies:
+    impacted: list[Cause] = []
+    for e in sorted(anomalies, key=lambda a: -a.test.excess):  # the largest knock-ons first
         if e.cause in chosen or e.cause in impacted or set(cause) < set(e.cause):
             continue  # a part of the cause itself (cdn=fastly × country=US) is not a knock-on
         if window.overlap(e.cause, cause) is not None:

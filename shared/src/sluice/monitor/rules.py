@@ -21,7 +21,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from sluice.monitor.aggregate import Aggregate, Cause
-from sluice.monitor.significance import Baseline, Test
+from sluice.monitor.significance import Baseline, ProportionTest
 from sluice.monitor.sketch import QuantileSketch
 
 Counter = Callable[[Aggregate], int]
@@ -34,7 +34,7 @@ class Evidence:
     rule: str
     metric: str
     cause: Cause
-    test: Test
+    test: ProportionTest
     observed: float
     baseline: float
 
@@ -56,7 +56,7 @@ class ProportionRule:
             return None  # nothing to test, or no baseline yet
         fleet_rate = self.failures(fleet) / fleet_n
         own_x, own_n = (self.failures(own), self.trials(own)) if own is not None else (0, 0)
-        test = Test(self.failures(current), n, Baseline.of(own_x, own_n, fleet_rate, prior))
+        test = ProportionTest(self.failures(current), n, Baseline.of(own_x, own_n, fleet_rate, prior))
         observed, expected = test.rate, test.baseline.rate
         if self.shown is not None:
             observed = self.shown(current) or 0.0
@@ -93,7 +93,7 @@ class StartupRule:
         slower = _count_above(current.startup, threshold)
         own_slower = _count_above(own.startup, threshold) if own is not None else 0
         own_count = own.startup.count if own is not None else 0
-        test = Test(slower, current.startup.count, Baseline.of(own_slower, own_count, 1 - self.quantile, prior))
+        test = ProportionTest(slower, current.startup.count, Baseline.of(own_slower, own_count, 1 - self.quantile, prior))
         return Evidence(self.name, self.metric, cause, test, observed, threshold)
 
     def counts(self, aggregate: Aggregate, evidence: Evidence) -> tuple[int, int]:

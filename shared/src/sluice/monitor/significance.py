@@ -66,7 +66,7 @@ class Baseline:
 
 
 @dataclass(frozen=True)
-class Test:
+class ProportionTest:
     """``x`` of ``n`` against a baseline, at the z a window's tests share."""
 
     x: int

@@ -62,26 +62,25 @@ def shard_of(partition_key: str, shards: int) -> int:
     return int.from_bytes(hashlib.md5(partition_key.encode(), usedforsecurity=False).digest(), "big") * shards >> 128
 
 
-def simulate(
-    lines: Iterable[str], *, shards: int = 1, settings: EvaluationSettings | None = None, max_values: int = 100
-) -> Simulation:
-    settings = settings or EvaluationSettings()
-    from sluice.processor.enrichment import enrich
+class CleanEvents:
+    """Player events as the clean stream carries them: the contract's JSON mapping, the ingest
+    context from the line's ``request``, the processor's enrichment. ``refused`` counts the lines
+    ingest would have refused."""
 
-    mapper, codec = EventMapper(), Codec()
-    by_shard: list[list[dict[str, Any]]] = [[] for _ in range(shards)]
-    events = refused = 0
-    for line in lines:
-        if not line.strip():
-            continue
+    def __init__(self) -> None:
+        from sluice.processor.enrichment import enrich
+
+        self.mapper, self.enrich, self.refused = EventMapper(), enrich, 0
+
+    def __call__(self, line: str) -> dict[str, Any] | None:
         try:
             value = parse_json(line)
             request = value.pop("request", None) if isinstance(value, dict) else None
-            record = mapper.to_record(value, server_time=0)
+            record = self.mapper.to_record(value, server_time=0)
         except (MalformedJsonError, SchemaViolationError):
-            refused += 1  # ingest would have refused it: it never reaches the monitor
-            continue
-        arrival = record["server_time"] = record["client_time"]
+            self.refused += 1
+            return None
+        record["server_time"] = record["client_time"]  # it arrives when it happens
         request = request if isinstance(request, dict) else {}
         record["ingest"] = {
             "request_id": "simulated",
@@ -89,7 +88,20 @@ def simulate(
             "country": request.get("country"),
             "client_ip_prefix": None,
         }
-        enrich(record, arrival)
+        self.enrich(record, record["server_time"])
+        return record
+
+
+def simulate(
+    lines: Iterable[str], *, shards: int = 1, settings: EvaluationSettings | None = None, max_values: int = 100
+) -> Simulation:
+    settings = settings or EvaluationSettings()
+    clean, codec = CleanEvents(), Codec()
+    by_shard: list[list[dict[str, Any]]] = [[] for _ in range(shards)]
+    for line in lines:
+        if not line.strip() or (record := clean(line)) is None:
+            continue
+        arrival = record["server_time"]
         shard = shard_of(record["session_id"], shards)
         sequence = f"{len(by_shard[shard]) + 1:021d}"
         by_shard[shard].append(
@@ -105,7 +117,6 @@ def simulate(
                 "eventSourceARN": SOURCE_ARN,
             }
         )
-        events += 1
     store = MemoryHealthStore()
     monitor = Monitor(
         MonitorConfig("simulated", "simulated", max_values=max_values),
@@ -128,7 +139,8 @@ def simulate(
     evaluator = Evaluator(settings, store, messages.append)
     while evaluator.run(datetime.max.replace(tzinfo=UTC)).evaluated:
         pass
-    return Simulation(messages, store, events, refused, len(store.fleet), shards)
+    events = sum(len(records) for records in by_shard)
+    return Simulation(messages, store, events, clean.refused, len(store.fleet), shards)
 
 
 def _discard() -> IO[str]:

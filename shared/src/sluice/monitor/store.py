@@ -59,6 +59,10 @@ class HealthStore(Protocol):
     def alerts(self) -> list[AlertMessage]: ...
 
 
+def alert_sort_key(message: AlertMessage) -> str:
+    return f"{message.window_start}#{message.incident_id}#{message.status}"
+
+
 def pack(aggregates: WindowAggregates) -> list[bytes]:
     """Counters of every dimension value (no event ids: they only matter within a shard's window)."""
     state = aggregates.to_state()
@@ -170,7 +174,7 @@ class DynamoHealthStore:
             TableName=self.table,
             Item={
                 "pk": {"S": "alert"},
-                "sk": {"S": f"{message.window_start}#{message.incident_id}#{message.status}"},
+                "sk": {"S": alert_sort_key(message)},
                 "message": {"S": json.dumps(message.to_dict())},
                 "expires_at": {"N": str(_expiry())},
             },

@@ -1,0 +1,121 @@
+"""The incident scenarios, through ``sluice health simulate`` with 1 and 4 shards: the generator's
+traffic with one incident applied, 20 one-minute windows, the incident from minute 8 to minute 12.
+Each must give exactly one incident naming the injected cause within two windows of its onset, a
+``resolved`` after recovery, and nothing else; normal traffic over 10 seeds must stay silent."""
+
+from __future__ import annotations
+
+import io
+import json
+from concurrent.futures import ProcessPoolExecutor
+from contextlib import redirect_stdout
+from datetime import datetime
+from pathlib import Path
+
+import pytest
+
+from sluice.cli.main import main
+from sluice.traffic import catalogue
+from sluice.traffic.generator import Incident, Problems, TrafficConfig, generate
+
+START = 1_795_680_000_000  # 2026-11-26T08:00:00Z
+MINUTE = 60_000
+ONSET, RECOVERY = START + 8 * MINUTE, START + 12 * MINUTE
+CONTENT = next(c for c in catalogue.content_catalogue() if c[0] == "content-0001")  # ~17% of sessions
+
+SCENARIOS = {
+    "cdn outage": (
+        Incident("cdn", "fastly", ONSET, RECOVERY, Problems(start_failure_rate=0.6)),
+        {"cdn": "fastly"},
+    ),
+    "crashing player version": (
+        Incident("player_version", "4.13.0", ONSET, RECOVERY, Problems(fatal_error_rate=0.08)),
+        {"player_version": "sluice-web@4.13.0"},
+    ),
+    "one content id fails to start": (
+        Incident("content", CONTENT, ONSET, RECOVERY, Problems(start_failure_rate=0.7)),
+        {"content": "content-0001"},
+    ),
+    "rebuffer storm on one cdn in one country": (
+        Incident("cdn", "fastly", ONSET, RECOVERY, Problems(rebuffer_rate=0.5), also=(("country", "GB"),)),
+        {"cdn": "fastly", "country": "GB"},
+    ),
+}
+NORMAL_SEEDS = range(1, 11)
+SHARDS = (1, 4)
+
+
+def _traffic(path: Path, seed: int, incident: Incident | None) -> None:
+    config = TrafficConfig(
+        sessions=3000,
+        seed=seed,
+        start_ms=START,
+        spread_ms=18 * MINUTE,
+        max_heartbeats=12,
+        incidents=(incident,) if incident else (),
+    )
+    path.write_text("".join(e.line(with_request=True) + "\n" for e in generate(config)), encoding="utf-8")
+
+
+def _simulate(path: Path, shards: int) -> list[dict]:
+    """What a user runs: the CLI, its JSON lines parsed."""
+    out = io.StringIO()
+    with redirect_stdout(out):
+        assert main(["health", "simulate", str(path), "--shards", str(shards)]) == 0
+    return [json.loads(line) for line in out.getvalue().splitlines()]
+
+
+def _run(job: tuple[str, int, Path]) -> tuple[tuple[str, int], list[dict]]:
+    name, seed, folder = job
+    path = folder / f"{name.replace(' ', '-')}-{seed}.jsonl"
+    _traffic(path, seed, SCENARIOS[name][0] if name in SCENARIOS else None)
+    return (name, seed), {shards: _simulate(path, shards) for shards in SHARDS}
+
+
+@pytest.fixture(scope="module")
+def outcomes(tmp_path_factory):
+    """Every scenario, two at a time (one per core)."""
+    folder = tmp_path_factory.mktemp("scenarios")
+    jobs = [(name, 1, folder) for name in SCENARIOS] + [("normal", seed, folder) for seed in NORMAL_SEEDS]
+    with ProcessPoolExecutor(max_workers=2) as pool:
+        return dict(pool.map(_run, jobs))
+
+
+def _minute(iso: str) -> int:
+    moment = datetime.fromisoformat(iso.replace("Z", "+00:00"))
+    return int((moment.timestamp() * 1000 - START) // MINUTE)
+
+
+@pytest.mark.parametrize("shards", SHARDS)
+@pytest.mark.parametrize("scenario", list(SCENARIOS))
+def test_one_incident_names_the_injected_cause_and_resolves(outcomes, scenario, shards):
+    messages = outcomes[(scenario, 1)][shards]
+    expected_cause = SCENARIOS[scenario][1]
+    # THEN exactly one incident, naming the cause
+    assert len({m["incident_id"] for m in messages}) == 1, messages
+    opened = [m for m in messages if m["status"] == "opened"]
+    assert len(opened) == 1 and opened[0]["cause"] == expected_cause
+    # within two windows of the onset (minute 8)
+    assert 8 <= _minute(opened[0]["window_start"]) <= 9
+    # with its evidence, as a user reads it
+    first = opened[0]
+    assert first["observed"] > first["baseline"] and first["impacted_sessions"] >= 10
+    assert first["explains_share"] > 0.8
+    # AND resolved once the cause has been healthy for three windows after recovery (minute 12)
+    resolved = [m for m in messages if m["status"] == "resolved"]
+    assert len(resolved) == 1 and 14 <= _minute(resolved[0]["window_start"]) <= 17
+    assert all(m["cause"] == expected_cause for m in messages)
+
+
+@pytest.mark.parametrize("shards", SHARDS)
+def test_normal_traffic_stays_silent_over_ten_seeds(outcomes, shards):
+    alerts = {seed: outcomes[("normal", seed)][shards] for seed in NORMAL_SEEDS}
+    assert alerts == {seed: [] for seed in NORMAL_SEEDS}
+
+
+@pytest.mark.parametrize("scenario", list(SCENARIOS))
+def test_four_shards_judge_the_same_numbers_as_one(outcomes, scenario):
+    one, four = outcomes[(scenario, 1)][1], outcomes[(scenario, 1)][4]
+    keys = ("incident_id", "status", "window_start", "cause", "observed", "baseline", "impacted_sessions", "significance")
+    assert [{k: m[k] for k in keys} for m in one] == [{k: m[k] for k in keys} for m in four]
+
