@@ -201,7 +201,7 @@ def test_the_monitor_gives_up_on_a_hanging_health_table_before_its_deadline(aws,
     from sluice.local.tumbling import iso
     from sluice.monitor.config import MonitorConfig
     from sluice.monitor.service import Monitor
-    from sluice.monitor.store import HealthStore
+    from sluice.monitor.store import DynamoHealthStore
     from sluice.producers.firehose import FirehoseProducer
 
     codec = Codec()
@@ -226,9 +226,8 @@ def test_the_monitor_gives_up_on_a_hanging_health_table_before_its_deadline(aws,
     }
     with black_hole() as (host, port):
         stage = Monitor(
-            MonitorConfig("arn:aws:sns:eu-west-1:123456789012:alerts", "sluice-health", pipeline.failed_firehose),
-            store=HealthStore(stage_client("dynamodb", f"http://{host}:{port}"), "sluice-health"),
-            sns=stage_client("sns", aws),
+            MonitorConfig("sluice-health", pipeline.failed_firehose),
+            store=DynamoHealthStore(stage_client("dynamodb", f"http://{host}:{port}"), "sluice-health"),
             failed=FirehoseProducer(stage_client("firehose", aws), pipeline.failed_firehose, backoff=FAST),
             emf_stream=io.StringIO(),
         )

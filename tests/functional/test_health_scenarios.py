@@ -116,6 +116,14 @@ def test_normal_traffic_stays_silent_over_ten_seeds(outcomes, shards):
 @pytest.mark.parametrize("scenario", list(SCENARIOS))
 def test_four_shards_judge_the_same_numbers_as_one(outcomes, scenario):
     one, four = outcomes[(scenario, 1)][1], outcomes[(scenario, 1)][4]
-    keys = ("incident_id", "status", "window_start", "cause", "observed", "baseline", "impacted_sessions", "significance")
+    keys = (
+        "incident_id",
+        "status",
+        "window_start",
+        "cause",
+        "observed",
+        "baseline",
+        "impacted_sessions",
+        "significance",
+    )
     assert [{k: m[k] for k in keys} for m in one] == [{k: m[k] for k in keys} for m in four]
-

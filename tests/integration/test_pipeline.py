@@ -5,6 +5,7 @@ down for a while."""
 
 from __future__ import annotations
 
+import json
 import threading
 import time
 
@@ -126,21 +127,27 @@ def test_sinks_down_for_a_while_lose_nothing_and_double_nothing(pipeline, cluste
     engine.dispose()
 
 
-def test_the_monitor_raises_an_alert_for_a_cdn_incident_through_the_whole_pipeline(pipeline, monkeypatch):
-    from sluice.monitor.store import HealthStore
+def test_a_cdn_incident_is_one_incident_from_the_scheduled_evaluation_through_the_whole_pipeline(monkeypatch):
+    from sluice.monitor.store import DynamoHealthStore
     from sluice.traffic.generator import Incident, Problems
 
-    now = int(time.time() * 1000)
-    start = now - 4 * 60_000
-    incident = Incident("cdn", "fastly", start_ms=start, problems=Problems(start_failure_rate=0.9))
-    generated = list(
-        generate(
-            TrafficConfig(
-                sessions=400, seed=44, start_ms=start, spread_ms=3 * 60_000, max_heartbeats=3, incidents=(incident,)
-            )
+    # GIVEN the pipeline with windows of 4 s, and 3 minutes of sessions replayed over 40 s
+    # (about 10 windows) with fastly failing to start from the timeline's middle on
+    monkeypatch.setenv("SLUICE_ALLOWED_LATENESS_SECONDS", "900")
+    local = LocalPipeline(LocalOptions(provisioning="direct", health_window_seconds=4, say=lambda line: None))
+    local.start()
+    try:
+        start = int(time.time() * 1000) - 4 * 60_000
+        incident = Incident("cdn", "fastly", start_ms=start + 90_000, problems=Problems(start_failure_rate=0.9))
+        config = TrafficConfig(
+            sessions=800, seed=44, start_ms=start, spread_ms=150_000, max_heartbeats=3, incidents=(incident,)
         )
-    )
-    send(pipeline.api.url, generated)
-    assert pipeline.drain(timeout_s=180)
-    alerts = HealthStore(pipeline.client("dynamodb"), pipeline.settings["health_table"]).alerts()
-    assert any(a.dimension == "cdn" and a.value == "fastly" for a in alerts), alerts
+        # WHEN the players send it and the evaluation runs on its schedule and at the end
+        send(local.api.url, list(generate(config)), over_s=40)
+        assert local.drain(timeout_s=180)
+        messages = DynamoHealthStore(local.client("dynamodb"), local.settings["health_table"]).alerts()
+    finally:
+        local.stop()
+    # THEN one incident, on fastly
+    assert len({m.incident_id for m in messages}) == 1, [m.to_dict() for m in messages]
+    assert messages[0].status == "opened" and messages[0].cause == {"cdn": "fastly"}, json.dumps(messages[0].to_dict())

@@ -82,31 +82,36 @@ def monitor(
     *,
     opensearch_url: str | None = None,
     emf_stream: Any = None,
-    **thresholds: Any,
 ) -> Any:
     import io
 
-    from sluice.monitor.config import MonitorConfig, Thresholds
+    from sluice.monitor.config import MonitorConfig
     from sluice.monitor.service import Monitor
-    from sluice.monitor.store import HealthStore
+    from sluice.monitor.store import DynamoHealthStore
     from sluice.sinks.opensearch.bulk import BulkIndexer
     from sluice.sinks.opensearch.client import ClusterConfig, build_client
 
-    config = MonitorConfig(
-        monitoring.topic_arn,
-        monitoring.health_table,
-        pipeline.failed_firehose,
-        opensearch_url=opensearch_url,
-        thresholds=Thresholds(**thresholds),
-    )
+    config = MonitorConfig(monitoring.health_table, pipeline.failed_firehose, opensearch_url=opensearch_url)
     rollups = BulkIndexer(build_client(ClusterConfig(url=opensearch_url)), backoff=FAST) if opensearch_url else None
     return Monitor(
         config,
-        store=HealthStore(aws_client("dynamodb", endpoint), monitoring.health_table),
-        sns=aws_client("sns", endpoint),
+        store=DynamoHealthStore(aws_client("dynamodb", endpoint), monitoring.health_table),
         failed=FirehoseProducer(aws_client("firehose", endpoint), pipeline.failed_firehose, backoff=FAST),
         rollups=rollups,
         emf_stream=emf_stream if emf_stream is not None else io.StringIO(),
+    )
+
+
+def evaluator(endpoint: str, monitoring: Any, *, window_seconds: int = 60, delay_seconds: int = 0) -> Any:
+    """The health evaluation over the monitor's table, publishing to the alert topic."""
+    from sluice.monitor.evaluator import EvaluationSettings, Evaluator
+    from sluice.monitor.outputs import sns_publisher
+    from sluice.monitor.store import DynamoHealthStore
+
+    return Evaluator(
+        EvaluationSettings(window_seconds=window_seconds, delay_seconds=delay_seconds),
+        DynamoHealthStore(aws_client("dynamodb", endpoint), monitoring.health_table),
+        sns_publisher(aws_client("sns", endpoint), monitoring.topic_arn),
     )
 
 

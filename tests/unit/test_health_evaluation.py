@@ -100,7 +100,9 @@ def test_a_fleet_wide_problem_is_one_incident_on_all():
 
 def test_an_incident_is_updated_while_it_worsens_and_resolved_after_three_healthy_windows():
     incidents, opened = _judge(_fleet({("fastly", "US"): 0.4, ("fastly", "GB"): 0.4}), start="2026-11-26T08:00:00Z")
-    incidents, same = _judge(_fleet({("fastly", "US"): 0.41, ("fastly", "GB"): 0.41}), incidents, "2026-11-26T08:01:00Z")
+    incidents, same = _judge(
+        _fleet({("fastly", "US"): 0.41, ("fastly", "GB"): 0.41}), incidents, "2026-11-26T08:01:00Z"
+    )
     incidents, worse = _judge(_fleet({("fastly", "US"): 0.8, ("fastly", "GB"): 0.8}), incidents, "2026-11-26T08:02:00Z")
     statuses = []
     for minute in range(3, 6):

@@ -36,7 +36,8 @@ resource "aws_sns_topic_subscription" "email" {
   endpoint  = each.value
 }
 
-# The monitor's memory across windows and shards: counters, cool-downs, alert history.
+# The monitor's memory across windows and shards: each shard's counters per window, the
+# combined windows, the evaluator's open incidents and every message it sent.
 resource "aws_dynamodb_table" "health" {
   name         = "${var.name}-health"
   billing_mode = "PAY_PER_REQUEST"
@@ -113,39 +114,6 @@ resource "aws_cloudwatch_dashboard" "health" {
       }]
     )
   })
-}
-
-# Anomaly detection on the health metrics: a band learned from the metric's own history.
-resource "aws_cloudwatch_metric_alarm" "anomaly" {
-  for_each            = toset(["VideoStartFailureRate", "RebufferRatio"])
-  alarm_name          = "${var.name}-${each.key}-anomaly"
-  alarm_description   = "${each.key} (all traffic) left its expected band."
-  comparison_operator = "GreaterThanUpperThreshold"
-  evaluation_periods  = 3
-  threshold_metric_id = "band"
-  treat_missing_data  = "notBreaching"
-  alarm_actions       = [aws_sns_topic.alerts.arn]
-
-  metric_query {
-    id          = "band"
-    expression  = "ANOMALY_DETECTION_BAND(m1, ${var.anomaly_band_width})"
-    label       = "${each.key} expected"
-    return_data = true
-  }
-
-  metric_query {
-    id          = "m1"
-    return_data = true
-    metric {
-      namespace   = local.namespace
-      metric_name = each.key
-      period      = 300
-      stat        = "Average"
-      dimensions  = { Dimension = "all", Value = "all" }
-    }
-  }
-
-  tags = var.tags
 }
 
 # The share of records that became failed events (every stage writes them to one Firehose):

@@ -20,12 +20,6 @@ variable "alert_emails" {
   default     = []
 }
 
-variable "anomaly_band_width" {
-  description = "Standard deviations of the anomaly-detection band."
-  type        = number
-  default     = 3
-}
-
 variable "create_kms_key" {
   description = "Create a customer-managed key for the topic and the table (the secure default)."
   type        = bool

@@ -111,7 +111,13 @@ output "api_endpoint" {
   value       = module.ingest_api.url
 }
 
-output "health_evaluator_function_name" {
-  description = "The health evaluation (the monitor image's second handler), run by the health-evaluation schedule."
-  value       = module.evaluator.function_name
+output "health_evaluation" {
+  description = "The health evaluation: the monitor image's second handler, its schedule (EventBridge Scheduler) and the window it judges."
+  value = {
+    function_name  = module.evaluator.function_name
+    image_uri      = var.images["monitor"]
+    schedule       = aws_scheduler_schedule.health_evaluation.schedule_expression
+    window_seconds = var.health_window_seconds
+    delay_seconds  = var.evaluation_delay_seconds
+  }
 }

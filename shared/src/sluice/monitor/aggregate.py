@@ -26,6 +26,9 @@ from typing import Any
 from sluice.monitor.dedupe import EventIds
 from sluice.monitor.sketch import QuantileSketch
 
+# Values kept per dimension and shard in a window (Space-Saving's k): with pairs and a full window
+# of event ids the state stays under Lambda's 1 MB (tests/functional/test_monitor.py).
+MAX_VALUES = 100
 ALL = "all"
 OTHER = "other"
 # dimension -> how to read its value from a decoded clean event
@@ -167,7 +170,7 @@ class Aggregate:
 class WindowAggregates:
     """Per dimension, per value; plus events too late for this window, counted not lost."""
 
-    max_values: int = 50
+    max_values: int = MAX_VALUES
     by_dimension: dict[str, dict[str, Aggregate]] = field(default_factory=dict)
     late_events: int = 0
     unreadable: int = 0
@@ -226,7 +229,7 @@ class WindowAggregates:
         }
 
     @classmethod
-    def from_state(cls, state: dict[str, Any] | None, max_values: int = 50) -> WindowAggregates:
+    def from_state(cls, state: dict[str, Any] | None, max_values: int = MAX_VALUES) -> WindowAggregates:
         aggregates = cls(max_values)
         if not state:
             return aggregates

@@ -7,6 +7,7 @@ import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
+from sluice.monitor.aggregate import MAX_VALUES
 from sluice.monitor.evaluator import EvaluationSettings
 from sluice.monitor.isolation import Settings
 from sluice.runtime.config import ConfigError, Env
@@ -20,7 +21,7 @@ class MonitorConfig:
     health_index_prefix: str = "player-health"
     allowed_lateness_s: int = 120
     top_n: int = 20
-    max_values: int = 100
+    max_values: int = MAX_VALUES
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> MonitorConfig:
@@ -32,7 +33,7 @@ class MonitorConfig:
             health_index_prefix=env.text("SLUICE_HEALTH_INDEX_PREFIX", "player-health") or "player-health",
             allowed_lateness_s=env.integer("SLUICE_ALLOWED_LATENESS_SECONDS", 120),
             top_n=env.integer("SLUICE_TOP_N", 20, minimum=1, maximum=200),
-            max_values=env.integer("SLUICE_MAX_VALUES_PER_DIMENSION", 100, minimum=2, maximum=300),
+            max_values=env.integer("SLUICE_MAX_VALUES_PER_DIMENSION", MAX_VALUES, minimum=2, maximum=300),
         )
 
 

@@ -16,11 +16,15 @@ the pair counters), they are normal again. The cause is what remains standing:
    trials) is the cause: ``player_version=X`` rather than ``device_class=desktop`` when X runs on
    desktops only, ``cdn=fastly × country=GB`` rather than ``cdn=fastly`` when only that pair is bad.
    Its sessions are removed from every other anomaly, and the loop goes on.
-4. If the fleet is still anomalous with every cause removed, the cause is the whole fleet (``all``).
+4. If the fleet is still anomalous with every cause removed, the value that holds at least half of
+   its excess, concentrated there and itself worse than its baseline (at ``hold_z``), is the cause
+   (the fleet's test is the evidence: in an incident's first window the value may not yet have
+   enough sessions of its own); with no such value, the cause is the whole fleet (``all``).
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from sluice.monitor.aggregate import ALL, DIMENSIONS, OTHER, Aggregate, Cause, WindowAggregates, cause_of
@@ -136,33 +140,63 @@ def isolate(window: Window, open_causes: list[Cause]) -> list[Finding]:
         if any(window.still_bad(e) for e in window.evidence.get(cause, [])):
             chosen.append(cause)
     anomalies = [e for found in window.evidence.values() for e in found if window.anomalous(e)]
-    while True:
-        candidates = []
-        for e in anomalies:
-            if e.cause in chosen or e.cause == FLEET:
-                continue
-            rest = window.residual(e, chosen)
-            if window.anomalous(e, rest) and _concentrated(window, e, rest, fleet, chosen) and _narrowest(window, e):
-                candidates.append((rest.excess, e))
-        if not candidates:
-            break
-        largest = max(excess for excess, _ in candidates)
-        _, pick = min(((x, e) for x, e in candidates if x >= 0.8 * largest), key=lambda c: c[1].test.n)
+    while pick := _pick(window, anomalies, chosen, fleet, window.anomalous):
         chosen.append(pick.cause)
     fleet_left = [e for e in fleet.values() if e in anomalies and window.anomalous(e, window.residual(e, chosen))]
     if fleet_left and FLEET not in chosen:
-        chosen.append(FLEET)
+        # The fleet is anomalous beyond every cause found: attribute it to a value that holds
+        # most of its excess, is concentrated there and is itself worse than its baseline (the
+        # fleet's test is the evidence; an early window may not yet give the value its own).
+        everything = [e for found in window.evidence.values() for e in found if e.rule in {f.rule for f in fleet_left}]
+        pick = _pick(window, everything, chosen, fleet, window.still_bad, explains=0.5)
+        chosen.append(pick.cause if pick else FLEET)
     return [_finding(window, cause, chosen, anomalies, fleet) for cause in chosen]
 
 
-def _concentrated(window: Window, e: Evidence, rest: ProportionTest, fleet: dict[str, Evidence], chosen: list[Cause]) -> bool:
+def _pick(
+    window: Window,
+    pool: list[Evidence],
+    chosen: list[Cause],
+    fleet: dict[str, Evidence],
+    passes: Callable[[Evidence, ProportionTest], bool],
+    *,
+    explains: float = 0.0,
+) -> Evidence | None:
+    """The next cause: of the concentrated candidates within 80% of the largest excess (with the
+    causes already chosen taken out), the most specific."""
+    candidates = []
+    for e in pool:
+        if e.cause in chosen or e.cause == FLEET:
+            continue
+        rest = window.residual(e, chosen)
+        if (
+            passes(e, rest)
+            and _concentrated(window, e, rest, fleet, chosen, explains=explains)
+            and _narrowest(window, e)
+        ):
+            candidates.append((rest.excess, e))
+    if not candidates:
+        return None
+    largest = max(excess for excess, _ in candidates)
+    return min((e for x, e in candidates if x >= 0.8 * largest), key=lambda e: e.test.n)
+
+
+def _concentrated(
+    window: Window,
+    e: Evidence,
+    rest: ProportionTest,
+    fleet: dict[str, Evidence],
+    chosen: list[Cause],
+    *,
+    explains: float,
+) -> bool:
     whole = fleet.get(e.rule)
     if whole is None or not whole.test.n:
         return True
     fleet_rest = window.residual(whole, chosen)
     excess_share = rest.excess / max(fleet_rest.excess, rest.excess)
     traffic_share = rest.n / max(fleet_rest.n, 1)
-    return excess_share >= window.settings.concentration * traffic_share
+    return excess_share >= max(explains, window.settings.concentration * traffic_share)
 
 
 def _narrowest(window: Window, e: Evidence) -> bool:

@@ -52,11 +52,13 @@ class ProportionRule:
         self, cause: Cause, current: Aggregate, own: Aggregate | None, fleet: Aggregate, prior: float
     ) -> Evidence | None:
         n, fleet_n = self.trials(current), self.trials(fleet)
-        if not n or not fleet_n:
-            return None  # nothing to test, or no baseline yet
+        if not n or fleet_n < prior:
+            return None  # nothing to test, or no baseline yet (the first windows of a deployment)
         fleet_rate = self.failures(fleet) / fleet_n
         own_x, own_n = (self.failures(own), self.trials(own)) if own is not None else (0, 0)
-        test = ProportionTest(self.failures(current), n, Baseline.of(own_x, own_n, fleet_rate, prior))
+        # A window can hold failures of attempts made in the window before (a session that
+        # starts at a window's end fails in the next): never more failures than trials.
+        test = ProportionTest(min(self.failures(current), n), n, Baseline.of(own_x, own_n, fleet_rate, prior))
         observed, expected = test.rate, test.baseline.rate
         if self.shown is not None:
             observed = self.shown(current) or 0.0
@@ -85,6 +87,8 @@ class StartupRule:
     def evidence(
         self, cause: Cause, current: Aggregate, own: Aggregate | None, fleet: Aggregate, prior: float
     ) -> Evidence | None:
+        if fleet.startup.count < prior:
+            return None  # no baseline yet
         reference = own if own is not None and own.startup.count >= prior else fleet
         threshold = reference.startup.quantile(self.quantile)
         observed = current.startup.quantile(self.quantile)
@@ -93,7 +97,9 @@ class StartupRule:
         slower = _count_above(current.startup, threshold)
         own_slower = _count_above(own.startup, threshold) if own is not None else 0
         own_count = own.startup.count if own is not None else 0
-        test = ProportionTest(slower, current.startup.count, Baseline.of(own_slower, own_count, 1 - self.quantile, prior))
+        test = ProportionTest(
+            slower, current.startup.count, Baseline.of(own_slower, own_count, 1 - self.quantile, prior)
+        )
         return Evidence(self.name, self.metric, cause, test, observed, threshold)
 
     def counts(self, aggregate: Aggregate, evidence: Evidence) -> tuple[int, int]:

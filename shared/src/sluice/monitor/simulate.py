@@ -24,6 +24,7 @@ from sluice.events.codec import Codec
 from sluice.events.errors import MalformedJsonError, SchemaViolationError
 from sluice.events.json_mapping import EventMapper, parse_json
 from sluice.local.tumbling import run_windows
+from sluice.monitor.aggregate import MAX_VALUES
 from sluice.monitor.config import MonitorConfig
 from sluice.monitor.evaluator import EvaluationSettings, Evaluator
 from sluice.monitor.incidents import AlertMessage
@@ -93,7 +94,7 @@ class CleanEvents:
 
 
 def simulate(
-    lines: Iterable[str], *, shards: int = 1, settings: EvaluationSettings | None = None, max_values: int = 100
+    lines: Iterable[str], *, shards: int = 1, settings: EvaluationSettings | None = None, max_values: int = MAX_VALUES
 ) -> Simulation:
     settings = settings or EvaluationSettings()
     clean, codec = CleanEvents(), Codec()

@@ -90,3 +90,16 @@ run "a_rate_limit_in_front_of_ingest_by_default" {
     error_message = "CloudFront with the WAF rate limit fronts ingest by default"
   }
 }
+
+run "the_health_evaluation_runs_every_window_from_the_monitor_image" {
+  command = plan
+
+  assert {
+    condition     = module.sluice.health_evaluation.schedule == "rate(1 minute)" && module.sluice.health_evaluation.window_seconds == 60
+    error_message = "the evaluation is scheduled once per one-minute window"
+  }
+  assert {
+    condition     = module.sluice.health_evaluation.image_uri == var.images["monitor"]
+    error_message = "the evaluation is the monitor image's second handler, not a sixth image"
+  }
+}
