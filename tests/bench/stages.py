@@ -9,18 +9,32 @@ from __future__ import annotations
 
 import base64
 import json
+import random
 import time
+from dataclasses import dataclass
 from io import BytesIO
 from typing import Any
 
 from fastavro import schemaless_reader, schemaless_writer
 
-from bench.timing import Result, best_rate
+from bench.timing import Result, best_rate, best_seconds
 from sluice.events.codec import HEADER_SIZE, Codec
 from sluice.ingest.config import IngestConfig
 from sluice.ingest.service import IngestService
+from sluice.monitor.aggregate import (
+    ALL,
+    DIMENSIONS,
+    PAIR_SEPARATOR,
+    PAIRS,
+    Aggregate,
+    WindowAggregates,
+    pair_dimension,
+    pair_value,
+)
 from sluice.monitor.config import MonitorConfig
+from sluice.monitor.evaluator import EvaluationSettings, judge
 from sluice.monitor.service import Monitor
+from sluice.monitor.store import MemoryHealthStore
 from sluice.processor.config import ProcessorConfig
 from sluice.processor.service import Processor
 from sluice.producers.firehose import FirehoseProducer
@@ -173,11 +187,10 @@ def run(sessions: int = 150) -> list[Result]:
         for i in range(0, len(clean.data), BATCH)
     ]
     monitor = Monitor(
-        MonitorConfig("topic", "table", "failed", allowed_lateness_s=86_400),
-        store=None,
-        sns=None,
+        MonitorConfig("table", "failed", allowed_lateness_s=86_400),
+        store=MemoryHealthStore(),
         failed=FirehoseProducer(client, "failed"),
-    )  # type: ignore[arg-type]
+    )
 
     def run_monitor() -> None:
         state: dict[str, Any] = {}
@@ -203,10 +216,62 @@ def run(sessions: int = 150) -> list[Result]:
             0.5,
         ),
         # Beside the processor's figure of the same run: the two consumers of one stream.
-        Result(
+        monitor_result := Result(
             "monitor (Kinesis -> window)",
             best_rate(run_monitor, len(clean.data), rounds=3),
             "processor, same run",
             processor_result.rate,
         ),
+        evaluation_cost(monitor_result.rate),
     ]
+
+
+@dataclass(frozen=True)
+class WindowCost:
+    """The health evaluation's cost per window, beside the monitor's cost per record."""
+
+    values: int
+    seconds: float
+    monitor_rate: float
+
+    def line(self) -> str:
+        return (
+            f"{'health evaluation, 1 window':<32} {self.seconds * 1000:>10,.1f} ms    "
+            f"{f'for {self.values:,} dimension values':<32} monitor {1e6 / self.monitor_rate:,.1f} us/record, same run"
+        )
+
+
+def evaluation_cost(monitor_rate: float, values: int = 10_000) -> WindowCost:
+    """One window judged (every rule on every value and pair, isolation, incidents) over
+    ``values`` dimension values, against a baseline of ten windows of the same values."""
+    rng = random.Random(7)
+    current, baseline = WindowAggregates(), WindowAggregates()
+    per_dimension = values // (len(DIMENSIONS) + len(PAIRS))
+    dimensions = list(DIMENSIONS) + [pair_dimension(a, b) for a, b in PAIRS]
+    for dimension in ["all", *dimensions]:
+        names = [ALL] if dimension == "all" else [f"v{i}" for i in range(per_dimension)]
+        if PAIR_SEPARATOR in dimension:
+            names = [pair_value(f"a{i}", f"b{i}") for i in range(per_dimension)]
+        for name in names:
+            for target, windows in ((current, 1), (baseline, 10)):
+                aggregate = Aggregate()
+                attempts = rng.randint(20, 200) * windows * (100 if dimension == "all" else 1)
+                aggregate.counts.update(
+                    attempts=attempts,
+                    video_start_failures=attempts // 50,
+                    exits_before_video_start=attempts // 30,
+                    fatal_errors=attempts // 40,
+                    heartbeats=attempts * 10,
+                    stalled_heartbeats=attempts // 3,
+                    watch_ms=attempts * 90_000,
+                    rebuffer_ms=attempts * 900,
+                )
+                for _ in range(30):
+                    aggregate.startup.add(rng.lognormvariate(6.9, 0.45))
+                target.by_dimension.setdefault(dimension, {})[name] = aggregate
+    seconds = best_seconds(
+        lambda: judge(
+            current=current, baseline=baseline, incidents=[], start="t", end="t", settings=EvaluationSettings()
+        )
+    )
+    return WindowCost(values, seconds, monitor_rate)

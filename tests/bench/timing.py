@@ -14,7 +14,13 @@ def best_rate(work: Callable[[], None], items: int, rounds: int = 5) -> float:
     return items / best
 
 
-def _timed(work: Callable[[], None]) -> float:
+def best_seconds(work: Callable[[], object], rounds: int = 3) -> float:
+    """Seconds of ``work``'s fastest of ``rounds`` runs (after one warm-up)."""
+    work()
+    return min(_timed(work) for _ in range(rounds))
+
+
+def _timed(work: Callable[[], object]) -> float:
     started = time.perf_counter()
     work()
     return time.perf_counter() - started

@@ -20,6 +20,7 @@ from support.stages import processor
 
 from sluice.local.containers import docker_binary, stage_container
 from sluice.local.runtime_api import InvocationError
+from sluice.monitor.aggregate import WindowAggregates
 from sluice.producers.retry import Deadline
 from sluice.sinks.opensearch.bootstrap import bootstrap
 from sluice.sinks.opensearch.client import ClusterConfig, build_client
@@ -86,7 +87,7 @@ def test_loader_image_loads_sqs_wrapped_s3_notifications_into_postgresql(images,
         assert connection.execute(text("SELECT count(*) FROM player_events")).scalar() == 6
 
 
-def test_monitor_image_closes_a_tumbling_window(images, aws, pipeline):
+def test_monitor_image_closes_a_tumbling_window_and_its_second_handler_judges_it(images, aws, pipeline):
     monitoring = create_monitoring(aws)
     env = _env(
         aws,
@@ -114,9 +115,14 @@ def test_monitor_image_closes_a_tumbling_window(images, aws, pipeline):
             }
         )
         logs = container.logs()
-    assert first["state"]["dims"]["all"]["all"][0][0] == 3
+    # the same image, its evaluation handler (as the function's image_config command names it)
+    image = images["stages"]["monitor"]["image"]
+    with stage_container(image, env, handler="sluice_monitor.handler.evaluate") as evaluation:
+        judged = evaluation.invoke({"scheduled_time": "2030-01-01T00:00:00Z"})
+    assert WindowAggregates.from_state(first["state"]).everything.counts["events"] == 3
     assert final == {"state": {}, "batchItemFailures": []}
     assert '"Namespace": "Sluice/PlayerHealth"' in logs
+    assert judged == {"evaluated": [window["start"]], "messages": []}
 
 
 def test_a_handler_exception_comes_back_as_a_lambda_error_with_its_type(images, aws, pipeline):

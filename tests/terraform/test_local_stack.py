@@ -118,3 +118,24 @@ def test_the_recorded_local_settings_are_what_the_stack_outputs(applied):
 
     settings, _ = applied
     assert normalise_settings(settings) == recorded_settings(ROOT)
+
+
+def test_the_health_evaluation_runs_on_a_schedule_from_the_monitor_image(applied, moto_url):
+    settings, _ = applied
+    schedule = aws_client("scheduler", moto_url).get_schedule(Name="sluice-health-evaluation")
+    assert schedule["ScheduleExpression"] == "rate(1 minute)"
+    target = schedule["Target"]
+    assert target["Arn"].endswith(":function:sluice-health-evaluator")
+    assert json.loads(target["Input"]) == {"scheduled_time": "<aws.scheduler.scheduled-time>"}
+    lambdas = aws_client("lambda", moto_url)
+    evaluator = lambdas.get_function(FunctionName="sluice-health-evaluator")
+    monitor = lambdas.get_function(FunctionName=settings["functions"]["monitor"])
+    # the monitor's image, its second handler: not a sixth image
+    assert evaluator["Code"]["ImageUri"] == monitor["Code"]["ImageUri"]
+    assert evaluator["Configuration"]["ImageConfigResponse"]["ImageConfig"]["Command"] == [
+        "sluice_monitor.handler.evaluate"
+    ]
+    assert evaluator["Concurrency"]["ReservedConcurrentExecutions"] == 1
+    variables = evaluator["Configuration"]["Environment"]["Variables"]
+    assert variables["SLUICE_HEALTH_WINDOW_SECONDS"] == "60"
+    assert variables["SLUICE_ALERT_TOPIC_ARN"] == settings["alert_topic_arn"]
