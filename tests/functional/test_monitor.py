@@ -1,5 +1,6 @@
 """The monitor with the traffic generator: tumbling windows over shards, alerts through moto SNS,
-baselines and cool-downs in moto DynamoDB, rollups through the bulk double."""
+shard windows, combined windows and incidents in moto DynamoDB, the evaluation publishing to moto SNS,
+rollups through the bulk double."""
 
 from __future__ import annotations
 
@@ -106,7 +107,8 @@ def _traffic(**overrides) -> TrafficConfig:
 
 def _judge(aws, monitoring) -> None:
     """The health evaluation's schedule, once every window has closed."""
-    outcome = evaluator(aws, monitoring).run(datetime(2030, 1, 1, tzinfo=UTC))
+    # the traffic ends by 08:15; the first run looks back 30 windows
+    outcome = evaluator(aws, monitoring).run(datetime(2026, 11, 26, 8, 30, tzinfo=UTC))
     assert outcome.evaluated
 
 
@@ -294,7 +296,7 @@ def test_the_handler_reads_its_configuration_from_the_environment(aws, pipeline,
             window_seconds=60,
         )
         # the second handler, as the schedule invokes it: every window due at its scheduled time
-        judged = handler.evaluate({"scheduled_time": "2030-01-01T00:00:00Z"}, FakeContext())
+        judged = handler.evaluate({"scheduled_time": "2026-11-26T08:10:00Z"}, FakeContext())
     finally:
         client.cache_clear()
         handler._monitor.cache_clear()

@@ -118,7 +118,8 @@ def test_monitor_image_closes_a_tumbling_window_and_its_second_handler_judges_it
     # the same image, its evaluation handler (as the function's image_config command names it)
     image = images["stages"]["monitor"]["image"]
     with stage_container(image, env, handler="sluice_monitor.handler.evaluate") as evaluation:
-        judged = evaluation.invoke({"scheduled_time": "2030-01-01T00:00:00Z"})
+        due = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(now + 60 + 60 + 60))  # window, delay, margin
+        judged = evaluation.invoke({"scheduled_time": due})
     assert WindowAggregates.from_state(first["state"]).everything.counts["events"] == 3
     assert final == {"state": {}, "batchItemFailures": []}
     assert '"Namespace": "Sluice/PlayerHealth"' in logs

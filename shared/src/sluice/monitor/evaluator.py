@@ -80,8 +80,11 @@ class Evaluator:
     def run(self, now: datetime, has_time: Callable[[], bool] = lambda: True) -> Outcome:
         s = self.settings
         state = self.store.evaluator_state()
-        latest_due = iso(now - timedelta(seconds=s.window_seconds + s.delay_seconds))
-        pending = self.store.pending_windows(state.last_window, latest_due)
+        due = now - timedelta(seconds=s.window_seconds + s.delay_seconds)
+        # A first run (or one after its state was lost) starts a run's worth of windows back,
+        # not at the oldest window the table still holds.
+        after = state.last_window or iso(due - timedelta(seconds=s.window_seconds * s.max_windows_per_run))
+        pending = self.store.pending_windows(after, iso(due))
         starts = sorted(pending)
         if len(starts) > s.max_windows_per_run:
             log.warning("evaluation is behind", extra={"pending_windows": len(starts)})

@@ -27,22 +27,23 @@ def z_for(alpha: float, tests: int) -> float:
     return _NORMAL.inv_cdf(1 - alpha / max(tests, 1))
 
 
-def wilson_lower(x: float, n: float, z: float) -> float:
+def wilson_interval(x: float, n: float, z: float) -> tuple[float, float]:
+    """Wilson's score interval for ``x`` of ``n`` at ``z`` ((0, 1) when nothing was tried)."""
     if n <= 0:
-        return 0.0
+        return 0.0, 1.0
     p = x / n
     centre = p + z * z / (2 * n)
     spread = z * math.sqrt(max(p * (1 - p), 0.0) / n + z * z / (4 * n * n))
-    return max(0.0, (centre - spread) / (1 + z * z / n))
+    scale = 1 + z * z / n
+    return max(0.0, (centre - spread) / scale), min(1.0, (centre + spread) / scale)
+
+
+def wilson_lower(x: float, n: float, z: float) -> float:
+    return wilson_interval(x, n, z)[0]
 
 
 def wilson_upper(x: float, n: float, z: float) -> float:
-    if n <= 0:
-        return 1.0
-    p = x / n
-    centre = p + z * z / (2 * n)
-    spread = z * math.sqrt(max(p * (1 - p), 0.0) / n + z * z / (4 * n * n))
-    return min(1.0, (centre + spread) / (1 + z * z / n))
+    return wilson_interval(x, n, z)[1]
 
 
 @dataclass(frozen=True)

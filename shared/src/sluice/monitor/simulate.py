@@ -17,7 +17,7 @@ import json
 import os
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import timedelta
 from typing import IO, Any
 
 from sluice.events.codec import Codec
@@ -26,7 +26,7 @@ from sluice.events.json_mapping import EventMapper, parse_json
 from sluice.local.tumbling import run_windows
 from sluice.monitor.aggregate import MAX_VALUES
 from sluice.monitor.config import MonitorConfig
-from sluice.monitor.evaluator import EvaluationSettings, Evaluator
+from sluice.monitor.evaluator import EvaluationSettings, Evaluator, iso, parse
 from sluice.monitor.incidents import AlertMessage
 from sluice.monitor.service import Monitor
 from sluice.monitor.store import MemoryHealthStore
@@ -138,8 +138,12 @@ def simulate(
         )
     messages: list[AlertMessage] = []
     evaluator = Evaluator(settings, store, messages.append)
-    while evaluator.run(datetime.max.replace(tzinfo=UTC)).evaluated:
-        pass
+    if store.shards:
+        # The evaluation starts at the file's first window and runs until its last is judged.
+        store.state.last_window = iso(parse(min(store.shards)) - timedelta(seconds=1))
+        end = parse(max(store.shards)) + timedelta(seconds=settings.window_seconds + settings.delay_seconds)
+        while evaluator.run(end).evaluated:
+            pass
     events = sum(len(records) for records in by_shard)
     return Simulation(messages, store, events, clean.refused, len(store.fleet), shards)
 
