@@ -211,6 +211,8 @@ def test_user_mistakes_are_one_line_without_traceback(args, message):
         (("demo", "--events", "-5"), "is not a whole number of at least 1"),
         (("generate", "--bad-rate", "2"), "is not a fraction from 0 to 1"),
         (("generate", "--sessions", "many"), "is not a whole number of at least 1"),
+        (("health", "simulate", "/missing/events.jsonl"), "no such file: /missing/events.jsonl"),
+        (("health", "simulate", "-", "--shards", "0"), "is not a whole number of at least 1"),
     ],
 )
 def test_a_users_mistake_is_one_line_and_exit_status_2(args, message):
@@ -277,3 +279,22 @@ def test_local_status_as_json(tmp_path):
     )
     assert running.returncode == 0, running.stderr
     assert json.loads(running.stdout) == {"running": True, **state}
+
+
+def test_health_simulate_counts_what_ingest_would_refuse_and_judges_the_rest(monkeypatch):
+    # GIVEN a few good events, a line that is not JSON and an event ingest refuses
+    good = sluice("generate", "--sessions", "5", "--seed", "3", "--with-request", "--start", START).stdout
+    lines = good + "{not json\n" + json.dumps({"event_type": "play"}) + "\n"
+    monkeypatch.setenv("SLUICE_ALERT_SIGNIFICANCE", "0.01")
+    # WHEN they are simulated
+    result = sluice("health", "simulate", "-", "--shards", "2", stdin=lines)
+    # THEN the refused lines are counted, the rest judged: too few sessions for any incident
+    assert result.returncode == 0, result.stderr
+    assert result.stdout == ""
+    assert "(2 refused as ingest would)" in result.stderr and "over 2 shard(s): 0 incidents" in result.stderr
+
+
+def test_health_simulate_refuses_a_setting_out_of_range(monkeypatch):
+    monkeypatch.setenv("SLUICE_ALERT_SIGNIFICANCE", "2")
+    result = sluice("health", "simulate", "-", stdin="")
+    assert result.returncode == 2 and "SLUICE_ALERT_SIGNIFICANCE=2.0 is outside" in result.stderr

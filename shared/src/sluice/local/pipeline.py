@@ -71,6 +71,10 @@ class LocalPipeline:
     # --- up ----------------------------------------------------------------------------------
     def start(self) -> LocalPipeline:
         say = self.options.say
+        # The stages in process read their settings from this process's environment: give it
+        # back as it was when the pipeline stops, so the next pipeline starts from a clean slate.
+        saved = dict(os.environ)
+        self._stack.callback(lambda: (os.environ.clear(), os.environ.update(saved)))
         os.environ.update(AWS_ENV)
         self.endpoint = self._stack.enter_context(moto_server())
         os.environ["AWS_ENDPOINT_URL"] = self.endpoint
