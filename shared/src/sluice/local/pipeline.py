@@ -73,8 +73,7 @@ class LocalPipeline:
         say = self.options.say
         # The stages in process read their settings from this process's environment: give it
         # back as it was when the pipeline stops, so the next pipeline starts from a clean slate.
-        saved = dict(os.environ)
-        self._stack.callback(lambda: (os.environ.clear(), os.environ.update(saved)))
+        self._stack.callback(_restore_environment, dict(os.environ))
         os.environ.update(AWS_ENV)
         self.endpoint = self._stack.enter_context(moto_server())
         os.environ["AWS_ENDPOINT_URL"] = self.endpoint
@@ -302,3 +301,8 @@ class LocalPipeline:
 
     def stop(self) -> None:
         self._stack.close()
+
+
+def _restore_environment(saved: dict[str, str]) -> None:
+    os.environ.clear()
+    os.environ.update(saved)
