@@ -288,3 +288,41 @@ def test_no_input_at_all_produces_a_5xx(aws, pipeline):
         ):
             response = service.handle(event, Deadline.after(1))
             assert 400 <= response["statusCode"] < 500, (index, body[:60], response["body"][:200])
+
+
+def test_cmcd_reports_on_their_own_route_are_stored_as_cmcd_events_and_a_bad_one_is_refused(aws, pipeline):
+    # GIVEN hls.js's event reports for one session (application/cmcd, one per line), one malformed
+    sid = "6e2fb550-c457-11e9-bb97-0800200c9a66"
+    now = int(time.time() * 1000)
+    lines = [
+        f'e=ps,sid="{sid}",sn=0,sta=s,ts={now - 3000},v=2,sf=h,cid="movie-1"',
+        f'e=ps,sid="{sid}",sn=1,sta=p,ts={now - 1800},v=2,msd=1200,br=(3200;ot=v),ot=v',
+        f'e=ps,sid="{sid}",sn=2,sta=r,ts={now - 900},v=2,bs,bl=0,br="high"',
+    ]
+    request = http_api_event(
+        "\n".join(lines) + "\n",
+        headers={"content-type": "application/cmcd"},
+        path="/cmcd",
+        query="player=hls.js&player_version=1.7.4",
+    )
+    # WHEN they reach ingest's /cmcd route
+    response = ingest_service(aws, pipeline).handle(request, Deadline.after(20))
+    # THEN the good reports are accepted, the bad one refused with the key and the reason
+    assert response["statusCode"] == 200
+    body = body_of(response)
+    assert body["accepted"] == 2
+    (refused,) = body["rejected"]
+    assert refused["index"] == 2 and refused["error_type"] == "CmcdError"
+    assert refused["errors"] == ['br: expected an integer, got str "high"']
+    stored = sorted(_on_stream(aws, pipeline.raw_stream), key=lambda r: r["sequence"])
+    assert [(r["event_type"], r["session_id"], r["sequence"]) for r in stored] == [("cmcd", sid, 0), ("cmcd", sid, 1)]
+    assert stored[1]["player"] == {"name": "hls.js", "version": "1.7.4"}
+    assert stored[1]["payload"][1]["cmcd_msd"] == 1200 and stored[1]["payload"][1]["cmcd_br"] == 3200
+    # AND the player's resend of the same reports (after a 503) carries the same event ids
+    again = ingest_service(aws, pipeline).handle(
+        http_api_event("\n".join(lines[:2]), path="/cmcd", query="player=hls.js&player_version=1.7.4"),
+        Deadline.after(20),
+    )
+    assert body_of(again)["accepted"] == 2
+    ids = [r["event_id"] for r in _on_stream(aws, pipeline.raw_stream)]
+    assert len(ids) == 4 and len(set(ids)) == 2

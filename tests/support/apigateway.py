@@ -15,8 +15,13 @@ def http_api_event(
     headers: dict[str, str] | None = None,
     base64_encoded: bool = False,
     source_ip: str = "203.0.113.77",
+    path: str = "/events",
+    query: str = "",
 ) -> dict[str, Any]:
-    """HTTP API, payload format 2.0."""
+    """HTTP API, payload format 2.0 (``query`` as API Gateway passes it: the raw query string,
+    and ``queryStringParameters`` decoded)."""
+    from urllib.parse import parse_qsl
+
     raw = body.encode() if isinstance(body, str) else body
     all_headers = {
         "content-type": "application/json",
@@ -25,9 +30,10 @@ def http_api_event(
     }
     return {
         "version": "2.0",
-        "routeKey": "POST /events",
-        "rawPath": "/events",
-        "rawQueryString": "",
+        "routeKey": f"POST {path}",
+        "rawPath": path,
+        "rawQueryString": query,
+        **({"queryStringParameters": dict(parse_qsl(query))} if query else {}),
         "headers": all_headers,
         "requestContext": {
             "accountId": "123456789012",
@@ -35,13 +41,13 @@ def http_api_event(
             "domainName": "abc123.execute-api.eu-west-1.amazonaws.com",
             "http": {
                 "method": method,
-                "path": "/events",
+                "path": path,
                 "protocol": "HTTP/1.1",
                 "sourceIp": source_ip,
                 "userAgent": all_headers["user-agent"],
             },
             "requestId": str(uuid.uuid4()),
-            "routeKey": "POST /events",
+            "routeKey": f"POST {path}",
             "stage": "$default",
             "time": "26/Nov/2026:08:00:00 +0000",
             "timeEpoch": 1795680000000,

@@ -34,13 +34,20 @@ resource "aws_apigatewayv2_integration" "ingest" {
   timeout_milliseconds   = 29000
 }
 
-resource "aws_apigatewayv2_route" "events" {
+# Player events (JSON) on /events; CMCD reports (players' own, application/cmcd) on /cmcd.
+resource "aws_apigatewayv2_route" "ingest" {
+  for_each  = toset(["/events", "/cmcd"])
   api_id    = aws_apigatewayv2_api.this.id
-  route_key = "POST /events"
+  route_key = "POST ${each.key}"
   target    = "integrations/${aws_apigatewayv2_integration.ingest.id}"
   #checkov:skip=CKV_AWS_309:browsers (sendBeacon) and CMCD reporting cannot sign or set headers: by default ingest checks a per-site write key from the URL (authorizer = "write_key"); "jwt" and "iam" are here for server-side senders
   authorization_type = var.authorizer == "jwt" ? "JWT" : (var.authorizer == "iam" ? "AWS_IAM" : "NONE")
   authorizer_id      = var.authorizer == "jwt" ? aws_apigatewayv2_authorizer.jwt[0].id : null
+}
+
+moved {
+  from = aws_apigatewayv2_route.events
+  to   = aws_apigatewayv2_route.ingest["/events"]
 }
 
 resource "aws_cloudwatch_log_group" "access" {
@@ -83,7 +90,7 @@ resource "aws_lambda_permission" "api" {
   action        = "lambda:InvokeFunction"
   function_name = var.function_name
   principal     = "apigateway.amazonaws.com"
-  source_arn    = "${aws_apigatewayv2_api.this.execution_arn}/*/*/events"
+  source_arn    = "${aws_apigatewayv2_api.this.execution_arn}/*/POST/*" # the routes above, POST only
 }
 
 # --- per-site write keys (authorizer = "write_key") -------------------------------------------

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
 from sluice.events.errors import MalformedJsonError
 from sluice.events.json_mapping import json_size, parse_json
 from sluice.ingest.request import RequestError
+from sluice.runtime.errors import PoisonRecordError
 
 NDJSON_TYPES = (
     "application/x-ndjson",
@@ -24,7 +26,7 @@ class BodyEvent:
 
     value: Any
     size: int
-    error: MalformedJsonError | None = None
+    error: PoisonRecordError | None = None
 
 
 def _ndjson(text: bytes) -> list[BodyEvent]:
@@ -64,13 +66,17 @@ def split_events(body: bytes, content_type: str | None, max_events: int) -> list
                 events = [BodyEvent(value, len(stripped))]
     if not events:
         raise RequestError(400, "request body holds no events")
-    if len(events) > max_events:
+    _within(len(events), max_events)
+    return events
+
+
+def _within(count: int, max_events: int) -> None:
+    if count > max_events:
         raise RequestError(
             413,
-            f"request holds {len(events)} events, over the limit of {max_events} per request (SLUICE_MAX_EVENTS_PER_REQUEST)",
+            f"request holds {count} events, over the limit of {max_events} per request (SLUICE_MAX_EVENTS_PER_REQUEST)",
             limit="max_events_per_request",
         )
-    return events
 
 
 def _is_json_object(line: bytes) -> bool:
@@ -78,3 +84,23 @@ def _is_json_object(line: bytes) -> bool:
         return isinstance(parse_json(line), dict)
     except MalformedJsonError:
         return False
+
+
+def split_cmcd(body: bytes, max_events: int, *, received_ms: int, query: Mapping[str, str]) -> list[BodyEvent]:
+    """CMCD reports as players POST them to a collector (``application/cmcd``: one report per
+    line), each mapped to a contract event; a report that cannot be read is that report's problem."""
+    from sluice.cmcd.contract import to_event
+    from sluice.cmcd.report import CmcdError, parse_report
+
+    lines = [line for line in body.decode("utf-8", "replace").splitlines() if line.strip()]
+    if not lines:
+        raise RequestError(400, "request body holds no CMCD report; send one report per line")
+    _within(len(lines), max_events)
+    events = []
+    for line in lines:
+        size = len(line.encode())
+        try:
+            events.append(BodyEvent(to_event(parse_report(line), line, received_ms=received_ms, query=query), size))
+        except CmcdError as exc:
+            events.append(BodyEvent(None, size, exc))
+    return events

@@ -13,7 +13,7 @@ from sluice.events.codec import Codec
 from sluice.events.intake import EventIntake
 from sluice.events.json_mapping import EventMapper
 from sluice.ingest.auth import KEY_HEADER, KEY_PARAMETER, CachedSecret, OriginCheck, WriteKeys
-from sluice.ingest.body import BodyEvent, split_events
+from sluice.ingest.body import BodyEvent, split_cmcd, split_events
 from sluice.ingest.config import IngestConfig
 from sluice.ingest.context import ingest_context
 from sluice.ingest.request import HttpRequest, RequestError, decoded_body, from_http_trigger, request_origin
@@ -26,6 +26,9 @@ from sluice.runtime.errors import PoisonRecordError, RetryableError, SinkRejecte
 from sluice.runtime.metrics import Metrics
 
 log = logging.getLogger("sluice.ingest")
+
+
+CMCD_PATH = "/cmcd"  # beside /events: CMCD v2 event and response reports, one per line
 
 
 @dataclass
@@ -112,8 +115,12 @@ class IngestService:
 
     def _ingest(self, request: HttpRequest, deadline: Deadline, origin: str | None) -> dict[str, Any]:
         body = decoded_body(request, self.config.max_body_bytes)
-        events = split_events(body, request.header("content-type"), self.config.max_events_per_request)
         server_time = int(time.time() * 1000)
+        if request.path.rstrip("/").endswith(CMCD_PATH):
+            # CMCD reports (hls.js, dash.js, Shaka): mapped to contract events, then checked as any
+            events = split_cmcd(body, self.config.max_events_per_request, received_ms=server_time, query=request.query)
+        else:
+            events = split_events(body, request.header("content-type"), self.config.max_events_per_request)
         context = ingest_context(request)
         accepted: list[Accepted] = []
         rejected: list[dict[str, Any]] = []

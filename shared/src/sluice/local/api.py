@@ -14,6 +14,9 @@ from urllib.parse import parse_qsl
 
 from sluice.local.esm import InvocationFailed, Invoke
 
+# The ingest API's routes (terraform/modules/ingest_api): player events, and CMCD reports.
+ROUTES = ("/events", "/cmcd")
+
 
 def http_api_event(method: str, target: str, headers: dict[str, str], body: bytes, source_ip: str) -> dict[str, Any]:
     """As API Gateway builds it: the path and the raw query string apart, the query parameters
@@ -81,7 +84,7 @@ class IngestEndpoint:
                 return
 
             def _serve(self) -> None:
-                if self.path.split("?")[0] != "/events":
+                if self.path.split("?")[0] not in ROUTES:
                     return self._reply(404, {"content-type": "application/json"}, b'{"message":"Not Found"}')
                 length = int(self.headers.get("Content-Length") or 0)
                 body = self.rfile.read(length) if length else b""

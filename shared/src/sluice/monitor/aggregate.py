@@ -151,6 +151,32 @@ class Aggregate:
             c["ad_errors"] += 1
         elif kind == "ad_complete":
             c["ad_completes"] += 1
+        elif kind == "cmcd":
+            self._add_cmcd(payload)
+
+    def _add_cmcd(self, p: dict[str, Any]) -> None:
+        """The QoE signals of a player's own CMCD report: a session starting (``sta=s``), the
+        media start delay as startup (``msd``), buffer starvation as a stall (``bs``) and its
+        duration (``bsd``), a fatal error (``sta=f``, before the first frame when no playhead),
+        and time-interval reports as heartbeats."""
+        c = self.counts
+        state = p.get("cmcd_sta")
+        if state == "s" and p.get("cmcd_e") == "ps":
+            c["attempts"] += 1
+        if p.get("cmcd_msd") is not None:
+            c["video_starts"] += 1
+            self.startup.add(p["cmcd_msd"])
+        if p.get("cmcd_bs"):
+            c["stalls"] += 1
+        c["rebuffer_ms"] += p.get("cmcd_bsd") or 0
+        if state == "f":
+            c["fatal_errors"] += 1
+            if not p.get("cmcd_pt"):
+                c["video_start_failures"] += 1
+        if p.get("cmcd_e") == "t":
+            c["heartbeats"] += 1
+            if p.get("cmcd_bs"):
+                c["stalled_heartbeats"] += 1
 
     def merge(self, other: Aggregate) -> None:
         for name, value in other.counts.items():

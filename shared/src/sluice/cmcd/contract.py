@@ -1,0 +1,95 @@
+"""A CMCD report as a contract event (``event_type`` ``cmcd``, schema version 3).
+
+What a report does not carry, and what fills it:
+
+- ``event_id``: a UUIDv5 of ``sid``, ``sn``, ``e`` and ``ts`` (of the report's text when it has
+  neither ``sn`` nor ``ts``), so a player's resend after a 429 or 503 doubles nothing;
+- ``session_id`` = ``sid`` (required: a report without one is refused), ``sequence`` = ``sn``
+  (else 0), ``client_time`` = ``ts`` (else the time ingest received it);
+- ``player.name`` / ``player.version``: the collector URL's ``player`` and ``player_version``
+  query arguments (``/cmcd?player=hls.js&player_version=1.7.4``), else ``cmcd`` and ``v<N>``;
+- ``content.id`` = ``cid`` (else ``unknown``), ``content.live`` = ``st`` is ``l``;
+- ``cdn.name`` = ``cdn``, else the host of ``h`` or ``url``, else ``unknown`` (clipped to the
+  contract's 64 bytes; CMCD allows 128); ``cdn.host`` the host.
+
+Every key becomes its typed ``cmcd_<key>`` field; custom and unknown keys go to ``cmcd_custom``
+(a JSON object, as many as its bound holds) and are all counted in ``cmcd_custom_keys``.
+"""
+
+from __future__ import annotations
+
+import json
+import urllib.parse
+import uuid
+from collections.abc import Mapping
+from typing import Any
+
+from sluice.cmcd.keys import field_name
+from sluice.cmcd.report import CmcdError, CmcdReport
+from sluice.events.bounds import clip, max_bytes
+
+# Sluice's namespace for the UUIDv5 ids of CMCD reports (fixed: ids must not change).
+CMCD_NAMESPACE = uuid.UUID("5e1c7c3d-2b1a-5c4e-9d0f-c3cdc3cdc3cd")
+
+
+def event_id(report: CmcdReport, text: str) -> str:
+    values = report.values
+    if "sn" in values or "ts" in values:
+        name = f"{values.get('sid')}|{values.get('sn')}|{values.get('e')}|{values.get('ts')}"
+    else:
+        name = f"{values.get('sid')}|{text.strip()}"
+    return str(uuid.uuid5(CMCD_NAMESPACE, name))
+
+
+def mode_of(report: CmcdReport) -> str:
+    if "e" in report.values:
+        return "event"
+    return "response" if "rc" in report.values else "request"
+
+
+def to_event(report: CmcdReport, text: str, *, received_ms: int, query: Mapping[str, str]) -> dict[str, Any]:
+    """The contract's JSON for one report, ready for the same checks as any player event."""
+    values = report.values
+    sid = values.get("sid")
+    if not sid:
+        raise CmcdError("a report needs the session id (sid): it is the contract's session_id", "sid")
+    host = values.get("h") or urllib.parse.urlsplit(values.get("url") or "").hostname
+    payload: dict[str, Any] = {field_name(key): value for key, value in values.items()}
+    payload["cmcd_mode"] = mode_of(report)
+    payload["cmcd_custom"] = _custom(report.custom)
+    payload["cmcd_custom_keys"] = len(report.custom)
+    return {
+        "event_id": event_id(report, text),
+        "event_type": "cmcd",
+        "session_id": sid,
+        "sequence": values.get("sn", 0),
+        "client_time": values.get("ts", received_ms),
+        "player": {
+            "name": query.get("player") or "cmcd",
+            "version": query.get("player_version") or f"v{values.get('v', 1)}",
+        },
+        "device": {"id": None, "type": None, "model": None, "screen_width": None, "screen_height": None},
+        "content": {
+            "id": values.get("cid") or "unknown",
+            "title": None,
+            "duration_ms": None,
+            "live": values.get("st") == "l",
+        },
+        # Filled by Sluice from what the player sent: clipped to the contract's bound, not refused.
+        "cdn": {"name": clip(values.get("cdn") or host or "unknown", max_bytes("cdn.name")), "host": host},
+        "payload": payload,
+    }
+
+
+def _custom(custom: dict[str, Any]) -> str | None:
+    """Custom keys as a JSON object, as many as the field's bound holds (all are counted)."""
+    if not custom:
+        return None
+    limit = max_bytes("cmcd_custom")
+    kept: dict[str, Any] = {}
+    for key, value in custom.items():
+        trial = {**kept, key: value}
+        if len(json.dumps(trial, separators=(",", ":")).encode()) > limit:
+            break
+        kept = trial
+    return json.dumps(kept, separators=(",", ":")) if kept else None

@@ -1,0 +1,137 @@
+"""CMCD reports read into the contract: version-2 report lines, version-1 query strings and
+headers through the same code; a bad report is a rejection naming why, a custom key never is."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from sluice.cmcd.contract import to_event
+from sluice.cmcd.report import CmcdError, parse_headers, parse_query, parse_report
+from sluice.events.bounds import RecordBounds
+from sluice.events.json_mapping import EventMapper
+
+SID = "6e2fb550-c457-11e9-bb97-0800200c9a66"
+# As hls.js 1.7 posts a play-state report to an event target (application/cmcd, one per line)
+PLAY_STATE = (
+    f'e=ps,sid="{SID}",sn=3,sta=s,ts=1795680000000,v=2,sf=h,st=v,cid="movie-1",ot=v,'
+    'br=(3200;ot=v 128;ot=a),bl=(21300;ot=v 20000;ot=a),bs,msd=1200,com.example-ab="b"'
+)
+RECEIVED = 1_795_680_000_500
+PLAYER = {"player": "hls.js", "player_version": "1.7.4"}
+
+
+def _record(line: str, query: dict[str, str] | None = None) -> dict:
+    """The report as ingest stores it: mapped, then checked like any player event."""
+    event = to_event(parse_report(line), line, received_ms=RECEIVED, query=PLAYER if query is None else query)
+    record = EventMapper().to_record(event, server_time=RECEIVED)
+    assert not RecordBounds().problems(record)
+    return record
+
+
+def test_a_version_2_report_becomes_a_typed_cmcd_event():
+    record = _record(PLAY_STATE)
+    assert (record["event_type"], record["session_id"], record["sequence"]) == ("cmcd", SID, 3)
+    assert record["client_time"] == 1795680000000
+    assert record["player"] == {"name": "hls.js", "version": "1.7.4"}
+    assert record["content"]["id"] == "movie-1" and record["content"]["live"] is False
+    name, payload = record["payload"]
+    assert name == "sluice.events.CmcdPayload"
+    # an inner list keeps the value for the report's own object type (ot=v)
+    assert (payload["cmcd_br"], payload["cmcd_bl"]) == (3200, 21300)
+    assert payload["cmcd_bs"] is True and payload["cmcd_msd"] == 1200 and payload["cmcd_sta"] == "s"
+    assert payload["cmcd_mode"] == "event"
+    # a custom key is kept and counted, never a reason to refuse
+    assert json.loads(payload["cmcd_custom"]) == {"com.example-ab": "b"} and payload["cmcd_custom_keys"] == 1
+
+
+def test_a_resent_report_has_the_same_event_id_and_the_next_one_another():
+    first, again = _record(PLAY_STATE), _record(PLAY_STATE)
+    later = _record(PLAY_STATE.replace("sn=3", "sn=4"))
+    assert first["event_id"] == again["event_id"] != later["event_id"]
+
+
+def test_version_1_in_a_query_string_and_in_headers_reads_the_same():
+    from_query = parse_query("seg=12&CMCD=bl%3D21300%2Cbr%3D3200%2Cbs%2Cd%3D4004%2Cot%3Dv%2Csid%3D%22s-1%22")
+    from_headers = parse_headers(
+        {
+            "CMCD-Object": "br=3200,d=4004,ot=v",
+            "CMCD-Request": "bl=21300",
+            "CMCD-Session": 'sid="s-1"',
+            "CMCD-Status": "bs",
+        }
+    )
+    assert (
+        from_query.values
+        == from_headers.values
+        == {
+            "bl": 21300,
+            "br": 3200,
+            "bs": True,
+            "d": 4004,
+            "ot": "v",
+            "sid": "s-1",
+        }
+    )
+
+
+@pytest.mark.parametrize(
+    ("line", "reason"),
+    [
+        ('sid="s",br="3200"', 'br: expected an integer, got str "3200"'),
+        ('sid="s",sta=z', "sta: expected one of a, d, e, f, k, p, q, r, s, w, got the token z"),
+        ('sid="s",bs=5', "bs: expected a boolean (the bare key), got int 5"),
+        ('sid="s",cid=movie', 'cid: expected a "string", got the token movie'),
+        ('sid="s",br=3200,,d=4', "not CMCD (Structured Field syntax) at character 17: a key starts"),
+        ('sid="s,br=3200', "a string is not closed"),
+        ("br=3200", "sid: a report needs the session id (sid)"),
+    ],
+)
+def test_a_bad_report_is_refused_with_the_reason(line, reason):
+    with pytest.raises(CmcdError) as caught:
+        to_event(parse_report(line), line, received_ms=RECEIVED, query={})
+    assert reason in str(caught.value)
+
+
+def test_what_a_report_does_not_carry_is_filled_and_said_where_from():
+    line = 'sid="s-2",br=800,h="media.fastly.example"'
+    record = _record(line, query={})
+    assert record["player"] == {"name": "cmcd", "version": "v1"}
+    assert record["content"]["id"] == "unknown" and record["cdn"] == {
+        "name": "media.fastly.example",
+        "host": "media.fastly.example",
+    }
+    assert record["client_time"] == RECEIVED and record["sequence"] == 0
+    assert record["payload"][1]["cmcd_mode"] == "request"
+
+
+def test_custom_keys_past_their_bound_are_counted_but_not_all_kept():
+    custom = ",".join(f'com.example-k{i}="{"x" * 100}"' for i in range(60))
+    record = _record(f'sid="s-3",{custom}')
+    payload = record["payload"][1]
+    assert payload["cmcd_custom_keys"] == 60
+    kept = json.loads(payload["cmcd_custom"])
+    assert 0 < len(kept) < 60 and len(payload["cmcd_custom"].encode()) <= 4096
+
+
+def test_a_cmcd_session_feeds_the_monitors_qoe_counters():
+    from sluice.monitor.aggregate import WindowAggregates
+
+    window = WindowAggregates()
+    session = [
+        f'e=ps,sid="{SID}",sn=0,sta=s,ts=1795680000000,v=2,cid="movie-1"',
+        f'e=ps,sid="{SID}",sn=1,sta=p,ts=1795680001200,v=2,msd=1200',
+        f'e=t,sid="{SID}",sn=2,sta=r,ts=1795680010000,v=2,bs',
+        f'e=ps,sid="{SID}",sn=3,sta=p,ts=1795680011000,v=2,bsd=800',
+        f'e=ps,sid="{SID}",sn=4,sta=f,ts=1795680020000,v=2,pt=19000,ec="HTTP_503"',
+    ]
+    for line in session:
+        record = _record(line + ',cid="movie-1"' if "cid=" not in line else line)
+        record["enrichment"] = None
+        window.add_event(record)
+    counts = window.by_dimension["content"]["movie-1"].counts
+    assert (counts["attempts"], counts["video_starts"], counts["stalls"], counts["rebuffer_ms"]) == (1, 1, 1, 800)
+    assert (counts["fatal_errors"], counts["video_start_failures"]) == (1, 0)  # after the first frame
+    assert (counts["heartbeats"], counts["stalled_heartbeats"]) == (1, 1)
+    assert window.by_dimension["content"]["movie-1"].startup.quantile(0.5) == pytest.approx(1200, rel=0.02)
