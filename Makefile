@@ -24,7 +24,10 @@ $(VENV)/.installed: shared/pyproject.toml images/*/pyproject.toml tests/requirem
 	@touch $@
 
 test: $(VENV)/.installed ## Run every check and test, as CI does
-	$(TOX) run -e lint,typecheck,unit,functional,integration,images,terraform,security
+	$(TOX) run -e lint,typecheck,unit,web,functional,integration,images,terraform,security
+
+test-web: $(VENV)/.installed ## The web SDK (clients/web): npm ci, eslint, node --test
+	$(TOX) run -e web
 
 test-unit: $(VENV)/.installed ## Unit tests only (the fast loop); pass args with ARGS="-k codec"
 	$(TOX) run -e unit -- $(ARGS)

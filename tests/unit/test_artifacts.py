@@ -71,3 +71,14 @@ def test_the_committed_glue_columns_are_generated_from_the_schemas():
 
     committed = json.loads((Path(__file__).resolve().parents[2] / "terraform/generated/glue_columns.json").read_text())
     assert committed == glue_columns(), "run: sluice schemas render glue > terraform/generated/glue_columns.json"
+
+
+def test_the_web_sdks_contract_module_is_generated_from_the_schemas():
+    from pathlib import Path
+
+    from sluice.artifacts.web import web_contract_module
+
+    committed = (Path(__file__).resolve().parents[2] / "clients/web/src/contract.generated.js").read_text()
+    assert committed == web_contract_module(), (
+        "run: sluice schemas render web > clients/web/src/contract.generated.js"
+    )

@@ -1,0 +1,111 @@
+// Delivery to Sluice's ingest: batched, bounded in memory, retried with backoff on 429/503
+// (honouring Retry-After, resending only the events ingest lists in `not_accepted`), and handed to
+// the browser at page exit (fetch keepalive, else navigator.sendBeacon). It never throws.
+
+const RETRYABLE = new Set([429, 503]);
+const KEEPALIVE_BYTES = 60 * 1024; // browsers cap keepalive bodies at 64 KB in flight
+
+export class Delivery {
+  constructor(endpoint, options = {}) {
+    this.endpoint = endpoint;
+    this.batchSize = options.batchSize ?? 10;
+    this.flushIntervalMs = options.flushIntervalMs ?? 2000;
+    this.maxQueue = options.maxQueue ?? 500;
+    this.maxAttempts = options.maxAttempts ?? 6;
+    this.fetch = options.fetch ?? globalThis.fetch?.bind(globalThis);
+    this.queue = [];
+    this.dropped = 0; // events let go: the queue was full, or ingest refused them for good
+    this.inFlight = 0;
+    this.timer = setInterval(() => this.flush(), this.flushIntervalMs);
+  }
+
+  push(event) {
+    if (this.queue.length >= this.maxQueue) {
+      this.queue.shift(); // bounded memory: the oldest event makes room
+      this.dropped += 1;
+    }
+    this.queue.push(event);
+    if (this.queue.length >= this.batchSize) this.flush();
+  }
+
+  flush() {
+    while (this.queue.length) this.send(this.queue.splice(0, this.batchSize), 1);
+  }
+
+  // At page exit: everything left, in requests the browser finishes after the page is gone.
+  flushAtExit() {
+    clearInterval(this.timer);
+    const events = this.queue.splice(0);
+    while (events.length) {
+      const batch = [];
+      let bytes = 2;
+      while (events.length && (batch.length === 0 || bytes + JSON.stringify(events[0]).length < KEEPALIVE_BYTES)) {
+        const event = events.shift();
+        bytes += JSON.stringify(event).length + 1;
+        batch.push(event);
+      }
+      const body = JSON.stringify(batch);
+      if (!this.post(body, true)) {
+        try {
+          navigator.sendBeacon?.(this.endpoint, new Blob([body], { type: "text/plain;charset=UTF-8" }));
+        } catch {
+          this.dropped += batch.length;
+        }
+      }
+    }
+  }
+
+  stop() {
+    clearInterval(this.timer);
+  }
+
+  // A JSON array as text/plain: a CORS-simple request, so no preflight before each batch.
+  post(body, keepalive) {
+    if (!this.fetch) return null;
+    try {
+      return this.fetch(this.endpoint, {
+        method: "POST",
+        body,
+        keepalive,
+        headers: { "content-type": "text/plain;charset=UTF-8" },
+      });
+    } catch {
+      return null;
+    }
+  }
+
+  async send(batch, attempt) {
+    this.inFlight += 1;
+    try {
+      const response = await this.post(JSON.stringify(batch), false);
+      if (!response) throw new Error("no fetch");
+      if (RETRYABLE.has(response.status)) {
+        const answer = await response.json().catch(() => ({}));
+        const resend = Array.isArray(answer.not_accepted) ? answer.not_accepted.map((i) => batch[i]).filter(Boolean) : batch;
+        this.retry(resend, attempt, retryAfterMs(response.headers?.get?.("retry-after")));
+      } else if (response.status >= 400) {
+        this.dropped += batch.length; // refused as they are: resending cannot help
+      }
+    } catch {
+      this.retry(batch, attempt, 0); // the network: try again later
+    } finally {
+      this.inFlight -= 1;
+    }
+  }
+
+  retry(batch, attempt, afterMs) {
+    if (!batch.length) return;
+    if (attempt >= this.maxAttempts) {
+      this.dropped += batch.length;
+      return;
+    }
+    // Full jitter over an exponential ceiling, never sooner than the server asked.
+    const backoff = Math.random() * Math.min(30000, 500 * 2 ** attempt);
+    setTimeout(() => this.send(batch, attempt + 1), Math.max(afterMs, backoff));
+  }
+}
+
+function retryAfterMs(header) {
+  const seconds = Number(header);
+  return Number.isFinite(seconds) && seconds > 0 ? Math.min(seconds, 300) * 1000 : 0;
+}
