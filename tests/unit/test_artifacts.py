@@ -79,6 +79,4 @@ def test_the_web_sdks_contract_module_is_generated_from_the_schemas():
     from sluice.artifacts.web import web_contract_module
 
     committed = (Path(__file__).resolve().parents[2] / "clients/web/src/contract.generated.js").read_text()
-    assert committed == web_contract_module(), (
-        "run: sluice schemas render web > clients/web/src/contract.generated.js"
-    )
+    assert committed == web_contract_module(), "run: sluice schemas render web > clients/web/src/contract.generated.js"

@@ -34,7 +34,12 @@ def _field(field: dict[str, Any]) -> dict[str, Any]:
         described["type"] = "timestamp" if field.get("semantic") == "timestamp-millis" else str(schema)
         if field.get("semantic") == "uuid":
             described["type"] = "uuid"
-    for attribute, key in (("min_length", "minLength"), ("max_length", "maxLength"), ("minimum", "min"), ("maximum", "max")):
+    for attribute, key in (
+        ("min_length", "minLength"),
+        ("max_length", "maxLength"),
+        ("minimum", "min"),
+        ("maximum", "max"),
+    ):
         if attribute in field:
             described[key] = field[attribute]
     return described
@@ -80,4 +85,7 @@ def web_contract_module() -> str:
     contract = web_contract()
     header = HEADER.format(name=contract["schema"], fingerprint=contract["fingerprint"])
     limits = json.dumps(string_limits(contract), indent=2)
-    return header + f"export const STRING_LIMITS = {limits};\n\nexport const CONTRACT = {json.dumps(contract, indent=2)};\n"
+    return (
+        header
+        + f"export const STRING_LIMITS = {limits};\n\nexport const CONTRACT = {json.dumps(contract, indent=2)};\n"
+    )
