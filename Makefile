@@ -10,7 +10,7 @@ PYTHON_IMAGE ?= python:3.12.8-slim-bookworm
 export PYTHON_IMAGE
 
 .DEFAULT_GOAL := help
-.PHONY: help test test-unit test-functional test-integration test-images tf-validate security tf-images lint typecheck format bench demo clean build-images push-images run-image image-report local-base
+.PHONY: help test test-web test-browser test-unit test-functional test-integration test-images tf-validate security tf-images lint typecheck format bench demo clean build-images push-images run-image image-report local-base
 
 help: ## List the targets
 	@echo "Sluice: a realtime event pipeline for video-player telemetry"
@@ -24,10 +24,13 @@ $(VENV)/.installed: shared/pyproject.toml images/*/pyproject.toml tests/requirem
 	@touch $@
 
 test: $(VENV)/.installed ## Run every check and test, as CI does
-	$(TOX) run -e lint,typecheck,unit,web,functional,integration,images,terraform,security
+	$(TOX) run -e lint,typecheck,unit,web,functional,integration,browser,images,terraform,security
 
 test-web: $(VENV)/.installed ## The web SDK (clients/web): npm ci, eslint, node --test
 	$(TOX) run -e web
+
+test-browser: $(VENV)/.installed ## A real player in Debian's chromium against the local pipeline
+	$(TOX) run -e browser -- $(ARGS)
 
 test-unit: $(VENV)/.installed ## Unit tests only (the fast loop); pass args with ARGS="-k codec"
 	$(TOX) run -e unit -- $(ARGS)
