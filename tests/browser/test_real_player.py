@@ -131,3 +131,15 @@ def test_hls_js_own_cmcd_reports_land_keyed_by_their_sid(site, pipeline):
     assert {r["cmcd_sid"] for r in rows} == {sid} and rows[0]["content_id"] == "test-pattern"
     states = {r["cmcd_sta"] for r in rows if r["cmcd_e"] == "ps"}
     assert {"s", "p"} <= states, states  # starting, then playing
+
+
+def test_a_rendition_answering_404_is_a_reported_error_and_playback_goes_on(site, pipeline):
+    # GIVEN the high rendition's segments answer 404 (the player starts low, then tries it)
+    session, finished = _play(site, Faults(missing={"high"}), pipeline.api.url, "sdk")
+    # THEN the player falls back and finishes; the failed loads are non-fatal errors on record
+    assert finished == "ended"
+    rows = _rows(pipeline, session, "event_type, fatal, code, reason")
+    errors = [r for r in rows if r["event_type"] == "error"]
+    assert errors and not any(r["fatal"] for r in errors), errors
+    assert {r["code"] for r in errors} <= {"fragLoadError", "levelLoadError", "fragLoadTimeOut"}
+    assert rows[-1]["reason"] == "completed"
