@@ -16,7 +16,7 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
         description="Start the AWS API emulator, an embedded PostgreSQL and the stages; drive simulated player traffic (with bad events and a CDN incident) through the HTTP endpoint; wait until the pipeline drains; print the accounting, the alerts, the latencies and where the health report is; stop everything.",
     )
     parser.add_argument(
-        "--events", type=positive_int, default=12000, help="about how many events to send (default: 12000)"
+        "--events", type=positive_int, default=16000, help="about how many events to send (default: 16000)"
     )
     parser.add_argument(
         "--runtime",

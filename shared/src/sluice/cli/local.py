@@ -96,6 +96,8 @@ def _status(args: argparse.Namespace) -> int:
         return 3
     print(f"running (pid {state['pid']}, stages {state['runtime']})")
     print(f"  POST events to        {state['ingest_url']}")
+    if state["ingest_url"]:
+        print(f"  POST CMCD reports to  {state['ingest_url'].rsplit('/', 1)[0]}/cmcd")
     print(f"  AWS API emulator      {state['aws_endpoint']}   (export AWS_ENDPOINT_URL={state['aws_endpoint']})")
     print(f"  warehouse             {state['warehouse_url']}")
     print(f"  search leg            {state['opensearch_url'] or 'OFF (no SLUICE_OPENSEARCH_URL given)'}")

@@ -224,7 +224,7 @@ def run_demo(
             "fastly",
             start_ms=start + INCIDENT_MS[0],
             end_ms=start + INCIDENT_MS[1],
-            problems=Problems(start_failure_rate=0.7, fatal_error_rate=0.05),
+            problems=Problems(start_failure_rate=0.9, fatal_error_rate=0.05),
         )
         generated = list(
             generate(

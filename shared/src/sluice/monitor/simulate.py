@@ -16,7 +16,7 @@ import hashlib
 import json
 import os
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import timedelta
 from typing import IO, Any
 
@@ -137,7 +137,8 @@ def simulate(
             batch_size=1000,
         )
     messages: list[AlertMessage] = []
-    evaluator = Evaluator(settings, store, messages.append)
+    # The whole file in one go: no cap on how many windows a run catches up on.
+    evaluator = Evaluator(replace(settings, max_windows_per_run=len(store.shards) + 1), store, messages.append)
     if store.shards:
         # The evaluation starts at the file's first window and runs until its last is judged.
         store.state.last_window = iso(parse(min(store.shards)) - timedelta(seconds=1))
