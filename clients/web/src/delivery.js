@@ -35,16 +35,15 @@ export class Delivery {
   // At page exit: everything left, in requests the browser finishes after the page is gone.
   flushAtExit() {
     clearInterval(this.timer);
-    const events = this.queue.splice(0);
-    while (events.length) {
+    const lines = this.queue.splice(0).map((event) => JSON.stringify(event)); // each serialised once
+    while (lines.length) {
       const batch = [];
       let bytes = 2;
-      while (events.length && (batch.length === 0 || bytes + JSON.stringify(events[0]).length < KEEPALIVE_BYTES)) {
-        const event = events.shift();
-        bytes += JSON.stringify(event).length + 1;
-        batch.push(event);
+      while (lines.length && (batch.length === 0 || bytes + lines[0].length < KEEPALIVE_BYTES)) {
+        bytes += lines[0].length + 1;
+        batch.push(lines.shift());
       }
-      const body = JSON.stringify(batch);
+      const body = `[${batch.join(",")}]`;
       if (!this.post(body, true)) {
         try {
           navigator.sendBeacon?.(this.endpoint, new Blob([body], { type: "text/plain;charset=UTF-8" }));

@@ -15,6 +15,8 @@ import { Delivery } from "./delivery.js";
 const HLS_EVENTS = { levelSwitched: "hlsLevelSwitched", error: "hlsError", fragLoaded: "hlsFragLoaded" };
 const MEDIA_ERRORS = ["", "MEDIA_ERR_ABORTED", "MEDIA_ERR_NETWORK", "MEDIA_ERR_DECODE", "MEDIA_ERR_SRC_NOT_SUPPORTED"];
 
+const UTF8 = new TextEncoder();
+
 // String bounds from the contract (UTF-8 bytes), so no field the SDK fills is refused at ingest.
 function clip(value, path) {
   if (value == null) return null;
@@ -24,7 +26,7 @@ function clip(value, path) {
   let out = "";
   let bytes = 0;
   for (const character of text) {
-    bytes += new TextEncoder().encode(character).length;
+    bytes += UTF8.encode(character).length;
     if (bytes > limit) break;
     out += character;
   }

@@ -4,6 +4,7 @@ The same code reads all three; a wrong type on a known key is a ``CmcdError`` na
 
 from __future__ import annotations
 
+import base64
 import json
 import urllib.parse
 from collections.abc import Mapping
@@ -148,7 +149,5 @@ def _plain(member: Member) -> Any:
     if isinstance(value, Token):
         return value.value
     if isinstance(value, bytes):
-        import base64
-
         return base64.b64encode(value).decode("ascii")
     return value
