@@ -4,7 +4,7 @@ PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
 TOX := $(BIN)/tox
-STAGES ?= ingest processor indexer loader monitor
+STAGES ?= $(notdir $(patsubst %/pyproject.toml,%,$(wildcard images/*/pyproject.toml)))
 # A base Python image for the stage images; CI and air-gapped machines use the local base.
 PYTHON_IMAGE ?= python:3.12.8-slim-bookworm
 export PYTHON_IMAGE

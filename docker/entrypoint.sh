@@ -5,6 +5,10 @@
 #   documents) and no AWS_LAMBDA_RUNTIME_API: run under the emulator, which serves
 #   POST http://localhost:8080/2015-03-31/functions/function/invocations.
 set -e
+# No command: the stage baked into the image (images/Dockerfile sets SLUICE_HANDLER).
+if [ "$#" -eq 0 ] && [ -n "${SLUICE_HANDLER}" ]; then
+  set -- "${SLUICE_HANDLER}"
+fi
 RIE=${SLUICE_RIE:-/aws-lambda/aws-lambda-rie}
 if [ -z "${AWS_LAMBDA_RUNTIME_API}" ]; then
   if [ -x "${RIE}" ]; then

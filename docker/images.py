@@ -24,7 +24,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-STAGES = ("ingest", "processor", "indexer", "loader", "monitor")
+# A stage is a directory under images/ with a pyproject.toml; images/Dockerfile builds any of them.
+STAGES = tuple(sorted(p.parent.name for p in (ROOT / "images").glob("*/pyproject.toml")))
 LOCK = ROOT / "images.lock.json"
 DEFAULT_PYTHON_IMAGE = "python:3.12.8-slim-bookworm"
 
@@ -138,7 +139,9 @@ def build(args: argparse.Namespace) -> None:
             [
                 *command,
                 "-f",
-                f"images/{stage}/Dockerfile",
+                "images/Dockerfile",
+                "--build-arg",
+                f"STAGE={stage}",
                 "--build-arg",
                 f"BASE_IMAGE={base_tag}",
                 *secret,

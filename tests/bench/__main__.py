@@ -1,25 +1,54 @@
 """`make bench`: every throughput figure of Sluice, each beside its baseline, in one run, on one
-core (the benchmarks are single-threaded, as a Lambda invocation is)."""
+core (the benchmarks are single-threaded, as a Lambda invocation is).
+
+It also writes the stages' CPU time per record to shared/src/sluice/cost/data/stage_cpu.json:
+`sluice cost` and the budget check read it from there (commit it with the code it measures).
+"""
 
 from __future__ import annotations
 
 import os
 import platform
 import sys
+from datetime import UTC, datetime
 from pathlib import Path
 
 from bench import codec, sinks, stages
+from bench.timing import Result
 
 # The benchmarks reuse the test suite's embedded services (tests/support).
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+STAGE_CPU = Path(__file__).resolve().parents[2] / "shared/src/sluice/cost/data/stage_cpu.json"
+
 
 def main() -> None:
-    print(
-        f"Sluice benchmarks: Python {platform.python_version()}, {os.cpu_count()} cores (one used), records from the traffic generator\n"
-    )
-    for result in [*codec.run(), *stages.run(), *sinks.run()]:
+    machine = f"Python {platform.python_version()}, {os.cpu_count()} cores (one used)"
+    print(f"Sluice benchmarks: {machine}, records from the traffic generator\n")
+    results = [*codec.run(), *stages.run(), *sinks.run()]
+    for result in results:
         print(result.line())
+    write_stage_cpu(results, machine)
+
+
+def write_stage_cpu(results: list, machine: str) -> None:  # type: ignore[type-arg]
+    from sluice.cost import stage_cpu
+
+    by_name = {r.name.split(" (")[0]: r for r in results if isinstance(r, Result)}
+    decode_us = 1e6 / by_name["codec decode"].rate
+    us = {
+        "ingest": 1e6 / by_name["ingest"].rate,
+        "processor": 1e6 / by_name["processor"].rate,
+        "monitor": 1e6 / by_name["monitor"].rate,
+        # The indexer decodes each clean record, then builds its bulk lines.
+        "indexer": decode_us + 1e6 / by_name["indexer bulk body"].records_per_s,
+    }
+    evaluation = next(r for r in results if isinstance(r, stages.WindowCost))
+    measured_on = f"{datetime.now(UTC):%Y-%m-%d}, {machine}, {platform.machine()}"
+    stage_cpu.write(STAGE_CPU, us, evaluation.seconds * 1000, measured_on)
+    print(
+        f"\nwrote {STAGE_CPU.relative_to(STAGE_CPU.parents[5])}: " + ", ".join(f"{k} {v:.1f} us" for k, v in us.items())
+    )
 
 
 if __name__ == "__main__":

@@ -35,6 +35,7 @@ class Result:
     goal_ratio: float | None = None
     unit: str = "rec/s"
     scale: float = 1.0  # divide rates by this for display (1e6 with unit "MB/s")
+    records_per_s: float | None = None  # when the rate is not in records (bytes/s): records/s
 
     @property
     def ratio(self) -> float:

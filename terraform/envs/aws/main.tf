@@ -35,6 +35,7 @@ module "sluice" {
   cors_allow_origins           = var.cors_allow_origins
   alert_emails                 = var.alert_emails
   origin_verify_secret_arn     = var.create_edge ? module.edge[0].origin_verify_secret_arn : null
+  capacity                     = var.capacity
 }
 
 # Per-client rate limiting, on by default: CloudFront with a WAF rate-based rule in front of the

@@ -62,3 +62,8 @@ output "undelivered_queues" {
   description = "For `sluice failed recover --queue`."
   value       = module.sluice.undelivered_queues
 }
+
+output "capacity" {
+  description = "The sizing in effect: the defaults, or capacity.auto.tfvars.json from `sluice plan`."
+  value       = module.sluice.capacity
+}

@@ -119,3 +119,9 @@ variable "origin_verify_token" {
     error_message = "origin_verify_token must be at least 32 characters (openssl rand -hex 32)."
   }
 }
+
+variable "capacity" {
+  description = "Sizing written by `sluice plan` to capacity.auto.tfvars.json (shards, batching, memory, lake buffering); see the pipeline module's variable of the same name."
+  type        = any
+  default     = {}
+}

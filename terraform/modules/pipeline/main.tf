@@ -6,6 +6,7 @@ data "aws_caller_identity" "current" {}
 
 locals {
   stages       = toset(["ingest", "processor", "indexer", "loader", "monitor"])
+  on_demand    = coalesce(var.capacity.on_demand_streams, var.on_demand_streams)
   search_url   = var.create_search ? module.search.endpoint : var.opensearch_url
   search_on    = var.create_search || var.opensearch_url != null
   failed_grant = { sid = "WriteFailedEvents", actions = ["firehose:PutRecordBatch"], resources = [module.lake.failed_firehose_arn] }
@@ -13,9 +14,10 @@ locals {
   common_env   = { POWERTOOLS_SERVICE_NAME = var.name, SLUICE_FAILED_FIREHOSE = module.lake.failed_firehose_name }
   # The event source settings, in one place: the mappings below and the local runtime read them.
   triggers = {
-    processor = { batch_size = 500, batching_window_seconds = 1, parallelization_factor = 2, starting_position = "TRIM_HORIZON" }
-    indexer   = { batch_size = 1000, batching_window_seconds = 5, parallelization_factor = 1, starting_position = "TRIM_HORIZON" }
-    monitor   = { batch_size = 1000, batching_window_seconds = 5, parallelization_factor = 1, starting_position = "TRIM_HORIZON", tumbling_window_seconds = var.health_window_seconds }
+    # `sluice plan` may size the stream consumers (var.capacity); these are the defaults.
+    processor = merge({ batch_size = 500, batching_window_seconds = 1, parallelization_factor = 2 }, coalesce(var.capacity.processor, {}), { starting_position = "TRIM_HORIZON" })
+    indexer   = merge({ batch_size = 1000, batching_window_seconds = 5, parallelization_factor = 1 }, coalesce(var.capacity.indexer, {}), { starting_position = "TRIM_HORIZON" })
+    monitor   = merge({ batch_size = 1000, batching_window_seconds = 5, parallelization_factor = 1 }, coalesce(var.capacity.monitor, {}), { starting_position = "TRIM_HORIZON", tumbling_window_seconds = var.health_window_seconds })
     loader    = { batch_size = 10, batching_window_seconds = 5 }
   }
 }
@@ -23,7 +25,8 @@ locals {
 module "raw" {
   source          = "../stream"
   name            = "${var.name}-raw"
-  on_demand       = var.on_demand_streams
+  on_demand       = local.on_demand
+  shard_count     = var.capacity.raw_shards
   retention_hours = var.stream_retention_hours
   tags            = var.tags
 }
@@ -31,20 +34,24 @@ module "raw" {
 module "clean" {
   source          = "../stream"
   name            = "${var.name}-clean"
-  on_demand       = var.on_demand_streams
+  on_demand       = local.on_demand
+  shard_count     = var.capacity.clean_shards
   retention_hours = var.stream_retention_hours
   tags            = var.tags
 }
 
 module "lake" {
-  source        = "../lake"
-  name          = var.name
-  bucket_name   = var.lake_bucket_name
-  parquet       = var.lake_parquet
-  glue_columns  = var.glue_columns
-  force_destroy = var.force_destroy
-  enforce_tls   = var.enforce_tls
-  tags          = var.tags
+  source       = "../lake"
+  name         = var.name
+  bucket_name  = var.lake_bucket_name
+  parquet      = var.lake_parquet
+  glue_columns = var.glue_columns
+  # The lake's (and the warehouse's) latency floor: `sluice plan` sets it from a target latency.
+  buffering_seconds = var.capacity.lake_buffering_seconds
+  buffering_mb      = var.capacity.lake_buffering_mb
+  force_destroy     = var.force_destroy
+  enforce_tls       = var.enforce_tls
+  tags              = var.tags
 }
 
 module "monitoring" {
@@ -87,6 +94,7 @@ module "ingest" {
   source               = "../stage_function"
   name                 = "${var.name}-ingest"
   metrics_stage        = "ingest"
+  memory_mb            = lookup(var.capacity.memory_mb, "ingest", 512)
   image_uri            = var.images["ingest"]
   timeout_seconds      = 30
   reserved_concurrency = var.reserved_concurrency["ingest"]
@@ -128,6 +136,7 @@ module "processor" {
   source               = "../stage_function"
   name                 = "${var.name}-processor"
   metrics_stage        = "processor"
+  memory_mb            = lookup(var.capacity.memory_mb, "processor", 512)
   create_trigger       = var.create_event_source_mappings
   image_uri            = var.images["processor"]
   reserved_concurrency = var.reserved_concurrency["processor"]
@@ -152,6 +161,7 @@ module "indexer" {
   source               = "../stage_function"
   name                 = "${var.name}-indexer"
   metrics_stage        = "indexer"
+  memory_mb            = lookup(var.capacity.memory_mb, "indexer", 512)
   create_trigger       = var.create_event_source_mappings
   image_uri            = var.images["indexer"]
   reserved_concurrency = var.reserved_concurrency["indexer"]
@@ -172,6 +182,7 @@ module "loader" {
   source               = "../stage_function"
   name                 = "${var.name}-loader"
   metrics_stage        = "loader"
+  memory_mb            = lookup(var.capacity.memory_mb, "loader", 512)
   create_trigger       = var.create_event_source_mappings
   image_uri            = var.images["loader"]
   timeout_seconds      = 120
@@ -207,6 +218,7 @@ module "monitor" {
   source               = "../stage_function"
   name                 = "${var.name}-monitor"
   metrics_stage        = "monitor"
+  memory_mb            = lookup(var.capacity.memory_mb, "monitor", 512)
   create_trigger       = var.create_event_source_mappings
   image_uri            = var.images["monitor"]
   reserved_concurrency = var.reserved_concurrency["monitor"]

@@ -121,3 +121,14 @@ output "health_evaluation" {
     delay_seconds  = var.evaluation_delay_seconds
   }
 }
+
+output "capacity" {
+  description = "The sizing in effect (defaults, or var.capacity from `sluice plan`)."
+  value = {
+    raw_stream             = module.raw.capacity
+    clean_stream           = module.clean.capacity
+    triggers               = { for stage in ["processor", "indexer", "monitor"] : stage => { for k, v in local.triggers[stage] : k => v if k != "starting_position" } }
+    memory_mb              = { for stage in local.stages : stage => lookup(var.capacity.memory_mb, stage, 512) }
+    lake_buffering_seconds = var.capacity.lake_buffering_seconds
+  }
+}

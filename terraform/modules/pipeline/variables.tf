@@ -185,3 +185,24 @@ variable "origin_verify_secret_arn" {
   type        = string
   default     = null
 }
+
+variable "capacity" {
+  description = "Sizing from `sluice plan` (terraform/envs/aws/capacity.auto.tfvars.json): shards, event source batching, Lambda memory, lake buffering. Fields left out keep their defaults."
+  type = object({
+    on_demand_streams      = optional(bool)
+    raw_shards             = optional(number, 2)
+    clean_shards           = optional(number, 2)
+    processor              = optional(object({ batch_size = number, batching_window_seconds = number, parallelization_factor = number }))
+    indexer                = optional(object({ batch_size = number, batching_window_seconds = number, parallelization_factor = number }))
+    monitor                = optional(object({ batch_size = number, batching_window_seconds = number, parallelization_factor = number }))
+    memory_mb              = optional(map(number), {})
+    lake_buffering_seconds = optional(number, 60)
+    lake_buffering_mb      = optional(number, 128)
+  })
+  default = {}
+
+  validation {
+    condition     = var.capacity.raw_shards >= 1 && var.capacity.clean_shards >= 1 && alltrue([for m in values(var.capacity.memory_mb) : m >= 128 && m <= 10240])
+    error_message = "capacity: shards must be at least 1 and memory_mb 128..10240."
+  }
+}

@@ -12,3 +12,8 @@ output "kms_key_arn" {
   description = "The key the stream is encrypted with (consumers and producers need it)."
   value       = local.kms_key_arn
 }
+
+output "capacity" {
+  description = "ON_DEMAND, or the shard count of a provisioned stream."
+  value       = var.on_demand ? "ON_DEMAND" : "${aws_kinesis_stream.this.shard_count} shards"
+}

@@ -1,5 +1,6 @@
 """The PostgreSQL path (local runs and tests): per object, in one transaction, claim the object in
-the ledger, COPY its good lines from STDIN into a staging table, and MERGE them on event_id.
+the ledger, COPY its good lines from STDIN into a staging table, and merge them on event_id with
+one INSERT .. ON CONFLICT DO NOTHING (the primary key decides; no staging copies, no ANALYZE).
 psycopg2 is the driver: the one the Redshift dialect needs too, so the loader image carries one."""
 
 from __future__ import annotations
@@ -48,22 +49,10 @@ class PostgresLoad:
             ).first()
             if claimed is None:
                 return LoadResult(obj, False, 0)
-            for statement in sql.drop_staging("staging_lines", "staging", "staging_unique"):
-                connection.exec_driver_sql(statement)
-            # The object's good lines go in as they are; PostgreSQL maps their keys to the
-            # columns itself (jsonb_populate_record), far faster than converting row by row here.
-            connection.exec_driver_sql("CREATE TEMPORARY TABLE staging_lines (line jsonb)")
+            # The object's good lines go in as they are (json: checked, not yet parsed) and
+            # PostgreSQL maps their keys to the columns itself, far faster than row by row here.
+            connection.exec_driver_sql("CREATE TEMPORARY TABLE staging_lines (line json) ON COMMIT DROP")
             cursor = connection.connection.driver_connection.cursor()
             cursor.copy_expert(_COPY_LINES, io.BytesIO(b"\n".join(parsed.lines)))
-            connection.exec_driver_sql(sql.create_staging(self.fact))
-            names = ", ".join(sql.quoted(c) for c in self.columns)
-            columns = ", ".join(f"r.{sql.quoted(c)}" for c in self.columns)
-            connection.exec_driver_sql(
-                f"INSERT INTO staging ({names}) SELECT {columns} FROM staging_lines, LATERAL jsonb_populate_record(NULL::staging, line) AS r"  # noqa: S608 - names from the schema
-            )
-            connection.exec_driver_sql(sql.create_unique_staging(self.columns))
-            connection.exec_driver_sql(sql.analyze())
-            merged = connection.exec_driver_sql(sql.merge(self.fact, self.columns)).rowcount
-            for statement in sql.drop_staging("staging_lines", "staging", "staging_unique"):
-                connection.exec_driver_sql(statement)
+            merged = connection.exec_driver_sql(sql.insert_new_lines(self.fact, self.columns)).rowcount
         return LoadResult(obj, True, merged)

@@ -1,5 +1,7 @@
 """`make image-report`: size and layers of every stage image, and its cold start: from `docker
-run` to the first response through the Runtime API (the image's share of a Lambda cold start).
+run` to the first response through the Runtime API (the image's share of a Lambda cold start),
+beside a bare awslambdaric "hello" image built on the same base in the same run: the floor no
+stage can go under, so the ratio is the stages' own import and setup cost.
 
     python -m sluice.local.image_report [--lock images.lock.json] [--runs 3]
 """
@@ -9,11 +11,12 @@ from __future__ import annotations
 import argparse
 import json
 import statistics
+import subprocess
 import time
 from pathlib import Path
 from typing import Any
 
-from sluice.local.containers import STAGES, stage_container
+from sluice.local.containers import STAGES, docker_binary, stage_container
 
 # A trigger each stage answers without reaching any service, with the settings it needs to start.
 _DUMMY = {"AWS_REGION": "eu-west-1", "AWS_DEFAULT_REGION": "eu-west-1", "AWS_ENDPOINT_URL": "http://127.0.0.1:9"}
@@ -29,7 +32,8 @@ PROBES: dict[str, tuple[dict[str, str], dict[str, Any]]] = {
     "indexer": ({"SLUICE_OPENSEARCH_URL": "http://127.0.0.1:9", "SLUICE_FAILED_FIREHOSE": "f"}, {"Records": []}),
     "loader": (
         {"SLUICE_WAREHOUSE_URL": "postgresql+psycopg2://u@127.0.0.1:9/db", "SLUICE_FAILED_FIREHOSE": "f"},
-        {"Records": []},
+        # The test event S3 sends when a notification is configured: nothing to load.
+        {"Records": [{"eventSource": "aws:sqs", "messageId": "m", "body": '{"Event": "s3:TestEvent"}'}]},
     ),
     "monitor": (
         {
@@ -45,6 +49,31 @@ PROBES: dict[str, tuple[dict[str, str], dict[str, Any]]] = {
         },
     ),
 }
+
+
+# The baseline: awslambdaric answering "hello" from a one-line module, nothing else imported.
+HELLO = "hello"
+_HELLO_RECIPE = """FROM {base}
+USER root
+RUN mkdir -p /opt/hello && printf 'def handle(event, context):\\n    return "hello"\\n' > /opt/hello/hello.py \\
+    && /opt/venv/bin/python -m compileall -q --invalidation-mode unchecked-hash /opt/hello
+USER 10001
+ENV PYTHONPATH=/opt/hello SLUICE_HANDLER=hello.handle
+"""
+PROBES[HELLO] = ({}, {})
+
+
+def build_hello(base: str) -> str:
+    """The baseline image on the stages' own base (no build context: the recipe is all there is)."""
+    tag = "sluice/hello:cold-start-baseline"
+    subprocess.run(
+        [docker_binary(), "build", "-q", "-t", tag, "-"],
+        input=_HELLO_RECIPE.format(base=base),
+        text=True,
+        capture_output=True,
+        check=True,
+    )
+    return tag
 
 
 def measure(image: str, stage: str) -> tuple[float, float]:
@@ -66,15 +95,24 @@ def main() -> None:
     print(
         f"Sluice images {lock['version']} at {lock['git_revision']} on {lock['python_image']} (median of {args.runs} cold starts)\n"
     )
-    print(f"{'stage':<10} {'size':>9} {'layers':>7} {'runtime ready':>14} {'first response':>15}")
-    for stage in STAGES:
-        entry = lock["stages"].get(stage)
-        if entry is None:
+    hello = build_hello(lock["base"]["image"])
+    print(f"{'stage':<10} {'size':>9} {'layers':>7} {'runtime ready':>14} {'first response':>15} {'vs hello':>9}")
+    baseline = 0.0
+    for stage in (HELLO, *STAGES):
+        if stage == HELLO:
+            image, size, layers = hello, 0.0, "-"
+        elif stage in lock["stages"]:
+            entry = lock["stages"][stage]
+            image, size, layers = entry["image"], entry["size_bytes"] / 1e6, entry["layers"]
+        else:
             continue
-        runs = [measure(entry["image"], stage) for _ in range(args.runs)]
+        # Interleaved with a warm-up run each, so page-cache state favours no image.
+        measure(image, stage)
+        runs = [measure(image, stage) for _ in range(args.runs)]
         ready = statistics.median(r[0] for r in runs)
         first = statistics.median(r[1] for r in runs)
-        print(f"{stage:<10} {entry['size_bytes'] / 1e6:>7.1f}MB {entry['layers']:>7} {ready:>12.0f}ms {first:>13.0f}ms")
+        baseline = baseline or first
+        print(f"{stage:<10} {size:>7.1f}MB {layers:>7} {ready:>12.0f}ms {first:>13.0f}ms {first / baseline:>8.2f}x")
 
 
 if __name__ == "__main__":

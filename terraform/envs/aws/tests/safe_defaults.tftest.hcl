@@ -103,3 +103,45 @@ run "the_health_evaluation_runs_every_window_from_the_monitor_image" {
     error_message = "the evaluation is the monitor image's second handler, not a sixth image"
   }
 }
+
+# What `sluice plan` writes (capacity.auto.tfvars.json) reaches the streams, the mappings, the
+# functions and the lake.
+run "capacity_from_sluice_plan" {
+  command = plan
+
+  variables {
+    capacity = {
+      on_demand_streams      = false
+      raw_shards             = 3
+      clean_shards           = 2
+      processor              = { batch_size = 500, batching_window_seconds = 1, parallelization_factor = 4 }
+      indexer                = { batch_size = 1000, batching_window_seconds = 5, parallelization_factor = 1 }
+      monitor                = { batch_size = 1000, batching_window_seconds = 5, parallelization_factor = 1 }
+      memory_mb              = { ingest = 512, processor = 1024, indexer = 512, loader = 512, monitor = 512 }
+      lake_buffering_seconds = 300
+      lake_buffering_mb      = 128
+    }
+  }
+
+  assert {
+    condition     = output.capacity.raw_stream == "3 shards" && output.capacity.clean_stream == "2 shards"
+    error_message = "the planned shard counts make provisioned streams"
+  }
+  assert {
+    condition     = output.capacity.triggers.processor.parallelization_factor == 4 && output.capacity.memory_mb.processor == 1024
+    error_message = "the processor gets the planned parallelization and memory"
+  }
+  assert {
+    condition     = output.capacity.lake_buffering_seconds == 300
+    error_message = "the lake Firehose buffers as planned"
+  }
+}
+
+run "default_capacity" {
+  command = plan
+
+  assert {
+    condition     = output.capacity.raw_stream == "ON_DEMAND" && output.capacity.triggers.processor.parallelization_factor == 2
+    error_message = "without a plan the streams are on-demand with the default mappings"
+  }
+}
