@@ -83,6 +83,7 @@ def _loader(records: list[dict[str, Any]]) -> Result:
             best_rate(copy_merge, len(parsed.rows), rounds=3),
             "multi-row INSERT",
             best_rate(multi_row_insert, len(parsed.rows), rounds=3),
+            5.0,
             unit="rows/s",
             scale=1.0,
         )

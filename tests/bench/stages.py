@@ -213,7 +213,7 @@ def run(sessions: int = 150) -> list[Result]:
             best_rate(run_processor, len(encoded), rounds=3),
             "raw fastavro decode+encode",
             ceiling,
-            0.5,
+            0.7,
         ),
         # Beside the processor's figure of the same run: the two consumers of one stream.
         monitor_result := Result(

@@ -116,17 +116,24 @@ def read_traffic(lines: Iterable[str]) -> list[dict[str, Any]]:
     return events
 
 
-def _api_request(batch: list[dict[str, Any]], index: int) -> dict[str, Any]:
+# A desktop browser's request, as the web SDK sends it through CloudFront: ingest stamps the user
+# agent and the country on every event, so they count in every byte downstream.
+REQUEST_HEADERS = {
+    "content-type": "application/json",
+    "user-agent": "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0.0.0 Safari/537.36",
+    "cloudfront-viewer-country": "GB",
+}
+
+
+def _api_request(batch: list[dict[str, Any]]) -> dict[str, Any]:
+    from sluice.local.api import api_gateway_request_id
+
     return {
         "version": "2.0",
         "rawPath": "/events",
-        "headers": {
-            "content-type": "application/json",
-            "user-agent": "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0.0.0 Safari/537.36",
-            "cloudfront-viewer-country": "GB",
-        },
+        "headers": dict(REQUEST_HEADERS),
         "requestContext": {
-            "requestId": f"cost-{index}",
+            "requestId": api_gateway_request_id(),
             "http": {"method": "POST", "path": "/events", "sourceIp": "198.51.100.7"},
         },
         "body": json.dumps(batch, separators=(",", ":")),
@@ -158,7 +165,7 @@ def _measure(events: Sequence[dict[str, Any]], per_request: int) -> Profile:
     from sluice.producers.retry import Deadline
 
     batches = requests_of(events, per_request)
-    requests = [_api_request(b, i) for i, b in enumerate(batches)]
+    requests = [_api_request(b) for b in batches]
     quiet = _quiet_metrics()
     streams = {}
     for mode in ("none", "kpl"):
