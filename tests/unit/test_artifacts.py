@@ -80,3 +80,33 @@ def test_the_web_sdks_contract_module_is_generated_from_the_schemas():
 
     committed = (Path(__file__).resolve().parents[2] / "clients/web/src/contract.generated.js").read_text()
     assert committed == web_contract_module(), "run: sluice schemas render web > clients/web/src/contract.generated.js"
+
+
+def _every_kind_of_event() -> list[dict]:
+    import time
+
+    from sluice.cmcd.contract import to_event
+    from sluice.cmcd.report import parse_report
+    from sluice.cost.traffic import generated_events
+    from sluice.events.json_mapping import EventMapper
+
+    now = int(time.time() * 1000)
+    mapper = EventMapper()
+    report = 'e=ps,sta=s,sid="s-1",sn=3,ts=1795680000000,br=(3000 1200);v=2,bl=2000,cid="c-1",ot=v,com.example-x="y"'
+    cmcd = to_event(
+        parse_report(report), report, received_ms=now, query={"player": "hls.js", "player_version": "1.7.4"}
+    )
+    return [mapper.to_record(e, server_time=now) for e in [*generated_events(sessions=80, seed=2), cmcd]]
+
+
+def test_the_compact_row_is_the_flat_row_without_its_nulls_for_every_payload():
+    """The lake line and the search document (generated per payload) hold exactly the flat row's
+    non-null columns, in the flat row's order."""
+    from sluice.artifacts.columns import compact_row
+
+    records = _every_kind_of_event()
+    kinds = {r["payload"][0] for r in records if r.get("payload")}
+    assert any(k.endswith("CmcdPayload") for k in kinds) and len(kinds) >= 10
+    for record in records:
+        full = [(k, v) for k, v in flattener()(record).items() if v is not None]
+        assert list(compact_row(record).items()) == full

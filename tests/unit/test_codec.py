@@ -135,3 +135,49 @@ def test_single_object_records_from_the_official_package_decode_with_sluice():
         back = Codec().decode(record)
         assert back["payload"] == ("sluice.events.HeartbeatPayload", {**datum["payload"], "frame_rate": None})
         assert back["cdn"]["name"] == "fastly"
+
+
+def test_filling_the_last_field_gives_the_bytes_a_full_encode_gives():
+    """The processor's clean record: the raw bytes with the enrichment filled in must be the very
+    record a full encode writes, for every kind of event."""
+    import time
+
+    from sluice.cost.traffic import generated_events
+    from sluice.events.json_mapping import EventMapper
+    from sluice.processor.enrichment import enrich
+
+    codec, mapper, now = Codec(), EventMapper(), int(time.time() * 1000)
+    for event in generated_events(sessions=40, seed=9):
+        record = mapper.to_record(event, server_time=now)
+        record["ingest"] = {
+            "request_id": "r",
+            "user_agent": "Mozilla/5.0 (X11; Linux x86_64) Firefox/120.0",
+            "country": "GB",
+            "client_ip_prefix": None,
+        }
+        raw = codec.encode(record)
+        datum = codec.decode(raw)
+        enrich(datum, now)
+        assert codec.with_last_field(raw, datum["enrichment"]) == codec.encode(datum)
+
+
+def test_filling_the_last_field_refuses_a_record_it_cannot_splice():
+    from sluice.events.errors import EncodeError
+
+    codec = Codec()
+    record = avro_record()
+    record["enrichment"] = {
+        "device_class": "tv",
+        "os_family": None,
+        "os_version": None,
+        "browser_family": None,
+        "browser_version": None,
+        "ingest_lag_ms": 1,
+        "process_lag_ms": 2,
+        "rebuffer_ratio": 0.5,
+    }
+    with pytest.raises(EncodeError):
+        codec.with_last_field(codec.encode(record), record["enrichment"])  # already filled: not null
+    older = default_registry().versions(PLAYER_EVENT)[0]
+    with pytest.raises(EncodeError):
+        codec.with_last_field(header_for(older.fingerprint) + b"\x00", {})  # another writer

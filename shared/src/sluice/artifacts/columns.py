@@ -117,7 +117,67 @@ def flattener() -> Flattener:
     return flatten
 
 
+@cache
+def compact_flattener() -> Flattener:
+    """A function from a decoded event to its flat row without null columns (the lake line and
+    the search document), generated once from the schema.
+
+    The processor and the indexer run it for every event. It touches only the fields the event
+    can have: the envelope, then its own payload's fields (one generated branch per payload
+    record), so an event does not pay for the other payloads' ~100 columns. The keys come in the
+    same order as :func:`flattener`'s.
+    """
+    schema = default_registry().latest(PLAYER_EVENT).schema
+    order = {c.name: i for i, c in enumerate(event_columns())}
+    lines = ["def compact(record):", "    out = {}"]
+    payloads: dict[str, list[str]] = {}
+    for field in schema["fields"]:
+        name = field["name"]
+        kind, _, inner = _base_type(field)
+        if name == "payload":
+            for branch in field["type"]:
+                if branch != "null":
+                    names = sorted((sub["name"] for sub in branch["fields"]), key=order.__getitem__)
+                    payloads[branch["name"]] = names
+                    if branch.get("namespace"):
+                        payloads[f"{branch['namespace']}.{branch['name']}"] = names
+        elif kind == "record":
+            lines += [f"    r = record.get({name!r})", "    if r:"]
+            for sub in inner["fields"]:
+                lines += [
+                    f"        v = r.get({sub['name']!r})",
+                    f"        if v is not None: out[{name + '_' + sub['name']!r}] = v",
+                ]
+        else:
+            value = "iso_millis(v)" if kind == "timestamp" else "v"
+            lines += [f"    v = record.get({name!r})", f"    if v is not None: out[{name!r}] = {value}"]
+    lines += [
+        "    payload = record.get('payload')",
+        "    if payload:",
+        "        PAYLOADS.get(payload[0], any_payload)(payload[1], out)",
+        "    return out",
+    ]
+    namespace: dict[str, Any] = {"iso_millis": iso_millis}
+    functions: dict[str, Callable[[dict[str, Any], dict[str, Any]], None]] = {}
+    for record_name, names in payloads.items():
+        body = ["def emit(p, out):"] + [f"    v = p.get({n!r})\n    if v is not None: out[{n!r}] = v" for n in names]
+        exec(compile("\n".join(body), f"<sluice compact payload {record_name}>", "exec"), namespace)  # noqa: S102 - built from the shipped schema only
+        functions[record_name] = namespace.pop("emit")
+    payload_columns = sorted({n for names in payloads.values() for n in names}, key=order.__getitem__)
+
+    def any_payload(p: dict[str, Any], out: dict[str, Any]) -> None:
+        """A payload record the schema does not name (an older writer's): its known fields."""
+        for n in payload_columns:
+            if p.get(n) is not None:
+                out[n] = p[n]
+
+    namespace.update(PAYLOADS=functions, any_payload=any_payload)
+    exec(compile("\n".join(lines), "<sluice compact flattener>", "exec"), namespace)  # noqa: S102 - built from the shipped schema only
+    compact: Flattener = namespace["compact"]
+    return compact
+
+
 def compact_row(record: dict[str, Any]) -> dict[str, Any]:
     """The flat row without its null columns: the lake line and the search document. Redshift
     COPY, Athena and OpenSearch read a missing key as NULL, and it halves a typical event."""
-    return {k: v for k, v in flattener()(record).items() if v is not None}
+    return compact_flattener()(record)

@@ -12,7 +12,7 @@ from __future__ import annotations
 from io import BytesIO
 from typing import Any
 
-from fastavro import schemaless_reader, schemaless_writer
+from fastavro import parse_schema, schemaless_reader, schemaless_writer
 
 from sluice.events.errors import (
     BadMagicError,
@@ -44,6 +44,13 @@ def read_header(data: bytes) -> int:
     return int.from_bytes(data[2:HEADER_SIZE], "little")
 
 
+def _null_or_record(schema: Any) -> tuple[bytes, Any] | None:
+    """(union index bytes, parsed record schema) for a ``["null", record]`` field type."""
+    if isinstance(schema, list) and len(schema) == 2 and schema[0] == "null" and isinstance(schema[1], dict):
+        return (b"\x02", parse_schema(schema[1])) if schema[1].get("type") == "record" else None  # index 1, zigzag
+    return None
+
+
 class Codec:
     """Encodes with a subject's current schema; decodes any registered version of it."""
 
@@ -58,6 +65,7 @@ class Codec:
         self._readers: dict[int, tuple[Any, Any]] = {
             v.fingerprint: (v.parsed, None if v is self.writer else reader) for v in self.registry.versions(subject)
         }
+        self._last = _null_or_record(self.writer.schema["fields"][-1]["type"])
 
     @property
     def fingerprint(self) -> int:
@@ -68,6 +76,27 @@ class Codec:
         buffer.write(self._header)
         try:
             schemaless_writer(buffer, self.writer.parsed, datum)
+        except (ValueError, TypeError, KeyError, AttributeError, OverflowError) as exc:
+            raise EncodeError(f"does not fit {self.writer.name}: {exc}") from exc
+        return buffer.getvalue()
+
+    def with_last_field(self, data: bytes, value: Any) -> bytes:
+        """``data``, a record this codec's writer schema wrote with its last field null, with that
+        field set to ``value``: byte for byte ``encode`` of the record with the field set.
+
+        Avro writes a record as its fields in order and a union as its branch index then the
+        value, so a null last field is the body's final byte (index 0); it is swapped for the
+        branch's index and ``value`` alone. The processor fills ``enrichment`` this way instead of
+        re-encoding the whole event (a third of its time per record). The caller must know the
+        field is null (it decoded ``data``): a final 0x00 byte alone could be a filled field's."""
+        if self._last is None or read_header(data) != self.fingerprint or data[-1:] != b"\x00":
+            raise EncodeError("the record was not written by this schema with its last field null")
+        index, schema = self._last
+        buffer = BytesIO()
+        buffer.write(data[:-1])
+        buffer.write(index)
+        try:
+            schemaless_writer(buffer, schema, value)
         except (ValueError, TypeError, KeyError, AttributeError, OverflowError) as exc:
             raise EncodeError(f"does not fit {self.writer.name}: {exc}") from exc
         return buffer.getvalue()

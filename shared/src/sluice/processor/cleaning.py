@@ -7,20 +7,33 @@ from functools import lru_cache
 from typing import Any
 
 
-def normalise(record: dict[str, Any]) -> None:
+def normalise(record: dict[str, Any]) -> bool:
     """In place: categories (CDN, device type, player) trimmed and lower-cased, so that
-    ``" AkaMai"`` and ``akamai`` group together; identifiers trimmed; country upper-cased."""
+    ``" AkaMai"`` and ``akamai`` group together; identifiers trimmed; country upper-cased.
+    True when anything changed (most events arrive clean: the processor then keeps their bytes)."""
     cdn, device, player, content = record["cdn"], record["device"], record["player"], record["content"]
-    cdn["name"] = _category(cdn["name"])
-    player["name"] = _category(player["name"])
-    player["version"] = player["version"].strip()
+    changed = False
+    for part, key, clean in (
+        (cdn, "name", _category),
+        (player, "name", _category),
+        (player, "version", str.strip),
+        (content, "id", str.strip),
+        (record, "session_id", str.strip),
+    ):
+        value = part[key]
+        cleaned = clean(value)
+        if cleaned != value:
+            part[key], changed = cleaned, True
     if device.get("type"):
-        device["type"] = _category(device["type"])
-    content["id"] = content["id"].strip()
-    record["session_id"] = record["session_id"].strip()
+        cleaned = _category(device["type"])
+        if cleaned != device["type"]:
+            device["type"], changed = cleaned, True
     ingest = record.get("ingest")
     if ingest and ingest.get("country"):
-        ingest["country"] = ingest["country"].strip().upper()
+        cleaned = ingest["country"].strip().upper()
+        if cleaned != ingest["country"]:
+            ingest["country"], changed = cleaned, True
+    return changed
 
 
 @lru_cache(maxsize=4096)

@@ -11,7 +11,7 @@ from typing import Any
 
 from sluice.batch.kinesis import BatchOutcome, KinesisRecord, PartialBatchResponse, process_batch
 from sluice.events.bounds import RecordBounds
-from sluice.events.codec import Codec
+from sluice.events.codec import Codec, read_header
 from sluice.events.errors import SchemaViolationError
 from sluice.events.validation import check_client_time, check_payload
 from sluice.failures.writer import FailedEventWriter
@@ -60,6 +60,8 @@ class Processor:
         self.clean = clean
         self.failed = FailedEventWriter(failed)
         self.codec = Codec()
+        # Enrichment is the schema's last field: the clean record can be the raw bytes plus it.
+        self.enrichment_last = self.codec.writer.schema["fields"][-1]["name"] == "enrichment"
         self.bounds = RecordBounds()
         self.metrics = metrics or Metrics(dimensions={"Stage": STAGE})
 
@@ -93,6 +95,13 @@ class Processor:
 
     def _process(self, record: KinesisRecord, outputs: Outputs, now_ms: int) -> None:
         datum = self.codec.decode(record.data)
+        # As ingest wrote it (this schema, no enrichment yet): then unless cleaning changes a
+        # field, the clean record is these bytes with the enrichment filled in, not a re-encode.
+        as_written = (
+            self.enrichment_last
+            and datum.get("enrichment") is None
+            and read_header(record.data) == self.codec.fingerprint
+        )
         try:
             check_payload(datum)
             # Ingest enforces the same bounds; this catches a replay or an older writer, so that
@@ -106,7 +115,7 @@ class Processor:
                 max_future_skew_ms=self.config.max_future_skew_ms,
                 max_lateness_ms=self.config.max_lateness_ms,
             )
-            normalise(datum)
+            cleaned = normalise(datum)
             enrich(datum, now_ms)
         except PoisonRecordError as exc:
             exc.event_id, exc.event_type = datum["event_id"], datum["event_type"]  # type: ignore[attr-defined]
@@ -126,7 +135,11 @@ class Processor:
             partition, line = lake_line(datum)
             outputs.lake.append((partition, line, record.sequence_number))
         if self.config.clean_event_types is None or event_type in self.config.clean_event_types:
-            outputs.clean.append((StreamRecord(self.codec.encode(datum), datum["session_id"]), record))
+            if as_written and not cleaned:
+                data = self.codec.with_last_field(record.data, datum["enrichment"])
+            else:
+                data = self.codec.encode(datum)
+            outputs.clean.append((StreamRecord(data, datum["session_id"]), record))
 
     def _write(self, outputs: Outputs, outcome: BatchOutcome, deadline: Deadline) -> None:
         """Delivers every output; a record whose output did not land is retried by Lambda."""
