@@ -1,32 +1,22 @@
 data "aws_caller_identity" "current" {}
 data "aws_partition" "current" {}
 
-data "aws_iam_policy_document" "lake_key" {
-  #checkov:skip=CKV_AWS_111:the default key policy: the account administers the key, roles get use through IAM
-  #checkov:skip=CKV_AWS_356:in a key policy "*" means this key only
-  #checkov:skip=CKV_AWS_109:the account root must manage its own key, else the key becomes unmanageable
-  statement {
-    sid       = "AccountAdministersAndGrantsThroughIam"
-    actions   = ["kms:*"]
-    resources = ["*"] # in a key policy, "*" is this key
-    principals {
-      type        = "AWS"
-      identifiers = ["arn:${data.aws_partition.current.partition}:iam::${data.aws_caller_identity.current.account_id}:root"]
-    }
-  }
+
+module "key" {
+  source      = "../kms_key"
+  count       = var.create_kms_key ? 1 : 0
+  description = "Sluice lake ${var.bucket_name}"
+  tags        = var.tags
 }
 
-resource "aws_kms_key" "lake" {
-  policy                  = data.aws_iam_policy_document.lake_key.json
-  count                   = var.create_kms_key ? 1 : 0
-  description             = "Sluice lake ${var.bucket_name}"
-  enable_key_rotation     = true
-  deletion_window_in_days = 30
-  tags                    = var.tags
+# The key was this module's own resource before the kms_key module: keep it, do not replace it.
+moved {
+  from = aws_kms_key.lake[0]
+  to   = module.key[0].aws_kms_key.this
 }
 
 locals {
-  kms_key_arn = var.create_kms_key ? aws_kms_key.lake[0].arn : var.kms_key_arn
+  kms_key_arn = var.create_kms_key ? module.key[0].arn : var.kms_key_arn
   # Firehose dynamic partitioning reads these keys from each (de-aggregated) JSON line.
   partition_prefix = "events/event_type=!{partitionKeyFromQuery:event_type}/event_date=!{partitionKeyFromQuery:event_date}/event_hour=!{partitionKeyFromQuery:event_hour}/"
 }

@@ -1,31 +1,20 @@
-data "aws_partition" "current" {}
-data "aws_caller_identity" "current" {}
-data "aws_iam_policy_document" "alerts_key" {
-  #checkov:skip=CKV_AWS_111:the default key policy: the account administers the key, roles get use through IAM
-  #checkov:skip=CKV_AWS_356:in a key policy "*" means this key only
-  #checkov:skip=CKV_AWS_109:the account root must manage its own key, else the key becomes unmanageable
-  statement {
-    sid       = "AccountAdministersAndGrantsThroughIam"
-    actions   = ["kms:*"]
-    resources = ["*"] # in a key policy, "*" is this key
-    principals {
-      type        = "AWS"
-      identifiers = ["arn:${data.aws_partition.current.partition}:iam::${data.aws_caller_identity.current.account_id}:root"]
-    }
-  }
+
+module "key" {
+  source      = "../kms_key"
+  count       = var.create_kms_key ? 1 : 0
+  description = "Sluice alerts ${var.name}"
+  tags        = var.tags
 }
 
-resource "aws_kms_key" "alerts" {
-  policy              = data.aws_iam_policy_document.alerts_key.json
-  count               = var.create_kms_key ? 1 : 0
-  description         = "Sluice alerts ${var.name}"
-  enable_key_rotation = true
-  tags                = var.tags
+# The key was this module's own resource before the kms_key module: keep it, do not replace it.
+moved {
+  from = aws_kms_key.alerts[0]
+  to   = module.key[0].aws_kms_key.this
 }
 
 resource "aws_sns_topic" "alerts" {
   name              = "${var.name}-alerts"
-  kms_master_key_id = var.create_kms_key ? aws_kms_key.alerts[0].arn : var.kms_key_arn
+  kms_master_key_id = var.create_kms_key ? module.key[0].arn : var.kms_key_arn
   tags              = var.tags
 }
 
@@ -64,7 +53,7 @@ resource "aws_dynamodb_table" "health" {
 
   server_side_encryption {
     enabled     = true
-    kms_key_arn = var.create_kms_key ? aws_kms_key.alerts[0].arn : var.kms_key_arn
+    kms_key_arn = var.create_kms_key ? module.key[0].arn : var.kms_key_arn
   }
 
   tags = var.tags

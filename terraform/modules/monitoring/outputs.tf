@@ -15,7 +15,7 @@ output "health_table_arn" {
 
 output "kms_key_arn" {
   description = "The key of the topic and table (the monitor needs encrypt/decrypt)."
-  value       = var.create_kms_key ? aws_kms_key.alerts[0].arn : var.kms_key_arn
+  value       = var.create_kms_key ? module.key[0].arn : var.kms_key_arn
 }
 
 output "dashboard_name" {

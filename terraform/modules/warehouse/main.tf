@@ -1,5 +1,3 @@
-data "aws_caller_identity" "current" {}
-data "aws_partition" "current" {}
 
 # --- S3 -> SQS notifications for the loader (always) ---------------------------------------
 
@@ -96,27 +94,18 @@ resource "aws_iam_role_policy" "copy" {
   policy = data.aws_iam_policy_document.copy.json
 }
 
-data "aws_iam_policy_document" "warehouse_key" {
-  #checkov:skip=CKV_AWS_111:the default key policy: the account administers the key, roles get use through IAM
-  #checkov:skip=CKV_AWS_356:in a key policy "*" means this key only
-  #checkov:skip=CKV_AWS_109:the account root must manage its own key, else the key becomes unmanageable
-  statement {
-    sid       = "AccountAdministersAndGrantsThroughIam"
-    actions   = ["kms:*"]
-    resources = ["*"] # in a key policy, "*" is this key
-    principals {
-      type        = "AWS"
-      identifiers = ["arn:${data.aws_partition.current.partition}:iam::${data.aws_caller_identity.current.account_id}:root"]
-    }
-  }
+
+module "key" {
+  source      = "../kms_key"
+  count       = var.create_cluster ? 1 : 0
+  description = "Sluice warehouse ${var.name}"
+  tags        = var.tags
 }
 
-resource "aws_kms_key" "warehouse" {
-  policy              = data.aws_iam_policy_document.warehouse_key.json
-  count               = var.create_cluster ? 1 : 0
-  description         = "Sluice warehouse ${var.name}"
-  enable_key_rotation = true
-  tags                = var.tags
+# The key was this module's own resource before the kms_key module: keep it, do not replace it.
+moved {
+  from = aws_kms_key.warehouse[0]
+  to   = module.key[0].aws_kms_key.this
 }
 
 resource "aws_redshift_subnet_group" "this" {
@@ -152,7 +141,7 @@ resource "aws_redshift_cluster" "this" {
   cluster_type                         = var.number_of_nodes > 1 ? "multi-node" : "single-node"
   number_of_nodes                      = var.number_of_nodes
   encrypted                            = true
-  kms_key_id                           = aws_kms_key.warehouse[0].arn
+  kms_key_id                           = module.key[0].arn
   publicly_accessible                  = false
   enhanced_vpc_routing                 = true
   cluster_subnet_group_name            = aws_redshift_subnet_group.this[0].name
@@ -184,7 +173,7 @@ resource "aws_secretsmanager_secret" "loader" {
   count       = var.create_cluster ? 1 : 0
   name        = "${var.name}-warehouse-loader"
   description = "Sluice: the loader's warehouse user (written by sluice warehouse migrate)."
-  kms_key_id  = aws_kms_key.warehouse[0].arn
+  kms_key_id  = module.key[0].arn
   tags        = var.tags
 }
 

@@ -45,5 +45,5 @@ output "loader_dead_letter_queue_name" {
 
 output "kms_key_arn" {
   description = "The warehouse's key (the cluster and the loader's secret)."
-  value       = try(aws_kms_key.warehouse[0].arn, null)
+  value       = try(module.key[0].arn, null)
 }

@@ -21,7 +21,7 @@ run "encrypted_with_a_customer_key" {
   command = plan
 
   assert {
-    condition     = aws_kinesis_stream.this.encryption_type == "KMS" && length(aws_kms_key.this) == 1
+    condition     = aws_kinesis_stream.this.encryption_type == "KMS" && length(module.key) == 1
     error_message = "the stream is encrypted with a customer-managed key"
   }
   assert {
