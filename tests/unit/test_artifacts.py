@@ -63,14 +63,16 @@ def test_postgresql_ddl_is_the_same_table_without_redshift_clauses():
     assert "DISTKEY" not in ddl and "PRIMARY KEY (event_id)" in ddl
 
 
-def test_the_committed_glue_columns_are_generated_from_the_schemas():
+def test_the_committed_glue_table_is_generated_from_the_schemas():
     import json
     from pathlib import Path
 
-    from sluice.artifacts.glue import glue_columns
+    from sluice.artifacts.glue import glue_table
 
-    committed = json.loads((Path(__file__).resolve().parents[2] / "terraform/generated/glue_columns.json").read_text())
-    assert committed == glue_columns(), "run: sluice schemas render glue > terraform/generated/glue_columns.json"
+    committed = json.loads((Path(__file__).resolve().parents[2] / "terraform/generated/glue_table.json").read_text())
+    assert committed == glue_table(), "run: sluice schemas render glue > terraform/generated/glue_table.json"
+    assert "heartbeat" in committed["event_types"] and "cmcd" in committed["event_types"]
+    assert "event_type" not in {c["name"] for c in committed["columns"]}  # a partition key, not a column
 
 
 def test_the_web_sdks_contract_module_is_generated_from_the_schemas():

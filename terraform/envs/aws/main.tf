@@ -22,8 +22,7 @@ module "sluice" {
   name                         = var.name
   images                       = var.images
   lake_bucket_name             = var.lake_bucket_name
-  lake_parquet                 = var.lake_parquet
-  glue_columns                 = jsondecode(file("${path.module}/../../generated/glue_columns.json"))
+  glue_table                   = jsondecode(file("${path.module}/../../generated/glue_table.json"))
   private_subnet_ids           = var.private_subnet_ids
   warehouse_security_group_ids = var.warehouse_security_group_ids
   search_security_group_ids    = var.search_security_group_ids

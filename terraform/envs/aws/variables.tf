@@ -31,12 +31,6 @@ variable "lake_bucket_name" {
   type        = string
 }
 
-variable "lake_parquet" {
-  description = "Parquet conversion of the lake."
-  type        = bool
-  default     = false
-}
-
 variable "private_subnet_ids" {
   description = "Private subnets (two zones) for Redshift, OpenSearch and the stages that reach them."
   type        = list(string)

@@ -40,6 +40,7 @@ module "sluice" {
   name                     = var.name
   images                   = var.images
   lake_bucket_name         = var.lake_bucket_name
+  glue_table               = jsondecode(file("${path.module}/../../generated/glue_table.json"))
   create_warehouse_cluster = false
   local_warehouse_url      = var.warehouse_url
   create_search            = false

@@ -173,14 +173,6 @@ data "aws_iam_policy_document" "firehose" {
     actions   = ["logs:PutLogEvents"]
     resources = ["${aws_cloudwatch_log_group.firehose.arn}:*"]
   }
-  dynamic "statement" {
-    for_each = var.parquet ? [1] : []
-    content {
-      sid       = "ReadSchema"
-      actions   = ["glue:GetTable", "glue:GetTableVersion", "glue:GetTableVersions"]
-      resources = ["arn:${data.aws_partition.current.partition}:glue:*:${data.aws_caller_identity.current.account_id}:*"]
-    }
-  }
 }
 
 resource "aws_iam_role_policy" "firehose" {
@@ -212,8 +204,9 @@ resource "aws_kinesis_firehose_delivery_stream" "lake" {
     kms_key_arn         = local.kms_key_arn
     prefix              = local.partition_prefix
     error_output_prefix = "errors/lake/!{firehose:error-output-type}/!{timestamp:yyyy/MM/dd/HH}/"
-    # Parquet conversion compresses by itself; JSON lines are gzipped.
-    compression_format = var.parquet ? "UNCOMPRESSED" : "GZIP"
+    # Gzipped JSON lines: what the loader (Redshift COPY, PostgreSQL) and Athena (the Glue table
+    # below) both read.
+    compression_format = "GZIP"
     # Dynamic partitioning needs at least 64 MB buffers.
     buffering_size     = var.buffering_mb
     buffering_interval = var.buffering_seconds
@@ -243,34 +236,8 @@ resource "aws_kinesis_firehose_delivery_stream" "lake" {
           parameter_value = "{event_type:.event_type,event_date:.event_date,event_hour:.event_hour}"
         }
       }
-      dynamic "processors" {
-        for_each = var.parquet ? [] : [1]
-        content {
-          type = "AppendDelimiterToRecord"
-        }
-      }
-    }
-
-    dynamic "data_format_conversion_configuration" {
-      for_each = var.parquet ? [1] : []
-      content {
-        input_format_configuration {
-          deserializer {
-            open_x_json_ser_de {}
-          }
-        }
-        output_format_configuration {
-          serializer {
-            parquet_ser_de {
-              compression = "SNAPPY"
-            }
-          }
-        }
-        schema_configuration {
-          database_name = aws_glue_catalog_database.lake[0].name
-          table_name    = aws_glue_catalog_table.events[0].name
-          role_arn      = aws_iam_role.firehose.arn
-        }
+      processors {
+        type = "AppendDelimiterToRecord"
       }
     }
 
@@ -314,18 +281,36 @@ resource "aws_kinesis_firehose_delivery_stream" "failed" {
   tags = var.tags
 }
 
-# --- Optional Parquet: the Glue table, its columns generated from the Avro schemas ----------
+# --- The lake's table: Athena reads the objects the loader reads --------------------------------
+# Columns generated from the schemas; partitions found by projection from the prefix Firehose
+# writes (no crawler, no partitions to add): event_type from the schema's enum, event_date from
+# projection_start_date to today, event_hour 00..23.
 
 resource "aws_glue_catalog_database" "lake" {
-  count = var.parquet ? 1 : 0
-  name  = replace("${var.name}_lake", "-", "_")
+  name = replace("${var.name}_lake", "-", "_")
 }
 
 resource "aws_glue_catalog_table" "events" {
-  count         = var.parquet ? 1 : 0
   name          = "player_events"
-  database_name = aws_glue_catalog_database.lake[0].name
+  database_name = aws_glue_catalog_database.lake.name
   table_type    = "EXTERNAL_TABLE"
+
+  parameters = {
+    classification                        = "json"
+    compressionType                       = "gzip"
+    "projection.enabled"                  = "true"
+    "projection.event_type.type"          = "enum"
+    "projection.event_type.values"        = join(",", var.glue_table.event_types)
+    "projection.event_date.type"          = "date"
+    "projection.event_date.format"        = "yyyy-MM-dd"
+    "projection.event_date.range"         = "${var.projection_start_date},NOW"
+    "projection.event_date.interval"      = "1"
+    "projection.event_date.interval.unit" = "DAYS"
+    "projection.event_hour.type"          = "integer"
+    "projection.event_hour.range"         = "0,23"
+    "projection.event_hour.digits"        = "2"
+    "storage.location.template"           = "s3://${aws_s3_bucket.lake.bucket}/events/event_type=$${event_type}/event_date=$${event_date}/event_hour=$${event_hour}/"
+  }
 
   partition_keys {
     name = "event_type"
@@ -342,13 +327,18 @@ resource "aws_glue_catalog_table" "events" {
 
   storage_descriptor {
     location      = "s3://${aws_s3_bucket.lake.bucket}/events/"
-    input_format  = "org.apache.hadoop.hive.ql.io.parquet.MapredParquetInputFormat"
-    output_format = "org.apache.hadoop.hive.ql.io.parquet.MapredParquetOutputFormat"
+    input_format  = "org.apache.hadoop.mapred.TextInputFormat"
+    output_format = "org.apache.hadoop.hive.ql.io.HiveIgnoreKeyTextOutputFormat"
     ser_de_info {
-      serialization_library = "org.apache.hadoop.hive.ql.io.parquet.serde.ParquetHiveSerDe"
+      serialization_library = "org.openx.data.jsonserde.JsonSerDe"
+      parameters = {
+        # Timestamps are written as 2026-11-26T08:00:00.120Z; a key missing from a line is NULL.
+        "timestamp.formats"     = "yyyy-MM-dd'T'HH:mm:ss.SSS'Z'"
+        "ignore.malformed.json" = "false"
+      }
     }
     dynamic "columns" {
-      for_each = var.glue_columns
+      for_each = var.glue_table.columns
       content {
         name    = columns.value.name
         type    = columns.value.type

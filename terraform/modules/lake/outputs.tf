@@ -32,3 +32,8 @@ output "failed_firehose_arn" {
   description = "ARN of the failed-events delivery stream."
   value       = aws_kinesis_firehose_delivery_stream.failed.arn
 }
+
+output "glue_table" {
+  description = "The lake's table for Athena: database.table."
+  value       = "${aws_glue_catalog_database.lake.name}.${aws_glue_catalog_table.events.name}"
+}

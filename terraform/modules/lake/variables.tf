@@ -26,16 +26,18 @@ variable "logs_kms_key_arn" {
   default     = null
 }
 
-variable "parquet" {
-  description = "Convert the lake to Parquet through a Glue table generated from the schemas."
-  type        = bool
-  default     = false
+variable "glue_table" {
+  description = "The lake's Glue table: its columns and event types, `sluice schemas render glue` (terraform/generated/glue_table.json)."
+  type = object({
+    columns     = list(object({ name = string, type = string, comment = string }))
+    event_types = list(string)
+  })
 }
 
-variable "glue_columns" {
-  description = "Columns of the Glue table: `sluice schemas render glue` (terraform/generated/glue_columns.json)."
-  type        = list(object({ name = string, type = string, comment = string }))
-  default     = []
+variable "projection_start_date" {
+  description = "The first event_date Athena's partition projection looks at (yyyy-MM-dd)."
+  type        = string
+  default     = "2026-01-01"
 }
 
 variable "buffering_mb" {

@@ -41,11 +41,10 @@ module "clean" {
 }
 
 module "lake" {
-  source       = "../lake"
-  name         = var.name
-  bucket_name  = var.lake_bucket_name
-  parquet      = var.lake_parquet
-  glue_columns = var.glue_columns
+  source      = "../lake"
+  name        = var.name
+  bucket_name = var.lake_bucket_name
+  glue_table  = var.glue_table
   # The lake's (and the warehouse's) latency floor: `sluice plan` sets it from a target latency.
   buffering_seconds = var.capacity.lake_buffering_seconds
   buffering_mb      = var.capacity.lake_buffering_mb

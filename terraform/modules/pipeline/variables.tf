@@ -19,16 +19,12 @@ variable "lake_bucket_name" {
   type        = string
 }
 
-variable "lake_parquet" {
-  description = "Parquet conversion of the lake through a Glue table."
-  type        = bool
-  default     = false
-}
-
-variable "glue_columns" {
-  description = "The Glue table's columns (terraform/generated/glue_columns.json)."
-  type        = list(object({ name = string, type = string, comment = string }))
-  default     = []
+variable "glue_table" {
+  description = "The lake's Glue table (terraform/generated/glue_table.json)."
+  type = object({
+    columns     = list(object({ name = string, type = string, comment = string }))
+    event_types = list(string)
+  })
 }
 
 variable "on_demand_streams" {

@@ -1,9 +1,13 @@
-"""The lake's Glue table columns (for Firehose's Parquet conversion and Athena), generated from the
-schema columns. Partition columns (event_type, event_date, event_hour) are the table's own."""
+"""The lake's Glue table, generated from the schemas: the columns of the lake's JSON lines and the
+event types its partition projection enumerates. Athena reads the lake through it; the loader
+reads the same objects; nothing else describes them (no crawler)."""
 
 from __future__ import annotations
 
+from typing import Any
+
 from sluice.artifacts.columns import event_columns
+from sluice.events.registry import PLAYER_EVENT, default_registry
 
 _HIVE_TYPES = {
     "string": "string",
@@ -26,3 +30,15 @@ def glue_columns() -> list[dict[str, str]]:
         for c in event_columns()
         if c.name not in _PARTITIONS
     ]
+
+
+def event_types() -> list[str]:
+    """The event_type partition's values: the schema's enum symbols."""
+    schema = default_registry().latest(PLAYER_EVENT).schema
+    field = next(f for f in schema["fields"] if f["name"] == "event_type")
+    return list(field["type"]["symbols"])
+
+
+def glue_table() -> dict[str, Any]:
+    """terraform/generated/glue_table.json: what the lake module's table is made of."""
+    return {"columns": glue_columns(), "event_types": event_types()}

@@ -135,9 +135,9 @@ def _render(args: argparse.Namespace) -> int:
         print(json.dumps(index_template(args.prefix), indent=2))
         return 0
     if args.target == "glue":
-        from sluice.artifacts.glue import glue_columns
+        from sluice.artifacts.glue import glue_table
 
-        print(json.dumps(glue_columns(), indent=2))
+        print(json.dumps(glue_table(), indent=2))
         return 0
     if args.target == "web":
         from sluice.artifacts.web import web_contract_module

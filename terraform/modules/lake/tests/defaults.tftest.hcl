@@ -16,6 +16,7 @@ mock_provider "aws" {
 variables {
   name        = "sluice"
   bucket_name = "sluice-lake"
+  glue_table  = jsondecode(file("../../generated/glue_table.json"))
 }
 
 run "private_encrypted_partitioned_lake" {
@@ -46,7 +47,15 @@ run "private_encrypted_partitioned_lake" {
     error_message = "the lake denies requests that are not over TLS"
   }
   assert {
-    condition     = length(aws_glue_catalog_table.events) == 0
-    error_message = "no Glue table unless Parquet is asked for"
+    condition     = one(aws_glue_catalog_table.events.storage_descriptor).ser_de_info[0].serialization_library == "org.openx.data.jsonserde.JsonSerDe" && one(aws_glue_catalog_table.events.storage_descriptor).location == "s3://sluice-lake/events/"
+    error_message = "the Glue table reads the lake's own gzipped JSON lines, where Firehose writes them"
+  }
+  assert {
+    condition     = aws_glue_catalog_table.events.parameters["projection.enabled"] == "true" && strcontains(aws_glue_catalog_table.events.parameters["projection.event_type.values"], "heartbeat") && aws_glue_catalog_table.events.parameters["storage.location.template"] == "s3://sluice-lake/events/event_type=$${event_type}/event_date=$${event_date}/event_hour=$${event_hour}/"
+    error_message = "partitions are projected from the prefix Firehose writes, event types from the schema"
+  }
+  assert {
+    condition     = length(one(aws_glue_catalog_table.events.storage_descriptor).columns) == length(jsondecode(file("../../generated/glue_table.json")).columns)
+    error_message = "the table has every generated column"
   }
 }
