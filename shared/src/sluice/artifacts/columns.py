@@ -144,10 +144,11 @@ def compact_flattener() -> Flattener:
         elif kind == "record":
             lines += [f"    r = record.get({name!r})", "    if r:"]
             for sub in inner["fields"]:
-                lines += [
-                    f"        v = r.get({sub['name']!r})",
-                    f"        if v is not None: out[{name + '_' + sub['name']!r}] = v",
-                ]
+                key = name + "_" + sub["name"]
+                if _base_type(sub)[1]:
+                    lines += [f"        v = r.get({sub['name']!r})", f"        if v is not None: out[{key!r}] = v"]
+                else:  # required: always there in a decoded record
+                    lines.append(f"        out[{key!r}] = r[{sub['name']!r}]")
         else:
             value = "iso_millis(v)" if kind == "timestamp" else "v"
             lines += [f"    v = record.get({name!r})", f"    if v is not None: out[{name!r}] = {value}"]
