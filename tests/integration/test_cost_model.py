@@ -17,15 +17,10 @@ import urllib.request
 from collections import defaultdict
 from typing import Any
 
-import pytest
-from support.opensearch_double import bulk_double
-
 from sluice.aws.clients import session
 from sluice.cost.model import Deployment, usage
 from sluice.cost.traffic import REQUEST_HEADERS, generated_events, measure, requests_of
-from sluice.local.pipeline import LocalOptions, LocalPipeline
-from sluice.sinks.opensearch.bootstrap import bootstrap
-from sluice.sinks.opensearch.client import ClusterConfig, build_client
+from sluice.local.pipeline import LocalPipeline
 
 TOLERANCE = 0.05
 
@@ -46,25 +41,6 @@ class Calls:
         for record in params.get("Records") or []:
             self.records[key] += 1
             self.bytes[key] += len(record["Data"]) + len(record.get("PartitionKey", ""))
-
-
-@pytest.fixture
-def cluster():
-    with bulk_double() as double:
-        bootstrap(build_client(ClusterConfig(url=double.url)), "sluice-events")
-        yield double
-
-
-@pytest.fixture
-def pipeline(cluster, monkeypatch):
-    monkeypatch.setenv("SLUICE_ALLOWED_LATENESS_SECONDS", "86400")
-    local = LocalPipeline(
-        LocalOptions(opensearch_url=cluster.url, provisioning="direct", say=lambda line: None)
-    ).start()
-    assert local.loop is not None
-    local.loop.stop()  # driven stage by stage below
-    yield local
-    local.stop()
 
 
 def _post(url: str, batch: list[dict[str, Any]]) -> None:
@@ -97,7 +73,11 @@ def _mean_batch(pipeline: LocalPipeline, stream: str, batch_size: int) -> float:
     return records / invocations
 
 
-def test_the_model_predicts_every_call_and_byte_the_pipeline_sends(pipeline, cluster):
+def test_the_model_predicts_every_call_and_byte_the_pipeline_sends(pipeline, cluster, monkeypatch):
+    assert pipeline.loop is not None
+    pipeline.loop.stop()  # the stages are driven one after another below
+    # The sample starts up to 90 minutes back (one lake hour): not late for the monitor's windows.
+    monkeypatch.setenv("SLUICE_ALLOWED_LATENESS_SECONDS", "86400")
     events = generated_events(sessions=60, seed=5)
     calls = Calls()
     session().register("before-parameter-build", calls)

@@ -9,32 +9,11 @@ import json
 import threading
 import time
 
-import pytest
 from sqlalchemy import create_engine
-from support.opensearch_double import bulk_double
 
 from sluice.local.demo import failed_events, lake_event_ids, send, warehouse
 from sluice.local.pipeline import LocalOptions, LocalPipeline
-from sluice.sinks.opensearch.bootstrap import bootstrap
-from sluice.sinks.opensearch.client import ClusterConfig, build_client
 from sluice.traffic.generator import TrafficConfig, generate
-
-
-@pytest.fixture
-def cluster():
-    with bulk_double() as double:
-        bootstrap(build_client(ClusterConfig(url=double.url)), "sluice-events")
-        yield double
-
-
-@pytest.fixture
-def pipeline(cluster, monkeypatch):
-    monkeypatch.setenv("SLUICE_ALLOWED_LATENESS_SECONDS", "900")
-    local = LocalPipeline(
-        LocalOptions(opensearch_url=cluster.url, provisioning="direct", say=lambda line: None)
-    ).start()
-    yield local
-    local.stop()
 
 
 def _traffic(seed: int, sessions: int = 40, bad_rate: float = 0.05):
