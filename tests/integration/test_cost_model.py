@@ -103,6 +103,7 @@ def test_the_model_predicts_every_call_and_byte_the_pipeline_sends(pipeline, clu
         Deployment(kpl_aggregation=os.environ.get("SLUICE_AGGREGATE") == "kpl"),
         processor_batch=processor_batch,
         indexer_batch=indexer_batch,
+        monitor_batch=_mean_batch(pipeline, triggers["monitor"]["stream"], triggers["monitor"]["batch_size"]),
         monitor_windows=clean_shards,
     )
     event_bulks = [b for b in cluster.bulk_bodies if b'"_index":"sluice-events-' in b.split(b"\n", 1)[0]]

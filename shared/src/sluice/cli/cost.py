@@ -153,10 +153,10 @@ def _deployment(args: argparse.Namespace, profile: Any) -> Any:
 def _cost(args: argparse.Namespace) -> int:
     from sluice.cost.model import monthly
 
+    if args.check_budget or args.write_baseline:
+        return _budget(args)
     profile, cpu, book = _inputs(args)
     deployment = _deployment(args, profile)
-    if args.check_budget or args.write_baseline:
-        return _budget(args, profile, cpu, book)
     estimate = monthly(args.events_per_day, profile, cpu, book, deployment=deployment)
     naive = monthly(args.events_per_day, profile, cpu, book, deployment=deployment.naive()) if args.naive else None
     if args.format == "json":
@@ -277,8 +277,8 @@ def check_budget(current: dict[str, Any], baseline: dict[str, Any], tolerance: f
     return reasons
 
 
-def _budget(args: argparse.Namespace, profile: Any, cpu: Any, book: Any) -> int:
-    from sluice.cost import prices, traffic
+def _budget(args: argparse.Namespace) -> int:
+    from sluice.cost import prices, stage_cpu, traffic
 
     if args.traffic or args.events_per_day != BUDGET_EVENTS_PER_DAY:
         raise UsageError(
@@ -287,7 +287,7 @@ def _budget(args: argparse.Namespace, profile: Any, cpu: Any, book: Any) -> int:
     # The budget is one region's: the baseline's, whatever the region of the shell.
     book = prices.load(DEFAULT_REGION)
     profile = traffic.measure(traffic.generated_events())
-    current = budget_figures(profile, cpu, book)
+    current = budget_figures(profile, stage_cpu.load(), book)
     path = baseline_path()
     if args.write_baseline:
         path.write_text(json.dumps(current, indent=2, sort_keys=True) + "\n")

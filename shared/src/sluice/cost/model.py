@@ -148,7 +148,8 @@ def lake_records_per_batch(profile: Profile, lines: float, target_bytes: int) ->
         expected = lines * share
         present = 1 - (1 - share) ** lines if lines >= 1 else expected
         bytes_ = expected * profile.partition_line_bytes[event_type]
-        total += max(present, bytes_ / target_bytes) if target_bytes > 1 else expected
+        # A record holds at least one line: never more records than lines (1 byte: one each).
+        total += max(present, min(expected, bytes_ / target_bytes))
     return total
 
 
@@ -159,11 +160,12 @@ def usage(
     *,
     processor_batch: float,
     indexer_batch: float,
+    monitor_batch: float,
     monitor_windows: float,
 ) -> Usage:
     """The API usage of ``events`` when the processor is invoked with ``processor_batch`` raw
-    records at a time, the indexer with ``indexer_batch`` clean records, and the monitor closes
-    ``monitor_windows`` shard-windows."""
+    records at a time, the indexer with ``indexer_batch`` and the monitor with ``monitor_batch``
+    clean records, and the monitor closes ``monitor_windows`` shard-windows."""
     p, d = profile, deployment
     u = Usage(events=events)
     u.requests = events / p.events_per_request
@@ -210,7 +212,7 @@ def usage(
     docs_per_invocation = indexer_batch
     doc_size = p.bulk_bytes / p.clean_events
     u.bulk_requests = u.indexer_invocations * _batch_calls(docs_per_invocation, doc_size, 1000, 5 * KB * KB)
-    u.monitor_invocations = u.clean_records / min(indexer_batch, d.monitor.batch_size) + monitor_windows
+    u.monitor_invocations = u.clean_records / monitor_batch + monitor_windows
     parts = max(1, math.ceil(p.monitor_window_bytes / (350 * KB)))
     u.health_puts = monitor_windows * parts
     u.health_put_kb = monitor_windows * max(1, math.ceil(p.monitor_window_bytes / KB))
@@ -298,8 +300,17 @@ def monthly(
     clean_rate = rate * p.clean_events / p.events
     processor_batch = records_per_invocation(raw_rate, d.raw_shards * d.processor.parallelization_factor, d.processor)
     indexer_batch = records_per_invocation(clean_rate, d.clean_shards * d.indexer.parallelization_factor, d.indexer)
+    monitor_batch = records_per_invocation(clean_rate, d.clean_shards * d.monitor.parallelization_factor, d.monitor)
     windows = d.clean_shards * SECONDS_PER_MONTH / d.health_window_seconds
-    u = usage(month_events, p, d, processor_batch=processor_batch, indexer_batch=indexer_batch, monitor_windows=windows)
+    u = usage(
+        month_events,
+        p,
+        d,
+        processor_batch=processor_batch,
+        indexer_batch=indexer_batch,
+        monitor_batch=monitor_batch,
+        monitor_windows=windows,
+    )
     lines: list[Line] = []
 
     def add(service: str, item: str, quantity: float, unit: str, price_key: str) -> None:
@@ -316,9 +327,9 @@ def monthly(
     add("API Gateway", "HTTP API requests", u.requests * body_units, "requests", "apigateway.http_request")
 
     # Kinesis
-    for name, records, units, billed_kb, shards, readers in (
-        ("raw", u.raw_records, u.raw_put_units, u.raw_billed_kb, d.raw_shards, 1),
-        ("clean", u.clean_records, u.clean_put_units, u.clean_billed_kb, d.clean_shards, 2),
+    for name, units, billed_kb, shards, readers in (
+        ("raw", u.raw_put_units, u.raw_billed_kb, d.raw_shards, 1),
+        ("clean", u.clean_put_units, u.clean_billed_kb, d.clean_shards, 2),
     ):
         if d.streams == "provisioned":
             add("Kinesis", f"{name} stream shard-hours", shards * HOURS_PER_MONTH, "shard-hours", "kinesis.shard_hour")
@@ -347,7 +358,6 @@ def monthly(
                 "GB",
                 "kinesis.on_demand_out_gb",
             )
-        del records
 
     # Lambda: requests and GB-seconds from measured CPU per record and the configured memory.
     objects = _lake_objects(p, d, rate)

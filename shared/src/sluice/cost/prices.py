@@ -50,5 +50,8 @@ def load(region: str, path: Path | None = None) -> PriceBook:
         where = f"sluice/cost/data/prices/{region}.json"
     else:
         text, where = path.read_text(), str(path)
-    doc = json.loads(text)
-    return PriceBook(doc["region"], doc["as_of"], doc["prices"], where)
+    try:
+        doc = json.loads(text)
+        return PriceBook(doc["region"], doc["as_of"], doc["prices"], where)
+    except (json.JSONDecodeError, KeyError, TypeError) as exc:
+        raise ValueError(f"{where} is not a price file (region, as_of, prices): {exc!r}") from None

@@ -74,8 +74,8 @@ class Profile:
     def events_per_request(self) -> float:
         return self.events / self.requests
 
-    def per_event(self, total: int, of: int | None = None) -> float:
-        return total / (of if of is not None else self.events)
+    def per_event(self, total: int) -> float:
+        return total / self.events
 
 
 def requests_of(
@@ -266,11 +266,12 @@ def _monitor_window_bytes(clean: list[bytes], now_ms: int) -> int:
         stored = 0
 
         def put_shard_window(self, start: str, shard: str, aggregates: Any) -> None:
-            Keeping.stored = sum(len(p) for p in pack(aggregates))
+            self.stored = sum(len(p) for p in pack(aggregates))
 
+    store = Keeping()
     monitor = Monitor(
         MonitorConfig("table", "failed", allowed_lateness_s=86_400),
-        store=Keeping(),
+        store=store,
         failed=FirehoseProducer(RecordingClient(), "failed"),
         emf_stream=_Discard(),
     )
@@ -283,7 +284,7 @@ def _monitor_window_bytes(clean: list[bytes], now_ms: int) -> int:
         {"Records": [], "window": window, "state": state, "shardId": "shardId-0", "isFinalInvokeForWindow": True},
         Deadline.after(600),
     )
-    return Keeping.stored
+    return store.stored
 
 
 class _Discard:
