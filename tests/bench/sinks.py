@@ -25,6 +25,7 @@ from sluice.processor.enrichment import enrich
 from sluice.processor.lake import lake_line
 from sluice.sinks.opensearch.bulk import Document, action_lines
 from sluice.traffic.generator import TrafficConfig, generate
+from sluice.warehouse.connection import Warehouse
 from sluice.warehouse.migrate import migrate
 
 
@@ -54,7 +55,7 @@ def _loader(records: list[dict[str, Any]]) -> Result:
     with postgres_server() as url:
         engine = create_engine(url)
         migrate(engine)
-        load = PostgresLoad(engine)
+        load = PostgresLoad(Warehouse(url))
         counter = iter(range(1_000_000))
 
         def copy_merge() -> None:
@@ -87,6 +88,7 @@ def _loader(records: list[dict[str, Any]]) -> Result:
             unit="rows/s",
             scale=1.0,
         )
+        load.warehouse.close()
         engine.dispose()
     return result
 

@@ -17,7 +17,6 @@ from support.blackhole import black_hole
 from support.factories import clean_encoded, kinesis_event, player_json
 from support.stages import FAST, indexer, lake_from_traffic, loader, processor
 
-from sluice.artifacts.warehouse import FACT_TABLE
 from sluice.batch.kinesis import BatchFailedError
 from sluice.ingest.config import IngestConfig
 from sluice.ingest.service import IngestService
@@ -25,6 +24,7 @@ from sluice.producers.kinesis import KinesisProducer
 from sluice.producers.retry import Deadline
 from sluice.runtime.metrics import Metrics
 from sluice.warehouse.connection import create_engine_for
+from sluice.warehouse.tables import FACT_TABLE
 
 # What Lambda's context would say is left; each handler keeps its margin out of it.
 REMAINING_MS = 7_000
@@ -84,8 +84,7 @@ def test_the_loader_reports_before_its_deadline_when_the_warehouse_hangs_at_conn
     lake_from_traffic(aws, pipeline)
     event = sqs_event(aws, queue, max_messages=100)
     with black_hole() as (host, port):
-        engine = create_engine_for(f"postgresql://sluice:x@{host}:{port}/sluice")
-        stage = loader(aws, pipeline, engine)
+        stage = loader(aws, pipeline, f"postgresql://sluice:x@{host}:{port}/sluice")
         started = time.monotonic()
         response = stage.handle(event, Deadline.after(12))
         elapsed = time.monotonic() - started
@@ -129,7 +128,8 @@ def test_an_authorization_error_from_opensearch_alarms_at_once_and_keeps_the_rec
     from sluice.indexer.service import Indexer
     from sluice.producers.firehose import FirehoseProducer
     from sluice.sinks.opensearch.bulk import BulkIndexer
-    from sluice.sinks.opensearch.client import ClusterConfig, build_client
+    from sluice.sinks.opensearch.client import ClusterConfig
+    from sluice.sinks.opensearch.http import BulkClient
 
     event = kinesis_event([clean_encoded() for _ in range(3)])
     emf = io.StringIO()
@@ -137,7 +137,7 @@ def test_an_authorization_error_from_opensearch_alarms_at_once_and_keeps_the_rec
         cluster.fail_next_requests(*[status] * 50)  # persistently refused
         stage = Indexer(
             IndexerConfig(failed_firehose=pipeline.failed_firehose),
-            BulkIndexer(build_client(ClusterConfig(url=cluster.url)), backoff=FAST),
+            BulkIndexer(BulkClient(ClusterConfig(url=cluster.url)), backoff=FAST),
             FirehoseProducer(stage_client("firehose", aws), pipeline.failed_firehose, backoff=FAST),
             metrics=Metrics(dimensions={"Stage": "indexer"}, stream=emf),
         )
@@ -176,19 +176,20 @@ def test_bounded_calls_leave_the_other_threads_alone():
 
 def test_a_connection_waits_no_longer_than_the_invocation_has_left():
     from sluice.producers.retry import bind_deadline
+    from sluice.warehouse.connection import Warehouse
 
     with black_hole() as (host, port):
-        engine = create_engine_for(f"postgresql://sluice:x@{host}:{port}/sluice")
+        warehouse = Warehouse(f"postgresql://sluice:x@{host}:{port}/sluice")
         bind_deadline(Deadline.after(3.5))
         try:
             started = time.monotonic()
-            with pytest.raises(Exception, match="timeout"), engine.connect():
+            with pytest.raises(Exception, match="timeout"), warehouse.transaction():
                 pass
             elapsed = time.monotonic() - started
         finally:
             bind_deadline(None)
-            engine.dispose()
-    # libpq's floor is 2 s; the engine's own connect timeout (5 s) was cut to what was left
+            warehouse.close()
+    # libpq's floor is 2 s; the loader's own connect timeout (5 s) was cut to what was left
     assert elapsed < 3.5, f"connect gave up after {elapsed:.1f} s"
 
 

@@ -12,13 +12,13 @@ from support.factories import kinesis_event
 from support.opensearch_double import bulk_double
 from support.stages import indexer, loader, processor
 
-from sluice.artifacts.warehouse import FACT_TABLE
 from sluice.events.codec import Codec
 from sluice.events.json_mapping import EventMapper
 from sluice.producers.retry import Deadline
 from sluice.sinks.opensearch.bootstrap import bootstrap
 from sluice.sinks.opensearch.client import ClusterConfig, build_client
 from sluice.traffic.generator import TrafficConfig, generate
+from sluice.warehouse.tables import FACT_TABLE
 
 
 def test_twice_delivered_batches_give_one_document_and_one_row_per_event(aws, pipeline, warehouse):

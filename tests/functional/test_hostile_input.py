@@ -15,7 +15,6 @@ from support.aws import aws_client, bucket_lines, notify_queue, read_stream, sqs
 from support.factories import avro_record, kinesis_event, player_json
 from support.stages import ingest_service, loader, processor
 
-from sluice.artifacts.warehouse import FACT_TABLE
 from sluice.batch.kinesis import UnsupportedTriggerError as NotKinesis
 from sluice.batch.kinesis import iter_records
 from sluice.events.codec import Codec
@@ -25,6 +24,7 @@ from sluice.ingest.request import UnsupportedTriggerError as NotHttp
 from sluice.loader.notifications import UnsupportedTriggerError as NotS3
 from sluice.producers.retry import Deadline
 from sluice.traffic.generator import TrafficConfig, generate
+from sluice.warehouse.tables import FACT_TABLE
 
 
 def _now_ms() -> int:

@@ -17,7 +17,9 @@ from sluice.events.codec import Codec
 from sluice.events.failed import FailedEvent
 from sluice.producers.retry import Deadline
 from sluice.sinks.opensearch.bootstrap import bootstrap
+from sluice.sinks.opensearch.bulk import Document, action_lines
 from sluice.sinks.opensearch.client import ClusterConfig, build_client
+from sluice.sinks.opensearch.http import BulkClient, BulkRequestError
 
 
 @pytest.fixture
@@ -197,30 +199,58 @@ def test_a_cluster_that_is_down_reports_the_batch(aws, pipeline):
         indexer(aws, pipeline, closed_port_url()).handle(kinesis_event([clean_encoded()]), Deadline.after(0.3))
 
 
-def test_basic_auth_from_the_url_and_sigv4(aws, pipeline, monkeypatch):
+def _one_document() -> bytes:
+    from sluice.artifacts.columns import compact_row
+    from sluice.indexer.service import daily_index
+
+    row = compact_row(clean_record())
+    return action_lines(Document(daily_index("sluice-events", row["client_time"]), row["event_id"], row))
+
+
+def test_basic_auth_from_the_url_and_sigv4(aws, pipeline, monkeypatch, request):
     with bulk_double(require_basic=("sluice", "s3cret")) as cluster:
         url = cluster.url.replace("http://", "http://sluice:s3cret@")
-        client = build_client(ClusterConfig(url=url, auth="basic"))
-        assert bootstrap(client, "sluice-events").template == "created"
-        denied = build_client(ClusterConfig(url=cluster.url))
+        # the CLI's administration client and the stages' bulk client alike
+        assert bootstrap(build_client(ClusterConfig(url=url, auth="basic")), "sluice-events").template == "created"
+        assert BulkClient(ClusterConfig(url=url, auth="basic")).bulk(_one_document(), timeout_s=5)["errors"] is False
         from opensearchpy.exceptions import AuthenticationException
 
         with pytest.raises(AuthenticationException):
-            bootstrap(denied, "other")
-    with bulk_double(require_sigv4=True) as cluster:
-        monkeypatch.setenv("AWS_ACCESS_KEY_ID", "AKIDEXAMPLE")
-        monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "secret")
-        client = build_client(ClusterConfig(url=cluster.url, auth="sigv4", region="eu-west-1"))
-        assert bootstrap(client, "sluice-events").template == "created"
+            bootstrap(build_client(ClusterConfig(url=cluster.url)), "other")
+        with pytest.raises(BulkRequestError) as refused:
+            BulkClient(ClusterConfig(url=cluster.url)).bulk(_one_document(), timeout_s=5)
+        assert refused.value.status == 401 and "security_exception" in str(refused.value)
+    # SigV4, each request's signature verified by the double (managed domains and serverless)
+    from sluice.aws.clients import session
+
+    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "AKIDEXAMPLE")
+    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "secret")
+    session.cache_clear()  # the process's botocore session resolves these keys, not earlier tests'
+    request.addfinalizer(session.cache_clear)
+    for service in ("es", "aoss"):
+        with bulk_double(require_sigv4=("AKIDEXAMPLE", "secret", "eu-west-1", service)) as cluster:
+            config = ClusterConfig(url=cluster.url, auth="sigv4", region="eu-west-1", service=service)
+            assert bootstrap(build_client(config), "sluice-events").template == "created"
+            assert BulkClient(config).bulk(_one_document(), timeout_s=5)["errors"] is False
+            assert cluster.count() == 1
+            wrong = ClusterConfig(url=cluster.url, auth="sigv4", region="us-east-1", service=service)
+            with pytest.raises(BulkRequestError, match="HTTP 401"):
+                BulkClient(wrong).bulk(_one_document(), timeout_s=5)
 
 
 def test_tls_is_verified_by_default():
+    import ssl
+
     config = ClusterConfig.from_env({"SLUICE_OPENSEARCH_URL": "https://search.example:443"})
     assert config.verify_tls is True
     client = build_client(config)
     connection = client.transport.connection_pool.connections[0]
     assert connection.use_ssl is True
     assert connection.pool.cert_reqs == "CERT_REQUIRED"
+    bulk = BulkClient(config)
+    assert bulk.ssl_context.verify_mode == ssl.CERT_REQUIRED and bulk.ssl_context.check_hostname
+    unverified = BulkClient(ClusterConfig(url="https://search.example:443", verify_tls=False))
+    assert unverified.ssl_context.verify_mode == ssl.CERT_NONE
 
 
 def test_the_handler_reads_its_configuration_from_the_environment(aws, pipeline, cluster, monkeypatch):

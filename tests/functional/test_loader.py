@@ -13,11 +13,11 @@ from support.aws import aws_client, bucket_lines, notify_queue, sqs_event
 from support.factories import kinesis_event
 from support.stages import loader, processor
 
-from sluice.artifacts.warehouse import FACT_TABLE
 from sluice.events.codec import Codec
 from sluice.events.failed import FailedEvent
 from sluice.producers.retry import Deadline
 from sluice.traffic.generator import TrafficConfig, generate
+from sluice.warehouse.tables import FACT_TABLE
 
 
 def _rows(engine) -> list[str]:
@@ -143,6 +143,26 @@ def test_a_connection_lost_mid_transaction_rolls_back_and_the_retry_loads_once(a
         assert connection.execute(text("SELECT last_value FROM sluice_test_cuts")).scalar() >= 2  # the cut happened
     rows = _rows(warehouse)
     assert sorted(rows) == sorted(expected)
+
+
+def test_a_warm_loader_whose_connection_the_server_closed_reconnects_without_a_retry(aws, pipeline, warehouse, caplog):
+    queue = notify_queue(aws, pipeline.lake_bucket)
+    stage = loader(aws, pipeline, warehouse)
+    first = _lake_objects_from_traffic(aws, pipeline, sessions=1, seed=21)
+    assert stage.handle(sqs_event(aws, queue, max_messages=100), Deadline.after(60)) == {"batchItemFailures": []}
+    # GIVEN the server closed the kept connection while the environment was idle
+    with warehouse.begin() as connection:
+        killed = connection.exec_driver_sql(
+            "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity "
+            "WHERE pid <> pg_backend_pid() AND datname = current_database() AND backend_type = 'client backend'"
+        ).scalar()
+    assert killed >= 1
+    # WHEN the next batch comes THEN it loads on a new connection, nothing sent back for retry
+    second = _lake_objects_from_traffic(aws, pipeline, sessions=1, seed=22)
+    with caplog.at_level("WARNING", logger="sluice.loader"):
+        assert stage.handle(sqs_event(aws, queue, max_messages=100), Deadline.after(60)) == {"batchItemFailures": []}
+    assert not [r.getMessage() for r in caplog.records if "connection lost" in r.getMessage()]
+    assert sorted(_rows(warehouse)) == sorted(first | second)
 
 
 def test_partial_batch_response_names_only_the_messages_that_failed(aws, pipeline, warehouse):

@@ -14,9 +14,9 @@ from sqlalchemy.exc import ProgrammingError
 from support.aws import REGION, aws_client, notify_queue, sqs_event, stage_client
 from support.stages import lake_from_traffic, loader
 
-from sluice.artifacts.warehouse import FACT_TABLE
 from sluice.producers.retry import Deadline
 from sluice.warehouse.connection import WarehouseConfig, create_engine_for, resolve_url
+from sluice.warehouse.tables import FACT_TABLE
 from sluice.warehouse.users import LOADER_USER
 
 
@@ -61,7 +61,7 @@ def test_the_loader_runs_as_its_own_least_privileged_user(aws, pipeline, warehou
         assert connection.execute(text("SELECT current_user")).scalar_one() == LOADER_USER
     queue = notify_queue(aws, pipeline.lake_bucket)
     loaded = lake_from_traffic(aws, pipeline, seed=51)
-    assert loader(aws, pipeline, as_loader).handle(sqs_event(aws, queue, 100), Deadline.after(60)) == {
+    assert loader(aws, pipeline, url).handle(sqs_event(aws, queue, 100), Deadline.after(60)) == {
         "batchItemFailures": []
     }
     with warehouse.connect() as connection:

@@ -16,10 +16,10 @@ from support.aws import REGION, aws_client, notify_queue, sqs_event
 from support.fault_proxy import Rule, fault_proxy
 from support.stages import ingest_service, loader, processor
 
-from sluice.artifacts.warehouse import FACT_TABLE
 from sluice.local.esm import KinesisPoller, KinesisSettings, in_process
 from sluice.producers.retry import Deadline
 from sluice.traffic.generator import TrafficConfig, generate
+from sluice.warehouse.tables import FACT_TABLE
 
 PUT_RECORD_BATCH = "Firehose_20150804.PutRecordBatch"
 

@@ -1,5 +1,5 @@
-"""The warehouse SQL: migrations on a real PostgreSQL, and the Redshift load compiled with the
-sqlalchemy-redshift dialect, its shared statements executed on PostgreSQL."""
+"""The warehouse SQL: migrations on a real PostgreSQL; the Redshift load's COPY checked against
+sqlalchemy-redshift's, its shared statements executed on PostgreSQL."""
 
 from __future__ import annotations
 
@@ -8,23 +8,24 @@ import os
 import subprocess
 import sys
 
-from sqlalchemy import create_mock_engine, inspect, text
+import pytest
+from sqlalchemy import column, create_mock_engine, inspect, table, text
 from support.factories import avro_record
 
 from sluice.artifacts.columns import event_columns
-from sluice.artifacts.warehouse import FACT_TABLE
 from sluice.loader.lines import parse_object
 from sluice.loader.notifications import LakeObject
 from sluice.loader.redshift import RedshiftLoad, manifest
 from sluice.processor.lake import lake_line
+from sluice.warehouse.connection import Warehouse
 from sluice.warehouse.migrate import migrate
+from sluice.warehouse.tables import FACT_TABLE
 
 ROLE = "arn:aws:iam::123456789012:role/sluice-redshift-copy"
 
 
 def _redshift_load() -> RedshiftLoad:
-    engine = create_mock_engine("redshift+psycopg2://", lambda *a, **k: None)
-    return RedshiftLoad(engine, s3=None, iam_role_arn=ROLE, manifest_bucket="lake")
+    return RedshiftLoad(Warehouse("redshift+psycopg2://"), s3=None, iam_role_arn=ROLE, manifest_bucket="lake")
 
 
 def test_migrate_is_idempotent_and_adds_the_columns_of_a_new_version(warehouse):
@@ -93,6 +94,34 @@ def test_redshift_copy_reads_the_manifest_as_json_with_the_iam_role():
     ):
         assert option in copy, option
     assert "GZIP" not in next(s for s in _redshift_load().statements("s3://lake/m", gzip=False) if s.startswith("COPY"))
+
+
+@pytest.mark.parametrize("gzip", [True, False])
+def test_the_redshift_copy_is_the_one_sqlalchemy_redshift_compiles(gzip):
+    # The loader writes its COPY itself (no SQLAlchemy on its cold start); the Redshift dialect's
+    # own CopyCommand, given the same options, is the reference.
+    from sqlalchemy_redshift.commands import Compression, CopyCommand, Format
+
+    load = _redshift_load()
+    staging = table("staging", *[column(c) for c in load.columns])
+    reference = CopyCommand(
+        list(staging.columns),
+        data_location="s3://lake/manifests/m1.manifest",
+        iam_role_arns=ROLE,
+        format=Format.json,
+        path_file="auto",
+        compression=Compression.gzip if gzip else None,
+        time_format="auto",
+        manifest=True,
+        max_error=100000,
+        truncate_columns=False,
+        stat_update=False,
+        comp_update=False,
+    )
+    dialect = create_mock_engine("redshift+psycopg2://", lambda *a, **k: None).dialect
+    expected = str(reference.compile(dialect=dialect, compile_kwargs={"literal_binds": True}))
+    (copy,) = [s for s in load.statements("s3://lake/manifests/m1.manifest", gzip=gzip) if s.startswith("COPY")]
+    assert copy.split() == expected.split()
 
 
 def test_redshift_manifest_lists_every_object_as_mandatory():

@@ -48,27 +48,28 @@ def indexer(endpoint: str, pipeline: Pipeline, opensearch_url: str, *, timeout_s
     from sluice.indexer.config import IndexerConfig
     from sluice.indexer.service import Indexer
     from sluice.sinks.opensearch.bulk import BulkIndexer
-    from sluice.sinks.opensearch.client import ClusterConfig, build_client
+    from sluice.sinks.opensearch.client import ClusterConfig
+    from sluice.sinks.opensearch.http import BulkClient
 
     config = IndexerConfig(failed_firehose=pipeline.failed_firehose, **settings)
-    client = build_client(ClusterConfig(url=opensearch_url, timeout_s=timeout_s))
+    client = BulkClient(ClusterConfig(url=opensearch_url, timeout_s=timeout_s))
     bulk = BulkIndexer(client, max_bytes=config.max_bulk_bytes, max_docs=config.max_bulk_docs, backoff=FAST)
     return Indexer(
         config, bulk, FirehoseProducer(aws_client("firehose", endpoint), pipeline.failed_firehose, backoff=FAST)
     )
 
 
-def loader(endpoint: str, pipeline: Pipeline, engine: Any, **settings: Any) -> Any:
+def loader(endpoint: str, pipeline: Pipeline, database: Any, **settings: Any) -> Any:
+    """The loader stage on a warehouse given by URL, or by the SQLAlchemy engine a test checks it with."""
     from sluice.loader.config import LoaderConfig
     from sluice.loader.service import Loader
-    from sluice.warehouse.connection import WarehouseConfig
+    from sluice.warehouse.connection import Warehouse, WarehouseConfig
 
-    config = LoaderConfig(
-        warehouse=WarehouseConfig(url=str(engine.url)), failed_firehose=pipeline.failed_firehose, **settings
-    )
+    url = database if isinstance(database, str) else database.url.render_as_string(hide_password=False)
+    config = LoaderConfig(warehouse=WarehouseConfig(url=url), failed_firehose=pipeline.failed_firehose, **settings)
     return Loader(
         config,
-        engine,
+        Warehouse(url),
         aws_client("s3", endpoint),
         FirehoseProducer(aws_client("firehose", endpoint), pipeline.failed_firehose, backoff=FAST),
         backoff=Backoff(base_s=0.01, cap_s=0.05),
@@ -89,10 +90,11 @@ def monitor(
     from sluice.monitor.service import Monitor
     from sluice.monitor.store import DynamoHealthStore
     from sluice.sinks.opensearch.bulk import BulkIndexer
-    from sluice.sinks.opensearch.client import ClusterConfig, build_client
+    from sluice.sinks.opensearch.client import ClusterConfig
+    from sluice.sinks.opensearch.http import BulkClient
 
     config = MonitorConfig(monitoring.health_table, pipeline.failed_firehose, opensearch_url=opensearch_url)
-    rollups = BulkIndexer(build_client(ClusterConfig(url=opensearch_url)), backoff=FAST) if opensearch_url else None
+    rollups = BulkIndexer(BulkClient(ClusterConfig(url=opensearch_url)), backoff=FAST) if opensearch_url else None
     return Monitor(
         config,
         store=DynamoHealthStore(aws_client("dynamodb", endpoint), monitoring.health_table),

@@ -9,12 +9,14 @@
 from __future__ import annotations
 
 from functools import cache
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from sluice.monitor.evaluator import Evaluator, evaluator_from_env, scheduled_time
 from sluice.monitor.service import Monitor
 from sluice.producers.retry import Deadline, bind_deadline
 from sluice.runtime.logging import bind_request, setup_logging
+
+if TYPE_CHECKING:
+    from sluice.monitor.evaluator import Evaluator
 
 setup_logging("monitor")
 
@@ -27,6 +29,10 @@ def _monitor() -> Monitor:
 
 @cache
 def _evaluator() -> Evaluator:
+    # Imported here: the two handlers are separate functions, and the stream handler's cold
+    # start should not pay for the incident rules it never runs.
+    from sluice.monitor.evaluator import evaluator_from_env
+
     return evaluator_from_env()
 
 
@@ -39,7 +45,10 @@ def evaluate(event: dict[str, Any], context: Any) -> dict[str, Any]:
     bind_request(context)
     deadline = Deadline.from_context(context)
     bind_deadline(deadline)  # every DynamoDB and SNS call ends before it
-    outcome = _evaluator().run(scheduled_time(event), deadline.has_time)
+    evaluator = _evaluator()
+    from sluice.monitor.evaluator import scheduled_time
+
+    outcome = evaluator.run(scheduled_time(event), deadline.has_time)
     return {
         "evaluated": outcome.evaluated,
         "messages": [{"incident_id": m.incident_id, "status": m.status} for m in outcome.messages],

@@ -14,9 +14,7 @@ from sqlalchemy.types import TIMESTAMP, TypeEngine
 
 from sluice.artifacts.columns import Column as EventColumn
 from sluice.artifacts.columns import event_columns
-
-FACT_TABLE = "player_events"
-LEDGER_TABLE = "sluice_load_ledger"
+from sluice.warehouse.tables import FACT_TABLE, LEDGER_TABLE
 
 
 class utc_now(FunctionElement[Any]):

@@ -6,12 +6,11 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from fastavro.schema import fingerprint as _fingerprint
-from fastavro.schema import to_parsing_canonical_form
-
 
 def canonical_form(schema: Any) -> str:
     """The Parsing Canonical Form of a schema given as parsed JSON (docs, defaults dropped)."""
+    from fastavro.schema import to_parsing_canonical_form
+
     if isinstance(schema, str):
         schema = json.loads(schema)
     return str(to_parsing_canonical_form(schema))
@@ -24,7 +23,9 @@ def crc64_avro(schema: Any) -> int:
     On the wire it is written little-endian (``fingerprint.to_bytes(8, "little")``). fastavro
     returns those wire bytes as hex, hence the conversion.
     """
-    wire_hex = _fingerprint(canonical_form(schema), "CRC-64-AVRO")
+    from fastavro.schema import fingerprint
+
+    wire_hex = fingerprint(canonical_form(schema), "CRC-64-AVRO")
     return int.from_bytes(bytes.fromhex(wire_hex), "little")
 
 

@@ -7,15 +7,13 @@ subject is its *reader* schema: everything is decoded into that shape, whatever 
 from __future__ import annotations
 
 import json
+import os
 import re
 from dataclasses import dataclass, field
 from functools import cache, cached_property
-from importlib import resources
 from typing import Any
 
-from fastavro import parse_schema
-
-from sluice.events.fingerprint import crc64_avro, fingerprint_hex
+from sluice.events.fingerprint import fingerprint_hex
 
 PLAYER_EVENT = "player_event"
 FAILED_EVENT = "failed_event"
@@ -25,10 +23,18 @@ _FILE_NAME = re.compile(r"^(?P<subject>[a-z_]+)\.v(?P<version>\d+)\.avsc$")
 
 @dataclass(frozen=True)
 class SchemaVersion:
+    """One shipped schema version. Its fingerprint and parsed form are computed on first use (with
+    fastavro): the loader reads the schema's columns and never needs either."""
+
     subject: str
     version: int
     schema: dict[str, Any] = field(repr=False)
-    fingerprint: int
+
+    @cached_property
+    def fingerprint(self) -> int:
+        from sluice.events.fingerprint import crc64_avro
+
+        return crc64_avro(self.schema)
 
     @property
     def fingerprint_hex(self) -> str:
@@ -41,6 +47,8 @@ class SchemaVersion:
     @cached_property
     def parsed(self) -> Any:
         # Parsed once per version and process: fastavro's parse is far slower than a read.
+        from fastavro import parse_schema
+
         return parse_schema(self.schema)
 
 
@@ -52,7 +60,7 @@ class Registry:
     """Every shipped schema version, by fingerprint and by subject."""
 
     def __init__(self, versions: list[SchemaVersion]) -> None:
-        self._by_fingerprint = {v.fingerprint: v for v in versions}
+        self._versions = versions
         self._by_subject: dict[str, list[SchemaVersion]] = {}
         for v in sorted(versions, key=lambda v: (v.subject, v.version)):
             self._by_subject.setdefault(v.subject, []).append(v)
@@ -67,6 +75,10 @@ class Registry:
 
     def latest(self, subject: str) -> SchemaVersion:
         return self.versions(subject)[-1]
+
+    @cached_property
+    def _by_fingerprint(self) -> dict[int, SchemaVersion]:
+        return {v.fingerprint: v for v in self._versions}
 
     def by_fingerprint(self, fingerprint: int) -> SchemaVersion | None:
         return self._by_fingerprint.get(fingerprint)
@@ -105,11 +117,17 @@ def load_schema_file(text: str) -> dict[str, Any]:
 @cache
 def default_registry() -> Registry:
     """The registry of the schemas packaged with this version of the library."""
+    import sluice.schemas
+
+    # Plain file reads: the schemas are package data files, and importlib.resources (pathlib,
+    # tempfile, zipfile) would add ~8 ms to every stage's cold start for nothing an image needs.
+    directory = os.path.dirname(sluice.schemas.__file__)
     versions = []
-    for entry in resources.files("sluice.schemas").iterdir():
-        match = _FILE_NAME.match(entry.name)
+    for name in sorted(os.listdir(directory)):
+        match = _FILE_NAME.match(name)
         if not match:
             continue
-        schema = load_schema_file(entry.read_text(encoding="utf-8"))
-        versions.append(SchemaVersion(match["subject"], int(match["version"]), schema, crc64_avro(schema)))
+        with open(os.path.join(directory, name), encoding="utf-8") as file:
+            schema = load_schema_file(file.read())
+        versions.append(SchemaVersion(match["subject"], int(match["version"]), schema))
     return Registry(versions)

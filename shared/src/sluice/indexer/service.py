@@ -42,12 +42,13 @@ class Indexer:
     @classmethod
     def from_env(cls) -> Indexer:
         from sluice.aws.clients import client
-        from sluice.sinks.opensearch.client import ClusterConfig, build_client
+        from sluice.sinks.opensearch.client import ClusterConfig
+        from sluice.sinks.opensearch.http import BulkClient
 
         config = IndexerConfig.from_env()
         cluster = ClusterConfig.from_env()
         bulk = BulkIndexer(
-            build_client(cluster),
+            BulkClient(cluster),
             max_bytes=config.max_bulk_bytes,
             max_docs=config.max_bulk_docs,
             max_request_timeout_s=cluster.timeout_s,

@@ -6,9 +6,9 @@ import os
 from collections.abc import Mapping
 from dataclasses import dataclass
 
-from sluice.artifacts.warehouse import FACT_TABLE
 from sluice.runtime.config import Env
 from sluice.warehouse.connection import WarehouseConfig
+from sluice.warehouse.tables import FACT_TABLE
 
 
 @dataclass(frozen=True)

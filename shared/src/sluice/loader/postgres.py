@@ -1,20 +1,18 @@
 """The PostgreSQL path (local runs and tests): per object, in one transaction, claim the object in
 the ledger, COPY its good lines from STDIN into a staging table, and merge them on event_id with
 one INSERT .. ON CONFLICT DO NOTHING (the primary key decides; no staging copies, no ANALYZE).
-psycopg2 is the driver: the one the Redshift dialect needs too, so the loader image carries one."""
+Through psycopg2, the one driver the loader image carries for PostgreSQL and Redshift alike."""
 
 from __future__ import annotations
 
 import io
 from dataclasses import dataclass
-from typing import Any
 
-from sqlalchemy.dialects.postgresql import insert
-
-from sluice.artifacts.warehouse import FACT_TABLE, LEDGER_TABLE, warehouse_metadata
 from sluice.loader.lines import ParsedObject, column_names
 from sluice.loader.notifications import LakeObject
 from sluice.warehouse import sql
+from sluice.warehouse.connection import Warehouse
+from sluice.warehouse.tables import FACT_TABLE, LEDGER_TABLE
 
 # JSON lines cannot hold a raw newline or control character (JSON escapes them), so with these
 # as CSV quote and delimiter each line arrives in its single column untouched.
@@ -29,30 +27,23 @@ class LoadResult:
 
 
 class PostgresLoad:
-    def __init__(self, engine: Any, fact: str = FACT_TABLE, ledger: str = LEDGER_TABLE) -> None:
-        self.engine = engine
+    def __init__(self, warehouse: Warehouse, fact: str = FACT_TABLE, ledger: str = LEDGER_TABLE) -> None:
+        self.warehouse = warehouse
         self.fact = fact
-        _, _, self.ledger = warehouse_metadata(fact, ledger)
-        self.columns = column_names()
+        self.claim = sql.claim_object(ledger)
+        self.merge = sql.insert_new_lines(fact, column_names())
 
     def load(self, obj: LakeObject, parsed: ParsedObject) -> LoadResult:
-        with self.engine.begin() as connection:
+        with self.warehouse.transaction() as cursor:
             # The ledger row is the claim: a second loader of the same object waits on this row's
-            # key until the first commits, then finds it and skips. All or nothing with the MERGE.
-            claimed = connection.execute(
-                insert(self.ledger)
-                .values(
-                    object_key=obj.key, etag=obj.etag or "", rows_loaded=len(parsed.rows), bad_lines=len(parsed.bad)
-                )
-                .on_conflict_do_nothing()
-                .returning(self.ledger.c.object_key)
-            ).first()
-            if claimed is None:
+            # key until the first commits, then finds it and skips. All or nothing with the merge.
+            cursor.execute(self.claim, (obj.key, obj.etag or "", len(parsed.rows), len(parsed.bad)))
+            if cursor.fetchone() is None:
                 return LoadResult(obj, False, 0)
             # The object's good lines go in as they are (json: checked, not yet parsed) and
             # PostgreSQL maps their keys to the columns itself, far faster than row by row here.
-            connection.exec_driver_sql("CREATE TEMPORARY TABLE staging_lines (line json) ON COMMIT DROP")
-            cursor = connection.connection.driver_connection.cursor()
+            cursor.execute("CREATE TEMPORARY TABLE staging_lines (line json) ON COMMIT DROP")
             cursor.copy_expert(_COPY_LINES, io.BytesIO(b"\n".join(parsed.lines)))
-            merged = connection.exec_driver_sql(sql.insert_new_lines(self.fact, self.columns)).rowcount
+            cursor.execute(self.merge)
+            merged = cursor.rowcount
         return LoadResult(obj, True, merged)

@@ -10,12 +10,11 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import and_, column, or_, select, table
-
-from sluice.artifacts.warehouse import FACT_TABLE, LEDGER_TABLE, warehouse_metadata
 from sluice.loader.lines import column_names
 from sluice.loader.notifications import LakeObject
 from sluice.warehouse import sql
+from sluice.warehouse.connection import Warehouse
+from sluice.warehouse.tables import FACT_TABLE, LEDGER_TABLE
 
 
 @dataclass
@@ -34,7 +33,7 @@ def manifest(objects: Sequence[LakeObject]) -> dict[str, Any]:
 class RedshiftLoad:
     def __init__(
         self,
-        engine: Any,
+        warehouse: Warehouse,
         s3: Any,
         *,
         iam_role_arn: str,
@@ -43,22 +42,21 @@ class RedshiftLoad:
         fact: str = FACT_TABLE,
         ledger: str = LEDGER_TABLE,
     ) -> None:
-        self.engine = engine
+        self.warehouse = warehouse
         self.s3 = s3
         self.iam_role_arn = iam_role_arn
         self.manifest_bucket = manifest_bucket
         self.manifest_prefix = manifest_prefix
         self.fact = fact
-        _, _, self.ledger = warehouse_metadata(fact, ledger)
+        self.ledger = ledger
         self.columns = column_names()
 
     def statements(self, manifest_url: str, *, gzip: bool) -> list[str]:
         """The load, statement by statement, as it runs inside the transaction."""
-        staging = table("staging", *[column(c) for c in self.columns])
         return [
             *sql.drop_staging("staging", "staging_unique"),
             sql.create_staging(self.fact),
-            sql.redshift_copy(staging, manifest_url, self.iam_role_arn, gzip=gzip, dialect=self.engine.dialect),
+            sql.redshift_copy("staging", self.columns, manifest_url, self.iam_role_arn, gzip=gzip),
             sql.create_unique_staging(self.columns),
             sql.analyze(),
             sql.merge(self.fact, self.columns),
@@ -67,14 +65,12 @@ class RedshiftLoad:
 
     def load(self, objects: Sequence[LakeObject], *, gzip: bool) -> RedshiftBatch:
         batch = RedshiftBatch()
-        with self.engine.begin() as connection:
-            keys = or_(
-                *[and_(self.ledger.c.object_key == o.key, self.ledger.c.etag == (o.etag or "")) for o in objects]
+        with self.warehouse.transaction() as cursor:
+            cursor.execute(
+                sql.loaded_objects(self.ledger, len(objects)),
+                [value for o in objects for value in (o.key, o.etag or "")],
             )
-            done = {
-                (r.object_key, r.etag)
-                for r in connection.execute(select(self.ledger.c.object_key, self.ledger.c.etag).where(keys))
-            }
+            done = {(key, etag) for key, etag in cursor.fetchall()}
             todo = [o for o in objects if (o.key, o.etag or "") not in done]
             batch.skipped = [o for o in objects if (o.key, o.etag or "") in done]
             if not todo:
@@ -82,25 +78,19 @@ class RedshiftLoad:
             key = f"{self.manifest_prefix}{uuid.uuid4()}.manifest"
             self.s3.put_object(Bucket=self.manifest_bucket, Key=key, Body=json.dumps(manifest(todo)).encode())
             for statement in self.statements(f"s3://{self.manifest_bucket}/{key}", gzip=gzip):
-                result = connection.exec_driver_sql(statement)
+                cursor.execute(statement)
                 if statement.startswith("MERGE"):
-                    batch.rows = result.rowcount
-                if "COPY" in statement[:10]:
-                    batch.load_errors = [dict(r._mapping) for r in connection.exec_driver_sql(sql.LOAD_ERRORS)]
+                    batch.rows = cursor.rowcount
+                if statement.startswith("COPY"):
+                    cursor.execute(sql.LOAD_ERRORS)
+                    names = [d[0] for d in cursor.description]
+                    batch.load_errors = [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
             errors_by_file: dict[str, int] = {}
             for error in batch.load_errors:
                 errors_by_file[error["filename"]] = errors_by_file.get(error["filename"], 0) + 1
-            connection.execute(
-                self.ledger.insert(),
-                [
-                    {
-                        "object_key": o.key,
-                        "etag": o.etag or "",
-                        "rows_loaded": 0,
-                        "bad_lines": errors_by_file.get(o.url, 0),
-                    }
-                    for o in todo
-                ],
+            cursor.executemany(
+                sql.record_objects(self.ledger),
+                [(o.key, o.etag or "", 0, errors_by_file.get(o.url, 0)) for o in todo],
             )
             batch.loaded = todo
         return batch

@@ -19,7 +19,7 @@ from sluice.producers.firehose import FirehoseProducer
 from sluice.producers.retry import Backoff, Deadline, bind_deadline, error_code
 from sluice.runtime.errors import PoisonRecordError, RetryableError
 from sluice.runtime.metrics import Metrics
-from sluice.warehouse.connection import CONNECT_TIMEOUT_S, create_engine_for, is_redshift, resolve_url
+from sluice.warehouse.connection import CONNECT_TIMEOUT_S, Warehouse, is_connection_loss, resolve_url
 
 log = logging.getLogger("sluice.loader")
 STAGE = "loader"
@@ -39,7 +39,7 @@ class Loader:
     def __init__(
         self,
         config: LoaderConfig,
-        engine: Any,
+        warehouse: Warehouse,
         s3: Any,
         failed: FirehoseProducer,
         *,
@@ -47,20 +47,20 @@ class Loader:
         backoff: Backoff | None = None,
     ) -> None:
         self.config = config
-        self.engine = engine
+        self.warehouse = warehouse
         self.s3 = s3
         self.failed = FailedEventWriter(failed)
         self.metrics = metrics or Metrics(dimensions={"Stage": STAGE})
         self.backoff = backoff or Backoff(base_s=0.2, cap_s=3.0)
-        self.postgres = None if is_redshift(engine) else PostgresLoad(engine, config.fact_table)
+        self.postgres = None if warehouse.is_redshift else PostgresLoad(warehouse, config.fact_table)
 
     @classmethod
     def from_env(cls) -> Loader:
         from sluice.aws.clients import client
 
         config = LoaderConfig.from_env()
-        engine = create_engine_for(resolve_url(config.warehouse))
-        return cls(config, engine, client("s3"), FirehoseProducer(client("firehose"), config.failed_firehose))
+        warehouse = Warehouse(resolve_url(config.warehouse))
+        return cls(config, warehouse, client("s3"), FirehoseProducer(client("firehose"), config.failed_firehose))
 
     def handle(self, event: dict[str, Any], deadline: Deadline) -> dict[str, Any]:
         bind_deadline(deadline)  # every AWS call below ends before it
@@ -113,7 +113,7 @@ class Loader:
                 break
             except Exception as exc:
                 if (
-                    not _is_connection_loss(exc)
+                    not is_connection_loss(exc)
                     or attempt + 1 >= self.config.db_attempts
                     or not self.backoff.wait(attempt + 1, deadline)
                     or deadline.remaining() < MIN_LOAD_TIME_S
@@ -153,7 +153,7 @@ class Loader:
         for obj in objects:
             by_compression.setdefault(obj.key.endswith(".gz"), []).append(obj)
         loader = RedshiftLoad(
-            self.engine,
+            self.warehouse,
             self.s3,
             iam_role_arn=self.config.copy_iam_role_arn,
             manifest_bucket=self.config.manifest_bucket or objects[0].bucket,
@@ -192,12 +192,6 @@ def _unrequestable(obj: LakeObject, error: UnrequestableObjectError) -> FailedEv
         original=obj.url.encode(),
         source=obj.url,
     )
-
-
-def _is_connection_loss(exc: Exception) -> bool:
-    from sqlalchemy.exc import DBAPIError, OperationalError
-
-    return isinstance(exc, OperationalError) or (isinstance(exc, DBAPIError) and exc.connection_invalidated)
 
 
 def _unreadable(notification: Notification) -> FailedEvent:

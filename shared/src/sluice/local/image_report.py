@@ -89,30 +89,39 @@ def measure(image: str, stage: str) -> tuple[float, float]:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--lock", default="images.lock.json")
-    parser.add_argument("--runs", type=int, default=3)
+    parser.add_argument("--runs", type=int, default=5)
     args = parser.parse_args()
     lock = json.loads(Path(args.lock).read_text())
     print(
-        f"Sluice images {lock['version']} at {lock['git_revision']} on {lock['python_image']} (median of {args.runs} cold starts)\n"
+        f"Sluice images {lock['version']} at {lock['git_revision']} on {lock['python_image']} "
+        f"(median of {args.runs} cold starts, each stage's beside as many of the bare image's, taken in turn)\n"
     )
     hello = build_hello(lock["base"]["image"])
-    print(f"{'stage':<10} {'size':>9} {'layers':>7} {'runtime ready':>14} {'first response':>15} {'vs hello':>9}")
-    baseline = 0.0
-    for stage in (HELLO, *STAGES):
-        if stage == HELLO:
-            image, size, layers = hello, 0.0, "-"
-        elif stage in lock["stages"]:
-            entry = lock["stages"][stage]
-            image, size, layers = entry["image"], entry["size_bytes"] / 1e6, entry["layers"]
-        else:
+    measure(hello, HELLO)  # warm-up: the first container of a run pays the engine's own start
+    rows, hello_all = [], []
+    for stage in STAGES:
+        if stage not in lock["stages"]:
             continue
-        # Interleaved with a warm-up run each, so page-cache state favours no image.
-        measure(image, stage)
-        runs = [measure(image, stage) for _ in range(args.runs)]
-        ready = statistics.median(r[0] for r in runs)
-        first = statistics.median(r[1] for r in runs)
-        baseline = baseline or first
-        print(f"{stage:<10} {size:>7.1f}MB {layers:>7} {ready:>12.0f}ms {first:>13.0f}ms {first / baseline:>8.2f}x")
+        entry = lock["stages"][stage]
+        measure(entry["image"], stage)  # warm-up, so page-cache state favours no image
+        # In turn with the bare image: a slower or busier moment of the machine weighs on both.
+        runs, paired = [], []
+        for _ in range(args.runs):
+            paired.append(measure(hello, HELLO)[1])
+            runs.append(measure(entry["image"], stage))
+        hello_all += paired
+        first, baseline = statistics.median(r[1] for r in runs), statistics.median(paired)
+        rows.append((stage, entry, statistics.median(r[0] for r in runs), first, baseline))
+    print(
+        f"{'stage':<10} {'size':>9} {'layers':>7} {'runtime ready':>14} {'first response':>15} {'hello beside':>13} {'vs hello':>9}"
+    )
+    overall = statistics.median(hello_all) if hello_all else 0.0
+    print(f"{HELLO:<10} {'-':>9} {'-':>7} {'':>14} {overall:>13.0f}ms {'':>13} {'1.00x':>9}")
+    for stage, entry, ready, first, baseline in rows:
+        print(
+            f"{stage:<10} {entry['size_bytes'] / 1e6:>7.1f}MB {entry['layers']:>7} {ready:>12.0f}ms "
+            f"{first:>13.0f}ms {baseline:>11.0f}ms {first / baseline:>8.2f}x"
+        )
 
 
 if __name__ == "__main__":

@@ -6,11 +6,14 @@ from __future__ import annotations
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from sluice.monitor.aggregate import MAX_VALUES
-from sluice.monitor.evaluator import EvaluationSettings
-from sluice.monitor.isolation import Settings
 from sluice.runtime.config import ConfigError, Env
+
+if TYPE_CHECKING:
+    # The evaluation's settings: loaded by the evaluator's handler only (see evaluation_settings).
+    from sluice.monitor.evaluator import EvaluationSettings
 
 
 @dataclass(frozen=True)
@@ -41,7 +44,7 @@ class MonitorConfig:
 class EvaluatorConfig:
     alert_topic_arn: str
     health_table: str
-    settings: EvaluationSettings = field(default_factory=EvaluationSettings)
+    settings: EvaluationSettings = field(default_factory=lambda: evaluation_settings(Env({})))
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> EvaluatorConfig:
@@ -55,6 +58,8 @@ class EvaluatorConfig:
 
 def evaluation_settings(env: Env) -> EvaluationSettings:
     """The evaluation's tuning, shared by the evaluator and ``sluice health simulate``."""
+    from sluice.monitor.evaluator import EvaluationSettings
+    from sluice.monitor.isolation import Settings
 
     def number(name: str, default: float, low: float, high: float) -> float:
         raw = env.text(name)

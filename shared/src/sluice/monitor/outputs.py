@@ -6,12 +6,14 @@ from __future__ import annotations
 import json
 from collections.abc import Callable
 from datetime import datetime
-from typing import IO, Any
+from typing import IO, TYPE_CHECKING, Any
 
 from sluice.monitor.aggregate import COUNTERS, Aggregate
-from sluice.monitor.incidents import AlertMessage
 from sluice.monitor.qoe import metrics
 from sluice.sinks.opensearch.bulk import Document
+
+if TYPE_CHECKING:
+    from sluice.monitor.incidents import AlertMessage
 
 # Headline metrics, as CloudWatch metric names and units. Counters are published as they are so
 # that CloudWatch's Sum over shards is exact; ratios of one shard are a sample of all sessions

@@ -57,9 +57,10 @@ class Monitor:
         config = MonitorConfig.from_env()
         rollups = None
         if config.opensearch_url:
-            from sluice.sinks.opensearch.client import ClusterConfig, build_client
+            from sluice.sinks.opensearch.client import ClusterConfig
+            from sluice.sinks.opensearch.http import BulkClient
 
-            rollups = BulkIndexer(build_client(ClusterConfig.from_env()))
+            rollups = BulkIndexer(BulkClient(ClusterConfig.from_env()))
         return cls(
             config,
             store=DynamoHealthStore(client("dynamodb"), config.health_table),

@@ -21,10 +21,14 @@ import json
 import time
 import zlib
 from dataclasses import dataclass, field
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 from sluice.monitor.aggregate import WindowAggregates
-from sluice.monitor.incidents import AlertMessage, Incident
+
+if TYPE_CHECKING:
+    # The evaluator's types: imported where its state is read back, so the stream handler (which
+    # only writes windows) does not load the incident rules.
+    from sluice.monitor.incidents import AlertMessage, Incident
 
 RETENTION_DAYS = 35
 # DynamoDB's item limit is 400 KB; parts stay well under it with their keys and attributes.
@@ -136,6 +140,8 @@ class DynamoHealthStore:
         ).get("Item")
         if not item:
             return EvaluatorState()
+        from sluice.monitor.incidents import Incident
+
         return EvaluatorState(
             item.get("last_window", {}).get("S"),
             [Incident.from_state(i) for i in json.loads(item["incidents"]["S"])],
@@ -181,6 +187,8 @@ class DynamoHealthStore:
         )
 
     def alerts(self) -> list[AlertMessage]:
+        from sluice.monitor.incidents import AlertMessage
+
         return [AlertMessage(**json.loads(item["message"]["S"])) for item in self._query_range("alert", "0", "~")]
 
     # --- DynamoDB -------------------------------------------------------------------------------

@@ -1,14 +1,22 @@
-"""Where the warehouse is: a SQLAlchemy URL for local runs, or a Secrets Manager secret in the
-deployed stack (the Redshift managed master password), so no password sits in an environment
-variable there."""
+"""Where the warehouse is and how the loader talks to it.
+
+The warehouse is a URL for local runs, or a Secrets Manager secret in the deployed stack (the
+Redshift managed master password), so no password sits in an environment variable there.
+
+The loader talks to it through psycopg2 alone (:class:`Warehouse`): its statements are plain
+SQL, and SQLAlchemy costs ~200 ms of cold start. SQLAlchemy and sqlalchemy-redshift build the
+tables (``sluice warehouse migrate``), through :func:`create_engine_for`.
+"""
 
 from __future__ import annotations
 
 import json
 import os
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
+from urllib.parse import quote
 
 from sluice.runtime.config import ConfigError, Env
 
@@ -39,11 +47,9 @@ class WarehouseConfig:
 
 
 def resolve_url(config: WarehouseConfig, secrets: Any | None = None) -> str:
-    """The SQLAlchemy URL, reading the user and password from the secret when one is named."""
+    """The warehouse URL, reading the user and password from the secret when one is named."""
     if config.url:
         return config.url
-    from sqlalchemy.engine import URL
-
     if secrets is None:
         from sluice.aws.clients import client
 
@@ -51,18 +57,13 @@ def resolve_url(config: WarehouseConfig, secrets: Any | None = None) -> str:
     secret = json.loads(secrets.get_secret_value(SecretId=config.secret_arn)["SecretString"])
     driver = "redshift+psycopg2" if config.dialect == "redshift" else "postgresql+psycopg2"
     host = str(secret.get("host", config.host))
-    # A unix-socket directory travels as the host query parameter, not in the netloc.
-    on_socket = host.startswith("/")
-    url = URL.create(
-        driver,
-        username=secret["username"],
-        password=secret["password"],
-        host=None if on_socket else host,
-        port=int(secret.get("port", config.port)),
-        database=secret.get("dbname", config.database),
-        query={"host": host} if on_socket else {},
-    )
-    return url.render_as_string(hide_password=False)
+    port = int(secret.get("port", config.port))
+    credentials = f"{quote(str(secret['username']), safe='')}:{quote(str(secret['password']), safe='')}"
+    database = quote(str(secret.get("dbname", config.database)), safe="")
+    if host.startswith("/"):
+        # A unix-socket directory travels as the host query parameter, not in the netloc.
+        return f"{driver}://{credentials}@:{port}/{database}?host={quote(host)}"
+    return f"{driver}://{credentials}@{host}:{port}/{database}"
 
 
 # libpq waits at most this long for a connection (its minimum is 2 s); keepalives notice a peer
@@ -71,49 +72,6 @@ CONNECT_TIMEOUT_S = 5
 _KEEPALIVES = {"keepalives": 1, "keepalives_idle": 5, "keepalives_interval": 2, "keepalives_count": 3}
 # A statement never gets less than this (a smaller statement_timeout only fails it early).
 MIN_STATEMENT_TIMEOUT_MS = 100
-
-
-def create_engine_for(url: str, *, connect_timeout_s: int = CONNECT_TIMEOUT_S) -> Any:
-    """An engine whose every connect and statement ends before the bound deadline
-    (``sluice.producers.retry.bind_deadline``): a warehouse that accepts the connection and never
-    answers cannot outlive the invocation."""
-    from sqlalchemy import create_engine, event
-
-    engine = create_engine(
-        normalised_url(url),
-        # pool_pre_ping: a warm Lambda's pooled connection may have been closed by the server.
-        pool_pre_ping=True,
-        pool_size=1,
-        max_overflow=0,
-        pool_timeout=connect_timeout_s,  # waiting for the pooled connection is bounded too
-        connect_args={"connect_timeout": connect_timeout_s, **_KEEPALIVES},
-    )
-    event.listen(engine, "do_connect", _bound_connect)
-    event.listen(engine, "begin", _bound_transaction)
-    return engine
-
-
-def _bound_connect(dialect: Any, connection_record: Any, cargs: Any, cparams: dict[str, Any]) -> None:
-    """A new connection waits no longer than the invocation has left (libpq counts whole
-    seconds, 2 at least), and never longer than the engine's own connect timeout."""
-    from sluice.producers.retry import current_deadline
-
-    deadline = current_deadline()
-    if deadline is not None:
-        left = int(deadline.remaining()) - 1  # a second to report what was not loaded
-        cparams["connect_timeout"] = max(2, min(int(cparams.get("connect_timeout", CONNECT_TIMEOUT_S)), left))
-
-
-def _bound_transaction(connection: Any) -> None:
-    """Each transaction's statements end when the invocation's time does (statement_timeout is
-    in milliseconds on PostgreSQL and Redshift alike; SET LOCAL ends with the transaction)."""
-    from sluice.producers.retry import current_deadline
-
-    deadline = current_deadline()
-    if deadline is None:
-        return
-    millis = max(MIN_STATEMENT_TIMEOUT_MS, int(deadline.remaining() * 1000))
-    connection.exec_driver_sql(f"SET LOCAL statement_timeout = {millis}")
 
 
 def normalised_url(url: str) -> str:
@@ -127,5 +85,125 @@ def normalised_url(url: str) -> str:
     return url
 
 
-def is_redshift(engine: Any) -> bool:
-    return str(engine.dialect.name) == "redshift"
+def libpq_url(url: str) -> str:
+    """The same place as a libpq connection URI (what psycopg2 takes): the scheme without the
+    SQLAlchemy dialect and driver; user, host, port, database and query stay as they are."""
+    scheme, separator, rest = url.partition("://")
+    if not separator or scheme.split("+")[0] not in ("postgresql", "postgres", "redshift"):
+        raise ValueError(f"not a PostgreSQL or Redshift URL: {scheme}://...")
+    return "postgresql://" + rest
+
+
+class Warehouse:
+    """The loader's warehouse connection: one psycopg2 connection, kept while the Lambda
+    environment is warm, whose every connect and statement ends before the bound deadline
+    (``sluice.producers.retry.bind_deadline``): a warehouse that accepts the connection and never
+    answers cannot outlive the invocation."""
+
+    def __init__(self, url: str, *, connect_timeout_s: int = CONNECT_TIMEOUT_S) -> None:
+        import psycopg2  # noqa: F401 - the driver loads with the stage, not inside the first load's time
+
+        self.url = url
+        self.is_redshift = url.split("+", maxsplit=1)[0].split(":", maxsplit=1)[0] == "redshift"
+        self._dsn = libpq_url(url)
+        self._connect_timeout_s = connect_timeout_s
+        self._connection: Any = None
+
+    @contextmanager
+    def transaction(self) -> Iterator[Any]:
+        """A cursor in one transaction: committed when the block ends, rolled back when it raises
+        (and the connection dropped when it broke, so the next transaction connects afresh)."""
+        connection = self._open()
+        try:
+            with connection.cursor() as cursor:
+                yield cursor
+            connection.commit()
+        except BaseException as exc:
+            if is_connection_loss(exc):
+                self.close()
+            else:
+                self._rollback(connection)
+            raise
+
+    def close(self) -> None:
+        if self._connection is not None:
+            try:
+                self._connection.close()
+            finally:
+                self._connection = None
+
+    def _rollback(self, connection: Any) -> None:
+        import psycopg2
+
+        try:
+            connection.rollback()
+        except psycopg2.Error:
+            self.close()  # a connection that cannot even roll back is not kept
+
+    def _open(self) -> Any:
+        """A connection inside a new transaction whose statements end with the invocation's
+        time. A kept connection the server closed while idle is noticed by the first statement
+        and replaced once (what SQLAlchemy's pool_pre_ping did)."""
+        if self._connection is not None and not self._connection.closed:
+            try:
+                self._bound_statements(self._connection)
+                return self._connection
+            except Exception as exc:
+                if not is_connection_loss(exc):
+                    raise
+                self.close()
+        import psycopg2
+
+        self._connection = psycopg2.connect(self._dsn, connect_timeout=self._connect_timeout(), **_KEEPALIVES)
+        self._bound_statements(self._connection)
+        return self._connection
+
+    def _connect_timeout(self) -> int:
+        """No longer than the invocation has left (libpq counts whole seconds, 2 at least), and
+        never longer than the configured connect timeout."""
+        from sluice.producers.retry import current_deadline
+
+        deadline = current_deadline()
+        if deadline is None:
+            return self._connect_timeout_s
+        left = int(deadline.remaining()) - 1  # a second to report what was not loaded
+        return max(2, min(self._connect_timeout_s, left))
+
+    @staticmethod
+    def _bound_statements(connection: Any) -> None:
+        """The transaction's statements end when the invocation's time does (statement_timeout
+        is in milliseconds on PostgreSQL and Redshift alike; SET LOCAL ends with the
+        transaction). Without a deadline, a round trip all the same: it proves the connection."""
+        from sluice.producers.retry import current_deadline
+
+        deadline = current_deadline()
+        with connection.cursor() as cursor:
+            if deadline is None:
+                cursor.execute("SELECT 1")
+            else:
+                millis = max(MIN_STATEMENT_TIMEOUT_MS, int(deadline.remaining() * 1000))
+                cursor.execute(f"SET LOCAL statement_timeout = {millis}")
+
+
+def is_connection_loss(exc: BaseException) -> bool:
+    """A fault of the connection, not of the statement (a closed or broken connection, a
+    timeout): the transaction rolled back, so the load may be tried again on a new one."""
+    import psycopg2
+
+    return isinstance(exc, (psycopg2.OperationalError, psycopg2.InterfaceError))
+
+
+def create_engine_for(url: str, *, connect_timeout_s: int = CONNECT_TIMEOUT_S) -> Any:
+    """A SQLAlchemy engine (migrations, the CLI, tests): psycopg2 for plain URLs, a bounded
+    connect, keepalives."""
+    from sqlalchemy import create_engine
+
+    return create_engine(
+        normalised_url(url),
+        # pool_pre_ping: a pooled connection may have been closed by the server.
+        pool_pre_ping=True,
+        pool_size=1,
+        max_overflow=0,
+        pool_timeout=connect_timeout_s,
+        connect_args={"connect_timeout": connect_timeout_s, **_KEEPALIVES},
+    )

@@ -10,7 +10,8 @@ from typing import Any
 from sqlalchemy import String, inspect
 from sqlalchemy.schema import CreateTable
 
-from sluice.artifacts.warehouse import FACT_TABLE, LEDGER_TABLE, warehouse_metadata
+from sluice.artifacts.warehouse import warehouse_metadata
+from sluice.warehouse.tables import FACT_TABLE, LEDGER_TABLE
 
 
 @dataclass

@@ -1,6 +1,7 @@
 """The statements of a load, written once for both dialects where Redshift and PostgreSQL share
-the syntax (temporary staging table, de-duplication, MERGE, ledger), Redshift's COPY built
-with sqlalchemy-redshift, and PostgreSQL's one-statement merge of JSON lines.
+the syntax (temporary staging table, de-duplication, MERGE, ledger), Redshift's COPY, and
+PostgreSQL's one-statement merge of JSON lines. Plain SQL for psycopg2 (``%s`` parameters): the
+loader carries no SQLAlchemy (tests check the COPY against sqlalchemy-redshift's CopyCommand).
 
 Every name spliced into these statements is a table or column name from the shipped schemas or the
 stage's configuration, never event data, which travels only through COPY.
@@ -9,7 +10,6 @@ stage's configuration, never event data, which travels only through COPY.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any
 
 
 def quoted(name: str) -> str:
@@ -66,27 +66,46 @@ def drop_staging(*tables: str) -> list[str]:
     return [f"DROP TABLE IF EXISTS {t}" for t in tables]
 
 
-def redshift_copy(staging_table: Any, manifest_url: str, iam_role_arn: str, *, gzip: bool, dialect: Any) -> str:
-    """COPY from a manifest of lake objects (newline-delimited JSON, keys matched to columns)."""
-    from sqlalchemy_redshift.commands import Compression, CopyCommand, Format
+def literal(value: str) -> str:
+    """A SQL string literal (quotes doubled; backslashes too, which Redshift reads as escapes)."""
+    return "'" + value.replace("\\", "\\\\").replace("'", "''") + "'"
 
-    command = CopyCommand(
-        # An explicit column list: loaded_at is left to its DEFAULT (the load time).
-        list(staging_table.columns),
-        data_location=manifest_url,
-        iam_role_arns=iam_role_arn,
-        format=Format.json,
-        path_file="auto",
-        compression=Compression.gzip if gzip else None,
-        time_format="auto",
-        manifest=True,
+
+def redshift_copy(staging: str, columns: Sequence[str], manifest_url: str, iam_role_arn: str, *, gzip: bool) -> str:
+    """COPY from a manifest of lake objects (newline-delimited JSON, keys matched to columns).
+    An explicit column list: loaded_at is left to its DEFAULT (the load time)."""
+    options = [
+        f"WITH CREDENTIALS AS {literal('aws_iam_role=' + iam_role_arn)}",
+        "FORMAT AS JSON AS 'auto'",
+        *(["GZIP"] if gzip else []),
+        "MANIFEST",
+        "TIMEFORMAT AS 'auto'",
+        "COMPUPDATE OFF",
         # Keep loading past bad lines; they are read back from STL_LOAD_ERRORS as failed events.
-        max_error=100000,
-        truncate_columns=False,
-        stat_update=False,
-        comp_update=False,
+        "MAXERROR AS 100000",
+        "STATUPDATE OFF",
+    ]
+    names = ", ".join(columns)
+    return f"COPY {staging} ({names}) FROM {literal(manifest_url)} " + " ".join(options)
+
+
+def claim_object(ledger: str) -> str:
+    """The ledger row that claims a lake object: nothing comes back when it is already there."""
+    return (
+        f"INSERT INTO {ledger} (object_key, etag, rows_loaded, bad_lines) VALUES (%s, %s, %s, %s) "  # noqa: S608 - the ledger's name
+        "ON CONFLICT DO NOTHING RETURNING object_key"
     )
-    return str(command.compile(dialect=dialect, compile_kwargs={"literal_binds": True}))
+
+
+def record_objects(ledger: str) -> str:
+    """The ledger rows of loaded objects (Redshift has no ON CONFLICT; the objects were checked)."""
+    return f"INSERT INTO {ledger} (object_key, etag, rows_loaded, bad_lines) VALUES (%s, %s, %s, %s)"  # noqa: S608 - the ledger's name
+
+
+def loaded_objects(ledger: str, count: int) -> str:
+    """Which of ``count`` (object_key, etag) pairs the ledger has (parameters in that order)."""
+    pairs = " OR ".join(["(object_key = %s AND etag = %s)"] * count)
+    return f"SELECT object_key, etag FROM {ledger} WHERE {pairs}"  # noqa: S608 - placeholders only
 
 
 LOAD_ERRORS = (

@@ -17,8 +17,8 @@ from typing import Any
 
 from sqlalchemy import text
 
-from sluice.artifacts.warehouse import FACT_TABLE, LEDGER_TABLE
 from sluice.warehouse.sql import quoted
+from sluice.warehouse.tables import FACT_TABLE, LEDGER_TABLE
 
 LOADER_USER = "sluice_loader"
 

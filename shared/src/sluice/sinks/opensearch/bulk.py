@@ -12,12 +12,15 @@ from __future__ import annotations
 import logging
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import orjson
 
 from sluice.producers.batching import BatchLimits, chunk
 from sluice.producers.retry import Backoff, Deadline
+
+if TYPE_CHECKING:
+    from sluice.sinks.opensearch.http import BulkClient
 
 log = logging.getLogger("sluice.sinks.opensearch")
 
@@ -60,7 +63,7 @@ def action_lines(document: Document) -> bytes:
 class BulkIndexer:
     def __init__(
         self,
-        client: Any,
+        client: BulkClient,
         *,
         max_bytes: int = DEFAULT_MAX_BULK_BYTES,
         max_docs: int = DEFAULT_MAX_BULK_DOCS,
@@ -92,11 +95,11 @@ class BulkIndexer:
     def _send(
         self, positions: list[int], bodies: list[bytes], outcome: BulkOutcome, retry: dict[int, str], deadline: Deadline
     ) -> None:
-        from opensearchpy.exceptions import ConnectionError as TransportConnectionError
-        from opensearchpy.exceptions import TransportError
+        # Here, not at import: the monitor builds documents without ever sending them.
+        from sluice.sinks.opensearch.http import BulkRequestError, ClusterUnreachableError
 
         # A cluster that accepts the connection and never answers must not hold the request past
-        # the deadline: the request's own timeout is what is left (opensearch-py request_timeout).
+        # the deadline: the request's own timeout is what is left.
         timeout = deadline.remaining()
         if timeout < MIN_REQUEST_TIMEOUT_S or outcome.configuration_error is not None:
             retry.update(
@@ -108,27 +111,22 @@ class BulkIndexer:
         outcome.requests += 1
         outcome.bytes_sent += len(body)
         try:
-            response = self.client.bulk(
-                body=body,
-                headers={"content-type": "application/x-ndjson"},
-                request_timeout=min(timeout, self.max_request_timeout_s),
-            )
-        except TransportConnectionError as exc:  # includes timeouts: nothing is known to be stored
-            retry.update((p, f"connection: {exc.__class__.__name__}") for p in positions)
+            response = self.client.bulk(body, timeout_s=min(timeout, self.max_request_timeout_s))
+        except ClusterUnreachableError as exc:  # includes timeouts: nothing is known to be stored
+            retry.update((p, f"connection: {exc}") for p in positions)
             return
-        except TransportError as exc:
-            status = exc.status_code if isinstance(exc.status_code, int) else 0
-            if status == 413:
+        except BulkRequestError as exc:
+            if exc.status == 413:
                 self._split(positions, bodies, outcome, retry, deadline)
-            elif status in CONFIGURATION_STATUS:
-                outcome.configuration_error = f"HTTP {status} {exc.error}: the cluster refuses this stage's credentials"
+            elif exc.status in CONFIGURATION_STATUS:
+                outcome.configuration_error = (
+                    f"HTTP {exc.status} {exc.error}: the cluster refuses this stage's credentials"
+                )
                 retry.update((p, outcome.configuration_error) for p in positions)
-            elif status in RETRYABLE_ITEM_STATUS or status == 0:
-                retry.update((p, f"bulk request: HTTP {status}") for p in positions)
             else:
-                # The whole request refused (400 on a malformed body, 403): not the documents'
-                # fault alone, so report them for retry rather than reject them.
-                retry.update((p, f"bulk request: HTTP {status} {exc.error}") for p in positions)
+                # 429/5xx, or the whole request refused (400 on a malformed body): not the
+                # documents' fault alone, so they are reported for retry rather than rejected.
+                retry.update((p, f"bulk request: {exc}") for p in positions)
             return
         self._read_items(positions, response, outcome, retry)
 

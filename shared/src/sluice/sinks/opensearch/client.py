@@ -1,5 +1,7 @@
-"""An opensearch-py client for a cluster given by URL: Amazon OpenSearch Service with SigV4, or a
-self-managed cluster with basic auth; TLS verified unless told otherwise."""
+"""A cluster given by URL: Amazon OpenSearch Service with SigV4, or a self-managed cluster with
+basic auth; TLS verified unless told otherwise. The stages index through
+``sluice.sinks.opensearch.http.BulkClient``; the CLI administers the cluster (templates, policies,
+roles) through the opensearch-py client built here."""
 
 from __future__ import annotations
 
@@ -44,7 +46,7 @@ class ClusterConfig:
         )
 
 
-def _basic_credentials(config: ClusterConfig) -> tuple[str, str]:
+def basic_credentials(config: ClusterConfig) -> tuple[str, str]:
     """User and password: from the URL (local clusters) or a Secrets Manager secret, never from a
     plain environment variable."""
     parsed = urlparse(config.url)
@@ -63,6 +65,7 @@ def _basic_credentials(config: ClusterConfig) -> tuple[str, str]:
 
 
 def build_client(config: ClusterConfig) -> Any:
+    """The opensearch-py client (administration: ``sluice search bootstrap``, the security plugin)."""
     from opensearchpy import OpenSearch, Urllib3AWSV4SignerAuth
 
     parsed = urlparse(config.url)
@@ -75,7 +78,7 @@ def build_client(config: ClusterConfig) -> Any:
         host["url_prefix"] = parsed.path
     auth: Any = None
     if config.auth == "basic":
-        auth = _basic_credentials(config)
+        auth = basic_credentials(config)
     elif config.auth == "sigv4":
         from sluice.aws.clients import session
 
