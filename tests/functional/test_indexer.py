@@ -238,6 +238,19 @@ def test_basic_auth_from_the_url_and_sigv4(aws, pipeline, monkeypatch, request):
                 BulkClient(wrong).bulk(_one_document(), timeout_s=5)
 
 
+def test_one_connection_is_kept_and_one_the_cluster_closed_while_idle_is_replaced(cluster):
+    client = BulkClient(ClusterConfig(url=cluster.url))
+    before = len(cluster.sockets)  # the bootstrap's
+    for _ in range(3):
+        assert client.bulk(_one_document(), timeout_s=5)["errors"] is False
+    assert len(cluster.sockets) == before + 1  # kept alive between requests (and invocations)
+    # WHEN the cluster closes it while the function is idle
+    cluster.close_idle_connections()
+    # THEN the next request goes out once more on a new connection, not as a failure
+    assert client.bulk(_one_document(), timeout_s=5)["errors"] is False
+    assert len(cluster.sockets) == before + 2 and cluster.count() == 4
+
+
 def test_tls_is_verified_by_default():
     import ssl
 

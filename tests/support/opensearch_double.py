@@ -15,10 +15,11 @@ import hashlib
 import hmac
 import json
 import re
+import socket
 import threading
 import time
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
@@ -47,6 +48,7 @@ class BulkDouble:
     delays_left: int = 0
     url: str = ""
     lock: threading.RLock = field(default_factory=threading.RLock)
+    sockets: list[socket.socket] = field(default_factory=list)  # every connection a client opened
 
     # --- what tests look at ---------------------------------------------------------------
     def documents(self, pattern: str = "*") -> dict[str, dict[str, Any]]:
@@ -64,6 +66,13 @@ class BulkDouble:
     def fail_next_requests(self, *statuses: int) -> None:
         with self.lock:
             self.request_faults.extend(statuses)
+
+    def close_idle_connections(self) -> None:
+        """As a cluster (or a load balancer) does with keep-alive connections left idle too long."""
+        with self.lock:
+            for sock in self.sockets:
+                with suppress(OSError):
+                    sock.shutdown(socket.SHUT_RDWR)
 
     def slow_next(self, requests: int, seconds: float) -> None:
         with self.lock:
@@ -207,6 +216,11 @@ def _error(kind: str, reason: str, status: int = 400) -> dict[str, Any]:
 def _handler(double: BulkDouble) -> type[BaseHTTPRequestHandler]:
     class Handler(BaseHTTPRequestHandler):
         protocol_version = "HTTP/1.1"
+
+        def setup(self) -> None:
+            super().setup()
+            with double.lock:
+                double.sockets.append(self.connection)
 
         def log_message(self, format: str, *args: Any) -> None:
             return
