@@ -88,3 +88,38 @@ def test_find_by_fingerprint_and_unknown_names_fail_clearly():
         default_registry().find("0123456789abcdef")
     with pytest.raises(SchemaNotFoundError, match="has no version 9"):
         default_registry().find("player_event.v9")
+
+
+def test_the_committed_fingerprints_are_those_of_the_shipped_files():
+    from pathlib import Path
+
+    import sluice.schemas
+    from sluice.events.fingerprint import crc64_avro
+    from sluice.events.registry import fingerprints_manifest
+
+    committed = json.loads((Path(sluice.schemas.__file__).parent / "fingerprints.json").read_text())
+    assert committed == fingerprints_manifest(), (
+        "run: sluice schemas render fingerprints > shared/src/sluice/schemas/fingerprints.json"
+    )
+    # and the registry takes them from there, each the fingerprint of its schema
+    for version in default_registry().versions():
+        assert version.precomputed is not None, version.name
+        assert version.fingerprint == crc64_avro(version.schema)
+
+
+def test_an_edited_schema_is_fingerprinted_afresh_not_taken_from_a_stale_file(monkeypatch):
+    from sluice.events import registry
+    from sluice.events.fingerprint import crc64_avro
+
+    edited = [
+        (name, raw.replace(b'"session_id"', b'"session_key"', 1) if name == "player_event.v3.avsc" else raw)
+        for name, raw in registry._schema_files()
+    ]
+    monkeypatch.setattr(registry, "_schema_files", lambda: edited)
+    registry.default_registry.cache_clear()
+    try:
+        latest = registry.default_registry().latest(PLAYER_EVENT)
+        assert latest.precomputed is None
+        assert latest.fingerprint == crc64_avro(latest.schema) != 0x018F282DA165033E  # v3's, as shipped
+    finally:
+        registry.default_registry.cache_clear()

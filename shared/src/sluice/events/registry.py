@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 import os
 import re
+import zlib
 from dataclasses import dataclass, field
 from functools import cache, cached_property
 from typing import Any
@@ -29,9 +30,13 @@ class SchemaVersion:
     subject: str
     version: int
     schema: dict[str, Any] = field(repr=False)
+    # From fingerprints.json when it was made from this very file (see default_registry).
+    precomputed: int | None = field(default=None, repr=False, compare=False)
 
     @cached_property
     def fingerprint(self) -> int:
+        if self.precomputed is not None:
+            return self.precomputed
         from sluice.events.fingerprint import crc64_avro
 
         return crc64_avro(self.schema)
@@ -114,20 +119,52 @@ def load_schema_file(text: str) -> dict[str, Any]:
     return schema
 
 
+# The CRC-64-AVRO of each shipped file, computed once (``sluice schemas render fingerprints``):
+# fastavro's pure-Python CRC over four canonical forms is ~3 ms of every stage's cold start.
+FINGERPRINTS_FILE = "fingerprints.json"
+
+
+def _schema_files() -> list[tuple[str, bytes]]:
+    """(name, bytes) of every shipped schema file. Plain file reads: they are package data, and
+    importlib.resources (pathlib, tempfile, zipfile) would add ~8 ms to every stage's cold start."""
+    import sluice.schemas
+
+    directory = os.path.dirname(sluice.schemas.__file__)
+    files = []
+    for name in sorted(os.listdir(directory)):
+        if _FILE_NAME.match(name) or name == FINGERPRINTS_FILE:
+            with open(os.path.join(directory, name), "rb") as file:
+                files.append((name, file.read()))
+    return files
+
+
 @cache
 def default_registry() -> Registry:
     """The registry of the schemas packaged with this version of the library."""
-    import sluice.schemas
-
-    # Plain file reads: the schemas are package data files, and importlib.resources (pathlib,
-    # tempfile, zipfile) would add ~8 ms to every stage's cold start for nothing an image needs.
-    directory = os.path.dirname(sluice.schemas.__file__)
+    files = dict(_schema_files())
+    known = json.loads(files.pop(FINGERPRINTS_FILE, b"{}"))
     versions = []
-    for name in sorted(os.listdir(directory)):
+    for name, raw in files.items():
         match = _FILE_NAME.match(name)
-        if not match:
-            continue
-        with open(os.path.join(directory, name), encoding="utf-8") as file:
-            schema = load_schema_file(file.read())
-        versions.append(SchemaVersion(match["subject"], int(match["version"]), schema))
+        assert match is not None
+        entry = known.get(name) or {}
+        # Only for the very bytes it was computed from (CRC-32 of the file): an edited schema
+        # whose fingerprints.json was not re-rendered is fingerprinted afresh, never wrongly.
+        precomputed = int(entry["fingerprint"], 16) if entry.get("file_crc32") == zlib.crc32(raw) else None
+        schema = load_schema_file(raw.decode("utf-8"))
+        versions.append(SchemaVersion(match["subject"], int(match["version"]), schema, precomputed))
     return Registry(versions)
+
+
+def fingerprints_manifest() -> dict[str, dict[str, Any]]:
+    """What ``fingerprints.json`` holds: per shipped schema file, its CRC-32 and its fingerprint."""
+    from sluice.events.fingerprint import crc64_avro
+
+    return {
+        name: {
+            "file_crc32": zlib.crc32(raw),
+            "fingerprint": fingerprint_hex(crc64_avro(load_schema_file(raw.decode()))),
+        }
+        for name, raw in _schema_files()
+        if name != FINGERPRINTS_FILE
+    }
