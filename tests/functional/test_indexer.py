@@ -19,7 +19,7 @@ from sluice.producers.retry import Deadline
 from sluice.sinks.opensearch.bootstrap import bootstrap
 from sluice.sinks.opensearch.bulk import Document, action_lines
 from sluice.sinks.opensearch.client import ClusterConfig, build_client
-from sluice.sinks.opensearch.http import BulkClient, BulkRequestError
+from sluice.sinks.opensearch.http import BulkClient, BulkRequestError, ClusterUnreachableError
 
 
 @pytest.fixture
@@ -249,6 +249,60 @@ def test_one_connection_is_kept_and_one_the_cluster_closed_while_idle_is_replace
     # THEN the next request goes out once more on a new connection, not as a failure
     assert client.bulk(_one_document(), timeout_s=5)["errors"] is False
     assert len(cluster.sockets) == before + 2 and cluster.count() == 4
+
+
+@pytest.mark.parametrize("framing", ["chunked", "close"])
+def test_answers_chunked_or_ended_by_closing_are_read_whole(aws, pipeline, framing):
+    records = [clean_record() for _ in range(40)]  # an answer of many chunks
+    with bulk_double(framing=framing) as cluster:
+        bootstrap(build_client(ClusterConfig(url=cluster.url)), "sluice-events")
+        stage = indexer(aws, pipeline, cluster.url)
+        for half in (records[:20], records[20:]):
+            response = stage.handle(kinesis_event([Codec().encode(r) for r in half]), Deadline.after(30))
+            assert response == {"batchItemFailures": []}
+        assert set(cluster.documents()) == {r["event_id"] for r in records}
+
+
+def test_an_answer_that_is_not_http_leaves_the_records_for_retry(aws, pipeline):
+    import socket
+    import threading
+
+    listener = socket.create_server(("127.0.0.1", 0))
+
+    def garble() -> None:
+        while True:
+            try:
+                connection, _ = listener.accept()
+            except OSError:
+                return
+            with connection:
+                connection.recv(65536)
+                connection.sendall(b"SSH-2.0-OpenSSH_9.6\r\n" + b"x" * 100)
+
+    threading.Thread(target=garble, daemon=True).start()
+    try:
+        event = kinesis_event([clean_encoded(), clean_encoded()])
+        url = f"http://127.0.0.1:{listener.getsockname()[1]}"
+        with pytest.raises(BatchFailedError, match="OpenSearch did not store 2 documents"):
+            indexer(aws, pipeline, url).handle(event, Deadline.after(2.0))
+        with pytest.raises(ClusterUnreachableError, match=r"not an HTTP/1\.x status line"):
+            BulkClient(ClusterConfig(url=url)).bulk(_one_document(), timeout_s=1)
+    finally:
+        listener.close()
+
+
+def test_over_tls_the_cluster_certificate_is_verified(tmp_path):
+    with bulk_double(tls_dir=str(tmp_path)) as cluster:
+        # trusted through the CA bundle it names: the request goes through
+        trusted = BulkClient(ClusterConfig(url=cluster.url, ca_bundle=str(tmp_path / "ca.pem")))
+        assert trusted.bulk(_one_document(), timeout_s=5)["errors"] is False
+        # a certificate no trusted CA signed: refused, nothing sent
+        with pytest.raises(ClusterUnreachableError, match="CERTIFICATE_VERIFY_FAILED"):
+            BulkClient(ClusterConfig(url=cluster.url)).bulk(_one_document(), timeout_s=5)
+        # verification switched off, for a local cluster only
+        unverified = BulkClient(ClusterConfig(url=cluster.url, verify_tls=False))
+        assert unverified.bulk(_one_document(), timeout_s=5)["errors"] is False
+        assert cluster.count() == 2
 
 
 def test_tls_is_verified_by_default():

@@ -49,6 +49,8 @@ class BulkDouble:
     url: str = ""
     lock: threading.RLock = field(default_factory=threading.RLock)
     sockets: list[socket.socket] = field(default_factory=list)  # every connection a client opened
+    # How answers are framed, as proxies in front of a cluster may: chunked, or ended by closing
+    framing: str = "content-length"  # or "chunked", "close"
 
     # --- what tests look at ---------------------------------------------------------------
     def documents(self, pattern: str = "*") -> dict[str, dict[str, Any]]:
@@ -229,9 +231,22 @@ def _handler(double: BulkDouble) -> type[BaseHTTPRequestHandler]:
             body = json.dumps(payload).encode() if payload is not None else b""
             self.send_response(status)
             self.send_header("Content-Type", "application/json; charset=UTF-8")
-            self.send_header("Content-Length", str(len(body)))
+            if double.framing == "chunked":
+                self.send_header("Transfer-Encoding", "chunked")
+            elif double.framing == "close":
+                self.send_header("Connection", "close")
+                self.close_connection = True
+            else:
+                self.send_header("Content-Length", str(len(body)))
             self.end_headers()
-            if self.command != "HEAD":
+            if self.command == "HEAD":
+                return
+            if double.framing == "chunked":
+                for start in range(0, len(body), 700):
+                    piece = body[start : start + 700]
+                    self.wfile.write(f"{len(piece):x};ext=1\r\n".encode() + piece + b"\r\n")
+                self.wfile.write(b"0\r\nX-Trailer: t\r\n\r\n")
+            else:
                 self.wfile.write(body)
 
         def _authorised(self, raw: bytes) -> bool:
@@ -416,10 +431,21 @@ def _sigv4_valid(
 
 
 @contextmanager
-def bulk_double(**settings: Any) -> Iterator[BulkDouble]:
+def bulk_double(*, tls_dir: str | None = None, **settings: Any) -> Iterator[BulkDouble]:
+    """The double on 127.0.0.1; with ``tls_dir``, over HTTPS with a certificate for "localhost"
+    whose CA file is ``<tls_dir>/ca.pem``."""
     double = BulkDouble(**settings)
     server = ThreadingHTTPServer(("127.0.0.1", 0), _handler(double))
-    double.url = f"http://127.0.0.1:{server.server_address[1]}"
+    scheme = "http"
+    if tls_dir is not None:
+        import ssl
+
+        context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+        context.load_cert_chain(*_self_signed(tls_dir))
+        server.socket = context.wrap_socket(server.socket, server_side=True)
+        scheme = "https"
+    host = "localhost" if tls_dir is not None else "127.0.0.1"
+    double.url = f"{scheme}://{host}:{server.server_address[1]}"
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     try:
@@ -427,3 +453,40 @@ def bulk_double(**settings: Any) -> Iterator[BulkDouble]:
     finally:
         server.shutdown()
         server.server_close()
+
+
+def _self_signed(directory: str) -> tuple[str, str]:
+    """A certificate for localhost signed by itself (its own CA): (cert file, key file)."""
+    import datetime
+    import os
+
+    from cryptography import x509
+    from cryptography.hazmat.primitives import hashes, serialization
+    from cryptography.hazmat.primitives.asymmetric import ec
+    from cryptography.x509.oid import NameOID
+
+    key = ec.generate_private_key(ec.SECP256R1())
+    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "localhost")])
+    now = datetime.datetime.now(datetime.UTC)
+    certificate = (
+        x509.CertificateBuilder()
+        .subject_name(name)
+        .issuer_name(name)
+        .public_key(key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(now - datetime.timedelta(minutes=5))
+        .not_valid_after(now + datetime.timedelta(days=1))
+        .add_extension(x509.SubjectAlternativeName([x509.DNSName("localhost")]), critical=False)
+        .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
+        .sign(key, hashes.SHA256())
+    )
+    cert_file, key_file = os.path.join(directory, "ca.pem"), os.path.join(directory, "key.pem")
+    with open(cert_file, "wb") as out:
+        out.write(certificate.public_bytes(serialization.Encoding.PEM))
+    with open(key_file, "wb") as out:
+        out.write(
+            key.private_bytes(
+                serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
+            )
+        )
+    return cert_file, key_file

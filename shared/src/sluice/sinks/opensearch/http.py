@@ -1,18 +1,20 @@
-"""The stages' client for the bulk API, on the standard library's http.client.
+"""The stages' client for the bulk API: one HTTP/1.1 request kind over a plain socket.
 
-The indexer and the monitor send one kind of request, ``POST /_bulk``; opensearch-py (with
-requests and urllib3) would cost them ~90 ms of cold start for it. This client keeps one
-connection alive between invocations, gives every request its own timeout (what the invocation
-has left), gzips the body, and signs with basic auth or SigV4 (managed domains and serverless).
-The CLI's administration (templates, policies, roles) stays on opensearch-py
-(``sluice.sinks.opensearch.client.build_client``).
+The indexer and the monitor send one request, ``POST /_bulk``, and read one JSON answer.
+opensearch-py (with requests and urllib3) costs ~90 ms of cold start for it, and even the
+standard library's http.client ~15 ms (it parses headers with the email package); this client
+is what that one exchange needs: one connection kept alive between invocations (a connection the
+cluster closed while idle is replaced once), a timeout per request (what the invocation has left),
+gzip bodies, Content-Length and chunked answers, basic auth or SigV4 (managed domains and
+serverless). Everything it reads is bounded. The CLI's administration (templates, policies,
+roles) stays on opensearch-py (``sluice.sinks.opensearch.client.build_client``).
 """
 
 from __future__ import annotations
 
 import base64
 import gzip
-import http.client
+import socket
 from typing import Any
 from urllib.parse import urlparse
 
@@ -23,9 +25,14 @@ from sluice.sinks.opensearch.client import ClusterConfig, basic_credentials
 
 # Level 1 already shrinks bulk NDJSON about tenfold; higher levels cost Lambda CPU for little.
 GZIP_LEVEL = 1
-# A kept connection the server closed while idle fails this way on its next request, before the
-# request was read: it is sent again once on a new connection (bulk by _id is idempotent).
-_STALE_CONNECTION = (http.client.RemoteDisconnected, ConnectionResetError, BrokenPipeError)
+# Bounds on what a cluster (or a proxy in front of it) can make the stage read.
+MAX_LINE_BYTES = 16 * 1024
+MAX_HEADERS = 100
+MAX_RESPONSE_BYTES = 64 * 1024 * 1024
+
+
+class MalformedResponseError(Exception):
+    """The answer is not HTTP/1.x as the client reads it (or is larger than it reads)."""
 
 
 class BulkRequestError(Exception):
@@ -44,13 +51,16 @@ class ClusterUnreachableError(Exception):
 class BulkClient:
     def __init__(self, config: ClusterConfig) -> None:
         parsed = urlparse(config.url)
+        default_port = 443 if parsed.scheme == "https" else 80
         self.host = parsed.hostname or ""
-        self.port = parsed.port or (443 if parsed.scheme == "https" else 80)
+        self.port = parsed.port or default_port
         self.path = parsed.path.rstrip("/") + "/_bulk"
         self.url = f"{parsed.scheme}://{self.host}:{self.port}{self.path}"
+        name = f"[{self.host}]" if ":" in self.host else self.host
+        self.host_header = name if self.port == default_port else f"{name}:{self.port}"
         self.ssl_context = _ssl_context(config) if parsed.scheme == "https" else None
         self._authorization = _authorizer(config)
-        self._connection: http.client.HTTPConnection | None = None
+        self._connection: _Connection | None = None
 
     def bulk(self, body: bytes, *, timeout_s: float) -> dict[str, Any]:
         """The parsed response of one bulk request; raises :class:`BulkRequestError` or
@@ -58,7 +68,14 @@ class BulkClient:
         payload = gzip.compress(body, compresslevel=GZIP_LEVEL)
         headers = {"Content-Type": "application/x-ndjson", "Content-Encoding": "gzip"}
         headers.update(self._authorization("POST", self.url, payload, headers))
-        status, data = self._send(payload, headers, timeout_s)
+        head = "".join(
+            [
+                f"POST {self.path} HTTP/1.1\r\nHost: {self.host_header}\r\nContent-Length: {len(payload)}\r\n",
+                *(f"{name}: {value}\r\n" for name, value in headers.items()),
+                "\r\n",
+            ]
+        ).encode("latin-1")
+        status, data = self._exchange(head + payload, timeout_s)
         try:
             answer = orjson.loads(data) if data else {}
         except ValueError:
@@ -74,39 +91,130 @@ class BulkClient:
             self._connection.close()
             self._connection = None
 
-    def _send(self, payload: bytes, headers: dict[str, str], timeout_s: float) -> tuple[int, bytes]:
-        for fresh in (self._connection is None, True):
-            connection = self._open(timeout_s)
+    def _exchange(self, request: bytes, timeout_s: float) -> tuple[int, bytes]:
+        kept = self._connection is not None
+        try:
+            if self._connection is None:
+                self._connection = _Connection(self.host, self.port, self.ssl_context, timeout_s)
             try:
-                connection.request("POST", self.path, payload, headers)
-                response = connection.getresponse()
-                data = response.read()
-            except _STALE_CONNECTION as exc:
+                status, data, keep_alive = self._connection.exchange(request, timeout_s)
+            except _StaleConnectionError:
+                if not kept:
+                    raise
+                # Closed by the cluster while idle, before it read the request: once more on a
+                # new connection (indexing by _id makes a repeat harmless anyway).
                 self.close()
-                if fresh:
-                    raise ClusterUnreachableError(f"{type(exc).__name__}: {exc}") from exc
-                continue
-            except (OSError, http.client.HTTPException) as exc:  # timeouts and refusals included
-                self.close()
-                raise ClusterUnreachableError(f"{type(exc).__name__}: {exc}") from exc
-            if response.will_close:
-                self.close()
-            return response.status, data
-        raise AssertionError("unreachable")  # the second pass always returns or raises
+                self._connection = _Connection(self.host, self.port, self.ssl_context, timeout_s)
+                status, data, keep_alive = self._connection.exchange(request, timeout_s)
+        except (OSError, MalformedResponseError) as exc:  # refused, reset, timed out, garbled
+            self.close()
+            raise ClusterUnreachableError(f"{type(exc).__name__}: {exc}") from exc
+        if not keep_alive:
+            self.close()
+        return status, data
 
-    def _open(self, timeout_s: float) -> http.client.HTTPConnection:
-        """The kept connection, its timeout (connect, and each read) set to this request's."""
-        if self._connection is None:
-            if self.ssl_context is not None:
-                self._connection = http.client.HTTPSConnection(
-                    self.host, self.port, timeout=timeout_s, context=self.ssl_context
-                )
-            else:
-                self._connection = http.client.HTTPConnection(self.host, self.port, timeout=timeout_s)
-        self._connection.timeout = timeout_s
-        if self._connection.sock is not None:
-            self._connection.sock.settimeout(timeout_s)
-        return self._connection
+
+class _StaleConnectionError(ConnectionError):
+    """The kept connection was closed by the other side before an answer began."""
+
+
+class _Connection:
+    """One HTTP/1.1 connection: a request written whole, its answer read within bounds."""
+
+    def __init__(self, host: str, port: int, ssl_context: Any, timeout_s: float) -> None:
+        sock = socket.create_connection((host, port), timeout=timeout_s)
+        try:
+            sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+            self.sock = ssl_context.wrap_socket(sock, server_hostname=host) if ssl_context is not None else sock
+        except BaseException:
+            sock.close()
+            raise
+        self.reader = self.sock.makefile("rb")
+
+    def close(self) -> None:
+        self.reader.close()
+        self.sock.close()
+
+    def exchange(self, request: bytes, timeout_s: float) -> tuple[int, bytes, bool]:
+        """(status, body, whether the connection may be kept). Each socket operation waits at
+        most ``timeout_s``."""
+        self.sock.settimeout(timeout_s)
+        try:
+            self.sock.sendall(request)
+            first = self.reader.readline(MAX_LINE_BYTES + 1)
+        except (BrokenPipeError, ConnectionResetError) as exc:
+            raise _StaleConnectionError(str(exc)) from exc
+        if not first:
+            raise _StaleConnectionError("closed before an answer")
+        while True:
+            version, status, headers = self._head(first)
+            if status >= 200:
+                break
+            first = self._line()  # 1xx: an interim answer, the real one follows
+        body = self._body(headers)
+        if headers.get("content-encoding", "").lower() == "gzip":
+            body = gzip.decompress(body)
+        keep = version == "HTTP/1.1" and headers.get("connection", "").lower() != "close"
+        return status, body, keep and ("content-length" in headers or "transfer-encoding" in headers)
+
+    def _line(self) -> bytes:
+        line = self.reader.readline(MAX_LINE_BYTES + 1)
+        if not line or len(line) > MAX_LINE_BYTES or not line.endswith(b"\n"):
+            raise MalformedResponseError("a line of the answer is cut off or too long")
+        return line
+
+    def _head(self, first: bytes) -> tuple[str, int, dict[str, str]]:
+        if len(first) > MAX_LINE_BYTES or not first.endswith(b"\n"):
+            raise MalformedResponseError("the status line is cut off or too long")
+        parts = first.decode("latin-1").split(None, 2)
+        if len(parts) < 2 or not parts[0].startswith("HTTP/1.") or not parts[1].isdigit():
+            raise MalformedResponseError(f"not an HTTP/1.x status line: {first[:80]!r}")
+        headers: dict[str, str] = {}
+        for _ in range(MAX_HEADERS + 1):
+            line = self._line()
+            if line in (b"\r\n", b"\n"):
+                return parts[0], int(parts[1]), headers
+            name, colon, value = line.decode("latin-1").partition(":")
+            if not colon:
+                raise MalformedResponseError(f"not a header line: {line[:80]!r}")
+            headers[name.strip().lower()] = value.strip()
+        raise MalformedResponseError(f"more than {MAX_HEADERS} header lines")
+
+    def _body(self, headers: dict[str, str]) -> bytes:
+        if "chunked" in headers.get("transfer-encoding", "").lower():
+            chunks: list[bytes] = []
+            size = 0
+            while True:
+                size_text = self._line().split(b";", 1)[0].strip()
+                try:
+                    chunk = int(size_text, 16)
+                except ValueError:
+                    raise MalformedResponseError(f"not a chunk size: {size_text[:20]!r}") from None
+                size += chunk
+                if chunk == 0:
+                    while self._line() not in (b"\r\n", b"\n"):  # trailers, if any
+                        pass
+                    return b"".join(chunks)
+                chunks.append(self._exactly(chunk, size))
+                self._line()  # the CRLF after the chunk
+        if "content-length" in headers:
+            try:
+                length = int(headers["content-length"])
+            except ValueError:
+                raise MalformedResponseError("Content-Length is not a number") from None
+            return self._exactly(length, length)
+        body = self.reader.read(MAX_RESPONSE_BYTES + 1)  # no length: the answer ends with the connection
+        if len(body) > MAX_RESPONSE_BYTES:
+            raise MalformedResponseError(f"an answer over {MAX_RESPONSE_BYTES} bytes")
+        return body
+
+    def _exactly(self, length: int, total: int) -> bytes:
+        if length < 0 or total > MAX_RESPONSE_BYTES:
+            raise MalformedResponseError(f"an answer over {MAX_RESPONSE_BYTES} bytes")
+        data = self.reader.read(length)
+        if len(data) != length:
+            raise MalformedResponseError(f"the answer ended after {len(data)} of {length} bytes")
+        return data
 
 
 def _ssl_context(config: ClusterConfig) -> Any:
