@@ -23,7 +23,7 @@ import orjson
 from sluice.runtime.config import ConfigError
 from sluice.sinks.opensearch.client import ClusterConfig, basic_credentials
 
-# Level 1 already shrinks bulk NDJSON about tenfold; higher levels cost Lambda CPU for little.
+# Level 1 keeps 12% of the bulk NDJSON's bytes (level 9: 8%) at a fraction of the CPU (make bench).
 GZIP_LEVEL = 1
 # Bounds on what a cluster (or a proxy in front of it) can make the stage read.
 MAX_LINE_BYTES = 16 * 1024
