@@ -185,3 +185,23 @@ def test_the_loader_reads_its_warehouse_credentials_from_secrets_manager(aws, wa
     assert resolved.startswith("postgresql+psycopg2://")
     with create_engine(resolved).connect() as connection:
         assert connection.execute(text("SELECT count(*) FROM player_events")).scalar() == 0
+
+
+def test_the_loader_will_not_talk_to_redshift_without_verified_tls(postgres_url):
+    """The embedded PostgreSQL speaks no TLS: as PostgreSQL the loader connects; taken for Redshift
+    (TLS required, the certificate verified) it refuses to send anything in the clear."""
+    import psycopg2
+    from sqlalchemy.engine import make_url
+
+    from sluice.local.services import tcp_to_unix
+
+    url = make_url(postgres_url)
+    with tcp_to_unix(f"{url.query['host']}/.s.PGSQL.{url.port or 5432}") as port:
+        plain = Warehouse(f"postgresql://{url.username}:@127.0.0.1:{port}/{url.database}")
+        with plain.transaction() as cursor:
+            cursor.execute("SELECT 1")
+            assert cursor.fetchone() == (1,)
+        plain.close()
+        redshift = Warehouse(f"redshift://{url.username}:@127.0.0.1:{port}/{url.database}")
+        with pytest.raises(psycopg2.OperationalError, match="SSL"), redshift.transaction():
+            pass

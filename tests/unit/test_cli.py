@@ -247,6 +247,20 @@ def test_aws_options_go_before_or_after_the_command():
     assert (options.endpoint_url, options.profile, rest) == ("http://127.0.0.1:5000", "p", ["local", "status"])
 
 
+def test_the_loader_verifies_redshift_tls_unless_the_url_says_otherwise():
+    from sluice.warehouse.connection import Warehouse
+
+    redshift = Warehouse("redshift+psycopg2://loader:pw@cluster.abc.eu-west-1.redshift.amazonaws.com:5439/sluice")
+    assert redshift.is_redshift
+    assert redshift.connect_arguments()["sslmode"] == "verify-full"
+    assert redshift.connect_arguments()["sslrootcert"] == "system"
+    chosen = Warehouse("redshift://loader:pw@host:5439/sluice?sslmode=require")
+    assert "sslmode" not in chosen.connect_arguments()  # the URL's own, in the DSN libpq reads
+    local = Warehouse("postgresql+psycopg2://postgres:@/postgres?host=/tmp/sock")
+    assert not local.is_redshift and "sslmode" not in local.connect_arguments()
+    assert local.connect_arguments()["connect_timeout"] == 5
+
+
 def test_a_plain_postgresql_url_uses_the_installed_driver():
     from sluice.warehouse.connection import create_engine_for
 

@@ -106,6 +106,11 @@ class Warehouse:
         self.url = url
         self.is_redshift = url.split("+", maxsplit=1)[0].split(":", maxsplit=1)[0] == "redshift"
         self._dsn = libpq_url(url)
+        # Redshift: TLS with the server's certificate verified against the system's trust store
+        # (Redshift's are ACM-issued), as sqlalchemy-redshift does by default; ``sslmode`` (and
+        # ``sslrootcert``) in the URL's query decide instead.
+        verify = self.is_redshift and "sslmode=" not in url.partition("?")[2]
+        self._tls = {"sslmode": "verify-full", "sslrootcert": "system"} if verify else {}
         self._connect_timeout_s = connect_timeout_s
         self._connection: Any = None
 
@@ -154,9 +159,13 @@ class Warehouse:
                 self.close()
         import psycopg2
 
-        self._connection = psycopg2.connect(self._dsn, connect_timeout=self._connect_timeout(), **_KEEPALIVES)
+        self._connection = psycopg2.connect(self._dsn, **self.connect_arguments())
         self._bound_statements(self._connection)
         return self._connection
+
+    def connect_arguments(self) -> dict[str, Any]:
+        """What libpq gets beside the URL: timeouts, keepalives, TLS."""
+        return {"connect_timeout": self._connect_timeout(), **_KEEPALIVES, **self._tls}
 
     def _connect_timeout(self) -> int:
         """No longer than the invocation has left (libpq counts whole seconds, 2 at least), and
