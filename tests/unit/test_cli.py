@@ -258,7 +258,15 @@ def test_the_loader_verifies_redshift_tls_unless_the_url_says_otherwise():
     assert "sslmode" not in chosen.connect_arguments()  # the URL's own, in the DSN libpq reads
     local = Warehouse("postgresql+psycopg2://postgres:@/postgres?host=/tmp/sock")
     assert not local.is_redshift and "sslmode" not in local.connect_arguments()
+    from sluice.producers.retry import Deadline, bind_deadline
+
+    bind_deadline(None)  # outside an invocation: the configured connect timeout
     assert local.connect_arguments()["connect_timeout"] == 5
+    bind_deadline(Deadline.after(3.5))
+    try:
+        assert local.connect_arguments()["connect_timeout"] == 2  # what is left, libpq's floor
+    finally:
+        bind_deadline(None)
 
 
 def test_a_plain_postgresql_url_uses_the_installed_driver():

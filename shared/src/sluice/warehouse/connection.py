@@ -90,7 +90,7 @@ def libpq_url(url: str) -> str:
     SQLAlchemy dialect and driver; user, host, port, database and query stay as they are."""
     scheme, separator, rest = url.partition("://")
     if not separator or scheme.split("+")[0] not in ("postgresql", "postgres", "redshift"):
-        raise ValueError(f"not a PostgreSQL or Redshift URL: {scheme}://...")
+        raise ConfigError(f"the warehouse URL must be postgresql:// or redshift://, not {scheme}://...")
     return "postgresql://" + rest
 
 
@@ -149,19 +149,24 @@ class Warehouse:
         """A connection inside a new transaction whose statements end with the invocation's
         time. A kept connection the server closed while idle is noticed by the first statement
         and replaced once (what SQLAlchemy's pool_pre_ping did)."""
+        import psycopg2
+
         if self._connection is not None and not self._connection.closed:
             try:
                 self._bound_statements(self._connection)
                 return self._connection
-            except Exception as exc:
+            except psycopg2.Error as exc:
+                self.close()  # whatever failed, the next connection starts clean
                 if not is_connection_loss(exc):
                     raise
-                self.close()
-        import psycopg2
-
-        self._connection = psycopg2.connect(self._dsn, **self.connect_arguments())
-        self._bound_statements(self._connection)
-        return self._connection
+        connection = psycopg2.connect(self._dsn, **self.connect_arguments())
+        try:
+            self._bound_statements(connection)
+        except BaseException:
+            connection.close()
+            raise
+        self._connection = connection
+        return connection
 
     def connect_arguments(self) -> dict[str, Any]:
         """What libpq gets beside the URL: timeouts, keepalives, TLS."""
