@@ -5,9 +5,9 @@ opensearch-py (with requests and urllib3) costs ~90 ms of cold start for it, and
 standard library's http.client ~15 ms (it parses headers with the email package); this client
 is what that one exchange needs: one connection kept alive between invocations (a connection the
 cluster closed while idle is replaced once), a timeout per request (what the invocation has left),
-gzip bodies, Content-Length and chunked answers, basic auth or SigV4 (managed domains and
-serverless). Everything it reads is bounded. The CLI's administration (templates, policies,
-roles) stays on opensearch-py (``sluice.sinks.opensearch.client.build_client``).
+gzip request bodies, answers taken as is (Content-Length, chunked, or ended by closing), basic
+auth or SigV4 (managed domains and serverless). Everything it reads is bounded. The CLI's
+administration (templates, policies, roles) stays on opensearch-py (``build_client``).
 """
 
 from __future__ import annotations
@@ -66,7 +66,7 @@ class BulkClient:
         """The parsed response of one bulk request; raises :class:`BulkRequestError` or
         :class:`ClusterUnreachableError`."""
         payload = gzip.compress(body, compresslevel=GZIP_LEVEL)
-        headers = {"Content-Type": "application/x-ndjson", "Content-Encoding": "gzip"}
+        headers = {"Content-Type": "application/x-ndjson", "Content-Encoding": "gzip", "Accept-Encoding": "identity"}
         headers.update(self._authorization("POST", self.url, payload, headers))
         head = "".join(
             [
@@ -152,8 +152,9 @@ class _Connection:
                 break
             first = self._line()  # 1xx: an interim answer, the real one follows
         body = self._body(headers)
-        if headers.get("content-encoding", "").lower() == "gzip":
-            body = gzip.decompress(body)
+        if headers.get("content-encoding", "identity").lower() != "identity":
+            # Asked for as is: an encoded answer is not read (nor a bomb inflated).
+            raise MalformedResponseError(f"an answer encoded {headers['content-encoding']!r}, not asked for")
         keep = version == "HTTP/1.1" and headers.get("connection", "").lower() != "close"
         return status, body, keep and ("content-length" in headers or "transfer-encoding" in headers)
 
