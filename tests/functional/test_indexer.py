@@ -3,7 +3,11 @@
 from __future__ import annotations
 
 import base64
+import socket
+import threading
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 
 import pytest
 from support.aws import FakeContext, bucket_lines
@@ -263,13 +267,12 @@ def test_answers_chunked_or_ended_by_closing_are_read_whole(aws, pipeline, frami
         assert set(cluster.documents()) == {r["event_id"] for r in records}
 
 
-def test_an_answer_that_is_not_http_leaves_the_records_for_retry(aws, pipeline):
-    import socket
-    import threading
-
+@contextmanager
+def _raw_server(answer: bytes) -> Iterator[str]:
+    """A server that reads a request and writes ``answer`` (whatever it is), then hangs up."""
     listener = socket.create_server(("127.0.0.1", 0))
 
-    def garble() -> None:
+    def serve() -> None:
         while True:
             try:
                 connection, _ = listener.accept()
@@ -277,18 +280,37 @@ def test_an_answer_that_is_not_http_leaves_the_records_for_retry(aws, pipeline):
                 return
             with connection:
                 connection.recv(65536)
-                connection.sendall(b"SSH-2.0-OpenSSH_9.6\r\n" + b"x" * 100)
+                connection.sendall(answer)
 
-    threading.Thread(target=garble, daemon=True).start()
+    threading.Thread(target=serve, daemon=True).start()
     try:
-        event = kinesis_event([clean_encoded(), clean_encoded()])
-        url = f"http://127.0.0.1:{listener.getsockname()[1]}"
-        with pytest.raises(BatchFailedError, match="OpenSearch did not store 2 documents"):
-            indexer(aws, pipeline, url).handle(event, Deadline.after(2.0))
-        with pytest.raises(ClusterUnreachableError, match=r"not an HTTP/1\.x status line"):
-            BulkClient(ClusterConfig(url=url)).bulk(_one_document(), timeout_s=1)
+        yield f"http://127.0.0.1:{listener.getsockname()[1]}"
     finally:
         listener.close()
+
+
+def test_an_answer_that_is_not_http_leaves_the_records_for_retry(aws, pipeline):
+    with _raw_server(b"SSH-2.0-OpenSSH_9.6\r\n" + b"x" * 100) as url:
+        event = kinesis_event([clean_encoded(), clean_encoded()])
+        with pytest.raises(BatchFailedError, match="OpenSearch did not store 2 documents"):
+            indexer(aws, pipeline, url).handle(event, Deadline.after(2.0))
+
+
+@pytest.mark.parametrize(
+    ("answer", "reason"),
+    [
+        (b"SSH-2.0-OpenSSH_9.6\r\n", r"not an HTTP/1\.x status line"),
+        (b"HTTP/1.1 200 OK\r\nContent-Encoding: gzip\r\nContent-Length: 3\r\n\r\nabc", "not asked for"),
+        (b"HTTP/1.1 200 OK\r\nContent-Length: 500\r\n\r\n{}", "ended after 2 of 500 bytes"),
+        (b"HTTP/1.1 200 OK\r\n" + b"X-A: b\r\n" * 101 + b"\r\n", "more than 100 header lines"),
+        (b"HTTP/1.1 200 OK\r\nX-Long: " + b"a" * 20000 + b"\r\n\r\n", "cut off or too long"),
+        (b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\n", "not a chunk size"),
+        (b"HTTP/1.1 200 OK\r\nContent-Length: 99999999999\r\n\r\n", "an answer over"),
+    ],
+)
+def test_what_the_client_reads_is_bounded_and_checked(answer, reason):
+    with _raw_server(answer) as url, pytest.raises(ClusterUnreachableError, match=reason):
+        BulkClient(ClusterConfig(url=url)).bulk(_one_document(), timeout_s=2)
 
 
 def test_over_tls_the_cluster_certificate_is_verified(tmp_path):
