@@ -148,7 +148,7 @@ NOT_AT_IMPORT = {
     "ingest": ("ua_parser", "boto3", "importlib.resources"),
     "processor": ("ua_parser", "boto3", "importlib.resources"),
     "indexer": ("ua_parser", "boto3", "importlib.resources"),
-    "loader": ("ua_parser", "boto3", "importlib.resources"),
+    "loader": ("ua_parser", "boto3", "importlib.resources", "fastavro"),  # Avro for failed events only
     "monitor": ("ua_parser", "boto3", "importlib.resources", "sluice.monitor.evaluator", "http.client"),
 }
 

@@ -24,9 +24,9 @@ class FailedEventWriter:
     """Failed events to their Firehose. The Avro codec is built with the first failed event: a
     stage that has none (the loader's lake lines are JSON) never loads it."""
 
-    def __init__(self, producer: RecordSink, codec: Codec | None = None) -> None:
+    def __init__(self, producer: RecordSink) -> None:
         self.producer = producer
-        self._codec = codec
+        self._codec: Codec | None = None
 
     @property
     def codec(self) -> Codec:
