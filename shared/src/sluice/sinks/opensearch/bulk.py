@@ -95,7 +95,7 @@ class BulkIndexer:
     def _send(
         self, positions: list[int], bodies: list[bytes], outcome: BulkOutcome, retry: dict[int, str], deadline: Deadline
     ) -> None:
-        # Here, not at import: the monitor builds documents without ever sending them.
+        # Here, not at import: the monitor imports this module and sends only with roll-ups on.
         from sluice.sinks.opensearch.http import BulkRequestError, ClusterUnreachableError
 
         # A cluster that accepts the connection and never answers must not hold the request past
