@@ -205,3 +205,45 @@ def test_the_loader_will_not_talk_to_redshift_without_verified_tls(postgres_url)
         redshift = Warehouse(f"redshift://{url.username}:@127.0.0.1:{port}/{url.database}")
         with pytest.raises(psycopg2.OperationalError, match="SSL"), redshift.transaction():
             pass
+
+
+def test_redshift_tls_is_verified_against_the_images_trusted_roots(tmp_path, monkeypatch):
+    """A server that answers PostgreSQL's SSLRequest and shows a certificate of its own CA, then
+    hangs up: with that CA among the trusted roots (SSL_CERT_FILE) the handshake passes and the
+    loader meets the hang-up; without it, the certificate is refused before a byte is sent."""
+    import socket
+    import ssl
+    import threading
+    from contextlib import suppress
+
+    import psycopg2
+    from support.opensearch_double import _self_signed
+
+    cert_file, key_file = _self_signed(str(tmp_path))
+    context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    context.load_cert_chain(cert_file, key_file)
+    listener = socket.create_server(("127.0.0.1", 0))
+
+    def serve() -> None:
+        while True:
+            try:
+                connection, _ = listener.accept()
+            except OSError:
+                return
+            with connection:
+                connection.recv(8)  # SSLRequest
+                connection.sendall(b"S")
+                with suppress(ssl.SSLError, OSError):  # the client may refuse the certificate
+                    context.wrap_socket(connection, server_side=True).close()
+
+    threading.Thread(target=serve, daemon=True).start()
+    url = f"redshift://loader:pw@localhost:{listener.getsockname()[1]}/sluice"
+    try:
+        with pytest.raises(psycopg2.OperationalError, match="certificate verify failed"), Warehouse(url).transaction():
+            pass
+        monkeypatch.setenv("SSL_CERT_FILE", cert_file)
+        with pytest.raises(psycopg2.OperationalError) as after_tls, Warehouse(url).transaction():
+            pass
+        assert "certificate" not in str(after_tls.value)  # trusted: it got as far as the hang-up
+    finally:
+        listener.close()

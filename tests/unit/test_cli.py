@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import json
+import os
 import subprocess
 import sys
 
@@ -253,7 +254,12 @@ def test_the_loader_verifies_redshift_tls_unless_the_url_says_otherwise():
     redshift = Warehouse("redshift+psycopg2://loader:pw@cluster.abc.eu-west-1.redshift.amazonaws.com:5439/sluice")
     assert redshift.is_redshift
     assert redshift.connect_arguments()["sslmode"] == "verify-full"
-    assert redshift.connect_arguments()["sslrootcert"] == "system"
+    from sluice.warehouse.connection import system_ca_file
+
+    # a file, never libpq's "system": the OpenSSL inside the psycopg2 wheel looks for it where the
+    # wheel was built (its OPENSSLDIR), not where the image keeps its certificates
+    assert redshift.connect_arguments()["sslrootcert"] == system_ca_file()
+    assert os.path.isfile(system_ca_file())
     chosen = Warehouse("redshift://loader:pw@host:5439/sluice?sslmode=require")
     assert "sslmode" not in chosen.connect_arguments()  # the URL's own, in the DSN libpq reads
     local = Warehouse("postgresql+psycopg2://postgres:@/postgres?host=/tmp/sock")

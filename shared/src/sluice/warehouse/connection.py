@@ -106,11 +106,10 @@ class Warehouse:
         self.url = url
         self.is_redshift = url.split("+", maxsplit=1)[0].split(":", maxsplit=1)[0] == "redshift"
         self._dsn = libpq_url(url)
-        # Redshift: TLS with the server's certificate verified against the system's trust store
-        # (Redshift's are ACM-issued), as sqlalchemy-redshift does by default; ``sslmode`` (and
-        # ``sslrootcert``) in the URL's query decide instead.
-        verify = self.is_redshift and "sslmode=" not in url.partition("?")[2]
-        self._tls = {"sslmode": "verify-full", "sslrootcert": "system"} if verify else {}
+        # Redshift: TLS with the server's certificate verified (its certificates are ACM-issued),
+        # as sqlalchemy-redshift does by default; ``sslmode`` (and ``sslrootcert``) in the URL's
+        # query decide instead.
+        self._verify_tls = self.is_redshift and "sslmode=" not in url.partition("?")[2]
         self._connect_timeout_s = connect_timeout_s
         self._connection: Any = None
 
@@ -170,7 +169,8 @@ class Warehouse:
 
     def connect_arguments(self) -> dict[str, Any]:
         """What libpq gets beside the URL: timeouts, keepalives, TLS."""
-        return {"connect_timeout": self._connect_timeout(), **_KEEPALIVES, **self._tls}
+        tls = {"sslmode": "verify-full", "sslrootcert": system_ca_file()} if self._verify_tls else {}
+        return {"connect_timeout": self._connect_timeout(), **_KEEPALIVES, **tls}
 
     def _connect_timeout(self) -> int:
         """No longer than the invocation has left (libpq counts whole seconds, 2 at least), and
@@ -197,6 +197,15 @@ class Warehouse:
             else:
                 millis = max(MIN_STATEMENT_TIMEOUT_MS, int(deadline.remaining() * 1000))
                 cursor.execute(f"SET LOCAL statement_timeout = {millis}")
+
+
+def system_ca_file() -> str:
+    """The image's trusted CA roots, as Python's OpenSSL finds them (``SSL_CERT_FILE`` first).
+    libpq's own ``system`` would ask the OpenSSL bundled in the psycopg2 wheel, which looks where
+    the wheel was built, not where this image keeps its certificates."""
+    import ssl
+
+    return ssl.get_default_verify_paths().cafile or "system"
 
 
 def is_connection_loss(exc: BaseException) -> bool:
