@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import base64
 import socket
-import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -12,7 +11,7 @@ from contextlib import contextmanager
 import pytest
 from support.aws import FakeContext, bucket_lines
 from support.factories import clean_encoded, clean_record, kinesis_event
-from support.fault_proxy import closed_port_url
+from support.fault_proxy import closed_port_url, raw_server
 from support.opensearch_double import bulk_double
 from support.stages import indexer
 
@@ -268,29 +267,19 @@ def test_answers_chunked_or_ended_by_closing_are_read_whole(aws, pipeline, frami
 
 
 @contextmanager
-def _raw_server(answer: bytes) -> Iterator[str]:
-    """A server that reads a request and writes ``answer`` (whatever it is), then hangs up."""
-    listener = socket.create_server(("127.0.0.1", 0))
+def _answering(answer: bytes) -> Iterator[str]:
+    """A 'cluster' that reads a request and writes ``answer``, whatever it is."""
 
-    def serve() -> None:
-        while True:
-            try:
-                connection, _ = listener.accept()
-            except OSError:
-                return
-            with connection:
-                connection.recv(65536)
-                connection.sendall(answer)
+    def converse(connection: socket.socket) -> None:
+        connection.recv(65536)
+        connection.sendall(answer)
 
-    threading.Thread(target=serve, daemon=True).start()
-    try:
-        yield f"http://127.0.0.1:{listener.getsockname()[1]}"
-    finally:
-        listener.close()
+    with raw_server(converse) as port:
+        yield f"http://127.0.0.1:{port}"
 
 
 def test_an_answer_that_is_not_http_leaves_the_records_for_retry(aws, pipeline):
-    with _raw_server(b"SSH-2.0-OpenSSH_9.6\r\n" + b"x" * 100) as url:
+    with _answering(b"SSH-2.0-OpenSSH_9.6\r\n" + b"x" * 100) as url:
         event = kinesis_event([clean_encoded(), clean_encoded()])
         with pytest.raises(BatchFailedError, match="OpenSearch did not store 2 documents"):
             indexer(aws, pipeline, url).handle(event, Deadline.after(2.0))
@@ -309,7 +298,7 @@ def test_an_answer_that_is_not_http_leaves_the_records_for_retry(aws, pipeline):
     ],
 )
 def test_what_the_client_reads_is_bounded_and_checked(answer, reason):
-    with _raw_server(answer) as url, pytest.raises(ClusterUnreachableError, match=reason):
+    with _answering(answer) as url, pytest.raises(ClusterUnreachableError, match=reason):
         BulkClient(ClusterConfig(url=url)).bulk(_one_document(), timeout_s=2)
 
 

@@ -213,37 +213,25 @@ def test_redshift_tls_is_verified_against_the_images_trusted_roots(tmp_path, mon
     loader meets the hang-up; without it, the certificate is refused before a byte is sent."""
     import socket
     import ssl
-    import threading
-    from contextlib import suppress
 
     import psycopg2
-    from support.opensearch_double import _self_signed
+    from support.fault_proxy import raw_server
+    from support.opensearch_double import self_signed_certificate
 
-    cert_file, key_file = _self_signed(str(tmp_path))
+    cert_file, key_file = self_signed_certificate(str(tmp_path))
     context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
     context.load_cert_chain(cert_file, key_file)
-    listener = socket.create_server(("127.0.0.1", 0))
 
-    def serve() -> None:
-        while True:
-            try:
-                connection, _ = listener.accept()
-            except OSError:
-                return
-            with connection:
-                connection.recv(8)  # SSLRequest
-                connection.sendall(b"S")
-                with suppress(ssl.SSLError, OSError):  # the client may refuse the certificate
-                    context.wrap_socket(connection, server_side=True).close()
+    def converse(connection: socket.socket) -> None:
+        connection.recv(8)  # SSLRequest
+        connection.sendall(b"S")
+        context.wrap_socket(connection, server_side=True).close()  # fails when the client refuses
 
-    threading.Thread(target=serve, daemon=True).start()
-    url = f"redshift://loader:pw@localhost:{listener.getsockname()[1]}/sluice"
-    try:
+    with raw_server(converse) as port:
+        url = f"redshift://loader:pw@localhost:{port}/sluice"
         with pytest.raises(psycopg2.OperationalError, match="certificate verify failed"), Warehouse(url).transaction():
             pass
         monkeypatch.setenv("SSL_CERT_FILE", cert_file)
         with pytest.raises(psycopg2.OperationalError) as after_tls, Warehouse(url).transaction():
             pass
-        assert "certificate" not in str(after_tls.value)  # trusted: it got as far as the hang-up
-    finally:
-        listener.close()
+    assert "certificate" not in str(after_tls.value)  # trusted: it got as far as the hang-up

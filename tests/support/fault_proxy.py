@@ -12,9 +12,10 @@ from __future__ import annotations
 
 import http.client
 import json
+import socket
 import threading
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
@@ -160,3 +161,25 @@ def closed_port_url() -> str:
     from support.services import free_port
 
     return f"http://127.0.0.1:{free_port()}"
+
+
+@contextmanager
+def raw_server(converse: Callable[[socket.socket], None]) -> Iterator[int]:
+    """A TCP server on 127.0.0.1 that talks with each client as ``converse`` says (whatever a
+    broken or hostile peer would send), then hangs up; yields its port."""
+    listener = socket.create_server(("127.0.0.1", 0))
+
+    def serve() -> None:
+        while True:
+            try:
+                connection, _ = listener.accept()
+            except OSError:
+                return  # the listener closed: the test is over
+            with connection, suppress(OSError):
+                converse(connection)
+
+    threading.Thread(target=serve, daemon=True).start()
+    try:
+        yield listener.getsockname()[1]
+    finally:
+        listener.close()

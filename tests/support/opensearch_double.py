@@ -441,7 +441,7 @@ def bulk_double(*, tls_dir: str | None = None, **settings: Any) -> Iterator[Bulk
         import ssl
 
         context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
-        context.load_cert_chain(*_self_signed(tls_dir))
+        context.load_cert_chain(*self_signed_certificate(tls_dir))
         server.socket = context.wrap_socket(server.socket, server_side=True)
         scheme = "https"
     host = "localhost" if tls_dir is not None else "127.0.0.1"
@@ -455,7 +455,7 @@ def bulk_double(*, tls_dir: str | None = None, **settings: Any) -> Iterator[Bulk
         server.server_close()
 
 
-def _self_signed(directory: str) -> tuple[str, str]:
+def self_signed_certificate(directory: str) -> tuple[str, str]:
     """A certificate for localhost signed by itself (its own CA): (cert file, key file)."""
     import datetime
     import os

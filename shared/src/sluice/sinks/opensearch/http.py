@@ -246,23 +246,22 @@ class _SigV4:
     role's are rotated). The payload hash is a signed header: OpenSearch Serverless requires it."""
 
     def __init__(self, region: str, service: str) -> None:
-        from botocore.auth import SigV4Auth
-        from botocore.awsrequest import AWSRequest
-
         from sluice.aws.clients import session
 
         self._credentials = session().get_credentials()
         if self._credentials is None:
             raise ConfigError("SigV4 needs AWS credentials and none were found")
-        self._auth, self._request = SigV4Auth, AWSRequest
         self.region, self.service = region, service
 
     def __call__(self, method: str, url: str, payload: bytes, headers: dict[str, str]) -> dict[str, str]:
         import hashlib
 
+        from botocore.auth import SigV4Auth
+        from botocore.awsrequest import AWSRequest
+
         signed = {**headers, "X-Amz-Content-SHA256": hashlib.sha256(payload).hexdigest()}
-        request = self._request(method=method, url=url, data=payload, headers=signed)
-        self._auth(self._credentials.get_frozen_credentials(), self.service, self.region).add_auth(request)
+        request = AWSRequest(method=method, url=url, data=payload, headers=signed)
+        SigV4Auth(self._credentials.get_frozen_credentials(), self.service, self.region).add_auth(request)
         return {k: v for k, v in request.headers.items() if k not in headers}
 
 
