@@ -128,9 +128,6 @@ class Usage:
     health_puts: float = 0  # shard-window items
     health_put_kb: float = 0  # write request units
 
-    def as_dict(self) -> dict[str, float]:
-        return asdict(self)
-
 
 def _batch_calls(records: float, size: float, max_entries: int, max_bytes: int) -> float:
     """Calls for one batch of ``records`` entries of ``size`` bytes each."""
