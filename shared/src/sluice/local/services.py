@@ -44,10 +44,12 @@ def wait_for_http(url: str, timeout: float = 30.0) -> None:
 
 @contextmanager
 def moto_server(port: int | None = None) -> Iterator[str]:
-    """moto in server mode in its own process; yields its endpoint URL."""
+    """moto in server mode in its own process, its Kinesis writes serialised (see
+    `sluice.local.moto_launcher`: plain moto loses records under concurrent writers); yields its
+    endpoint URL."""
     port = port or free_port()
     process = subprocess.Popen(
-        [sys.executable, "-m", "moto.server", "-H", "127.0.0.1", "-p", str(port)],
+        [sys.executable, "-m", "sluice.local.moto_launcher", "-H", "127.0.0.1", "-p", str(port)],
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
         env={**os.environ, **AWS_ENV},
