@@ -1,4 +1,4 @@
-// Generated from the Avro schema player_event.v3 (018f282da165033e) by `sluice schemas render web`.
+// Generated from the Avro schema player_event.v4 (d529e5742292c00f) by `sluice schemas render web`.
 // Do not edit: regenerate with `sluice schemas render web > clients/web/src/contract.generated.js`.
 export const STRING_LIMITS = {
   "session_id": 128,
@@ -44,8 +44,8 @@ export const STRING_LIMITS = {
 };
 
 export const CONTRACT = {
-  "schema": "player_event.v3",
-  "fingerprint": "018f282da165033e",
+  "schema": "player_event.v4",
+  "fingerprint": "d529e5742292c00f",
   "envelope": [
     {
       "name": "event_id",
