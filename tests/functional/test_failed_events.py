@@ -3,6 +3,8 @@ originals back on the raw stream, and they come round to the lake once the cause
 
 from __future__ import annotations
 
+import base64
+import hashlib
 import json
 import os
 import subprocess
@@ -15,6 +17,7 @@ from support.services import AWS_ENV
 from support.stages import processor
 
 from sluice.events.codec import Codec
+from sluice.events.failed import FailedEvent
 from sluice.producers.retry import Deadline
 
 DAY_MS = 86_400_000
@@ -111,4 +114,53 @@ def test_a_missing_bucket_is_one_line_and_exit_status_2(aws):
 def test_failed_list_as_json(aws, pipeline):
     result = sluice(aws, "failed", "list", "--bucket", pipeline.lake_bucket, "--format", "json")
     assert result.returncode == 0, result.stderr
-    assert json.loads(result.stdout) == {"total": 0, "unreadable": 0, "first": None, "last": None, "groups": []}
+    assert json.loads(result.stdout) == {
+        "total": 0,
+        "unreadable": 0,
+        "first": None,
+        "last": None,
+        "groups": [],
+        "truncated": [],
+    }
+
+
+def test_a_1000_kib_undecodable_record_ends_truncated_listed_and_refused_by_replay(aws, pipeline):
+    now = int(time.time() * 1000)
+    # GIVEN a raw batch with an undecodable record of 1,000 KiB (its failed event's base64 line
+    # would be ~1.3 MiB, over Firehose's 1,000 KiB record) and one late event
+    huge = b"\x00" + os.urandom(1000 * 1024 - 1)
+    batch = [huge, *_records(now, late=1, fresh=0)[:1]]
+    # WHEN the processor handles it THEN nothing is left for retry
+    assert processor(aws, pipeline).handle(kinesis_event(batch), Deadline.after(30)) == {"batchItemFailures": []}
+    # THEN the failed event is in S3, its original cut to fit, with the whole one's size and digest
+    codec = Codec("failed_event")
+    stored = [
+        FailedEvent.from_record(codec.decode(base64.b64decode(line)))
+        for line in bucket_lines(aws, pipeline.lake_bucket, "failed/")
+    ]
+    (cut,) = [f for f in stored if f.original_truncated]
+    assert cut.failure_type == "format" and cut.original_size == len(huge)
+    assert cut.original_sha256 == hashlib.sha256(huge).hexdigest()
+    assert 700 * 1024 < len(cut.original) < len(huge) and huge.startswith(cut.original)
+    (late,) = [f for f in stored if not f.original_truncated]
+    assert late.original_size == len(late.original)
+
+    # ... `sluice failed list` names it as truncated
+    listed = sluice(aws, "failed", "list", "--bucket", pipeline.lake_bucket)
+    assert listed.returncode == 0, listed.stderr
+    assert "1 truncated (cannot be replayed; the whole record is at its source):" in listed.stdout
+    assert (
+        f"{cut.failure_id} (" in listed.stdout
+        and f"original truncated from {len(huge)} to {len(cut.original)} bytes" in listed.stdout
+    )
+    as_json = json.loads(sluice(aws, "failed", "list", "--bucket", pipeline.lake_bucket, "--format", "json").stdout)
+    assert [t["failure_id"] for t in as_json["truncated"]] == [cut.failure_id]
+
+    # ... and `sluice failed replay` refuses it, saying why, and replays the rest
+    sent = sluice(
+        aws, "failed", "replay", "--bucket", pipeline.lake_bucket, "--stream", pipeline.raw_stream, "--execute"
+    )
+    assert sent.returncode == 1
+    assert f"cannot replay {cut.failure_id} (" in sent.stdout
+    assert "sent 1 of 1 records to sluice-raw; 1 truncated not replayable" in sent.stdout
+    assert [base64.b64decode(r["kinesis"]["data"]) for r in read_stream(aws, pipeline.raw_stream)] == [late.original]

@@ -86,7 +86,7 @@ def test_every_cut_of_a_record_fails_as_truncated_never_decodes():
 
 def test_a_failed_event_fingerprint_is_named_when_decoding_player_events():
     failed = default_registry().latest("failed_event")
-    with pytest.raises(UnknownFingerprintError, match=f"{failed.fingerprint_hex} is failed_event.v1"):
+    with pytest.raises(UnknownFingerprintError, match=f"{failed.fingerprint_hex} is {failed.name}"):
         Codec().decode(header_for(failed.fingerprint) + b"\x00")
 
 

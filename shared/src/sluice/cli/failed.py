@@ -7,10 +7,14 @@ from __future__ import annotations
 import argparse
 from collections import Counter
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 from sluice.cli.errors import UsageError
 from sluice.cli.options import add_format, positive_int, print_json
 from sluice.events.json_mapping import iso_millis
+
+if TYPE_CHECKING:
+    from sluice.failures.store import StoredFailure
 
 
 def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -21,7 +25,11 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
     )
     sub = parser.add_subparsers(dest="action", required=True, metavar="ACTION")
     listing = sub.add_parser("list", help="summarise failed events by type, stage and time")
-    replay = sub.add_parser("replay", help="put the original records back on the raw stream (dry run unless --execute)")
+    replay = sub.add_parser(
+        "replay",
+        help="put the original records back on the raw stream (dry run unless --execute); "
+        "a truncated original is named and not sent, and the exit status is 1",
+    )
     for p in (listing, replay):
         p.add_argument("--bucket", required=True, help="the lake bucket")
         p.add_argument("--prefix", default="failed/", help="where the failed events are (default: failed/)")
@@ -86,10 +94,20 @@ def _selected(args: argparse.Namespace):  # type: ignore[no-untyped-def]
         yield item
 
 
+def _truncated_note(item: StoredFailure) -> str:
+    event = item.event
+    return (
+        f"{event.failure_id} ({item.key} line {item.line}): original truncated from {event.original_size} "
+        f"to {len(event.original)} bytes to fit the failed-events Firehose record, sha256 {event.original_sha256}, "
+        f"source {event.source or '-'}"
+    )
+
+
 def _list(args: argparse.Namespace) -> int:
     from sluice.failures.store import StoredFailure
 
     counts: Counter[tuple[str, str, str]] = Counter()
+    truncated: list[StoredFailure] = []
     first: int | None = None
     last: int | None = None
     unreadable = 0
@@ -101,6 +119,8 @@ def _list(args: argparse.Namespace) -> int:
             continue
         event = item.event
         counts[(event.failure_type, event.stage, event.error_code)] += 1
+        if not event.replayable:
+            truncated.append(item)
         first = event.failed_time if first is None else min(first, event.failed_time)
         last = event.failed_time if last is None else max(last, event.failed_time)
     total = sum(counts.values())
@@ -115,6 +135,18 @@ def _list(args: argparse.Namespace) -> int:
                     {"failure_type": t, "stage": st, "error_code": c, "count": n}
                     for (t, st, c), n in sorted(counts.items(), key=lambda kv: -kv[1])
                 ],
+                "truncated": [
+                    {
+                        "failure_id": i.event.failure_id,
+                        "key": i.key,
+                        "line": i.line,
+                        "source": i.event.source,
+                        "original_size": i.event.original_size,
+                        "original_kept": len(i.event.original),
+                        "original_sha256": i.event.original_sha256,
+                    }
+                    for i in truncated
+                ],
             }
         )
         return 1 if unreadable else 0
@@ -125,6 +157,10 @@ def _list(args: argparse.Namespace) -> int:
     print(f"  {'type':<16}{'stage':<12}{'error':<28}{'count':>8}")
     for (failure_type, stage, code), count in sorted(counts.items(), key=lambda kv: -kv[1]):
         print(f"  {failure_type:<16}{stage:<12}{code:<28}{count:>8}")
+    if truncated:
+        print(f"{len(truncated)} truncated (cannot be replayed; the whole record is at its source):")
+        for item in truncated:
+            print(f"  {_truncated_note(item)}")
     return 1 if unreadable else 0
 
 
@@ -135,22 +171,29 @@ def _replay(args: argparse.Namespace) -> int:
     from sluice.producers.retry import Deadline
 
     records = []
+    refused = 0
     for item in _selected(args):
         if isinstance(item, StoredFailure):
             event = item.event
+            if not event.replayable:
+                # Its first bytes alone would go round as a new, broken record.
+                refused += 1
+                print(f"cannot replay {_truncated_note(item)}")
+                continue
             records.append(StreamRecord(event.original, event.event_id or event.failure_id))
             if not args.execute:
                 print(
                     f"would send {len(event.original):>6} bytes  {event.failure_type:<12} {event.event_id or '-':<36}  {item.key}"
                 )
+    not_replayable = f"; {refused} truncated not replayable" if refused else ""
     if not args.execute:
-        print(f"dry run: {len(records)} records would go to {args.stream}; add --execute to send them")
-        return 0
+        print(f"dry run: {len(records)} records would go to {args.stream}{not_replayable}; add --execute to send them")
+        return 1 if refused else 0
     delivery = KinesisProducer(client("kinesis"), args.stream).put(records, Deadline.after(300))
-    print(f"sent {delivery.delivered} of {len(records)} records to {args.stream}")
+    print(f"sent {delivery.delivered} of {len(records)} records to {args.stream}{not_replayable}")
     for index, error in sorted(delivery.failed.items()):
         print(f"  not sent: record {index}: {error}")
-    return 0 if delivery.ok else 1
+    return 0 if delivery.ok and not refused else 1
 
 
 def _recover(args: argparse.Namespace) -> int:

@@ -1,23 +1,62 @@
 """Writes failed events to the failed-events Firehose, one base64 single-object Avro record per
-line (Firehose concatenates records with no delimiter, and single-object records carry no length)."""
+line (Firehose concatenates records with no delimiter, and single-object records carry no length).
+
+Every failed event fits its Firehose record by construction: base64 makes a line 4/3 of the Avro
+record, so an original over ~750 KiB would make a line Firehose refuses, and the item behind it
+would be retried for ever. Such an original is cut to what fits and the failed event marked
+truncated, with the whole original's size and SHA-256 (failed_event.v2)."""
 
 from __future__ import annotations
 
 import base64
 from collections.abc import Sequence
+from dataclasses import replace
 from typing import TYPE_CHECKING
 
 from sluice.producers.batching import Delivery
-from sluice.producers.firehose import RecordSink
+from sluice.producers.firehose import PUT_RECORD_BATCH_LIMITS, RecordSink
 from sluice.producers.retry import Deadline
 
 if TYPE_CHECKING:
     from sluice.events.codec import Codec
     from sluice.events.failed import FailedEvent
 
+# The failed-events line is the Firehose record: at most 1,000 KiB of data (its own base64 by the
+# API does not count), named in sluice.producers.firehose.
+MAX_LINE_BYTES = PUT_RECORD_BATCH_LIMITS.max_entry_bytes
+# An Avro length grows from 1 byte (an empty original) to at most 10 (a zigzag varint long).
+_LENGTH_GROWTH = 9
 
-def failed_line(codec: Codec, failed: FailedEvent) -> bytes:
-    return base64.b64encode(codec.encode(failed.to_record())) + b"\n"
+
+def _line(avro: bytes) -> bytes:
+    return base64.b64encode(avro) + b"\n"
+
+
+def _max_avro_bytes(max_line_bytes: int) -> int:
+    """The largest Avro record whose base64 line (4 characters per 3 bytes, and a newline) fits."""
+    return (max_line_bytes - 1) // 4 * 3
+
+
+def _max_error_bytes(codec: Codec) -> int:
+    (error,) = (f for f in codec.writer.schema["fields"] if f["name"] == "error")
+    return int(error["max_length"])
+
+
+def failed_line(codec: Codec, failed: FailedEvent, max_line_bytes: int = MAX_LINE_BYTES) -> bytes:
+    """The failed event's line, its original cut (and the event marked truncated) when the whole
+    would not fit ``max_line_bytes``."""
+    whole = codec.encode(failed.to_record())
+    if len(_line(whole)) <= max_line_bytes:
+        return _line(whole)
+    # The error is held to its bound in the schema (its max_length) too.
+    error = failed.error.encode()[: _max_error_bytes(codec)].decode(errors="ignore")
+    described = replace(failed.described(), error=error)
+    room = _max_avro_bytes(max_line_bytes) - len(codec.encode(described.truncated(0).to_record())) - _LENGTH_GROWTH
+    if room < 0:
+        raise ValueError(f"a failed event of stage {failed.stage} is too big even without its original")
+    line = _line(codec.encode(described.truncated(room).to_record()))
+    assert len(line) <= max_line_bytes, (len(line), max_line_bytes)
+    return line
 
 
 class FailedEventWriter:
