@@ -3,8 +3,10 @@
 ``min_length`` / ``max_length`` bound a string in UTF-8 bytes (what a Redshift VARCHAR, a Kinesis
 partition key and a DynamoDB key count); ``min_length`` is checked on the trimmed text, because
 the processor trims identifiers, and an all-blank partition key is refused by Kinesis.
-``minimum`` / ``maximum`` bound a number. Avro ignores attributes it does not know, so they leave
-the Parsing Canonical Form and the fingerprint unchanged and sit in every shipped version.
+``minimum`` / ``maximum`` bound a number. A bounded string (and every string of the contract is
+bounded: a schema test says so) also holds only text every sink can store (``UNSTORABLE_TEXT``).
+Avro ignores attributes it does not know, so they leave the Parsing Canonical Form and the
+fingerprint unchanged and sit in every shipped version.
 
 Ingest enforces them on every event a player sends, the processor again on every record it
 decodes (a replay or an older writer), and the warehouse DDL, the OpenSearch template and the
@@ -14,6 +16,7 @@ monitor's keys are generated from them: what ingest accepts, every sink holds.
 from __future__ import annotations
 
 import math
+import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from functools import cache
@@ -23,6 +26,19 @@ from sluice.events.errors import FieldError
 from sluice.events.registry import PLAYER_EVENT, Registry, default_registry, fullname
 
 BOUND_ATTRIBUTES = ("min_length", "max_length", "minimum", "maximum")
+
+# What no sink can store in a string: refused in every string a client sends (Bound), replaced
+# by U+FFFD in what Sluice fills itself from a client's text (clip).
+# - U+0000: PostgreSQL text cannot hold it ("invalid byte sequence for encoding UTF8: 0x00") nor
+#   jsonb ("unsupported Unicode escape sequence: \u0000 cannot be converted to text"); Redshift
+#   COPY fails on a NUL unless told to load the whole value as NULL (Redshift Database Developer
+#   Guide, "Preparing your input data"); OpenSearch's completion fields refuse it as reserved.
+# - U+D800..U+DFFF: a lone surrogate (JSON.stringify of a string cut inside an emoji writes
+#   "\ud83c") is not Unicode text: UTF-8, so Avro, Kinesis and every sink, cannot encode it.
+# Redshift VARCHAR takes any other code point of at most four UTF-8 bytes (its noncharacters
+# U+FDD0..U+FDEF and U+xFFFE/U+xFFFF are loaded as valid UTF-8), PostgreSQL and OpenSearch too.
+UNSTORABLE_TEXT = re.compile("[\x00\ud800-\udfff]")
+REPLACEMENT = "\ufffd"
 
 
 @dataclass(frozen=True, slots=True)
@@ -66,6 +82,9 @@ class Bound:
         return None
 
     def _text_problem(self, value: str, path: str) -> FieldError | None:
+        unstorable = text_problem(value, path)
+        if unstorable is not None:
+            return unstorable
         if self.min_length is not None and len(value.strip().encode()) < self.min_length:
             return FieldError(
                 path,
@@ -77,6 +96,23 @@ class Bound:
             if size > self.max_length:
                 return FieldError(path, "too_long", f"is {size} bytes, over the limit of {self.max_length} bytes")
         return None
+
+
+def text_problem(value: str, path: str) -> FieldError | None:
+    """Why no sink can store ``value`` (see UNSTORABLE_TEXT), or None."""
+    found = UNSTORABLE_TEXT.search(value)
+    if found is None:
+        return None
+    at, character = found.start() + 1, found.group()
+    if character == "\x00":
+        return FieldError(
+            path, "unstorable_text", f"holds U+0000 (NUL) at character {at}, which PostgreSQL and Redshift cannot store"
+        )
+    return FieldError(
+        path,
+        "unstorable_text",
+        f"holds a lone surrogate U+{ord(character):04X} at character {at} (half of a character), which UTF-8 cannot encode",
+    )
 
 
 def encoded_size(value: str) -> int:
@@ -100,10 +136,11 @@ def _accept_expression(bound: Bound) -> str:
     inlined into the generated check, since it runs on every field of every record."""
     if bound.min_length is not None or bound.max_length is not None:
         most = bound.max_length if bound.max_length is not None else 1 << 62
+        # ASCII holds no lone surrogate; a NUL is looked for by ``in`` (C speed)
         if bound.min_length in (None, 0):
-            return f"len(v) <= {most} and v.isascii()"
+            return f"len(v) <= {most} and v.isascii() and '\\x00' not in v"
         if bound.min_length == 1:
-            return f"len(v) <= {most} and v.isascii() and not v.isspace() and v != ''"
+            return f"len(v) <= {most} and v.isascii() and not v.isspace() and v != '' and '\\x00' not in v"
         return "False"
     low = repr(bound.minimum) if bound.minimum is not None else "-INF"
     high = repr(bound.maximum) if bound.maximum is not None else "INF"
@@ -226,9 +263,14 @@ def max_bytes(path: str) -> int:
 
 
 def clip(value: str | None, max_length: int) -> str | None:
-    """``value`` cut to at most ``max_length`` UTF-8 bytes (never inside a character): for the
-    fields Sluice fills itself from what a client sent (a user agent, a request id)."""
-    if value is None or len(value) * 4 <= max_length:
+    """``value`` cut to at most ``max_length`` UTF-8 bytes (never inside a character), what no
+    sink can store replaced by U+FFFD: for the fields Sluice fills itself from what a client sent
+    (a user agent, a request id), which must fit, never be refused."""
+    if value is None:
+        return None
+    if not value.isascii() or "\x00" in value:
+        value = UNSTORABLE_TEXT.sub(REPLACEMENT, value)
+    if len(value) * 4 <= max_length:
         return value
     encoded = value.encode()
     if len(encoded) <= max_length:

@@ -50,6 +50,8 @@ def payload_record_name(event_type: str) -> str:
 def describe(value: Any) -> str:
     """A JSON rendering of a bad value, short enough for an error message."""
     text = json.dumps(value, ensure_ascii=False, default=str)
+    if not text.isascii():  # a lone surrogate is shown as its escape: the message must be UTF-8
+        text = text.encode("utf-8", "backslashreplace").decode()
     return text if len(text) <= 40 else text[:37] + "..."
 
 
