@@ -158,7 +158,7 @@ def test_the_same_batch_twice_keeps_every_event_id_for_the_loader_to_dedupe(aws,
     assert all(count == 2 for count in Counter(row["event_id"] for row in lake).values())
 
 
-def test_duplicates_within_a_batch_bots_and_test_players_are_removed(aws, pipeline):
+def test_duplicates_within_a_batch_are_removed_bots_and_test_players_kept_flagged(aws, pipeline):
     kept = _fresh()
     bot = _fresh()
     bot["ingest"]["user_agent"] = "Mozilla/5.0 (compatible; Googlebot/2.1; +http://www.google.com/bot.html)"
@@ -166,7 +166,11 @@ def test_duplicates_within_a_batch_bots_and_test_players_are_removed(aws, pipeli
     codec = Codec()
     event = kinesis_event([codec.encode(kept), codec.encode(kept), codec.encode(bot), codec.encode(tester)])
     processor(aws, pipeline, test_players=frozenset({"qa-harness"})).handle(event, Deadline.after(30))
-    assert [row["event_id"] for row in _lake(aws, pipeline)] == [kept["event_id"]]
+    assert [(row["event_id"], row.get("enrichment_traffic_class")) for row in _lake(aws, pipeline)] == [
+        (kept["event_id"], None),
+        (bot["event_id"], "bot"),
+        (tester["event_id"], "test"),
+    ]
 
 
 def test_strings_are_normalised(aws, pipeline):

@@ -175,6 +175,8 @@ def test_filling_the_last_field_refuses_a_record_it_cannot_splice():
         "ingest_lag_ms": 1,
         "process_lag_ms": 2,
         "rebuffer_ratio": 0.5,
+        "traffic_class": "bot",
+        "traffic_reason": "parser:Spider",  # a filled last field whose final byte is not 0
     }
     with pytest.raises(EncodeError):
         codec.with_last_field(codec.encode(record), record["enrichment"])  # already filled: not null

@@ -8,7 +8,8 @@ import re
 import pytest
 from support.factories import avro_record
 
-from sluice.processor.cleaning import drop_reason
+from sluice.events.bounds import max_bytes
+from sluice.processor.cleaning import flag_traffic
 from sluice.processor.config import DEFAULT_BOT_PATTERN, ProcessorConfig
 from sluice.processor.enrichment import classify_user_agent, enrich
 from sluice.processor.lake import lake_line, pack
@@ -20,18 +21,39 @@ def test_every_generator_device_gets_its_class(device):
     assert classify_user_agent(device.user_agent)[0] == device.type
 
 
-def test_bots_are_classified_and_dropped():
-    assert classify_user_agent(catalogue.BOT_USER_AGENT)[0] == "bot"
-    record = avro_record()
-    record["ingest"] = {
-        "request_id": "r",
-        "user_agent": "HeadlessChrome/120",
-        "country": None,
-        "client_ip_prefix": None,
-    }
-    assert drop_reason(record, re.compile(DEFAULT_BOT_PATTERN, re.I), frozenset()) == "bot"
-    record["ingest"]["user_agent"] = catalogue.DEVICES[0].user_agent
-    assert drop_reason(record, re.compile(DEFAULT_BOT_PATTERN, re.I), frozenset({"sluice-web"})) == "test"
+def _enriched(user_agent: str, player: str = "sluice-web") -> dict:
+    record = avro_record(player={"name": player, "version": "1"})
+    record["ingest"] = {"request_id": "r", "user_agent": user_agent, "country": None, "client_ip_prefix": None}
+    enrich(record, now_ms=record["server_time"])
+    return record
+
+
+DEFAULT = re.compile(DEFAULT_BOT_PATTERN, re.I)
+
+
+@pytest.mark.parametrize(
+    ("user_agent", "pattern", "test_players", "flag"),
+    [
+        ("HeadlessChrome/120", DEFAULT, frozenset(), ("bot", "pattern:Headless")),
+        ("HeadlessChrome/120", None, frozenset(), None),  # SLUICE_BOT_PATTERN=none
+        (catalogue.BOT_USER_AGENT, DEFAULT, frozenset(), ("bot", "parser:Spider")),
+        ("Python-urllib/3.11", None, frozenset(), ("bot", "parser:Spider")),  # the parser flags whatever the pattern
+        (catalogue.DEVICES[0].user_agent, DEFAULT, frozenset({"sluice-web"}), ("test", "test_player:sluice-web")),
+        (catalogue.DEVICES[0].user_agent, DEFAULT, frozenset(), None),
+    ],
+)
+def test_traffic_that_is_not_viewing_is_flagged_with_its_reason(user_agent, pattern, test_players, flag):
+    record = _enriched(user_agent)
+    assert flag_traffic(record, pattern, test_players) == (flag[0] if flag else None)
+    enrichment = record["enrichment"]
+    assert (enrichment["traffic_class"], enrichment["traffic_reason"]) == (flag or (None, None))
+
+
+def test_the_traffic_reason_is_clipped_to_its_bound():
+    record = _enriched("x" * 500 + " HeadlessChrome")
+    flag_traffic(record, re.compile(r".*"), frozenset())
+    reason = record["enrichment"]["traffic_reason"]
+    assert reason.startswith("pattern:xxx") and len(reason.encode()) == max_bytes("enrichment.traffic_reason") == 128
 
 
 def test_enrichment_derives_lags_and_rebuffer_ratio():

@@ -1,5 +1,5 @@
 """Enrichment: device, OS and browser from the user agent (uap-core rules through ua-parser),
-lags, and the QoE figures an event allows."""
+lags, and the QoE figures an event allows (the traffic flag is cleaning's)."""
 
 from __future__ import annotations
 
@@ -28,6 +28,10 @@ _TV_MARKERS = (
     "aft",
 )
 _CONSOLE_FAMILIES = ("playstation", "xbox", "nintendo")
+# uap-core's device family for crawlers, scripts and monitors (Googlebot, Python-urllib, ...):
+# their device class is BOT_CLASS, which the processor flags whatever SLUICE_BOT_PATTERN says.
+PARSER_BOT_DEVICE = "Spider"
+BOT_CLASS = "bot"
 
 
 @lru_cache(maxsize=4096)
@@ -42,8 +46,8 @@ def classify_user_agent(user_agent: str) -> tuple[str, str | None, str | None, s
     device = (result.device.family if result.device else "Other") or "Other"
     os_family = result.os.family if result.os else None
     lowered = user_agent.lower()
-    if device == "Spider":
-        device_class = "bot"
+    if device == PARSER_BOT_DEVICE:
+        device_class = BOT_CLASS
     elif any(family in device.lower() for family in _CONSOLE_FAMILIES):
         device_class = "console"
     elif any(marker in lowered for marker in _TV_MARKERS):
@@ -103,4 +107,7 @@ def enrich(record: dict[str, Any], now_ms: int) -> None:
         "ingest_lag_ms": record["server_time"] - record["client_time"],
         "process_lag_ms": now_ms - record["server_time"],
         "rebuffer_ratio": rebuffer_ratio,
+        # Set by cleaning.flag_traffic when the event is not viewing.
+        "traffic_class": None,
+        "traffic_reason": None,
     }

@@ -1,5 +1,6 @@
-"""The processor stage: every raw record ends routed, quarantined as a failed event, dropped on
-purpose (bots, test players, duplicates; counted), or reported back to Lambda for retry."""
+"""The processor stage: every raw record ends routed, quarantined as a failed event, dropped as a
+duplicate within its batch (counted), or reported back to Lambda for retry. Bots and test players
+are routed like any event, flagged in their enrichment (counted)."""
 
 from __future__ import annotations
 
@@ -15,7 +16,7 @@ from sluice.events.codec import Codec, read_header
 from sluice.events.errors import SchemaViolationError
 from sluice.events.validation import check_client_time, check_payload
 from sluice.failures.writer import FailedEventWriter
-from sluice.processor.cleaning import drop_reason, normalise
+from sluice.processor.cleaning import flag_traffic, normalise
 from sluice.processor.config import ProcessorConfig
 from sluice.processor.enrichment import enrich
 from sluice.processor.lake import lake_line, pack
@@ -42,7 +43,7 @@ class Outputs:
     clean: list[tuple[StreamRecord, KinesisRecord]] = field(default_factory=list)
     seen_event_ids: set[str] = field(default_factory=set)
     duplicates: int = 0
-    dropped: Counter[str] = field(default_factory=Counter)
+    flagged: Counter[str] = field(default_factory=Counter)
     lag_ms: list[int] = field(default_factory=list)
 
 
@@ -125,10 +126,9 @@ class Processor:
             outputs.duplicates += 1
             return
         outputs.seen_event_ids.add(event_id)
-        reason = drop_reason(datum, self.config.bot_pattern, self.config.test_players)
-        if reason is not None:
-            outputs.dropped[reason] += 1
-            return
+        traffic = flag_traffic(datum, self.config.bot_pattern, self.config.test_players)
+        if traffic is not None:
+            outputs.flagged[traffic] += 1
         outputs.lag_ms.append(datum["enrichment"]["process_lag_ms"])
         event_type = datum["event_type"]
         if self.config.lake_event_types is None or event_type in self.config.lake_event_types:
@@ -180,8 +180,8 @@ class Processor:
         m.add("CleanEvents", len(outputs.clean))
         m.add("DuplicatesRemoved", outputs.duplicates)
         m.add("RecordsRetried", len(outcome.retry))
-        for reason, count in outputs.dropped.items():
-            m.add(f"Dropped.{reason}", count)
+        for traffic, count in outputs.flagged.items():
+            m.add(f"Flagged.{traffic}", count)
         for failure_type, count in Counter(f.failure_type for f in outcome.failed_events).items():
             m.add(f"FailedEvents.{failure_type}", count)
         if outputs.lag_ms:
