@@ -31,6 +31,12 @@ def _epoch_ms(iso: str) -> int:
     return int(datetime.fromisoformat(iso.replace("Z", "+00:00")).timestamp() * 1000)
 
 
+def _not_viewing(event: dict[str, Any]) -> bool:
+    """Bots and test players, flagged by the processor (``enrichment.traffic_class``): kept in the
+    lake, the index and the warehouse, counted there (processor ``Flagged.*``), never in player health."""
+    return bool((event.get("enrichment") or {}).get("traffic_class"))
+
+
 class Monitor:
     def __init__(
         self,
@@ -80,6 +86,8 @@ class Monitor:
 
         def add(record: Any) -> None:
             decoded = self.codec.decode(record.data)
+            if _not_viewing(decoded):
+                return
             if decoded["client_time"] < oldest_ms:
                 # Arrived too late to describe this window: counted, not mixed in.
                 aggregates.late_events += 1
