@@ -5,6 +5,7 @@ warehouse ends with every event exactly once. Against moto in server mode and a 
 
 from __future__ import annotations
 
+import base64
 import json
 import subprocess
 import sys
@@ -12,7 +13,7 @@ import time
 
 from sqlalchemy import text
 from support.apigateway import body_of, http_api_event
-from support.aws import REGION, aws_client, notify_queue, sqs_event
+from support.aws import REGION, aws_client, notify_queue, read_stream, sqs_event, stream_arn
 from support.fault_proxy import Rule, fault_proxy
 from support.stages import ingest_service, loader, processor
 
@@ -65,7 +66,8 @@ def test_an_outage_longer_than_the_retries_then_recover_gives_every_event_once(a
         _drain(mapping)
     # THEN nothing reached the lake, and the on-failure queue holds Lambda's records of the batches
     assert sqs_event(aws, lake_notices, max_messages=100)["Records"][1:] == []
-    dry = sluice(aws, "failed", "recover", "--queue", "sluice-processor-on-failure", "--format", "json")
+    recover = ("failed", "recover", "--queue", "sluice-processor-on-failure", "--bucket", pipeline.lake_bucket)
+    dry = sluice(aws, *recover, "--format", "json")
     assert dry.returncode == 0, dry.stderr
     listed = json.loads(dry.stdout)["batches"]
     assert {b["status"] for b in listed} == {"would recover"}
@@ -73,10 +75,10 @@ def test_an_outage_longer_than_the_retries_then_recover_gives_every_event_once(a
     assert {b["condition"] for b in listed} == {"RetryAttemptsExhausted"}
 
     # WHEN the access is fixed and the batches are recovered (twice: the second finds nothing)
-    recovered = sluice(aws, "failed", "recover", "--queue", "sluice-processor-on-failure", "--execute")
+    recovered = sluice(aws, *recover, "--execute")
     assert recovered.returncode == 0, recovered.stderr
     assert f"put back {len(events)} records" in recovered.stdout
-    again = sluice(aws, "failed", "recover", "--queue", "sluice-processor-on-failure", "--execute")
+    again = sluice(aws, *recover, "--execute")
     assert again.returncode == 0 and "no discarded batches" in again.stdout
     healthy = processor(aws, pipeline)
     mapping.invoke = in_process(lambda event, context: healthy.handle(event, Deadline.after(30)))
@@ -120,10 +122,173 @@ def test_recover_keeps_a_message_whose_records_the_stream_no_longer_holds(aws, p
     }
     sqs.send_message(QueueUrl=queue, MessageBody=json.dumps(message))
     sqs.send_message(QueueUrl=queue, MessageBody="not json at all")
-    result = sluice(aws, "failed", "recover", "--queue", queue, "--execute", "--format", "json")
+    result = sluice(
+        aws, "failed", "recover", "--queue", queue, "--bucket", pipeline.lake_bucket, "--execute", "--format", "json"
+    )
     assert result.returncode == 1
-    statuses = sorted(b["status"] for b in json.loads(result.stdout)["batches"])
+    batches = json.loads(result.stdout)["batches"]
+    statuses = sorted(b["status"] for b in batches)
     assert statuses == ["expired", "unreadable"]
     # both stay on the queue for an operator
     attributes = sqs.get_queue_attributes(QueueUrl=queue, AttributeNames=["ApproximateNumberOfMessages"])
     assert attributes["Attributes"]["ApproximateNumberOfMessages"] == "2"
+    assert {b["message"] for b in batches} == {"kept"}
+
+
+# --- what came back against what the message says; a range put back once; a bad message among good ones
+
+
+def put_on_shard(aws: str, stream: str, count: int, tag: str) -> list[str]:
+    """``count`` records on the stream's first shard (all hashed to 0); their sequence numbers."""
+    kinesis = aws_client("kinesis", aws)
+    entries = [
+        {"Data": f"{tag}-{i}".encode(), "PartitionKey": f"{tag}-{i}", "ExplicitHashKey": "0"} for i in range(count)
+    ]
+    return [r["SequenceNumber"] for r in kinesis.put_records(StreamName=stream, Records=entries)["Records"]]
+
+
+def on_failure_message(stream: str, first: str, last: str, batch_size: int, shard: str = "shardId-000000000000") -> str:
+    """What Lambda sends a Kinesis mapping's on-failure destination (KinesisBatchInfo, metadata only)."""
+    return json.dumps(
+        {
+            "requestContext": {
+                "requestId": "c0ffee00-0000-4000-8000-000000000000",
+                "functionArn": f"arn:aws:lambda:{REGION}:123456789012:function:sluice-processor",
+                "condition": "RetryAttemptsExhausted",
+                "approximateInvokeCount": 3,
+            },
+            "responseContext": {"statusCode": 200, "executedVersion": "$LATEST", "functionError": "Unhandled"},
+            "version": "1.0",
+            "timestamp": "2026-11-26T08:00:00.000Z",
+            "KinesisBatchInfo": {
+                "shardId": shard,
+                "startSequenceNumber": first,
+                "endSequenceNumber": last,
+                "approximateArrivalOfFirstRecord": "2026-11-26T07:59:00.000Z",
+                "approximateArrivalOfLastRecord": "2026-11-26T07:59:01.000Z",
+                "batchSize": batch_size,
+                "streamArn": stream_arn(stream),
+            },
+        }
+    )
+
+
+def stream_data(aws: str, stream: str) -> list[bytes]:
+    return sorted(base64.b64decode(r["kinesis"]["data"]) for r in read_stream(aws, stream))
+
+
+def queued(aws: str, queue: str) -> list[str]:
+    """The bodies left on the queue (read without hiding them from the next reader)."""
+    messages = aws_client("sqs", aws).receive_message(
+        QueueUrl=queue, MaxNumberOfMessages=10, VisibilityTimeout=0, WaitTimeSeconds=0
+    )
+    return sorted(m["Body"] for m in messages.get("Messages", []))
+
+
+def test_a_range_whose_first_records_are_past_retention_is_not_reported_recovered(aws, pipeline):
+    sqs = aws_client("sqs", aws)
+    queue = sqs.create_queue(QueueName="sluice-processor-on-failure")["QueueUrl"]
+    recover = ("failed", "recover", "--queue", queue, "--bucket", pipeline.lake_bucket, "--execute")
+    # GIVEN a shard whose oldest record is the third of a discarded batch of four: retention has
+    # trimmed the batch's head (its first sequence number is before the shard's first record)
+    sequences = put_on_shard(aws, pipeline.raw_stream, 6, "kept")
+    trimmed_head = str(int(sequences[0]) - 1)
+    body = on_failure_message(pipeline.raw_stream, trimmed_head, sequences[2], batch_size=4)
+    sqs.send_message(QueueUrl=queue, MessageBody=body)
+    before = stream_data(aws, pipeline.raw_stream)
+
+    # WHEN the batch is recovered
+    result = sluice(aws, *recover, "--format", "json")
+
+    # THEN it is reported partially expired, nothing is put back, the message stays, exit 1
+    assert result.returncode == 1, result.stderr
+    [batch] = json.loads(result.stdout)["batches"]
+    assert (batch["status"], batch["records"], batch["missing"], batch["message"]) == (
+        "partially expired",
+        0,
+        1,
+        "kept",
+    )
+    assert stream_data(aws, pipeline.raw_stream) == before
+    assert queued(aws, queue) == [body]
+    table = sluice(aws, *recover)
+    assert table.returncode == 1
+    assert "recovered" not in table.stdout and "partially expired" in table.stdout
+    assert "1 messages need an operator" in table.stdout
+
+    # WHEN the operator accepts the loss: what is left goes back, the message goes, exit 0
+    accepted = sluice(aws, *recover, "--accept-loss", "--format", "json")
+    assert accepted.returncode == 0, accepted.stdout + accepted.stderr
+    [batch] = json.loads(accepted.stdout)["batches"]
+    assert (batch["status"], batch["records"], batch["missing"], batch["message"]) == (
+        "partially expired",
+        3,
+        1,
+        "deleted",
+    )
+    assert stream_data(aws, pipeline.raw_stream) == sorted([*before, b"kept-0", b"kept-1", b"kept-2"])
+    assert queued(aws, queue) == []
+
+
+def test_the_same_on_failure_message_twice_and_a_second_run_put_the_records_back_once(aws, pipeline):
+    sqs = aws_client("sqs", aws)
+    queue = sqs.create_queue(QueueName="sluice-processor-on-failure")["QueueUrl"]
+    recover = ("failed", "recover", "--queue", queue, "--bucket", pipeline.lake_bucket, "--execute")
+    # GIVEN a discarded batch of four whose on-failure message arrived twice (at-least-once delivery)
+    sequences = put_on_shard(aws, pipeline.raw_stream, 4, "batch")
+    body = on_failure_message(pipeline.raw_stream, sequences[0], sequences[-1], batch_size=4)
+    for _ in range(2):
+        sqs.send_message(QueueUrl=queue, MessageBody=body)
+    originals = stream_data(aws, pipeline.raw_stream)
+
+    # WHEN both are recovered in one run
+    first = sluice(aws, *recover, "--format", "json")
+
+    # THEN the records are back once, and both messages are gone
+    assert first.returncode == 0, first.stdout + first.stderr
+    statuses = sorted((b["status"], b["records"]) for b in json.loads(first.stdout)["batches"])
+    assert statuses == [("already recovered", 0), ("recovered", 4)]
+    assert stream_data(aws, pipeline.raw_stream) == sorted(originals * 2)
+    assert queued(aws, queue) == []
+
+    # WHEN a third copy arrives after the run, and a second run reads it (a dry run first)
+    sqs.send_message(QueueUrl=queue, MessageBody=body)
+    dry = sluice(aws, *recover[:-1])
+    assert dry.returncode == 0 and "dry run: 0 records of 0 batches" in dry.stdout, dry.stdout
+    second = sluice(aws, *recover)
+
+    # THEN nothing more is put back, and the copy is gone
+    assert second.returncode == 0, second.stdout + second.stderr
+    assert "already recovered" in second.stdout and "put back 0 records" in second.stdout
+    assert stream_data(aws, pipeline.raw_stream) == sorted(originals * 2)
+    assert queued(aws, queue) == []
+
+
+def test_a_malformed_message_is_left_queued_and_the_good_ones_around_it_recovered(aws, pipeline):
+    sqs = aws_client("sqs", aws)
+    queue = sqs.create_queue(QueueName="sluice-processor-on-failure")["QueueUrl"]
+    # GIVEN two discarded batches, and before them a message whose sequence number is not one
+    sequences = put_on_shard(aws, pipeline.raw_stream, 4, "good")
+    malformed = on_failure_message(pipeline.raw_stream, "not-a-number", sequences[1], batch_size=2)
+    sqs.send_message(QueueUrl=queue, MessageBody=malformed)
+    for first, last in ((sequences[0], sequences[1]), (sequences[2], sequences[3])):
+        sqs.send_message(QueueUrl=queue, MessageBody=on_failure_message(pipeline.raw_stream, first, last, 2))
+    originals = stream_data(aws, pipeline.raw_stream)
+
+    # WHEN they are recovered
+    result = sluice(
+        aws, "failed", "recover", "--queue", queue, "--bucket", pipeline.lake_bucket, "--execute", "--format", "json"
+    )
+
+    # THEN the good ones are back, the bad one is reported and stays on the queue, exit 1
+    assert result.returncode == 1, result.stderr
+    batches = json.loads(result.stdout)["batches"]
+    assert sorted((b["status"], b["records"], b["message"]) for b in batches) == [
+        ("recovered", 2, "deleted"),
+        ("recovered", 2, "deleted"),
+        ("unreadable", 0, "kept"),
+    ]
+    [bad] = [b for b in batches if b["status"] == "unreadable"]
+    assert "startSequenceNumber 'not-a-number'" in bad["detail"]
+    assert stream_data(aws, pipeline.raw_stream) == sorted(originals * 2)
+    assert queued(aws, queue) == [malformed]

@@ -44,13 +44,24 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
         help="put the records of batches Lambda gave up on back on their stream (dry run unless --execute)",
         description="Read an on-failure queue of a Kinesis event source mapping (Lambda sends it only metadata), "
         "fetch each discarded batch's records from the stream by shard and sequence range while the stream "
-        "retains them, and put them back on that stream. A message is deleted once its records are back, so "
-        "running it twice puts nothing back twice.",
+        "retains them, and put them back on that stream. A message is deleted once its records are back and "
+        "the range is recorded in the lake bucket (recovered/), so a copy of the message, or a second run, "
+        "puts nothing back twice. A range the stream no longer holds in full, and a message that cannot be "
+        "read, are reported and left queued; the exit status is then 1.",
     )
     recover.add_argument(
         "--queue", required=True, help="the on-failure queue: its name (sluice-processor-on-failure) or URL"
     )
+    recover.add_argument(
+        "--bucket", required=True, help="the lake bucket, where the ranges already put back are recorded (recovered/)"
+    )
     recover.add_argument("--execute", action="store_true", help="really put them back (the default only lists them)")
+    recover.add_argument(
+        "--accept-loss",
+        action="store_true",
+        help="for a range the stream no longer holds in full: put back what is left and delete its message "
+        "(the default reports it and leaves it queued)",
+    )
     recover.add_argument(
         "--max-messages", type=positive_int, default=1000, help="at most this many messages (default: 1000)"
     )
@@ -197,32 +208,58 @@ def _replay(args: argparse.Namespace) -> int:
 
 
 def _recover(args: argparse.Namespace) -> int:
-    from sluice.aws.clients import client
-    from sluice.failures.recovery import recover
+    from botocore.exceptions import ClientError
 
-    sqs = client("sqs")
+    from sluice.aws.clients import client
+    from sluice.failures.recovered import PREFIX, RecoveredRanges
+    from sluice.failures.recovery import LOST, recover
+    from sluice.producers.retry import error_code
+
+    sqs, s3 = client("sqs"), client("s3")
     queue = (
         args.queue
         if args.queue.startswith(("https://", "http://"))
         else sqs.get_queue_url(QueueName=args.queue)["QueueUrl"]
     )
-    report = recover(sqs, client("kinesis"), queue, execute=args.execute, max_messages=args.max_messages)
+    try:
+        s3.head_bucket(Bucket=args.bucket)
+    except ClientError as exc:
+        raise UsageError(f"--bucket {args.bucket!r}: cannot reach it ({error_code(exc)})") from None
+    ledger = RecoveredRanges(s3, args.bucket, PREFIX)
+    report = recover(
+        sqs,
+        client("kinesis"),
+        ledger,
+        queue,
+        execute=args.execute,
+        accept_loss=args.accept_loss,
+        max_messages=args.max_messages,
+    )
     if args.format == "json":
         print_json({"queue": queue, "execute": args.execute, "batches": [b.to_dict() for b in report.batches]})
         return 0 if report.ok else 1
     if not report.batches:
         print(f"no discarded batches in {queue}")
         return 0
-    print(f"{'status':<15}{'records':>8}  {'stream':<20}{'shard':<24}{'condition':<24}detail")
+    print(f"{'status':<19}{'records':>8}{'missing':>8}  {'stream':<20}{'shard':<24}{'condition':<24}detail")
     for batch in report.batches:
         info = batch.to_dict()
         print(
-            f"{batch.status:<15}{batch.records:>8}  {info['stream'] or '-':<20}{info['shard'] or '-':<24}"
-            f"{info['condition'] or '-':<24}{batch.detail}"
+            f"{batch.status:<19}{batch.records:>8}{batch.missing:>8}  {info['stream'] or '-':<20}"
+            f"{info['shard'] or '-':<24}{info['condition'] or '-':<24}{batch.message_id}: {batch.detail}"
         )
-    records = sum(b.records for b in report.batches if b.status in ("would recover", "recovered"))
     if not args.execute:
-        print(f"dry run: {records} records of {len(report.batches)} batches would be put back; add --execute")
+        planned = [b for b in report.batches if b.status == "would recover"]
+        records = sum(b.records for b in planned)
+        print(f"dry run: {records} records of {len(planned)} batches would be put back; add --execute")
     else:
-        print(f"put back {records} records of {sum(b.status == 'recovered' for b in report.batches)} batches")
+        done = [b for b in report.batches if not b.kept and b.records]
+        print(f"put back {sum(b.records for b in done)} records of {len(done)} batches")
+    if not report.ok:
+        waiting = [b for b in report.batches if not b.settled]
+        lost = sum(b.status in LOST for b in waiting)
+        print(
+            f"{len(waiting)} messages need an operator and stay on the queue"
+            + (f" ({lost} with records past the stream's retention: --accept-loss)" if lost else "")
+        )
     return 0 if report.ok else 1
