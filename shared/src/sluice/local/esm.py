@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from sluice.failures.destination import batch_info_message
-from sluice.local.tumbling import iso, window_of
+from sluice.local.tumbling import iso, state_too_large, window_of
 
 log = logging.getLogger("sluice.local.esm")
 INVOCATION_ERROR = "the invocation failed"
@@ -49,6 +49,12 @@ class ShardState:
     retries: dict[str, int] = field(default_factory=dict)
     window_start: float | None = None
     window_state: dict[str, Any] = field(default_factory=dict)
+    # Where the mapping stands (what a drain reports as still in flight): GetRecords'
+    # MillisBehindLatest (Lambda's IteratorAge), whether the last read found nothing newer, and
+    # how many records it has handed to the function (a retried record counts again).
+    behind_ms: int = 0
+    at_tip: bool = False
+    delivered: int = 0
 
 
 def lambda_record(record: dict[str, Any], shard_id: str, stream_arn: str, region: str) -> dict[str, Any]:
@@ -118,6 +124,8 @@ class KinesisPoller:
         page = self.kinesis.get_records(ShardIterator=shard.iterator, Limit=self.settings.batch_size)
         records = page.get("Records", [])
         next_iterator = page.get("NextShardIterator")
+        shard.behind_ms, shard.at_tip = int(page.get("MillisBehindLatest", 0)), not records
+        shard.delivered += len(records)
         if self.settings.tumbling_window_seconds:
             self._close_window_if_over(shard, records)
         if not records:
@@ -198,9 +206,20 @@ class KinesisPoller:
         shard.window_start = start
         response = self.invoke(self._window_event(shard, batch, final=False))
         shard.window_state = (response or {}).get("state") or {}
+        if state_too_large(shard.window_state):
+            self._end_early(shard)
         return response
 
-    def _window_event(self, shard: ShardState, batch: list[dict[str, Any]], *, final: bool) -> dict[str, Any]:
+    def _end_early(self, shard: ShardState) -> None:
+        """Lambda's answer to a state over 1 MB: the window ends early with that state, and goes
+        on with fresh state (``isWindowTerminatedEarly``)."""
+        self.invocations += 1
+        self.invoke(self._window_event(shard, [], final=True, early=True))
+        shard.window_state = {}
+
+    def _window_event(
+        self, shard: ShardState, batch: list[dict[str, Any]], *, final: bool, early: bool = False
+    ) -> dict[str, Any]:
         assert shard.window_start is not None and self.settings.tumbling_window_seconds
         return {
             "Records": batch,
@@ -212,7 +231,7 @@ class KinesisPoller:
             "shardId": shard.shard_id,
             "eventSourceARN": self.stream_arn,
             "isFinalInvokeForWindow": final,
-            "isWindowTerminatedEarly": False,
+            "isWindowTerminatedEarly": early,
         }
 
     def _close_window_if_over(self, shard: ShardState, records: list[dict[str, Any]]) -> None:

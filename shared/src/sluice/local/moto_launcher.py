@@ -38,9 +38,9 @@ def _serialised(method: Callable[..., Any]) -> Callable[..., Any]:
     return locked
 
 
-def _max_sequence_number(shard: models.Shard) -> int:
+def _max_sequence_number(self: models.Shard) -> int:
     # Sequence numbers are inserted in increasing order: the last key is the highest.
-    return next(reversed(shard.records), 0)
+    return next(reversed(self.records), 0)
 
 
 def install() -> None:

@@ -10,6 +10,7 @@ import os
 import tempfile
 import threading
 import time
+from collections.abc import Callable
 from contextlib import ExitStack
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -17,6 +18,7 @@ from typing import Any
 
 from sluice.local import provision
 from sluice.local.api import IngestEndpoint
+from sluice.local.drain import DRAIN_CAP_S, Backlog, backlogs, in_flight, wait_drained
 from sluice.local.esm import (
     Invoke,
     KinesisPoller,
@@ -281,9 +283,18 @@ class LocalPipeline:
         return send
 
     # --- drain and down ----------------------------------------------------------------------
-    def drain(self, timeout_s: float = 180.0) -> bool:
+    def drain(
+        self,
+        timeout_s: float = DRAIN_CAP_S,
+        *,
+        progress: Callable[[float, list[Backlog]], Any] | None = None,
+    ) -> bool:
+        """Wait until nothing is in flight (see `sluice.local.drain`), at most ``timeout_s``;
+        then close the monitor's open windows and judge them. False: something is still in
+        flight (``in_flight()`` says where), which is not the same as lost."""
         assert self.loop is not None
-        drained = self.loop.wait_drained(timeout_s)
+        started = time.monotonic()
+        drained = wait_drained(self.loop, timeout_s, progress=progress)
         for poller in self.monitor_pollers:
             # Close the open windows now rather than wait for them; on a runtime thread, as the
             # mapping's own invocations are (their output is the stages', not the caller's).
@@ -297,7 +308,15 @@ class LocalPipeline:
             judging = threading.Thread(target=lambda: evaluation.fire(due), name="sluice-esm-evaluate")
             judging.start()
             judging.join()
-        return drained and self.loop.wait_drained(timeout_s)
+        # What the closing windows wrote must settle too (a drain that used up its time gets a
+        # short while more for that).
+        left = max(30.0, timeout_s - (time.monotonic() - started))
+        return drained and wait_drained(self.loop, left, progress=progress)
+
+    def in_flight(self) -> list[Backlog]:
+        """Where events may still be on their way (empty once drained)."""
+        assert self.loop is not None
+        return in_flight(backlogs(self.loop))
 
     def stop(self) -> None:
         self._stack.close()
