@@ -42,9 +42,7 @@ def kinesis_backlog(poller: KinesisPoller) -> Backlog:
     behind_s = max((s.behind_ms for s in poller.shards), default=0) / 1000
     delivered = sum(s.delivered for s in poller.shards)
     empty = behind_s == 0 and all(s.at_tip for s in poller.shards)
-    holds = (
-        "nothing newer" if empty else f"{behind_s:,.1f} s behind the newest record"
-    )
+    holds = "nothing newer" if empty else f"{behind_s:,.1f} s behind the newest record"
     return Backlog(f"{poller.stream} -> {poller.name}", f"{holds}; {delivered:,} records delivered", empty)
 
 
