@@ -6,6 +6,7 @@ from __future__ import annotations
 import base64
 import json
 import time
+import uuid
 
 import pytest
 from sqlalchemy import text
@@ -234,3 +235,80 @@ def test_the_handler_reads_the_warehouse_url_from_the_environment(aws, pipeline,
         handler._loader.cache_clear()
     assert response == {"batchItemFailures": []}
     assert sorted(_rows(warehouse)) == sorted(expected)
+
+
+def _object_with(aws, pipeline, queue: str, key: str, extra: list[bytes], *, good: int = 20) -> list[dict]:
+    """The only lake object (and notification): ``good`` lines of the traffic in the lake, then
+    ``extra`` lines; the good events."""
+    s3 = aws_client("s3", aws)
+    lines: list[bytes] = []
+    for obj in s3.list_objects_v2(Bucket=pipeline.lake_bucket)["Contents"]:
+        lines += s3.get_object(Bucket=pipeline.lake_bucket, Key=obj["Key"])["Body"].read().splitlines()
+        s3.delete_object(Bucket=pipeline.lake_bucket, Key=obj["Key"])
+    aws_client("sqs", aws).purge_queue(QueueUrl=queue)
+    events = [json.loads(line) for line in lines[:good]]
+    assert len(events) == good
+    s3.put_object(
+        Bucket=pipeline.lake_bucket, Key=key, Body=b"\n".join([json.dumps(e).encode() for e in events] + extra) + b"\n"
+    )
+    return events
+
+
+def test_lines_the_warehouse_cannot_store_become_failed_events_and_the_rest_loads_exactly_once(
+    aws, pipeline, warehouse
+):
+    queue = notify_queue(aws, pipeline.lake_bucket)
+    _lake_objects_from_traffic(aws, pipeline, sessions=2, seed=11)
+    template = json.loads(bucket_lines(aws, pipeline.lake_bucket, "events/")[0])
+    # GIVEN a lake object of 23 lines: 20 good, one whose string holds U+0000 (PostgreSQL text
+    # cannot), one that is not JSON, one whose title is longer than its column
+    nul = json.dumps(dict(template, event_id=str(uuid.uuid4()), player_name="web\u0000player")).encode()
+    too_long = json.dumps(dict(template, event_id=str(uuid.uuid4()), content_title="t" * 513)).encode()
+    not_json = b'{"event_id": "truncated by a writer'
+    good = _object_with(aws, pipeline, queue, "events/hostile.json", [nul, not_json, too_long])
+    event = sqs_event(aws, queue)
+    # WHEN the loader takes its notification THEN the message is done (not sent back for retry)
+    stage = loader(aws, pipeline, warehouse)
+    assert stage.handle(event, Deadline.after(60)) == {"batchItemFailures": []}
+    # THEN the 20 good events are rows, and the 3 others failed events with their reason and line
+    assert sorted(_rows(warehouse)) == sorted(e["event_id"] for e in good)
+    failed = sorted(_failed(aws, pipeline), key=lambda f: f.source)
+    url = f"s3://{pipeline.lake_bucket}/events/hostile.json"
+    assert [(f.source, f.failure_type, f.stage) for f in failed] == [
+        (f"{url}#L21", "sink_rejection", "loader"),
+        (f"{url}#L22", "format", "loader"),
+        (f"{url}#L23", "sink_rejection", "loader"),
+    ]
+    assert "player_name: holds U+0000" in failed[0].error
+    assert "not JSON" in failed[1].error
+    assert "content_title: 513 bytes, over the column's 512" in failed[2].error
+    assert [f.original for f in failed] == [nul, not_json, too_long]
+    with warehouse.connect() as connection:
+        ledger = connection.execute(text("SELECT rows_loaded, bad_lines FROM sluice_load_ledger")).all()
+    assert ledger == [(20, 3)]
+    # WHEN the same notification comes again (a redrive from the dead-letter queue) THEN nothing changes
+    assert stage.handle(event, Deadline.after(60)) == {"batchItemFailures": []}
+    assert sorted(_rows(warehouse)) == sorted(e["event_id"] for e in good)
+    assert len(_failed(aws, pipeline)) == 3
+
+
+def test_a_line_the_warehouse_still_refuses_is_isolated_and_the_rest_loads(aws, pipeline, warehouse):
+    queue = notify_queue(aws, pipeline.lake_bucket)
+    _lake_objects_from_traffic(aws, pipeline, sessions=2, seed=12)
+    good = _object_with(aws, pipeline, queue, "events/underflow.json", [], good=30)
+    # GIVEN a line the checks pass but PostgreSQL refuses: a REAL that underflows (1e-50)
+    body = aws_client("s3", aws).get_object(Bucket=pipeline.lake_bucket, Key="events/underflow.json")["Body"].read()
+    lines = body.splitlines()
+    refused = json.loads(lines[7])
+    lines[7] = lines[7][:-1] + b', "frame_rate": 1e-50}'
+    aws_client("s3", aws).put_object(Bucket=pipeline.lake_bucket, Key="events/underflow.json", Body=b"\n".join(lines))
+    # WHEN it loads THEN the other 29 are rows, the refused line a failed event with the warehouse's reason
+    assert loader(aws, pipeline, warehouse).handle(sqs_event(aws, queue), Deadline.after(60)) == {
+        "batchItemFailures": []
+    }
+    assert sorted(_rows(warehouse)) == sorted(e["event_id"] for e in good if e["event_id"] != refused["event_id"])
+    (failed,) = _failed(aws, pipeline)
+    assert (failed.failure_type, failed.event_id, failed.original) == ("sink_rejection", refused["event_id"], lines[7])
+    assert "the warehouse refused it" in failed.error and "real" in failed.error
+    with warehouse.connect() as connection:
+        assert connection.execute(text("SELECT rows_loaded, bad_lines FROM sluice_load_ledger")).all() == [(29, 1)]

@@ -10,7 +10,7 @@ from typing import Any
 from sluice.events.failed import FailedEvent
 from sluice.failures.writer import FailedEventWriter
 from sluice.loader.config import LoaderConfig
-from sluice.loader.lines import ParsedObject, parse_object
+from sluice.loader.lines import BadLine, ParsedObject, parse_object
 from sluice.loader.notifications import LakeObject, Notification, read_notifications
 from sluice.loader.postgres import PostgresLoad
 from sluice.loader.redshift import RedshiftLoad
@@ -105,12 +105,15 @@ class Loader:
             return
         if parsed is None:
             return
-        # Bad lines are reported before the load: on a retry they may be reported twice, never zero times.
-        self._write_failed([_bad_line_event(obj, bad) for bad in parsed.bad], deadline)
         for attempt in range(self.config.db_attempts):
             try:
-                result = self.postgres.load(obj, parsed)
+                # Bad lines are reported inside the load's transaction, once the object is claimed.
+                result = self.postgres.load(
+                    obj, parsed, lambda bad: self._write_failed(_bad_line_events(obj, bad), deadline)
+                )
                 break
+            except RetryableError:
+                raise  # the failed-events Firehose did not take the bad lines: the load rolled back
             except Exception as exc:
                 if (
                     not is_connection_loss(exc)
@@ -126,7 +129,7 @@ class Loader:
         if result.loaded:
             tally.objects += 1
             tally.rows += result.rows
-            tally.bad_lines += len(parsed.bad)
+            tally.bad_lines += len(result.bad)
         else:
             tally.skipped += 1
 
@@ -205,16 +208,19 @@ def _unreadable(notification: Notification) -> FailedEvent:
     )
 
 
-def _bad_line_event(obj: LakeObject, bad: Any) -> FailedEvent:
-    return FailedEvent(
-        failure_type="format" if bad.reason.startswith("not ") else "schema",
-        stage=STAGE,
-        error_code="BadLakeLine",
-        error=f"line {bad.number}: {bad.reason}",
-        original=bad.raw,
-        event_id=bad.event_id,
-        source=f"{obj.url}#L{bad.number}",
-    )
+def _bad_line_events(obj: LakeObject, bad: list[BadLine]) -> list[FailedEvent]:
+    return [
+        FailedEvent(
+            failure_type=line.failure_type,
+            stage=STAGE,
+            error_code="BadLakeLine",
+            error=f"line {line.number}: {line.reason}",
+            original=line.raw,
+            event_id=line.event_id,
+            source=f"{obj.url}#L{line.number}",
+        )
+        for line in bad
+    ]
 
 
 def _load_error_event(error: dict[str, Any]) -> FailedEvent:

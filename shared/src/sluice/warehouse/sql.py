@@ -97,6 +97,12 @@ def claim_object(ledger: str) -> str:
     )
 
 
+def update_object_counts(ledger: str) -> str:
+    """A claimed object's counts once the load found lines the warehouse refused (rows_loaded,
+    bad_lines, object_key, etag)."""
+    return f"UPDATE {ledger} SET rows_loaded = %s, bad_lines = %s WHERE object_key = %s AND etag = %s"  # noqa: S608 - the ledger's name
+
+
 def record_objects(ledger: str) -> str:
     """The ledger rows of loaded objects (Redshift has no ON CONFLICT; the objects were checked)."""
     return f"INSERT INTO {ledger} (object_key, etag, rows_loaded, bad_lines) VALUES (%s, %s, %s, %s)"  # noqa: S608 - the ledger's name
