@@ -95,9 +95,7 @@ def _every_kind_of_event() -> list[dict]:
     now = int(time.time() * 1000)
     mapper = EventMapper()
     report = 'e=ps,sta=s,sid="s-1",sn=3,ts=1795680000000,br=(3000 1200);v=2,bl=2000,cid="c-1",ot=v,com.example-x="y"'
-    cmcd = to_event(
-        parse_report(report), report, received_ms=now, query={"player": "hls.js", "player_version": "1.7.4"}
-    )
+    cmcd = to_event(parse_report(report), received_ms=now, query={"player": "hls.js", "player_version": "1.7.4"})
     return [mapper.to_record(e, server_time=now) for e in [*generated_events(sessions=80, seed=2), cmcd]]
 
 

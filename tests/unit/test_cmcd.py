@@ -24,7 +24,7 @@ PLAYER = {"player": "hls.js", "player_version": "1.7.4"}
 
 def _record(line: str, query: dict[str, str] | None = None) -> dict:
     """The report as ingest stores it: mapped, then checked like any player event."""
-    event = to_event(parse_report(line), line, received_ms=RECEIVED, query=PLAYER if query is None else query)
+    event = to_event(parse_report(line), received_ms=RECEIVED, query=PLAYER if query is None else query)
     record = EventMapper().to_record(event, server_time=RECEIVED)
     assert not RecordBounds().problems(record)
     return record
@@ -90,7 +90,7 @@ def test_version_1_in_a_query_string_and_in_headers_reads_the_same():
 )
 def test_a_bad_report_is_refused_with_the_reason(line, reason):
     with pytest.raises(CmcdError) as caught:
-        to_event(parse_report(line), line, received_ms=RECEIVED, query={})
+        to_event(parse_report(line), received_ms=RECEIVED, query={})
     assert reason in str(caught.value)
 
 

@@ -2,15 +2,19 @@
 
 What a report does not carry, and what fills it:
 
-- ``event_id``: a UUIDv5 of ``sid``, ``sn``, ``e`` and ``ts`` (of the report's text when it has
-  neither ``sn`` nor ``ts``), so a player's resend after a 429 or 503 doubles nothing;
+- ``event_id``: a UUIDv5 of the whole report in its normal form (``sid``, ``ts`` and ``sn`` among
+  its keys), so a player's resend after a 429 or 503 doubles nothing, and two reports that differ
+  in anything (a video and an audio segment's response reports of the same millisecond, without
+  ``sn``) are two events; a report with neither ``ts`` nor ``sn`` sent twice byte for byte cannot
+  be told from its resend, and is one;
 - ``session_id`` = ``sid`` (required: a report without one is refused), ``sequence`` = ``sn``
   (else 0), ``client_time`` = ``ts`` (else the time ingest received it);
 - ``player.name`` / ``player.version``: the collector URL's ``player`` and ``player_version``
   query arguments (``/cmcd?player=hls.js&player_version=1.7.4``), else ``cmcd`` and ``v<N>``;
 - ``content.id`` = ``cid`` (else ``unknown``), ``content.live`` = ``st`` is ``l``;
 - ``cdn.name`` = ``cdn``, else the host of ``h`` or ``url``, else ``unknown`` (clipped to the
-  contract's 64 bytes; CMCD allows 128); ``cdn.host`` the host.
+  contract's 64 bytes; CMCD allows 128); ``cdn.host`` the host (none from a ``url`` whose host is
+  longer than a DNS name).
 
 Every key becomes its typed ``cmcd_<key>`` field; custom and unknown keys go to ``cmcd_custom``
 (a JSON object, as many as its bound holds) and are all counted in ``cmcd_custom_keys``.
@@ -32,13 +36,8 @@ from sluice.events.bounds import clip, max_bytes
 CMCD_NAMESPACE = uuid.UUID("5e1c7c3d-2b1a-5c4e-9d0f-c3cdc3cdc3cd")
 
 
-def event_id(report: CmcdReport, text: str) -> str:
-    values = report.values
-    if "sn" in values or "ts" in values:
-        name = f"{values.get('sid')}|{values.get('sn')}|{values.get('e')}|{values.get('ts')}"
-    else:
-        name = f"{values.get('sid')}|{text.strip()}"
-    return str(uuid.uuid5(CMCD_NAMESPACE, name))
+def event_id(report: CmcdReport) -> str:
+    return str(uuid.uuid5(CMCD_NAMESPACE, report.canonical))
 
 
 def mode_of(report: CmcdReport) -> str:
@@ -47,19 +46,19 @@ def mode_of(report: CmcdReport) -> str:
     return "response" if "rc" in report.values else "request"
 
 
-def to_event(report: CmcdReport, text: str, *, received_ms: int, query: Mapping[str, str]) -> dict[str, Any]:
+def to_event(report: CmcdReport, *, received_ms: int, query: Mapping[str, str]) -> dict[str, Any]:
     """The contract's JSON for one report, ready for the same checks as any player event."""
     values = report.values
     sid = values.get("sid")
     if not sid:
         raise CmcdError("a report needs the session id (sid): it is the contract's session_id", "sid")
-    host = values.get("h") or urllib.parse.urlsplit(values.get("url") or "").hostname
+    host = values.get("h") or _url_host(values.get("url"))
     payload: dict[str, Any] = {field_name(key): value for key, value in values.items()}
     payload["cmcd_mode"] = mode_of(report)
     payload["cmcd_custom"] = _custom(report.custom)
     payload["cmcd_custom_keys"] = len(report.custom)
     return {
-        "event_id": event_id(report, text),
+        "event_id": event_id(report),
         "event_type": "cmcd",
         "session_id": sid,
         "sequence": values.get("sn", 0),
@@ -79,6 +78,13 @@ def to_event(report: CmcdReport, text: str, *, received_ms: int, query: Mapping[
         "cdn": {"name": clip(values.get("cdn") or host or "unknown", max_bytes("cdn.name")), "host": host},
         "payload": payload,
     }
+
+
+def _url_host(url: str | None) -> str | None:
+    """The host of a ``url`` the report kept (the URL parser took it: see report._url_problem),
+    none when it is longer than the contract's host (a DNS name's 253 bytes)."""
+    host = urllib.parse.urlsplit(url).hostname if url else None
+    return host if host is not None and len(host) <= max_bytes("cdn.host") else None
 
 
 def _custom(custom: dict[str, Any]) -> str | None:

@@ -1,18 +1,30 @@
 """CMCD reports, typed: a version-2 report line (event or response mode, as players POST them to
 a collector), a version-1 query string (``CMCD=...``) or the four version-1 ``CMCD-*`` headers.
-The same code reads all three; a wrong type on a known key is a ``CmcdError`` naming the key."""
+The same code reads all three; a wrong type on a known key is a ``CmcdError`` naming the key. A
+value of the right type that Sluice still cannot use (a ``url`` the URL parser refuses) is
+dropped from the report and listed, with why, in ``CmcdReport.invalid``: never a reason to lose
+the rest of the report, nor a 5xx."""
 
 from __future__ import annotations
 
 import base64
 import json
 import urllib.parse
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
 from sluice.cmcd.keys import HEADERS, KEYS, TOKENS, Kind, is_custom
-from sluice.cmcd.structured import BareItem, InnerList, Item, Member, StructuredFieldError, Token, parse_dictionary
+from sluice.cmcd.structured import (
+    BareItem,
+    InnerList,
+    Item,
+    Member,
+    StructuredFieldError,
+    Token,
+    canonical,
+    parse_dictionary,
+)
 from sluice.runtime.errors import PoisonRecordError
 
 # A report line is a few hundred bytes; longer is not CMCD (a bound before any parsing).
@@ -34,6 +46,8 @@ class CmcdError(PoisonRecordError):
 class CmcdReport:
     values: dict[str, Any]  # known key -> int, float, str or bool
     custom: dict[str, Any] = field(default_factory=dict)  # custom (and future) keys -> their value
+    invalid: dict[str, str] = field(default_factory=dict)  # key dropped -> why
+    canonical: str = ""  # every member as sent, in one normal form (structured.canonical)
 
     def get(self, key: str, default: Any = None) -> Any:
         return self.values.get(key, default)
@@ -65,14 +79,35 @@ def parse_headers(headers: Mapping[str, str]) -> CmcdReport:
 def _typed(members: dict[str, Member]) -> CmcdReport:
     values: dict[str, Any] = {}
     custom: dict[str, Any] = {}
+    invalid: dict[str, str] = {}
     object_type = _object_type(members.get("ot"))
     for key, member in members.items():
         kind = KEYS.get(key)
         if kind is None or is_custom(key):
             custom[key] = _plain(member)  # custom or a later revision's key: kept as sent
             continue
-        values[key] = _value(key, kind, member, object_type)
-    return CmcdReport(values, custom)
+        value = _value(key, kind, member, object_type)
+        problem = _UNUSABLE[key](value) if key in _UNUSABLE else None
+        if problem is None:
+            values[key] = value
+        else:
+            invalid[key] = problem
+    return CmcdReport(values, custom, invalid, canonical(members))
+
+
+def _url_problem(value: str) -> str | None:
+    """Why the URL parser refuses ``url`` (an unclosed or invalid ``[IPv6]`` host), or None: the
+    contract reads the CDN's host out of it."""
+    try:
+        urllib.parse.urlsplit(value)
+    except ValueError as exc:
+        return f"the URL parser refuses it ({exc})"
+    return None
+
+
+# Keys whose value, of the right type, can still be unusable: checked here, so that nothing
+# downstream parses a value that can raise.
+_UNUSABLE: dict[str, Callable[[Any], str | None]] = {"url": _url_problem}
 
 
 def _object_type(member: Member | None) -> str | None:

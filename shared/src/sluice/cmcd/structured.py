@@ -209,3 +209,43 @@ class _Parser:
             raise StructuredFieldError(self.at, "a byte sequence is base64") from None
         self.at = end + 1
         return value
+
+
+def canonical(members: dict[str, Member]) -> str:
+    """The Dictionary serialised as RFC 8941 section 4.1 writes it, members in key order: one text
+    for every way of writing the same report (spacing, key order, ``?1`` or a bare key,
+    ``1.50`` or ``1.5``), so that what tells two reports apart is their content only."""
+    return ",".join(_member(key, members[key]) for key in sorted(members))
+
+
+def _member(key: str, member: Member) -> str:
+    if isinstance(member, Item) and member.value is True:
+        return key + _parameters(member.params)  # a true boolean is the bare key
+    return f"{key}={_inner_list(member) if isinstance(member, InnerList) else _item(member)}"
+
+
+def _inner_list(inner: InnerList) -> str:
+    return "(" + " ".join(_item(item) for item in inner.items) + ")" + _parameters(inner.params)
+
+
+def _item(item: Item) -> str:
+    return _bare_item(item.value) + _parameters(item.params)
+
+
+def _parameters(params: dict[str, BareItem]) -> str:
+    return "".join(f";{name}" if value is True else f";{name}={_bare_item(value)}" for name, value in params.items())
+
+
+def _bare_item(value: BareItem) -> str:
+    if isinstance(value, bool):
+        return "?1" if value else "?0"
+    if isinstance(value, int):
+        return str(value)
+    if isinstance(value, float):
+        text = f"{value:.3f}".rstrip("0")  # at most three fractional digits, at least one
+        return text + "0" if text.endswith(".") else text
+    if isinstance(value, str):
+        return '"' + value.replace("\\", "\\\\").replace('"', '\\"') + '"'
+    if isinstance(value, Token):
+        return value.value
+    return ":" + base64.b64encode(value).decode("ascii") + ":"

@@ -22,11 +22,13 @@ NDJSON_TYPES = (
 
 @dataclass(frozen=True, slots=True)
 class BodyEvent:
-    """One event of a request: its parsed value and size, or why its line could not be parsed."""
+    """One event of a request: its parsed value and size, or why its line could not be parsed;
+    for a CMCD report, the keys dropped from it (``key: why``)."""
 
     value: Any
     size: int
     error: PoisonRecordError | None = None
+    dropped: tuple[str, ...] = ()
 
 
 def _ndjson(text: bytes) -> list[BodyEvent]:
@@ -100,7 +102,9 @@ def split_cmcd(body: bytes, max_events: int, *, received_ms: int, query: Mapping
     for line in lines:
         size = len(line.encode())
         try:
-            events.append(BodyEvent(to_event(parse_report(line), line, received_ms=received_ms, query=query), size))
+            report = parse_report(line)
+            event = to_event(report, received_ms=received_ms, query=query)
+            events.append(BodyEvent(event, size, dropped=tuple(f"{k}: {why}" for k, why in report.invalid.items())))
         except CmcdError as exc:
             events.append(BodyEvent(None, size, exc))
     return events

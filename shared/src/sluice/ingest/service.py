@@ -124,12 +124,16 @@ class IngestService:
         context = ingest_context(request)
         accepted: list[Accepted] = []
         rejected: list[dict[str, Any]] = []
+        dropped: list[str] = []
         for index, body_event in enumerate(events):
             try:
                 accepted.append(self._accept(index, body_event, server_time, context))
             except PoisonRecordError as exc:
                 rejected.append(_rejection(index, body_event, exc))
+            else:
+                dropped += body_event.dropped
         self.metrics.add("EventsRejected", len(rejected))
+        self._log_dropped(dropped)
         summary: dict[str, Any] = {"request_id": request.request_id, "accepted": 0, "rejected": rejected}
         if not accepted:
             return json_response(400, {**summary, "error": "no event in the request is valid"}, origin)
@@ -153,6 +157,14 @@ class IngestService:
         record = self.intake.from_value(body_event.value, body_event.size, server_time=server_time)
         record["ingest"] = context
         return Accepted(index, record["session_id"], self.codec.encode(record))
+
+    def _log_dropped(self, dropped: list[str]) -> None:
+        """CMCD keys dropped from reports that were kept. The players issue specifies them on the
+        report itself (``cmcd_invalid_keys``), a field of a later schema version: until then they
+        are counted here."""
+        if dropped:
+            self.metrics.add("CmcdKeysDropped", len(dropped))
+            log.warning("CMCD keys dropped from stored reports", extra={"dropped": sorted(set(dropped))[:5]})
 
     def _write(self, accepted: list[Accepted], deadline: Deadline) -> tuple[list[int], list[int]]:
         """Writes to the raw stream; returns the request indexes of events not stored for now
