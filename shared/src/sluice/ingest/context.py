@@ -28,7 +28,9 @@ def truncate_ip(address: str | None) -> str | None:
 def country_of(request: HttpRequest) -> str | None:
     for name in COUNTRY_HEADERS:
         value = request.header(name)
-        if value and len(value.strip()) == 2 and value.strip().isalpha():
+        # ISO 3166 letters only: a client (not behind CloudFront) writes this header itself, and
+        # "ÄÖ" would be four bytes in the schema's two
+        if value and len(value.strip()) == 2 and value.strip().isascii() and value.strip().isalpha():
             return value.strip().upper()
     return None
 
