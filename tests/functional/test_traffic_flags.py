@@ -21,7 +21,8 @@ from support.aws import (
     stream_arn,
 )
 from support.factories import player_json
-from support.stages import ingest_service, loader, monitor, processor
+from support.opensearch_double import bulk_double
+from support.stages import indexer, ingest_service, loader, monitor, processor
 
 from sluice.batch.kinesis import iter_records
 from sluice.events.codec import Codec
@@ -29,6 +30,8 @@ from sluice.local.tumbling import run_windows
 from sluice.processor.config import ProcessorConfig
 from sluice.producers.retry import Deadline
 from sluice.runtime.metrics import Metrics
+from sluice.sinks.opensearch.bootstrap import bootstrap
+from sluice.sinks.opensearch.client import ClusterConfig, build_client
 from sluice.warehouse.migrate import migrate
 from sluice.warehouse.tables import FACT_TABLE
 
@@ -129,6 +132,25 @@ def test_with_no_bot_pattern_the_parsers_bot_class_still_flags_and_nothing_is_dr
     assert _flags_in_lake(aws, pipeline) == expected
     assert _flags_on_clean_stream(aws, pipeline) == expected
     assert metrics["Flagged.bot"] == 2
+
+
+def test_flagged_events_are_indexed_with_their_reason(aws, pipeline):
+    # GIVEN a viewer and a headless browser through the processor
+    viewer, headless = _send(aws, pipeline, VIEWER), _send(aws, pipeline, HEADLESS)
+    _process(aws, pipeline)
+    with bulk_double() as cluster:
+        # WHEN the indexer takes the clean stream, into indices of the template (dynamic: strict)
+        bootstrap(build_client(ClusterConfig(url=cluster.url)), "sluice-events")
+        stage = indexer(aws, pipeline, cluster.url)
+        event = {"Records": read_stream(aws, pipeline.clean_stream)}
+        assert stage.handle(event, Deadline.after(30)) == {"batchItemFailures": []}
+        stored = cluster.documents("sluice-events-*")
+    # THEN both are documents, the headless browser's flagged
+    assert set(stored) == {viewer, headless}
+    assert "enrichment_traffic_class" not in stored[viewer]
+    flagged = stored[headless]
+    assert (flagged["enrichment_traffic_class"], flagged["enrichment_traffic_reason"]) == ("bot", "pattern:Headless")
+    assert bucket_lines(aws, pipeline.lake_bucket, "failed/") == []
 
 
 def test_an_existing_warehouse_gains_the_flag_columns_and_flagged_events_are_rows(aws, pipeline, warehouse):

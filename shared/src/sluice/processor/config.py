@@ -10,7 +10,9 @@ from dataclasses import dataclass
 from sluice.events.validation import DEFAULT_MAX_FUTURE_SKEW_MS, DEFAULT_MAX_LATENESS_MS
 from sluice.runtime.config import ConfigError, Env
 
-# Crawlers, monitoring probes and headless browsers: not viewers.
+# Crawlers, monitoring probes and headless browsers: not viewers. Matching events are flagged
+# (enrichment.traffic_class "bot"), never dropped; "none" turns the pattern off, while the
+# user-agent parser's own bot class (Spider) flags whatever the pattern.
 DEFAULT_BOT_PATTERN = r"bot|crawl|spider|slurp|headless|phantomjs|pingdom|uptime|lighthouse"
 # Firehose bills each record in 5 KB steps; packing many events per record avoids paying the
 # rounding per event. Firehose takes records up to 1,000 KiB.
