@@ -17,11 +17,8 @@ from functools import cache
 from typing import Any
 
 from sluice.artifacts.columns import Column, event_columns
+from sluice.events.bounds import text_problem
 
-# PostgreSQL text cannot hold U+0000 (json_populate_record: "unsupported Unicode escape
-# sequence"), nor can Redshift's VARCHAR (COPY: "Invalid null byte"); and neither stores a lone
-# UTF-16 surrogate, which is not Unicode text.
-NUL = "\x00"
 # Redshift VARCHAR holds at most 65,535 bytes, whatever a schema's bound says.
 REDSHIFT_VARCHAR_MAX_BYTES = 65_535
 # PostgreSQL / Redshift INTEGER and BIGINT ranges; REAL (float4) largest finite value.
@@ -51,14 +48,10 @@ class ParsedObject:
 
 
 def _text_problem(value: str) -> str | None:
-    """Why the warehouse cannot store this text, or None."""
-    if NUL in value:
-        return "holds U+0000, which PostgreSQL and Redshift text cannot store"
-    try:
-        value.encode()
-    except UnicodeEncodeError:
-        return "holds a lone UTF-16 surrogate, which is not Unicode text"
-    return None
+    """Why the warehouse cannot store this text (U+0000, a lone surrogate: the limit is named in
+    ``sluice.events.bounds.UNSTORABLE_TEXT``), or None."""
+    problem = text_problem(value, "")
+    return None if problem is None else problem.message
 
 
 @dataclass(frozen=True, slots=True)
