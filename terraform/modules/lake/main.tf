@@ -105,6 +105,22 @@ resource "aws_s3_bucket_lifecycle_configuration" "lake" {
       days_after_initiation = 7
     }
   }
+
+  # The ranges `sluice failed recover` has put back: needed while a copy of their on-failure
+  # message can still be queued (14 days, the stage_function module's queue retention).
+  rule {
+    id     = "recovered-ranges"
+    status = "Enabled"
+    filter {
+      prefix = "recovered/"
+    }
+    expiration {
+      days = 30
+    }
+    noncurrent_version_expiration {
+      noncurrent_days = 1
+    }
+  }
 }
 
 data "aws_iam_policy_document" "tls_only" {

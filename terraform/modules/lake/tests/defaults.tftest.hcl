@@ -43,6 +43,10 @@ run "private_encrypted_partitioned_lake" {
     error_message = "failed events land under failed/"
   }
   assert {
+    condition     = [for r in aws_s3_bucket_lifecycle_configuration.lake.rule : [one(r.filter).prefix, one(r.expiration).days > 14] if r.id == "recovered-ranges"] == [["recovered/", true]]
+    error_message = "the ranges `sluice failed recover` put back are kept longer than an on-failure queue keeps a message, then expire"
+  }
+  assert {
     condition     = length(aws_s3_bucket_policy.lake) == 1
     error_message = "the lake denies requests that are not over TLS"
   }
