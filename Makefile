@@ -10,7 +10,7 @@ PYTHON_IMAGE ?= python:3.12.8-slim-bookworm
 export PYTHON_IMAGE
 
 .DEFAULT_GOAL := help
-.PHONY: help test test-web test-browser test-unit test-functional test-integration test-images tf-validate security tf-images lint typecheck format bench demo clean build-images push-images run-image image-report local-base
+.PHONY: help test test-web test-browser test-unit test-functional test-integration test-images tf-validate security tf-images lint typecheck format bench demo soak clean build-images push-images run-image image-report local-base
 
 help: ## List the targets
 	@echo "Sluice: a realtime event pipeline for video-player telemetry"
@@ -84,6 +84,9 @@ bench: $(VENV)/.installed ## Throughput figures, each beside its baseline
 
 demo: $(VENV)/.installed ## The whole pipeline locally: simulated players, then the accounting of every event
 	$(BIN)/sluice demo $(DEMO_ARGS)
+
+soak: $(VENV)/.installed ## 200,000 events from 16 concurrent clients, then the exact accounting (SOAK_ARGS="--events 50000")
+	$(BIN)/python -m sluice.local.soak $(SOAK_ARGS)
 
 clean: ## Remove the virtualenv, tox environments and caches
 	rm -rf $(VENV) .tox .mypy_cache .ruff_cache .pytest_cache
