@@ -252,7 +252,7 @@ resource "aws_cloudwatch_metric_alarm" "iterator_age" {
 # any message at all means data waits for an operator (`sluice failed recover`, terraform/README.md).
 resource "aws_cloudwatch_metric_alarm" "undelivered" {
   alarm_name          = "${var.name}-undelivered"
-  alarm_description   = "${var.name}: batches given up on wait in ${local.undelivered_queue_name}; recover them with `sluice failed recover --queue ${local.undelivered_queue_name}` once the cause is fixed."
+  alarm_description   = "${var.name}: batches given up on wait in ${local.undelivered_queue_name}; recover them with `sluice failed recover --queue ${local.undelivered_queue_name} --bucket <lake bucket>` once the cause is fixed."
   namespace           = "AWS/SQS"
   metric_name         = "ApproximateAgeOfOldestMessage"
   dimensions          = { QueueName = local.undelivered_queue_name }
