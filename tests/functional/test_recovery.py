@@ -292,3 +292,23 @@ def test_a_malformed_message_is_left_queued_and_the_good_ones_around_it_recovere
     assert "startSequenceNumber 'not-a-number'" in bad["detail"]
     assert stream_data(aws, pipeline.raw_stream) == sorted(originals * 2)
     assert queued(aws, queue) == [malformed]
+
+
+def test_a_range_overlapping_one_put_back_in_an_earlier_run_puts_back_only_the_rest(aws, pipeline):
+    sqs = aws_client("sqs", aws)
+    queue = sqs.create_queue(QueueName="sluice-processor-on-failure")["QueueUrl"]
+    recover = ("failed", "recover", "--queue", queue, "--bucket", pipeline.lake_bucket, "--execute")
+    # GIVEN the first two records of a shard recovered by one run
+    sequences = put_on_shard(aws, pipeline.raw_stream, 4, "grown")
+    sqs.send_message(QueueUrl=queue, MessageBody=on_failure_message(pipeline.raw_stream, *sequences[:2], 2))
+    assert sluice(aws, *recover).returncode == 0
+    # WHEN a later message describes a batch of all four (a retried batch that grew) and is recovered
+    sqs.send_message(QueueUrl=queue, MessageBody=on_failure_message(pipeline.raw_stream, sequences[0], sequences[3], 4))
+    result = sluice(aws, *recover, "--format", "json")
+    # THEN only the two not yet put back go back
+    assert result.returncode == 0, result.stdout + result.stderr
+    [batch] = json.loads(result.stdout)["batches"]
+    assert (batch["status"], batch["records"]) == ("recovered", 2)
+    assert "2 already put back" in batch["detail"]
+    assert stream_data(aws, pipeline.raw_stream) == sorted([f"grown-{i}".encode() for i in range(4)] * 2)
+    assert queued(aws, queue) == []

@@ -35,10 +35,10 @@ class RecoveredRange:
 
     def describe(self) -> str:
         if self.recovered_at is None:
-            return f"message {self.message_id} of this run"
-        return (
-            f"message {self.message_id} at {self.recovered_at}" if self.message_id else f"a run at {self.recovered_at}"
-        )
+            return f"message {self.message_id}, earlier in this dry run"
+        if self.message_id:
+            return f"message {self.message_id}, put back at {self.recovered_at}"
+        return f"a range put back at {self.recovered_at}"
 
 
 class RecoveredRanges:

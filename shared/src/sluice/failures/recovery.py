@@ -186,7 +186,9 @@ def recover(
         fresh = [m for m in received if m["MessageId"] not in seen]
         if not fresh:
             break
-        for message in fresh[: max_messages - len(seen)]:
+        room = max_messages - len(seen)
+        held += [m["ReceiptHandle"] for m in fresh[room:]]  # past --max-messages: left for the next run
+        for message in fresh[:room]:
             seen.add(message["MessageId"])
             try:
                 outcome = _recover_one(kinesis, ledger, message, execute=execute, accept_loss=accept_loss)
@@ -215,7 +217,7 @@ def _recover_one(
     done = ledger.overlapping(batch)
     if ledger.covers(batch):
         by = "; ".join(sorted({r.describe() for r in done}))
-        return BatchRecovery(message_id, "already recovered", f"put back by {by}", batch, kept=not execute)
+        return BatchRecovery(message_id, "already recovered", f"covered by {by}", batch, kept=not execute)
     try:
         records, expired = fetch_range(kinesis, batch), ""
     except RecordsExpiredError as exc:
