@@ -18,6 +18,7 @@ from sluice.events.registry import PLAYER_EVENT, default_registry
 from sluice.ingest.body import split_events
 from sluice.monitor.aggregate import DIMENSION_FIELDS, max_value_bytes
 from sluice.monitor.incidents import MAX_IMPACTED, AlertMessage, incident_id
+from sluice.monitor.outputs import sns_subject
 from sluice.monitor.rules import RULE_NAMES
 from sluice.monitor.store import alert_sort_key
 
@@ -156,7 +157,8 @@ def test_derived_keys_are_legal_at_the_bounds():
     )
     assert len(alert_sort_key(message).encode()) <= 1024  # DynamoDB's sort key limit
     assert len(json.dumps(message.to_dict(), indent=2).encode()) <= 256 * 1024
-    assert len(message.subject()) <= 100 and message.subject().isascii()
+    subject = sns_subject(message.subject())
+    assert len(subject) < 100 and subject.isascii() and subject.isprintable()
 
 
 def test_columns_and_mappings_come_from_the_same_bounds():

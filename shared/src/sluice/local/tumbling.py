@@ -1,15 +1,28 @@
 """Lambda tumbling windows, as the Kinesis event source mapping drives them: records of one shard
 grouped into windows by arrival time, each window's invocations chained through ``state``, and a
 final invocation per window with ``isFinalInvokeForWindow`` (AWS Lambda Developer Guide,
-"Using tumbling windows")."""
+"Using tumbling windows").
+
+A state over Lambda's 1 MB ends the window early, as Lambda does: an invocation with
+``isWindowTerminatedEarly`` (and ``isFinalInvokeForWindow``) carries that state, and the window
+goes on with fresh state, so a handler has to store each part of a window on its own."""
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable, Iterable
 from datetime import UTC, datetime
 from typing import Any
 
 Handler = Callable[[dict[str, Any]], dict[str, Any]]
+# Lambda keeps at most 1 MB of tumbling-window state per shard and ends the window early past it
+# (AWS Lambda Developer Guide, "Tumbling windows"); measured as the JSON of the state, every
+# non-ASCII character escaped (its widest form).
+LAMBDA_WINDOW_STATE_BYTES = 1_000_000
+
+
+def state_too_large(state: dict[str, Any]) -> bool:
+    return len(json.dumps(state)) > LAMBDA_WINDOW_STATE_BYTES
 
 
 def iso(epoch_s: float) -> str:
@@ -46,6 +59,9 @@ def run_windows(
             response = handler(event)
             responses.append(response)
             state = response.get("state") or {}
+            if state_too_large(state):
+                responses.append(handler(_event([], window, state, shard_id, source_arn, final=True, early=True)))
+                state = {}
         responses.append(handler(_event([], window, state, shard_id, source_arn, final=True)))
     return responses
 
@@ -58,6 +74,7 @@ def _event(
     source_arn: str,
     *,
     final: bool,
+    early: bool = False,
 ) -> dict[str, Any]:
     return {
         "Records": records,
@@ -66,5 +83,5 @@ def _event(
         "shardId": shard_id,
         "eventSourceARN": source_arn,
         "isFinalInvokeForWindow": final,
-        "isWindowTerminatedEarly": False,
+        "isWindowTerminatedEarly": early,
     }

@@ -11,6 +11,12 @@ events a shard saw in the window: every value with more than N/k of them holds a
 window's end (a failing content id cannot vanish into ``other``); its counters miss at most its
 ``missed`` events, never more than N/k, which sit in ``other``; a value that held its slot from
 its first event is exact; and the tracked values plus ``other`` always add up to the exact total.
+
+The state Lambda carries between invocations is also bounded in bytes (``fit_state``): values at
+their schema bounds (a 512-byte content id, in 15 dimensions and pairs) can fill Lambda's 1 MB
+long before every slot is taken. Past the budget, the lightest values of every dimension fold
+into ``other`` (counted in ``folded``), and a value arriving after that starts with the largest
+count folded as its ``missed``: the totals stay exact, the bound on a value's miss stays true.
 """
 
 from __future__ import annotations
@@ -23,12 +29,16 @@ import zlib
 from dataclasses import dataclass, field
 from typing import Any
 
+from sluice.local.tumbling import LAMBDA_WINDOW_STATE_BYTES
 from sluice.monitor.dedupe import EventIds
 from sluice.monitor.sketch import QuantileSketch
 
-# Values kept per dimension and shard in a window (Space-Saving's k): with pairs and a full window
-# of event ids the state stays under Lambda's 1 MB (tests/functional/test_monitor.py).
+# Values kept per dimension and shard in a window (Space-Saving's k); the state's bytes are bounded
+# apart from it (``fit_state``).
 MAX_VALUES = 100
+# Lambda's 1 MB of window state (named with the local runtime that applies it), less room for the
+# keys the handler adds beside the aggregates.
+STATE_BUDGET = LAMBDA_WINDOW_STATE_BYTES - 16_000
 ALL = "all"
 OTHER = "other"
 # dimension -> how to read its value from a decoded clean event
@@ -204,6 +214,10 @@ class WindowAggregates:
     event_ids: EventIds = field(default_factory=EventIds)
     # per dimension, per tracked value: events it may have had before it took its slot
     missed: dict[str, dict[str, int]] = field(default_factory=dict)
+    folded: int = 0  # values folded into ``other`` to keep the state under Lambda's limit
+    # per dimension: the most events (counted plus missed) of a value folded for size, which a
+    # value arriving later may have had in ``other``
+    floors: dict[str, int] = field(default_factory=dict)
 
     def add_event(self, event: dict[str, Any]) -> None:
         self._slot("all", ALL).add_event(event)
@@ -228,6 +242,8 @@ class WindowAggregates:
             return found
         if len(values) - (OTHER in values) >= self.max_values:
             self._give_slot(dimension, values, value)
+        elif self.floors.get(dimension):
+            self.missed.setdefault(dimension, {})[value] = self.floors[dimension]
         created = values[value] = Aggregate()
         return created
 
@@ -240,16 +256,50 @@ class WindowAggregates:
         if other is None:
             other = values[OTHER] = Aggregate()
         other.merge(values.pop(victim))
-        missed[newcomer] = floor
+        missed[newcomer] = max(floor, self.floors.get(dimension, 0))
+
+    def fit_state(self, budget: int = STATE_BUDGET) -> dict[str, Any]:
+        """The window state, at most ``budget`` bytes of JSON: the lightest values of every
+        dimension folded into ``other`` until it fits."""
+        state = self.to_state()
+        size = _json_size(state)
+        while size > budget:
+            if not self._fold_lightest(keep=0.9 * budget / size):
+                # Only ``other`` is left in every dimension: the event ids are what remains.
+                self.event_ids = EventIds(unchecked=self.event_ids.unchecked + len(self.event_ids))
+            state = self.to_state()
+            size = _json_size(state)
+        return state
+
+    def _fold_lightest(self, keep: float) -> bool:
+        """Folds all but the heaviest ``keep`` share of every dimension's values into ``other``;
+        False when there was nothing left to fold."""
+        folded_any = False
+        for dimension, values in self.by_dimension.items():
+            if dimension == ALL:
+                continue
+            missed = self.missed.setdefault(dimension, {})
+            ranked = sorted(
+                (v for v in values if v != OTHER), key=lambda v: -(values[v].counts["events"] + missed.get(v, 0))
+            )
+            for victim in ranked[int(len(ranked) * keep) :]:
+                floor = values[victim].counts["events"] + missed.pop(victim, 0)
+                self.floors[dimension] = max(self.floors.get(dimension, 0), floor)
+                values.setdefault(OTHER, Aggregate()).merge(values.pop(victim))
+                self.folded += 1
+                folded_any = True
+        return folded_any
 
     def to_state(self) -> dict[str, Any]:
         return {
-            "v": 2,
+            "v": 3,
             "late": self.late_events,
             "unreadable": self.unreadable,
             "duplicates": self.duplicates,
             "seen": self.event_ids.to_state(),
-            "missed": {d: dict(values) for d, values in self.missed.items() if values},
+            "folded": self.folded,
+            "floors": self.floors,
+            "missed": _pack({d: dict(values) for d, values in self.missed.items() if values}),
             # Counters and sketches compress about tenfold: the room is left to the event ids.
             "dims": _pack({d: {v: a.to_state() for v, a in values.items()} for d, values in self.by_dimension.items()}),
         }
@@ -263,7 +313,10 @@ class WindowAggregates:
         aggregates.unreadable = int(state.get("unreadable", 0))
         aggregates.duplicates = int(state.get("duplicates", 0))
         aggregates.event_ids = EventIds.from_state(state.get("seen"))
-        aggregates.missed = {d: {v: int(n) for v, n in values.items()} for d, values in state.get("missed", {}).items()}
+        aggregates.folded = int(state.get("folded", 0))
+        aggregates.floors = {d: int(n) for d, n in state.get("floors", {}).items()}
+        missed = _unpack(state.get("missed"))
+        aggregates.missed = {d: {v: int(n) for v, n in values.items()} for d, values in missed.items()}
         for dimension, values in _unpack(state.get("dims")).items():
             aggregates.by_dimension[dimension] = {v: Aggregate.from_state(a) for v, a in values.items()}
         return aggregates
@@ -272,6 +325,9 @@ class WindowAggregates:
         self.late_events += other.late_events
         self.unreadable += other.unreadable
         self.duplicates += other.duplicates
+        self.folded += other.folded
+        for dimension, floor in other.floors.items():
+            self.floors[dimension] = max(self.floors.get(dimension, 0), floor)
         # Combining shards keeps every value each of them kept: a combined view is not state.
         for dimension, values in other.by_dimension.items():
             mine = self.by_dimension.setdefault(dimension, {})
@@ -300,7 +356,11 @@ def _pack(value: Any) -> str:
     return base64.b64encode(zlib.compress(json.dumps(value, separators=(",", ":")).encode(), 6)).decode("ascii")
 
 
+def _json_size(state: dict[str, Any]) -> int:
+    return len(json.dumps(state))  # as Lambda's runtime writes it, at its widest
+
+
 def _unpack(packed: str | dict[str, Any] | None) -> Any:
-    if isinstance(packed, dict):  # version 1 kept them as plain JSON: a window open across a deploy
+    if isinstance(packed, dict):  # earlier versions kept them as plain JSON: a window open across a deploy
         return packed
     return json.loads(zlib.decompress(base64.b64decode(packed))) if packed else {}

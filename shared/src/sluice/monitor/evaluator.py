@@ -26,6 +26,7 @@ from sluice.monitor.aggregate import WindowAggregates
 from sluice.monitor.incidents import AlertMessage, Incident, advance
 from sluice.monitor.isolation import Settings, Window, isolate
 from sluice.monitor.store import EvaluatorState, HealthStore, merged
+from sluice.runtime.metrics import Metrics
 
 log = logging.getLogger("sluice.monitor.evaluator")
 Publish = Callable[[AlertMessage], None]
@@ -72,10 +73,14 @@ def judge(
 
 
 class Evaluator:
-    def __init__(self, settings: EvaluationSettings, store: HealthStore, publish: Publish) -> None:
+    def __init__(
+        self, settings: EvaluationSettings, store: HealthStore, publish: Publish, metrics: Metrics | None = None
+    ) -> None:
         self.settings = settings
         self.store = store
         self.publish = publish
+        # The evaluation's own counters (the store's UnreadableHealthItems among them).
+        self.metrics = metrics
 
     def run(self, now: datetime, has_time: Callable[[], bool] = lambda: True) -> Outcome:
         s = self.settings
@@ -95,6 +100,8 @@ class Evaluator:
                 break
             if not self._evaluate(start, pending[start], state, outcome):
                 break
+        if self.metrics is not None:
+            self.metrics.flush()
         return outcome
 
     def _evaluate(self, start: str, shards: list[WindowAggregates], state: EvaluatorState, outcome: Outcome) -> bool:
@@ -145,5 +152,6 @@ def evaluator_from_env() -> Evaluator:
     from sluice.monitor.store import DynamoHealthStore
 
     config = EvaluatorConfig.from_env()
-    store = DynamoHealthStore(client("dynamodb"), config.health_table)
-    return Evaluator(config.settings, store, sns_publisher(client("sns"), config.alert_topic_arn))
+    metrics = Metrics(dimensions={"Stage": "monitor-evaluator"})
+    store = DynamoHealthStore(client("dynamodb"), config.health_table, metrics)
+    return Evaluator(config.settings, store, sns_publisher(client("sns"), config.alert_topic_arn), metrics)

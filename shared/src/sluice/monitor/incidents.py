@@ -74,10 +74,8 @@ class AlertMessage:
         return asdict(self)
 
     def subject(self) -> str:
-        """An SNS subject: at most 100 ASCII characters."""
-        cause = cause_text(tuple(self.cause.items()))
-        text = f"Sluice {self.status}: {self.metric} on {cause}"
-        return text.encode("ascii", "replace").decode()[:100]
+        """A one-line summary, as a client's values make it (``outputs.sns_subject`` fits it to SNS)."""
+        return f"Sluice {self.status}: {self.metric} on {cause_text(tuple(self.cause.items()))}"
 
 
 def _rounded(value: float | None) -> float | None:

@@ -9,11 +9,20 @@ from datetime import datetime
 from typing import IO, TYPE_CHECKING, Any
 
 from sluice.monitor.aggregate import COUNTERS, Aggregate
+from sluice.monitor.keys import bounded
 from sluice.monitor.qoe import metrics
 from sluice.sinks.opensearch.bulk import Document
 
 if TYPE_CHECKING:
     from sluice.monitor.incidents import AlertMessage
+    from sluice.monitor.store import WindowPart
+
+# OpenSearch refuses a document whose _id is over 512 bytes (UTF-8), and a bulk request holding
+# one fails whole: a rollup _id made of a content id at its bound would fail its window for ever.
+OPENSEARCH_ID_BYTES = 512
+# SNS Publish: a Subject is text "with no line breaks or control characters, and less than 100
+# characters long" (SNS API Reference); kept to printable ASCII, which every mail client shows.
+SNS_SUBJECT_CHARACTERS = 99
 
 # Headline metrics, as CloudWatch metric names and units. Counters are published as they are so
 # that CloudWatch's Sum over shards is exact; ratios of one shard are a sample of all sessions
@@ -73,26 +82,35 @@ def write_emf(documents: list[dict[str, Any]], stream: IO[str]) -> None:
     stream.flush()
 
 
-def rollup_documents(
-    prefix: str, window_start: str, window_end: str, shard: str, rows: list[tuple[str, str, Aggregate]]
-) -> list[Document]:
-    """One document per shard, window and dimension value; the _id makes a retried window
-    overwrite itself. Readers sum the counters of a window over shards before taking ratios."""
+def rollup_documents(prefix: str, where: WindowPart, rows: list[tuple[str, str, Aggregate]]) -> list[Document]:
+    """One document per shard, window part and dimension value; the _id makes a retried part
+    overwrite itself. Readers sum the counters of a window over shards and parts before taking
+    ratios."""
+    window_start = where.start
     index = f"{prefix}-{window_start[:4]}.{window_start[5:7]}.{window_start[8:10]}"
     documents = []
     for dimension, value, aggregate in rows:
         source: dict[str, Any] = {
             "window_start": window_start,
-            "window_end": window_end,
-            "shard": shard,
+            "window_end": where.end,
+            "shard": where.shard,
+            "part": where.part,
             "dimension": dimension,
             "value": value,
             **{f"count_{n}": aggregate.counts[n] for n in COUNTERS},
             "startup_sketch": json.dumps(aggregate.startup.to_state()),
             **{k: v for k, v in metrics(aggregate).items() if isinstance(v, float)},
         }
-        documents.append(Document(index, f"{window_start}|{shard}|{dimension}|{value}", source))
+        doc_id = bounded(f"{window_start}|{where.shard}|{where.part}|{dimension}|{value}", OPENSEARCH_ID_BYTES)
+        documents.append(Document(index, doc_id, source))
     return documents
+
+
+def sns_subject(text: str) -> str:
+    """``text`` as SNS takes a Subject: line breaks and tabs as spaces, any other control or
+    non-ASCII character as ``?``, cut to the length SNS allows."""
+    cleaned = "".join(c if " " <= c <= "~" else (" " if c in "\t\n\r\v\f\x85\u2028\u2029" else "?") for c in text)
+    return " ".join(cleaned.split())[:SNS_SUBJECT_CHARACTERS] or "Sluice player health"
 
 
 def sns_publisher(sns: Any, topic_arn: str) -> Callable[[AlertMessage], None]:
@@ -101,7 +119,7 @@ def sns_publisher(sns: Any, topic_arn: str) -> Callable[[AlertMessage], None]:
     def publish(message: AlertMessage) -> None:
         sns.publish(
             TopicArn=topic_arn,
-            Subject=message.subject(),
+            Subject=sns_subject(message.subject()),
             Message=json.dumps(message.to_dict(), indent=2),
             MessageAttributes={
                 "status": {"DataType": "String", "StringValue": message.status},

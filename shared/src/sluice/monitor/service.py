@@ -15,7 +15,7 @@ from sluice.failures.writer import FailedEventWriter
 from sluice.monitor.aggregate import DIMENSIONS, Aggregate, WindowAggregates
 from sluice.monitor.config import MonitorConfig
 from sluice.monitor.outputs import emf_documents, rollup_documents, write_emf
-from sluice.monitor.store import DynamoHealthStore, HealthStore
+from sluice.monitor.store import DynamoHealthStore, HealthStore, WindowPart
 from sluice.producers.firehose import FirehoseProducer, RecordSink
 from sluice.producers.retry import Deadline, bind_deadline
 from sluice.runtime.alarms import configuration_error
@@ -25,6 +25,18 @@ from sluice.sinks.opensearch.bulk import BulkIndexer
 
 log = logging.getLogger("sluice.monitor")
 STAGE = "monitor"
+PART = "part"  # the window state's key naming which part of its window it counts
+
+
+def window_part(state: dict[str, Any], records: list[dict[str, Any]]) -> str:
+    """Which part of its window a state belongs to: the sequence number of the first record it
+    counted, carried in the state. A retried invocation gets the same state, so the same part;
+    the fresh state after an early end starts the next part at its own first record."""
+    if state.get(PART):
+        return str(state[PART])
+    if records:
+        return str(records[0]["kinesis"]["sequenceNumber"])
+    return "0"  # a part that counted nothing
 
 
 def _epoch_ms(iso: str) -> int:
@@ -81,14 +93,18 @@ class Monitor:
             raise ValueError(
                 "the monitor needs a tumbling window: set TumblingWindowInSeconds on its event source mapping"
             )
-        aggregates = WindowAggregates.from_state(event.get("state"), self.config.max_values)
+        state = event.get("state") or {}
+        aggregates = WindowAggregates.from_state(state, self.config.max_values)
+        part = window_part(state, event.get("Records") or [])
         oldest_ms = _epoch_ms(window["start"]) - self.config.allowed_lateness_s * 1000
 
         def add(record: Any) -> None:
             decoded = self.codec.decode(record.data)
             if _not_viewing(decoded):
                 return
-            if decoded["client_time"] < oldest_ms:
+            # Lateness by the time ingest received the event: a player's clock minutes slow (a TV,
+            # a set-top box) says nothing about when its events happened to the CDN.
+            if decoded["server_time"] < oldest_ms:
                 # Arrived too late to describe this window: counted, not mixed in.
                 aggregates.late_events += 1
                 return
@@ -105,17 +121,19 @@ class Monitor:
         if outcome.retry:
             # Window state is only kept when the whole batch is taken: let Lambda retry it.
             raise RetryableError(f"{len(outcome.retry)} records not aggregated before the deadline")
-        if event.get("isFinalInvokeForWindow"):
-            self._finish(aggregates, window["start"], window["end"], event.get("shardId", "shard"), deadline)
+        if event.get("isFinalInvokeForWindow") or event.get("isWindowTerminatedEarly"):
+            # A window Lambda ends early goes on with fresh state: this part is stored on its own,
+            # beside the parts before and after it, and the evaluator adds them up.
+            shard = event.get("shardId", "shard")
+            self._finish(aggregates, WindowPart(window["start"], window["end"], shard, part), deadline)
             return {"state": {}, "batchItemFailures": []}
-        return {"state": aggregates.to_state(), "batchItemFailures": []}
+        return {"state": {**aggregates.fit_state(), PART: part}, "batchItemFailures": []}
 
-    def _finish(self, aggregates: WindowAggregates, start: str, end: str, shard: str, deadline: Deadline) -> None:
+    def _finish(self, aggregates: WindowAggregates, where: WindowPart, deadline: Deadline) -> None:
+        start, shard = where.start, where.shard
         rows = self._rows(aggregates)
         if self.rollups is not None:
-            result = self.rollups.index(
-                rollup_documents(self.config.health_index_prefix, start, end, shard, rows), deadline
-            )
+            result = self.rollups.index(rollup_documents(self.config.health_index_prefix, where, rows), deadline)
             if result.configuration_error is not None:
                 configuration_error(self.metrics, "OpenSearch rollups", result.configuration_error)
                 self.metrics.flush()
@@ -123,18 +141,22 @@ class Monitor:
                 raise RetryableError(
                     f"player-health rollups not stored: {len(result.unfinished)} unfinished, {len(result.rejected)} rejected"
                 )
-        # The evaluator combines every shard's counters for the window (a retry overwrites).
-        self.store.put_shard_window(start, shard, aggregates)
+        # The evaluator combines every shard's counters for the window (a retry of this part
+        # overwrites it; another part of the same window is stored beside it).
+        self.store.put_shard_window(where, aggregates)
         # Metrics last: a window retried after a failed write above must not count twice.
         write_emf(emf_documents(start, rows), self.emf_stream or sys.stdout)
         self.metrics.add("DuplicatesIgnored", aggregates.duplicates)
         self.metrics.add("EventsNotDeduplicated", aggregates.event_ids.unchecked)
+        self.metrics.add("WindowValuesFolded", aggregates.folded)
         self.metrics.flush()
         log.info(
             "window closed",
             extra={
                 "window": start,
                 "shard": shard,
+                "part": where.part,
+                "values_folded": aggregates.folded,
                 "late_events": aggregates.late_events,
                 "duplicates_ignored": aggregates.duplicates,
                 "events_not_deduplicated": aggregates.event_ids.unchecked,

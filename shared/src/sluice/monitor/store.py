@@ -1,16 +1,20 @@
 """The monitor's memory across windows and shards, in one DynamoDB table (``pk``, ``sk``):
 
-- ``shards`` / ``<window start>#<shard>#<part>``: each shard's counters for a window, written by the
-  shard's final invocation with PutItem (a retried window overwrites itself, never adds twice);
-- ``fleet`` / ``<window start>#<part>``: the evaluator's combination of every shard for a window,
+- ``shards`` / ``<window start>#<shard>#<part>#<chunk>``: each shard's counters for a window, written
+  by the invocation that ends the window (or a part of it, when Lambda ends a window early and goes
+  on with fresh state) with PutItem: a retried part overwrites itself, never adds twice, and the
+  parts of a window are separate items that the evaluator adds up;
+- ``fleet`` / ``<window start>#<chunk>``: the evaluator's combination of every shard for a window,
   marked ``healthy`` when no incident was open, so baselines are made of healthy windows only;
 - ``evaluator`` / ``state``: the last window evaluated and the open incidents, written with a
   condition on its version so two evaluations can never both move it;
 - ``alert`` / ``<window start>#<incident id>#<status>``: every message sent, for the report.
 
-Counters travel zlib-compressed, split into parts under DynamoDB's 400 KB item limit. Every key is
-made of window starts, shard ids (from Kinesis, at most 128 bytes) and incident ids only: no
-client value reaches a key.
+Counters travel zlib-compressed, split into chunks under DynamoDB's 400 KB item limit. Every key is
+made of window starts, shard ids, sequence numbers and incident ids only (no client value reaches a
+key), and bounded all the same (``keys.bounded``). An item that cannot be read (torn, or written
+by something else) is skipped, logged with its key and counted (``UnreadableHealthItems``): one
+bad item must not stop every later evaluation for the 35 days of its TTL.
 
 ``MemoryHealthStore`` keeps the same records in a process, for ``sluice health simulate``.
 """
@@ -18,21 +22,33 @@ client value reaches a key.
 from __future__ import annotations
 
 import json
+import logging
 import time
 import zlib
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Protocol
 
 from sluice.monitor.aggregate import WindowAggregates
+from sluice.monitor.keys import bounded
 
 if TYPE_CHECKING:
     # The evaluator's types: imported where its state is read back, so the stream handler (which
     # only writes windows) does not load the incident rules.
     from sluice.monitor.incidents import AlertMessage, Incident
+    from sluice.runtime.metrics import Metrics
 
+log = logging.getLogger("sluice.monitor.store")
 RETENTION_DAYS = 35
-# DynamoDB's item limit is 400 KB; parts stay well under it with their keys and attributes.
-PART_BYTES = 350_000
+# DynamoDB limits: an item is at most 400 KB, a partition key 2,048 bytes, a sort key 1,024 bytes.
+DYNAMODB_ITEM_BYTES = 400 * 1024
+DYNAMODB_PARTITION_KEY_BYTES = 2048
+DYNAMODB_SORT_KEY_BYTES = 1024
+# Chunks stay well under the item limit with their keys (bounded below) and attributes.
+PART_BYTES = DYNAMODB_ITEM_BYTES - 50_000
+# Room after a bounded sort-key prefix for ``#<chunk>``.
+CHUNK_SUFFIX_BYTES = 8
+# What reading a stored blob can raise when the item is torn or not ours.
+UNREADABLE = (zlib.error, ValueError, KeyError, TypeError, IndexError)
 # Sort keys order by window start; "#" (0x23) follows every window's own keys, "$" (0x24) none.
 AFTER_WINDOW = "$"
 
@@ -45,6 +61,17 @@ class EvaluatorState:
 
 
 @dataclass(frozen=True)
+class WindowPart:
+    """Where a shard's counters for a window belong: the part is the sequence number of the first
+    record the part counted (``service.window_part``)."""
+
+    start: str
+    end: str
+    shard: str
+    part: str = "0"
+
+
+@dataclass(frozen=True)
 class FleetWindow:
     start: str
     healthy: bool
@@ -52,7 +79,7 @@ class FleetWindow:
 
 
 class HealthStore(Protocol):
-    def put_shard_window(self, start: str, shard: str, aggregates: WindowAggregates) -> None: ...
+    def put_shard_window(self, where: WindowPart, aggregates: WindowAggregates) -> None: ...
     def pending_windows(self, after: str | None, until: str) -> dict[str, list[WindowAggregates]]: ...
     def put_fleet_window(self, start: str, aggregates: WindowAggregates, *, healthy: bool) -> None: ...
     def baseline(self, before: str, earliest: str, windows: int) -> WindowAggregates: ...
@@ -86,26 +113,52 @@ def merged(parts: list[WindowAggregates]) -> WindowAggregates:
     return total
 
 
+def _chunked(items: list[dict[str, Any]]) -> dict[str, list[dict[str, Any]]]:
+    """Items grouped by what precedes their ``#<chunk>``: one group per stored aggregate."""
+    groups: dict[str, list[dict[str, Any]]] = {}
+    for item in items:
+        groups.setdefault(item["sk"]["S"].rsplit("#", 1)[0], []).append(item)
+    return groups
+
+
+def _read_chunks(items: list[dict[str, Any]]) -> WindowAggregates:
+    chunks = sorted((int(i["sk"]["S"].rsplit("#", 1)[1]), i["blob"]["B"]) for i in items)
+    if [index for index, _ in chunks] != list(range(len(chunks))):
+        raise ValueError(f"chunks {[index for index, _ in chunks]} are not 0..{len(chunks) - 1}")
+    return unpack([blob for _, blob in chunks])
+
+
 class DynamoHealthStore:
-    def __init__(self, dynamodb: Any, table: str) -> None:
+    def __init__(self, dynamodb: Any, table: str, metrics: Metrics | None = None) -> None:
         self.dynamodb = dynamodb
         self.table = table
+        self.metrics = metrics
 
     # --- shard windows --------------------------------------------------------------------------
-    def put_shard_window(self, start: str, shard: str, aggregates: WindowAggregates) -> None:
-        self._put_parts("shards", f"{start}#{shard}", pack(aggregates))
+    def put_shard_window(self, where: WindowPart, aggregates: WindowAggregates) -> None:
+        self._put_parts("shards", f"{where.start}#{where.shard}#{where.part}", pack(aggregates))
 
     def pending_windows(self, after: str | None, until: str) -> dict[str, list[WindowAggregates]]:
-        """Windows from after ``after`` up to ``until`` (window starts), each as its shards."""
+        """Windows from after ``after`` up to ``until`` (window starts), each as its shards' parts."""
         items = self._query_range("shards", (after + AFTER_WINDOW) if after else "0", until + AFTER_WINDOW)
-        by_shard: dict[tuple[str, str], list[tuple[int, bytes]]] = {}
-        for item in items:
-            start, shard, part = item["sk"]["S"].split("#")
-            by_shard.setdefault((start, shard), []).append((int(part), item["blob"]["B"]))
         windows: dict[str, list[WindowAggregates]] = {}
-        for (start, _shard), parts in sorted(by_shard.items()):
-            windows.setdefault(start, []).append(unpack([blob for _, blob in sorted(parts)]))
+        for key, chunks in sorted(_chunked(items).items()):
+            aggregates = self._readable(key, chunks)
+            if aggregates is not None:
+                windows.setdefault(key.split("#", 1)[0], []).append(aggregates)
         return windows
+
+    def _readable(self, key: str, chunks: list[dict[str, Any]]) -> WindowAggregates | None:
+        try:
+            return _read_chunks(chunks)
+        except UNREADABLE as exc:
+            log.error(
+                "health item unreadable: skipped",
+                extra={"table": self.table, "pk": chunks[0]["pk"]["S"], "sk_prefix": key, "error": repr(exc)[:300]},
+            )
+            if self.metrics is not None:
+                self.metrics.add("UnreadableHealthItems", 1)
+            return None
 
     # --- fleet windows --------------------------------------------------------------------------
     def put_fleet_window(self, start: str, aggregates: WindowAggregates, *, healthy: bool) -> None:
@@ -128,9 +181,9 @@ class DynamoHealthStore:
         found = []
         for start in starts:
             items = self._query_range("fleet", start + "#", start + AFTER_WINDOW)
-            parts = [i["blob"]["B"] for i in sorted(items, key=lambda i: int(i["sk"]["S"].split("#")[1]))]
-            healthy = bool(items and items[0].get("healthy", {}).get("BOOL"))
-            found.append(FleetWindow(start, healthy, unpack(parts)))
+            aggregates = self._readable(start, items) if items else None
+            if aggregates is not None:
+                found.append(FleetWindow(start, bool(items[0].get("healthy", {}).get("BOOL")), aggregates))
         return found
 
     # --- the evaluator's own state --------------------------------------------------------------
@@ -193,11 +246,12 @@ class DynamoHealthStore:
 
     # --- DynamoDB -------------------------------------------------------------------------------
     def _put_parts(self, pk: str, prefix: str, parts: list[bytes], extra: dict[str, Any] | None = None) -> None:
+        prefix = bounded(prefix, DYNAMODB_SORT_KEY_BYTES - CHUNK_SUFFIX_BYTES)
         for index, blob in enumerate(parts):
             self.dynamodb.put_item(
                 TableName=self.table,
                 Item={
-                    "pk": {"S": pk},
+                    "pk": {"S": bounded(pk, DYNAMODB_PARTITION_KEY_BYTES)},
                     "sk": {"S": f"{prefix}#{index}"},
                     "blob": {"B": blob},
                     "expires_at": {"N": str(_expiry())},
@@ -229,13 +283,14 @@ class MemoryHealthStore:
     over a file without any AWS."""
 
     def __init__(self) -> None:
-        self.shards: dict[str, dict[str, WindowAggregates]] = {}
+        self.shards: dict[str, dict[tuple[str, str], WindowAggregates]] = {}
         self.fleet: dict[str, FleetWindow] = {}
         self.state = EvaluatorState()
         self.messages: list[AlertMessage] = []
 
-    def put_shard_window(self, start: str, shard: str, aggregates: WindowAggregates) -> None:
-        self.shards.setdefault(start, {})[shard] = unpack(pack(aggregates))  # as stored: no ids
+    def put_shard_window(self, where: WindowPart, aggregates: WindowAggregates) -> None:
+        as_stored = unpack(pack(aggregates))  # no ids
+        self.shards.setdefault(where.start, {})[(where.shard, where.part)] = as_stored
 
     def pending_windows(self, after: str | None, until: str) -> dict[str, list[WindowAggregates]]:
         return {
