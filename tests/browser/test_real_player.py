@@ -21,7 +21,7 @@ ROOT = Path(__file__).resolve().parents[2]
 WEB = ROOT / "clients/web"
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 # A desktop user agent for the whole browser (a per-page override misses pagehide's requests):
-# the processor drops HeadlessChrome as a bot.
+# the processor flags HeadlessChrome as a bot, which is kept but not viewing.
 DESKTOP = "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0.0.0 Safari/537.36"
 
 

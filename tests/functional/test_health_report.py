@@ -17,7 +17,7 @@ from sluice.traffic.generator import Incident, Problems, TrafficConfig, generate
 START = 1_795_680_000_000  # 2026-11-26T08:00:00Z
 MINUTE = 60_000
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
-# A desktop browser's user agent: the pipeline drops HeadlessChrome as a bot elsewhere.
+# A desktop browser's user agent: elsewhere the pipeline flags HeadlessChrome as a bot, left out of player health.
 DESKTOP = "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0.0.0 Safari/537.36"
 
 
