@@ -29,6 +29,10 @@ ItemFault = Callable[[str, str, dict[str, Any]], int | None]  # (index, id, sour
 
 
 @dataclass
+# OpenSearch refuses a document _id over 512 bytes of UTF-8 (IndexRequest validation).
+MAX_ID_BYTES = 512
+
+
 class BulkDouble:
     max_body_bytes: int = 10 * 1024 * 1024
     require_basic: tuple[str, str] | None = None
@@ -135,6 +139,13 @@ class BulkDouble:
                 )
             index = meta.get("_index") or default_index
             doc_id = meta.get("_id")
+            if doc_id is not None and len(str(doc_id).encode()) > MAX_ID_BYTES:
+                # As OpenSearch: the request's validation fails, and with it the whole bulk.
+                size = len(str(doc_id).encode())
+                return 400, _error(
+                    "action_request_validation_exception",
+                    f"Validation Failed: 1: id [{doc_id}] is too long, must be no longer than {MAX_ID_BYTES} bytes but was: {size};",
+                )
             source: dict[str, Any] = {}
             if op != "delete":
                 position += 1
