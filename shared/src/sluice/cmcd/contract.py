@@ -32,7 +32,7 @@ from sluice.cmcd.keys import field_name
 from sluice.cmcd.report import CmcdError, CmcdReport
 from sluice.events.bounds import clip, max_bytes
 
-# Sluice's namespace for the UUIDv5 ids of CMCD reports (fixed: ids must not change).
+# Sluice's namespace for the UUIDv5 ids of CMCD reports (fixed: a resend must get its report's id).
 CMCD_NAMESPACE = uuid.UUID("5e1c7c3d-2b1a-5c4e-9d0f-c3cdc3cdc3cd")
 
 
