@@ -4,6 +4,7 @@ through SQS, each lake object loaded exactly once, bad lines as failed events.""
 from __future__ import annotations
 
 import base64
+import gzip
 import json
 import time
 import uuid
@@ -312,3 +313,38 @@ def test_a_line_the_warehouse_still_refuses_is_isolated_and_the_rest_loads(aws, 
     assert "the warehouse refused it" in failed.error and "real" in failed.error
     with warehouse.connect() as connection:
         assert connection.execute(text("SELECT rows_loaded, bad_lines FROM sluice_load_ledger")).all() == [(29, 1)]
+
+
+def test_lines_redshift_refused_are_failed_events_with_the_whole_line_from_the_lake(aws, pipeline):
+    from sluice.loader.load_errors import failed_events
+
+    # GIVEN a gzipped lake object whose third line Redshift refused (STL_LOAD_ERRORS keeps only
+    # 1,024 characters of it, its multibyte characters as periods), and a row of an object since gone
+    s3 = aws_client("s3", aws)
+    refused = json.dumps({"event_id": "e", "content_title": "é" * 2000}, ensure_ascii=False).encode()
+    s3.put_object(
+        Bucket=pipeline.lake_bucket, Key="events/a.json.gz", Body=gzip.compress(b"{}\n{}\n" + refused + b"\n")
+    )
+    errors = [
+        {
+            "filename": f"s3://{pipeline.lake_bucket}/events/a.json.gz",
+            "line_number": 3,
+            "colname": "content_title",
+            "reason": "String length exceeds DDL length",
+            "raw_line": "." * 1024,
+        },
+        {
+            "filename": f"s3://{pipeline.lake_bucket}/events/gone.json",
+            "line_number": 1,
+            "colname": "",
+            "reason": "Invalid JSONPath format",
+            "raw_line": "{broken",
+        },
+    ]
+    # WHEN they become failed events
+    whole, excerpt = failed_events(s3, errors)
+    # THEN the first holds the line as the lake has it; the second Redshift's excerpt, marked truncated
+    assert (whole.original, whole.original_truncated, whole.failure_type) == (refused, False, "sink_rejection")
+    assert whole.source == f"s3://{pipeline.lake_bucket}/events/a.json.gz#L3"
+    assert "content_title: String length exceeds DDL length" in whole.error
+    assert (excerpt.original, excerpt.original_truncated, excerpt.replayable) == (b"{broken", True, False)

@@ -17,8 +17,9 @@ FAILURE_TYPES = ("size", "format", "schema", "validation", "late", "future", "en
 class FailedEvent:
     """One record a stage gave up on, with the original bytes for replay (failed_event schema).
 
-    ``original_size`` and ``original_sha256`` describe the whole original; they are filled from
-    ``original`` when the event is recorded, and kept when :meth:`truncated` cuts ``original``."""
+    ``original_size`` and ``original_sha256`` describe the whole original: filled from
+    ``original`` when the event is made, kept when :meth:`truncated` cuts it, and left unknown
+    for an original that arrived cut (they would describe the cut)."""
 
     failure_type: str
     stage: str
@@ -42,6 +43,9 @@ class FailedEvent:
     def __post_init__(self) -> None:
         if self.failure_type not in FAILURE_TYPES:
             raise ValueError(f"unknown failure type {self.failure_type!r}")
+        if self.original_size is None and not self.original_truncated:
+            self.original_size = len(self.original)
+            self.original_sha256 = hashlib.sha256(self.original).hexdigest()
 
     @classmethod
     def from_error(cls, error: PoisonRecordError, *, stage: str, original: bytes, **context: Any) -> FailedEvent:
@@ -61,20 +65,11 @@ class FailedEvent:
 
     def truncated(self, keep: int) -> FailedEvent:
         """This failed event with only the first ``keep`` bytes of its original, which stays
-        identified by its full size and digest."""
-        whole = self.described()
-        return replace(whole, original=whole.original[: max(0, keep)], original_truncated=True)
-
-    def described(self) -> FailedEvent:
-        """This failed event with the size and digest of its original filled in."""
-        if self.original_size is not None and self.original_sha256 is not None:
-            return self
-        return replace(
-            self, original_size=len(self.original), original_sha256=hashlib.sha256(self.original).hexdigest()
-        )
+        identified by its whole size and digest."""
+        return replace(self, original=self.original[: max(0, keep)], original_truncated=True)
 
     def to_record(self) -> dict[str, Any]:
-        return asdict(self.described())
+        return asdict(self)
 
     @classmethod
     def from_record(cls, record: dict[str, Any]) -> FailedEvent:

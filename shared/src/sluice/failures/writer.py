@@ -50,7 +50,7 @@ def failed_line(codec: Codec, failed: FailedEvent, max_line_bytes: int = MAX_LIN
         return _line(whole)
     # The error is held to its bound in the schema (its max_length) too.
     error = failed.error.encode()[: _max_error_bytes(codec)].decode(errors="ignore")
-    described = replace(failed.described(), error=error)
+    described = replace(failed, error=error)
     room = _max_avro_bytes(max_line_bytes) - len(codec.encode(described.truncated(0).to_record())) - _LENGTH_GROWTH
     if room < 0:
         raise ValueError(f"a failed event of stage {failed.stage} is too big even without its original")

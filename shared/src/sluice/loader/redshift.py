@@ -1,12 +1,13 @@
 """The Redshift path: for a batch of lake objects, one transaction: skip the objects the ledger
 has, COPY the rest through a manifest into a staging table, MERGE on event_id, record them in the
-ledger. Bad lines are left by COPY (MAXERROR) and read back from STL_LOAD_ERRORS."""
+ledger. Bad lines are left by COPY (MAXERROR), read back from STL_LOAD_ERRORS and reported (as
+failed events) before the commit."""
 
 from __future__ import annotations
 
 import json
 import uuid
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -63,7 +64,11 @@ class RedshiftLoad:
             *sql.drop_staging("staging", "staging_unique"),
         ]
 
-    def load(self, objects: Sequence[LakeObject], *, gzip: bool) -> RedshiftBatch:
+    def load(
+        self, objects: Sequence[LakeObject], *, gzip: bool, report: Callable[[list[dict[str, Any]]], None]
+    ) -> RedshiftBatch:
+        """``report`` gets the refused lines inside the transaction, before it commits: a batch
+        that commits has reported them, and a redrive of a loaded batch reports nothing again."""
         batch = RedshiftBatch()
         with self.warehouse.transaction() as cursor:
             cursor.execute(
@@ -88,6 +93,7 @@ class RedshiftLoad:
             errors_by_file: dict[str, int] = {}
             for error in batch.load_errors:
                 errors_by_file[error["filename"]] = errors_by_file.get(error["filename"], 0) + 1
+            report(batch.load_errors)
             cursor.executemany(
                 sql.record_objects(self.ledger),
                 [(o.key, o.etag or "", 0, errors_by_file.get(o.url, 0)) for o in todo],

@@ -9,6 +9,7 @@ from typing import Any
 
 from sluice.events.failed import FailedEvent
 from sluice.failures.writer import FailedEventWriter
+from sluice.loader import load_errors
 from sluice.loader.config import LoaderConfig
 from sluice.loader.lines import BadLine, ParsedObject, parse_object
 from sluice.loader.notifications import LakeObject, Notification, read_notifications
@@ -165,14 +166,19 @@ class Loader:
         )
         for gzip, group in by_compression.items():
             try:
-                batch = loader.load(group, gzip=gzip)
+                batch = loader.load(
+                    group,
+                    gzip=gzip,
+                    report=lambda errors: self._write_failed(load_errors.failed_events(self.s3, errors), deadline),
+                )
+            except RetryableError:
+                raise  # the refused lines could not be reported: the batch rolled back
             except Exception as exc:
                 raise RetryableError(f"Redshift load failed: {error_code(exc)}: {exc}") from exc
             tally.objects += len(batch.loaded)
             tally.skipped += len(batch.skipped)
             tally.rows += batch.rows
             tally.bad_lines += len(batch.load_errors)
-            self._write_failed([_load_error_event(e) for e in batch.load_errors], deadline)
 
     def _write_failed(self, failed: list[FailedEvent], deadline: Deadline) -> None:
         if not failed:
@@ -221,14 +227,3 @@ def _bad_line_events(obj: LakeObject, bad: list[BadLine]) -> list[FailedEvent]:
         )
         for line in bad
     ]
-
-
-def _load_error_event(error: dict[str, Any]) -> FailedEvent:
-    return FailedEvent(
-        failure_type="schema",
-        stage=STAGE,
-        error_code="RedshiftLoadError",
-        error=f"line {error['line_number']}: {error.get('colname') or ''}: {error['reason']}",
-        original=str(error.get("raw_line", "")).encode(),
-        source=f"{error['filename']}#L{error['line_number']}",
-    )
