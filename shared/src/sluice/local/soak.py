@@ -237,13 +237,14 @@ def deliver(url: str, batch: Batch, sending: Sending) -> None:
 
 def send(url: str, work: list[Batch], *, clients: int, deadline_s: float, say: Callable[[str], Any]) -> Sending:
     """``clients`` concurrent players share the batches; none starts a POST after ``deadline_s``
-    (what is left is counted unsent, not missing)."""
+    (what is left is counted unsent, not missing). Progress is said from the calling thread, a
+    line per tenth of the events."""
     sending = Sending()
     queue = list(reversed(work))
     queue_lock = threading.Lock()
     ends = time.monotonic() + deadline_s
     total = sum(len(b.events) for b in work)
-    reported = [0]
+    taken = [0]
 
     def client() -> None:
         while time.monotonic() < ends:
@@ -251,18 +252,18 @@ def send(url: str, work: list[Batch], *, clients: int, deadline_s: float, say: C
                 if not queue:
                     return
                 batch = queue.pop()
+                taken[0] += len(batch.events)
             deliver(url, batch, sending)
-            with queue_lock:
-                done = total - sum(len(b.events) for b in queue)
-                if done * 10 // max(total, 1) > reported[0]:
-                    reported[0] = done * 10 // max(total, 1)
-                    say(f"  sent {done:,}/{total:,} events")
 
     threads = [threading.Thread(target=client, name=f"soak-client-{n}") for n in range(clients)]
     for thread in threads:
         thread.start()
-    for thread in threads:
-        thread.join()
+    tenths = 0
+    while any(thread.is_alive() for thread in threads):
+        threads[0].join(timeout=1.0)
+        if 10 * taken[0] // max(total, 1) > tenths:
+            tenths = 10 * taken[0] // max(total, 1)
+            say(f"  sending: {taken[0]:,}/{total:,} events taken by the clients")
     sending.unsent += sum(len(b.events) for b in queue)
     return sending
 
