@@ -10,8 +10,6 @@ from support.factories import NOW_MS
 
 from sluice.events.codec import Codec
 from sluice.events.errors import (
-    FutureEventError,
-    LateEventError,
     MalformedJsonError,
     OversizedEventError,
     SchemaViolationError,
@@ -28,8 +26,6 @@ EXPECTED = {
     BadKind.UNKNOWN_EVENT_TYPE: (SchemaViolationError, "unknown_event_type"),
     BadKind.MISSING_FIELD: (SchemaViolationError, "missing"),
     BadKind.OVERSIZED: (OversizedEventError, None),
-    BadKind.FAR_FUTURE: (FutureEventError, None),
-    BadKind.VERY_LATE: (LateEventError, None),
 }
 
 

@@ -8,9 +8,10 @@ from sluice.events.errors import FutureEventError, LateEventError, OversizedEven
 from sluice.events.json_mapping import payload_record_name
 
 DEFAULT_MAX_EVENT_BYTES = 32 * 1024
-# A player's clock may run ahead of ours; beyond this the timestamp is not believable.
+# Ingest's clock and the processor's may differ a little; a record received further ahead is not ours.
 DEFAULT_MAX_FUTURE_SKEW_MS = 5 * 60 * 1000
-# Players buffer events while offline; past a week the event no longer belongs in realtime views.
+# Records replayed into the raw stream (``sluice failed replay``) are received again by the
+# processor; past a week after ingest received them they no longer belong in realtime views.
 DEFAULT_MAX_LATENESS_MS = 7 * 24 * 60 * 60 * 1000
 
 
@@ -42,12 +43,16 @@ def check_client_time(
     max_future_skew_ms: int = DEFAULT_MAX_FUTURE_SKEW_MS,
     max_lateness_ms: int = DEFAULT_MAX_LATENESS_MS,
 ) -> None:
-    client: int = record["client_time"]
-    if client > now_ms + max_future_skew_ms:
+    """Late and future by the server's clock: ``server_time`` is when ingest received the event,
+    so it is behind by more than ``max_lateness_ms`` only for a replay of old records, and ahead
+    only for a record stamped by another clock. A player's own clock (``client_time``) minutes or
+    days off is kept as data, never judged: ``enrichment.ingest_lag_ms`` records its skew."""
+    received: int = record["server_time"]
+    if received > now_ms + max_future_skew_ms:
         raise FutureEventError(
-            f"client_time is {(client - now_ms) / 1000:.0f} s in the future (allowed clock skew {max_future_skew_ms / 1000:.0f} s)"
+            f"server_time is {(received - now_ms) / 1000:.0f} s in the future (allowed clock skew {max_future_skew_ms / 1000:.0f} s)"
         )
-    if client < now_ms - max_lateness_ms:
+    if received < now_ms - max_lateness_ms:
         raise LateEventError(
-            f"client_time is {(now_ms - client) / 3_600_000:.1f} h old (late-arrival limit {max_lateness_ms / 3_600_000:.1f} h)"
+            f"server_time is {(now_ms - received) / 3_600_000:.1f} h old (late-arrival limit {max_lateness_ms / 3_600_000:.1f} h)"
         )

@@ -6,13 +6,8 @@ from __future__ import annotations
 import copy
 import json
 import random
-from datetime import datetime, timedelta
 from enum import StrEnum
 from typing import Any
-
-from sluice.events.json_mapping import iso_millis
-
-DAY_MS = 24 * 60 * 60 * 1000
 
 
 class BadKind(StrEnum):
@@ -21,13 +16,8 @@ class BadKind(StrEnum):
     UNKNOWN_EVENT_TYPE = "unknown_event_type"
     MISSING_FIELD = "missing_field"
     OVERSIZED = "oversized"
-    FAR_FUTURE = "far_future"
-    VERY_LATE = "very_late"
-
-
-def _shift_time(event: dict[str, Any], delta_ms: int) -> None:
-    moved = datetime.fromisoformat(event["client_time"]) + timedelta(milliseconds=delta_ms)
-    event["client_time"] = iso_millis(moved)
+    # No kind for a player's clock days off: ingest's own time is what is judged late or future
+    # (events/validation.py), so a skewed clock is stored, with its skew in the enrichment.
 
 
 def make_bad(kind: BadKind, event: dict[str, Any], rng: random.Random) -> str:
@@ -44,8 +34,4 @@ def make_bad(kind: BadKind, event: dict[str, Any], rng: random.Random) -> str:
         del bad["session_id"]
     elif kind is BadKind.OVERSIZED:
         bad["content"]["title"] = "x" * (64 * 1024)
-    elif kind is BadKind.FAR_FUTURE:
-        _shift_time(bad, 2 * DAY_MS)
-    elif kind is BadKind.VERY_LATE:
-        _shift_time(bad, -30 * DAY_MS)
     return json.dumps(bad, separators=(",", ":"))
