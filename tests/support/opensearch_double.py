@@ -28,11 +28,11 @@ from urllib.parse import parse_qs, urlparse
 ItemFault = Callable[[str, str, dict[str, Any]], int | None]  # (index, id, source) -> status or None
 
 
-@dataclass
 # OpenSearch refuses a document _id over 512 bytes of UTF-8 (IndexRequest validation).
 MAX_ID_BYTES = 512
 
 
+@dataclass
 class BulkDouble:
     max_body_bytes: int = 10 * 1024 * 1024
     require_basic: tuple[str, str] | None = None
