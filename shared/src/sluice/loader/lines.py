@@ -10,6 +10,7 @@ from __future__ import annotations
 import gzip
 import json
 import math
+import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -77,8 +78,6 @@ def _check(column: Column) -> Callable[[Any], Problem | str | None]:
         if kind in ("string", "uuid", "enum"):
             if not isinstance(value, str):
                 return f"expected text, got {json.dumps(value)[:40]}"
-            if (problem := _text_problem(value)) is not None:
-                return _unstorable(problem)
             if kind == "string" and len(value.encode()) > max_bytes:
                 return _unstorable(f"{len(value.encode())} bytes, over the column's {max_bytes}")
             return None
@@ -118,9 +117,7 @@ def column_names() -> list[str]:
     return [name for name, _ in _checks()]
 
 
-def _named(name: str, problem: Problem | str | None) -> Problem | None:
-    if problem is None:
-        return None
+def _named(name: str, problem: Problem | str) -> Problem:
     if isinstance(problem, Problem):
         return Problem(f"{name}: {problem.reason}", problem.failure_type)
     return Problem(f"{name}: {problem}")
@@ -131,15 +128,21 @@ def _refuse_constant(name: str) -> Any:
     raise ValueError(f"{name} is not JSON")
 
 
-def _other_text_problem(value: dict[str, Any], columns: frozenset[str]) -> str | None:
+# In a JSON line (UTF-8, control characters escaped) a U+0000 or a lone surrogate can only be an
+# escape, \u0000 or \uD800..\uDFFF: lines without one skip the text scan (most of them).
+_MAY_HOLD_UNSTORABLE = re.compile(rb"\\u(0000|[dD][89a-fA-F])")
+
+
+def _unstorable_text(value: dict[str, Any]) -> list[Problem]:
     """PostgreSQL unescapes every top-level key and string of a line it maps to a row, not only
-    the columns': a U+0000 or a lone surrogate there fails the statement all the same."""
+    the columns': a U+0000 or a lone surrogate anywhere there fails the statement all the same."""
+    problems = []
     for key, item in value.items():
         if (problem := _text_problem(key)) is not None:
-            return f"a key {problem}"
-        if key not in columns and isinstance(item, str) and (problem := _text_problem(item)) is not None:
-            return f"{key[:40]}: {problem}"
-    return None
+            problems.append(_unstorable(f"a key {problem}"))
+        elif isinstance(item, str) and (problem := _text_problem(item)) is not None:
+            problems.append(_unstorable(f"{key[:64]}: {problem}"))
+    return problems
 
 
 def parse_object(body: bytes) -> ParsedObject:
@@ -147,7 +150,6 @@ def parse_object(body: bytes) -> ParsedObject:
         body = gzip.decompress(body)
     parsed = ParsedObject()
     checks = _checks()
-    names = frozenset(name for name, _ in checks)
     for number, raw in enumerate(body.split(b"\n"), start=1):
         if not raw.strip():
             continue
@@ -160,9 +162,10 @@ def parse_object(body: bytes) -> ParsedObject:
             parsed.bad.append(BadLine(number, raw, "not a JSON object", failure_type="format"))
             continue
         event_id = value.get("event_id") if isinstance(value.get("event_id"), str) else None
-        problems = [p for name, check in checks if (p := _named(name, check(value.get(name)))) is not None]
-        if (other := _other_text_problem(value, names)) is not None:
-            problems.append(_unstorable(other))
+        # Text first: the columns' checks count UTF-8 bytes, which a lone surrogate has none of.
+        problems = _unstorable_text(value) if _MAY_HOLD_UNSTORABLE.search(raw) else []
+        if not problems:
+            problems = [_named(name, p) for name, check in checks if (p := check(value.get(name))) is not None]
         if problems:
             # A line the schema refuses is a schema failure, whatever else is wrong with it.
             unstorable = all(p.failure_type == "sink_rejection" for p in problems)
