@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import base64
+import gzip
+import json
 import socket
 import time
 from collections.abc import Iterator
@@ -14,11 +16,13 @@ from support.factories import clean_encoded, clean_record, kinesis_event
 from support.fault_proxy import closed_port_url, raw_server
 from support.opensearch_double import bulk_double
 from support.stages import indexer
+from urllib3.exceptions import InsecureRequestWarning
 
 from sluice.batch.kinesis import BatchFailedError
 from sluice.events.codec import Codec
 from sluice.events.failed import FailedEvent
 from sluice.producers.retry import Deadline
+from sluice.sinks.opensearch import http as bulk_http
 from sluice.sinks.opensearch.bootstrap import bootstrap
 from sluice.sinks.opensearch.bulk import Document, action_lines
 from sluice.sinks.opensearch.client import ClusterConfig, build_client
@@ -254,16 +258,25 @@ def test_one_connection_is_kept_and_one_the_cluster_closed_while_idle_is_replace
     assert len(cluster.sockets) == before + 2 and cluster.count() == 4
 
 
-@pytest.mark.parametrize("framing", ["chunked", "close"])
-def test_answers_chunked_or_ended_by_closing_are_read_whole(aws, pipeline, framing):
-    records = [clean_record() for _ in range(40)]  # an answer of many chunks
-    with bulk_double(framing=framing) as cluster:
-        bootstrap(build_client(ClusterConfig(url=cluster.url)), "sluice-events")
-        stage = indexer(aws, pipeline, cluster.url)
-        for half in (records[:20], records[20:]):
-            response = stage.handle(kinesis_event([Codec().encode(r) for r in half]), Deadline.after(30))
-            assert response == {"batchItemFailures": []}
-        assert set(cluster.documents()) == {r["event_id"] for r in records}
+def test_a_kept_connection_closed_as_the_request_went_out_is_replaced_once():
+    # GIVEN a cluster that closes the kept connection just as the next request goes out (too late
+    # for the client to see it before sending)
+    connections: list[int] = []
+
+    def cluster(connection: socket.socket) -> None:
+        connections.append(len(connections))
+        while (ids := _read_request(connection)) is not None:
+            connection.sendall(_bulk_answer(ids, 201))
+            if len(connections) == 1:
+                _read_request(connection)
+                return  # hangs up without answering
+
+    with raw_server(cluster) as port:
+        client = BulkClient(ClusterConfig(url=f"http://127.0.0.1:{port}"))
+        assert client.bulk(_one_document(), timeout_s=5)["errors"] is False
+        # WHEN the next request is sent on it THEN it goes once more, on a new connection
+        assert client.bulk(_one_document(), timeout_s=5)["errors"] is False
+    assert connections == [0, 1]
 
 
 @contextmanager
@@ -288,16 +301,22 @@ def test_an_answer_that_is_not_http_leaves_the_records_for_retry(aws, pipeline):
 @pytest.mark.parametrize(
     ("answer", "reason"),
     [
-        (b"SSH-2.0-OpenSSH_9.6\r\n", r"not an HTTP/1\.x status line"),
-        (b"HTTP/1.1 200 OK\r\nContent-Encoding: gzip\r\nContent-Length: 3\r\n\r\nabc", "not asked for"),
-        (b"HTTP/1.1 200 OK\r\nContent-Length: 500\r\n\r\n{}", "ended after 2 of 500 bytes"),
-        (b"HTTP/1.1 200 OK\r\n" + b"X-A: b\r\n" * 101 + b"\r\n", "more than 100 header lines"),
-        (b"HTTP/1.1 200 OK\r\nX-Long: " + b"a" * 20000 + b"\r\n\r\n", "cut off or too long"),
-        (b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\n", "not a chunk size"),
-        (b"HTTP/1.1 200 OK\r\nContent-Length: 99999999999\r\n\r\n", "an answer over"),
+        (b"SSH-2.0-OpenSSH_9.6\r\n", "BadStatusLine"),
+        (b"HTTP/1.1 200 OK\r\nContent-Encoding: gzip\r\nContent-Length: 3\r\n\r\nabc", "encoded 'gzip', not asked for"),
+        (b"HTTP/1.1 200 OK\r\nContent-Length: 500\r\n\r\n{}", "IncompleteRead"),
+        (b"HTTP/1.1 200 OK\r\n" + b"X-A: b\r\n" * 101 + b"\r\n", "more than 100 headers"),
+        (b"HTTP/1.1 200 OK\r\nX-Long: " + b"a" * 70000 + b"\r\n\r\n", "more than 65536 bytes"),
+        (b"HTTP/1.1 200 OK\r\nContent-Length: 99999999999\r\n\r\n", "an answer of 99999999999 bytes, over"),
+        (b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n" + b"1" * 70000, "chunk size line exceeded"),
+        (
+            b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n" + b"400\r\n" + b"a" * 1024 + b"\r\n",
+            "an answer over",
+        ),
+        (b"HTTP/1.1 200 OK\r\nConnection: close\r\n\r\n" + b"a" * 2048, "an answer over"),
     ],
 )
-def test_what_the_client_reads_is_bounded_and_checked(answer, reason):
+def test_what_the_client_reads_is_bounded_and_checked(answer, reason, monkeypatch):
+    monkeypatch.setattr(bulk_http, "MAX_RESPONSE_BYTES", 1000)  # the cap, at a size a test sends
     with _answering(answer) as url, pytest.raises(ClusterUnreachableError, match=reason):
         BulkClient(ClusterConfig(url=url)).bulk(_one_document(), timeout_s=2)
 
@@ -310,9 +329,10 @@ def test_over_tls_the_cluster_certificate_is_verified(tmp_path):
         # a certificate no trusted CA signed: refused, nothing sent
         with pytest.raises(ClusterUnreachableError, match="CERTIFICATE_VERIFY_FAILED"):
             BulkClient(ClusterConfig(url=cluster.url)).bulk(_one_document(), timeout_s=5)
-        # verification switched off, for a local cluster only
+        # verification switched off, for a local cluster only (and said so in the log)
         unverified = BulkClient(ClusterConfig(url=cluster.url, verify_tls=False))
-        assert unverified.bulk(_one_document(), timeout_s=5)["errors"] is False
+        with pytest.warns(InsecureRequestWarning):
+            assert unverified.bulk(_one_document(), timeout_s=5)["errors"] is False
         assert cluster.count() == 2
 
 
@@ -349,3 +369,94 @@ def test_the_handler_reads_its_configuration_from_the_environment(aws, pipeline,
     assert response == {"batchItemFailures": []}
     assert cluster.count() == 1
     assert len(_failed(aws, pipeline)) == 1
+
+
+def _read_request(connection: socket.socket) -> list[str] | None:
+    """The document ids of one bulk request read off ``connection`` (None: the client hung up)."""
+    data = b""
+    while b"\r\n\r\n" not in data:
+        received = connection.recv(65536)
+        if not received:
+            return None
+        data += received
+    head, _, body = data.partition(b"\r\n\r\n")
+    length = next(
+        int(line.split(b":")[1]) for line in head.split(b"\r\n") if line.lower().startswith(b"content-length:")
+    )
+    while len(body) < length:
+        body += connection.recv(65536)
+    lines = gzip.decompress(body).splitlines()
+    return [json.loads(line)["index"]["_id"] for line in lines[::2]]
+
+
+def _bulk_answer(ids: list[str], status: int) -> bytes:
+    """A whole HTTP answer to a bulk request: every document answered ``status``."""
+    error = {"error": {"type": "mapper_parsing_exception", "reason": "refused"}} if status >= 400 else {}
+    items = [{"index": {"_index": "sluice-events", "_id": i, "status": status, **error}} for i in ids]
+    body = json.dumps({"took": 1, "errors": status >= 400, "items": items}).encode()
+    return b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: %d\r\n\r\n%s" % (len(body), body)
+
+
+@pytest.mark.parametrize("slow", ["status line", "body"])
+def test_a_cluster_answering_a_byte_a_second_leaves_the_records_for_retry_before_the_deadline(aws, pipeline, slow):
+    # GIVEN a cluster that answers one byte a second: no single read ever waits long
+    def trickle(connection: socket.socket) -> None:
+        ids = _read_request(connection)
+        if ids is None:
+            return
+        answer = _bulk_answer(ids, 201)
+        head = answer.index(b"\r\n\r\n") + 4
+        fast, slow_part = (b"", answer) if slow == "status line" else (answer[:head], answer[head:])
+        connection.sendall(fast)
+        for byte in slow_part[:12]:  # then it hangs up, so that a client without a deadline ends too
+            connection.sendall(bytes([byte]))
+            time.sleep(1)
+
+    with raw_server(trickle) as port:
+        event = kinesis_event([clean_encoded(), clean_encoded(), b"poison"])
+        started = time.monotonic()
+        # WHEN the indexer has 3 s
+        response = indexer(aws, pipeline, f"http://127.0.0.1:{port}").handle(event, Deadline.after(3.0))
+        elapsed = time.monotonic() - started
+    # THEN it gives the cluster up within them and reports the documents for retry
+    assert elapsed < 3.0
+    assert [i["itemIdentifier"] for i in response["batchItemFailures"]] == [
+        r["kinesis"]["sequenceNumber"] for r in event["Records"][:2]
+    ]
+    assert [f.failure_type for f in _failed(aws, pipeline)] == ["format"]
+
+
+@pytest.mark.parametrize("extra", ["after its answer", "ahead of the next answer"])
+def test_an_unsolicited_answer_is_never_taken_for_the_next_batchs(aws, pipeline, extra):
+    # GIVEN a cluster (or a proxy in front of it) that sends the first batch's answer twice:
+    # once more while the connection is idle, or once more ahead of the second batch's answer
+    answered: list[bytes] = []
+
+    def cluster(connection: socket.socket) -> None:
+        while (ids := _read_request(connection)) is not None:
+            if not answered:
+                answered.append(_bulk_answer(ids, 201))
+                connection.sendall(answered[0])
+                if extra == "after its answer":
+                    time.sleep(0.2)
+                    connection.sendall(answered[0])
+            elif extra == "ahead of the next answer" and len(answered) == 1:
+                answered.append(_bulk_answer(ids, 400))
+                connection.sendall(answered[0] + answered[1])
+            else:
+                connection.sendall(_bulk_answer(ids, 400))  # the second batch is refused
+
+    with raw_server(cluster) as port:
+        stage = indexer(aws, pipeline, f"http://127.0.0.1:{port}")
+        first, second = [clean_record() for _ in range(3)], [clean_record() for _ in range(3)]
+        assert stage.handle(kinesis_event([Codec().encode(r) for r in first]), Deadline.after(10)) == {
+            "batchItemFailures": []
+        }
+        time.sleep(0.5)  # the function is idle between invocations
+        # WHEN the second batch goes to a cluster that refuses its documents
+        response = stage.handle(kinesis_event([Codec().encode(r) for r in second]), Deadline.after(10))
+    # THEN they are reported refused (failed events), never counted as stored
+    assert response == {"batchItemFailures": []}
+    failed = _failed(aws, pipeline)
+    assert {f.event_id for f in failed} == {r["event_id"] for r in second}
+    assert all(f.failure_type == "sink_rejection" and "mapper_parsing_exception" in f.error for f in failed)

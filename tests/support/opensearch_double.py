@@ -53,8 +53,6 @@ class BulkDouble:
     url: str = ""
     lock: threading.RLock = field(default_factory=threading.RLock)
     sockets: list[socket.socket] = field(default_factory=list)  # every connection a client opened
-    # How answers are framed, as proxies in front of a cluster may: chunked, or ended by closing
-    framing: str = "content-length"  # or "chunked", "close"
 
     # --- what tests look at ---------------------------------------------------------------
     def documents(self, pattern: str = "*") -> dict[str, dict[str, Any]]:
@@ -242,22 +240,9 @@ def _handler(double: BulkDouble) -> type[BaseHTTPRequestHandler]:
             body = json.dumps(payload).encode() if payload is not None else b""
             self.send_response(status)
             self.send_header("Content-Type", "application/json; charset=UTF-8")
-            if double.framing == "chunked":
-                self.send_header("Transfer-Encoding", "chunked")
-            elif double.framing == "close":
-                self.send_header("Connection", "close")
-                self.close_connection = True
-            else:
-                self.send_header("Content-Length", str(len(body)))
+            self.send_header("Content-Length", str(len(body)))
             self.end_headers()
-            if self.command == "HEAD":
-                return
-            if double.framing == "chunked":
-                for start in range(0, len(body), 700):
-                    piece = body[start : start + 700]
-                    self.wfile.write(f"{len(piece):x};ext=1\r\n".encode() + piece + b"\r\n")
-                self.wfile.write(b"0\r\nX-Trailer: t\r\n\r\n")
-            else:
+            if self.command != "HEAD":
                 self.wfile.write(body)
 
         def _authorised(self, raw: bytes) -> bool:

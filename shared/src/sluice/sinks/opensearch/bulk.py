@@ -4,7 +4,9 @@ OpenSearch answers a bulk request with HTTP 200 even when items failed (``errors
 item's status is read: 200/201 stored, 409 already there (a replay), 429/5xx retried with backoff
 while time lasts, other 4xx (mapping or parse errors) rejected for good. A request that fails as a
 whole is split when it was too large (413) and retried otherwise; what is still not stored when
-time runs out is returned for the caller to report.
+time runs out is returned for the caller to report. An answer whose items do not name the
+documents sent, in order, is not this request's (a proxy answering twice): it is never read as
+stored, and its connection is dropped.
 """
 
 from __future__ import annotations
@@ -54,6 +56,14 @@ class BulkOutcome:
     configuration_error: str | None = None
 
 
+@dataclass(frozen=True, slots=True)
+class _Batch:
+    """The documents of one ``index`` call by position: their ids and their bulk lines."""
+
+    ids: list[str]
+    bodies: list[bytes]
+
+
 def action_lines(document: Document) -> bytes:
     """One document's two NDJSON lines of a bulk body."""
     action = orjson.dumps({"index": {"_index": document.index, "_id": document.id}})
@@ -78,13 +88,13 @@ class BulkIndexer:
 
     def index(self, documents: Sequence[Document], deadline: Deadline) -> BulkOutcome:
         outcome = BulkOutcome()
-        bodies = [action_lines(d) for d in documents]
+        batch = _Batch([d.id for d in documents], [action_lines(d) for d in documents])
         pending = list(range(len(documents)))
         attempt = 0
         while pending and (attempt == 0 or self.backoff.wait(attempt, deadline)):
             retry: dict[int, str] = {}
-            for group in chunk([len(bodies[i]) for i in pending], self.limits):
-                self._send([pending[g] for g in group], bodies, outcome, retry, deadline)
+            for group in chunk([len(batch.bodies[i]) for i in pending], self.limits):
+                self._send([pending[g] for g in group], batch, outcome, retry, deadline)
             pending = sorted(retry)
             outcome.unfinished = retry
             attempt += 1
@@ -93,7 +103,7 @@ class BulkIndexer:
         return outcome
 
     def _send(
-        self, positions: list[int], bodies: list[bytes], outcome: BulkOutcome, retry: dict[int, str], deadline: Deadline
+        self, positions: list[int], batch: _Batch, outcome: BulkOutcome, retry: dict[int, str], deadline: Deadline
     ) -> None:
         # Here, not at import: the monitor imports this module and sends only with roll-ups on.
         from sluice.sinks.opensearch.http import BulkRequestError, ClusterUnreachableError
@@ -107,7 +117,7 @@ class BulkIndexer:
                 for p in positions
             )
             return
-        body = b"".join(bodies[p] for p in positions)
+        body = b"".join(batch.bodies[p] for p in positions)
         outcome.requests += 1
         outcome.bytes_sent += len(body)
         try:
@@ -117,7 +127,7 @@ class BulkIndexer:
             return
         except BulkRequestError as exc:
             if exc.status == 413:
-                self._split(positions, bodies, outcome, retry, deadline)
+                self._split(positions, batch, outcome, retry, deadline)
             elif exc.status in CONFIGURATION_STATUS:
                 outcome.configuration_error = (
                     f"HTTP {exc.status} {exc.error}: the cluster refuses this stage's credentials"
@@ -128,31 +138,36 @@ class BulkIndexer:
                 # documents' fault alone, so they are reported for retry rather than rejected.
                 retry.update((p, f"bulk request: {exc}") for p in positions)
             return
-        self._read_items(positions, response, outcome, retry)
+        self._read_items(positions, batch, response, outcome, retry)
 
     def _split(
-        self, positions: list[int], bodies: list[bytes], outcome: BulkOutcome, retry: dict[int, str], deadline: Deadline
+        self, positions: list[int], batch: _Batch, outcome: BulkOutcome, retry: dict[int, str], deadline: Deadline
     ) -> None:
         if len(positions) == 1:
             outcome.rejected[positions[0]] = (
-                f"document of {len(bodies[positions[0]])} bytes is larger than the cluster accepts (HTTP 413)"
+                f"document of {len(batch.bodies[positions[0]])} bytes is larger than the cluster accepts (HTTP 413)"
             )
             return
         middle = len(positions) // 2
         log.info("bulk request too large, splitting", extra={"documents": len(positions)})
-        self._send(positions[:middle], bodies, outcome, retry, deadline)
-        self._send(positions[middle:], bodies, outcome, retry, deadline)
+        self._send(positions[:middle], batch, outcome, retry, deadline)
+        self._send(positions[middle:], batch, outcome, retry, deadline)
 
-    @staticmethod
     def _read_items(
-        positions: list[int], response: dict[str, Any], outcome: BulkOutcome, retry: dict[int, str]
+        self, positions: list[int], batch: _Batch, response: dict[str, Any], outcome: BulkOutcome, retry: dict[int, str]
     ) -> None:
         items = response.get("items") or []
         if len(items) != len(positions):
             retry.update((p, f"bulk response has {len(items)} items for {len(positions)} documents") for p in positions)
             return
-        for position, item in zip(positions, items, strict=True):
-            result: dict[str, Any] = next(iter(item.values()), {})
+        results: list[dict[str, Any]] = [next(iter(item.values()), {}) for item in items]
+        if [result.get("_id") for result in results] != [batch.ids[p] for p in positions]:
+            # Not this request's answer: one sent twice, or one sent ahead of it (a broken proxy);
+            # what follows on that connection cannot be trusted either.
+            self.client.close()
+            retry.update((p, "the bulk answer names other documents than were sent") for p in positions)
+            return
+        for position, result in zip(positions, results, strict=True):
             status = int(result.get("status", 0))
             if status in STORED_ITEM_STATUS:
                 outcome.stored += 1

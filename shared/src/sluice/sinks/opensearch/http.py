@@ -1,38 +1,56 @@
-"""The stages' client for the bulk API: one HTTP/1.1 request kind over a plain socket.
+"""The stages' client for the bulk API: ``POST /_bulk`` over urllib3, within the invocation's time.
 
-The indexer and the monitor send one request, ``POST /_bulk``, and read one JSON answer.
-opensearch-py (with requests and urllib3) costs ~90 ms of cold start for it, and even the
-standard library's http.client ~15 ms (it parses headers with the email package); this client
-is what that one exchange needs: one connection kept alive between invocations (a connection the
-cluster closed while idle is replaced once), a timeout per request (what the invocation has left),
-gzip request bodies, answers taken as is (Content-Length, chunked, or ended by closing), basic
-auth or SigV4 (managed domains and serverless). Everything it reads is bounded. The CLI's
-administration (templates, policies, roles) stays on opensearch-py (``build_client``).
+The indexer and the monitor send one request kind and read one JSON answer. urllib3 frames the
+HTTP; it is botocore's HTTP library, so the deployed SigV4 path (whose credentials are botocore's)
+has loaded it before the first request and it adds nothing to the cold start there. What this
+module adds is what urllib3 leaves to its caller:
+
+- a deadline over the whole answer: urllib3's read timeout is per read, so a cluster answering one
+  byte a second would hold the stage past the invocation's end; here every read of the answer
+  waits at most until the request's deadline;
+- a cap on the answer's size, and answers taken as sent (``Accept-Encoding: identity``; an encoded
+  one is refused, never inflated);
+- gzip request bodies; basic auth, or SigV4 over the exact bytes sent;
+- one kept connection (a pool of one), which urllib3 replaces when the cluster closed it while
+  idle, and drops when it holds bytes nobody asked for, so an unsolicited answer is never read as
+  the next request's (the bulk indexer also checks that an answer names the documents it sent).
+
+The CLI's administration (templates, policies, roles) stays on opensearch-py (``build_client``).
 """
 
 from __future__ import annotations
 
 import base64
 import gzip
+import http.client
+import io
+import math
 import socket
+import ssl
+import time
+from collections.abc import Callable
 from typing import Any
 from urllib.parse import urlparse
 
 import orjson
+import urllib3
+from urllib3.exceptions import HTTPError, ProtocolError
 
 from sluice.runtime.config import ConfigError
 from sluice.sinks.opensearch.client import ClusterConfig, basic_credentials
 
 # Level 1 keeps 12% of the bulk NDJSON's bytes (level 9: 8%) at a fraction of the CPU (make bench).
 GZIP_LEVEL = 1
-# Bounds on what a cluster (or a proxy in front of it) can make the stage read.
-MAX_LINE_BYTES = 16 * 1024
-MAX_HEADERS = 100
+# The most of an answer the stage reads: a bulk answer is ~100 bytes a document, so 1,000
+# documents answer in ~100 KiB; anything near this is not a bulk answer.
 MAX_RESPONSE_BYTES = 64 * 1024 * 1024
+READ_BYTES = 64 * 1024
+
+Authorizer = Callable[[str, str, bytes, dict[str, str]], dict[str, str]]
 
 
 class MalformedResponseError(Exception):
-    """The answer is not HTTP/1.x as the client reads it (or is larger than it reads)."""
+    """The answer is not one the client reads (encoded, or larger than it reads)."""
 
 
 class BulkRequestError(Exception):
@@ -45,7 +63,7 @@ class BulkRequestError(Exception):
 
 
 class ClusterUnreachableError(Exception):
-    """No answer: refused, reset or timed out. Nothing is known to be stored."""
+    """No whole answer: refused, reset, timed out or garbled. Nothing is known to be stored."""
 
 
 class BulkClient:
@@ -57,25 +75,24 @@ class BulkClient:
         self.path = parsed.path.rstrip("/") + "/_bulk"
         self.url = f"{parsed.scheme}://{self.host}:{self.port}{self.path}"
         name = f"[{self.host}]" if ":" in self.host else self.host
+        # Sent as given (not left to urllib3), so that it is the Host that SigV4 signs.
         self.host_header = name if self.port == default_port else f"{name}:{self.port}"
         self.ssl_context = _ssl_context(config) if parsed.scheme == "https" else None
         self._authorization = _authorizer(config)
-        self._connection: _Connection | None = None
+        self._pool = self._new_pool()
 
     def bulk(self, body: bytes, *, timeout_s: float) -> dict[str, Any]:
-        """The parsed response of one bulk request; raises :class:`BulkRequestError` or
-        :class:`ClusterUnreachableError`."""
+        """The parsed response of one bulk request, all of it within ``timeout_s``; raises
+        :class:`BulkRequestError` or :class:`ClusterUnreachableError`."""
         payload = gzip.compress(body, compresslevel=GZIP_LEVEL)
-        headers = {"Content-Type": "application/x-ndjson", "Content-Encoding": "gzip", "Accept-Encoding": "identity"}
+        headers = {
+            "Host": self.host_header,
+            "Content-Type": "application/x-ndjson",
+            "Content-Encoding": "gzip",
+            "Accept-Encoding": "identity",
+        }
         headers.update(self._authorization("POST", self.url, payload, headers))
-        head = "".join(
-            [
-                f"POST {self.path} HTTP/1.1\r\nHost: {self.host_header}\r\nContent-Length: {len(payload)}\r\n",
-                *(f"{name}: {value}\r\n" for name, value in headers.items()),
-                "\r\n",
-            ]
-        ).encode("latin-1")
-        status, data = self._exchange(head + payload, timeout_s)
+        status, data = self._exchange(payload, headers, timeout_s)
         try:
             answer = orjson.loads(data) if data else {}
         except ValueError:
@@ -87,140 +104,131 @@ class BulkClient:
         return answer
 
     def close(self) -> None:
-        if self._connection is not None:
-            self._connection.close()
-            self._connection = None
+        """Drops the kept connection: the next request opens a new one."""
+        self._pool.close()
+        self._pool = self._new_pool()
 
-    def _exchange(self, request: bytes, timeout_s: float) -> tuple[int, bytes]:
-        kept = self._connection is not None
+    def _new_pool(self) -> urllib3.HTTPConnectionPool:
+        # One connection, no retries and no redirects of urllib3's own: the bulk indexer retries
+        # per document, inside the invocation's remaining time.
+        if self.ssl_context is not None:
+            return _TLSPool(self.host, self.port, maxsize=1, retries=False, ssl_context=self.ssl_context)
+        return _Pool(self.host, self.port, maxsize=1, retries=False)
+
+    def _exchange(self, payload: bytes, headers: dict[str, str], timeout_s: float) -> tuple[int, bytes]:
+        ends_at = time.monotonic() + timeout_s
         try:
-            if self._connection is None:
-                self._connection = _Connection(self.host, self.port, self.ssl_context, timeout_s)
             try:
-                status, data, keep_alive = self._connection.exchange(request, timeout_s)
-            except _StaleConnectionError:
-                if not kept:
+                response = self._send(payload, headers, timeout_s)
+            except ProtocolError as exc:
+                if not (isinstance(exc.args[-1], ConnectionError) and time.monotonic() < ends_at):
                     raise
-                # Closed by the cluster while idle, before it read the request: once more on a
-                # new connection (indexing by _id makes a repeat harmless anyway).
-                self.close()
-                self._connection = _Connection(self.host, self.port, self.ssl_context, timeout_s)
-                status, data, keep_alive = self._connection.exchange(request, timeout_s)
-        except (OSError, MalformedResponseError) as exc:  # refused, reset, timed out, garbled
+                # Hung up before answering: a kept connection the cluster closed while idle, too
+                # late for urllib3 to see it before sending. Once more on a new connection
+                # (indexing by _id makes a repeat harmless anyway).
+                response = self._send(payload, headers, ends_at - time.monotonic())
+            return response.status, _read_whole(response)
+        except (HTTPError, OSError, MalformedResponseError) as exc:  # refused, reset, timed out, garbled
             self.close()
             raise ClusterUnreachableError(f"{type(exc).__name__}: {exc}") from exc
-        if not keep_alive:
-            self.close()
-        return status, data
+
+    def _send(self, payload: bytes, headers: dict[str, str], timeout_s: float) -> urllib3.BaseHTTPResponse:
+        """The request sent and its answer begun (status and headers read)."""
+        return self._pool.urlopen(
+            "POST",
+            self.path,
+            body=payload,
+            headers=headers,
+            # In total: connecting, sending and (through _Answer) reading all of the answer.
+            timeout=urllib3.Timeout(total=max(timeout_s, 0.001)),
+            redirect=False,
+            preload_content=False,
+            decode_content=False,
+        )
 
 
-class _StaleConnectionError(ConnectionError):
-    """The kept connection was closed by the other side before an answer began."""
+def _read_whole(response: urllib3.BaseHTTPResponse) -> bytes:
+    """The body as sent, within the size cap; the connection goes back to the pool only when the
+    answer was read to its end."""
+    try:
+        encoding = response.headers.get("Content-Encoding", "identity")
+        if encoding.lower() != "identity":
+            # Asked for as is: an encoded answer is not read (nor a bomb inflated).
+            raise MalformedResponseError(f"an answer encoded {encoding!r}, not asked for")
+        if (response.length_remaining or 0) > MAX_RESPONSE_BYTES:
+            raise MalformedResponseError(f"an answer of {response.length_remaining} bytes, over {MAX_RESPONSE_BYTES}")
+        data = bytearray()
+        for chunk in response.stream(READ_BYTES, decode_content=False):
+            data += chunk
+            if len(data) > MAX_RESPONSE_BYTES:
+                raise MalformedResponseError(f"an answer over {MAX_RESPONSE_BYTES} bytes")
+        return bytes(data)
+    except BaseException:
+        response.close()  # and its connection: the rest of that answer is never read
+        raise
+    finally:
+        response.release_conn()
 
 
-class _Connection:
-    """One HTTP/1.1 connection: a request written whole, its answer read within bounds."""
+class _DeadlineReader(io.RawIOBase):
+    """The socket's reads for one answer, each waiting at most until ``ends_at``."""
 
-    def __init__(self, host: str, port: int, ssl_context: Any, timeout_s: float) -> None:
-        sock = socket.create_connection((host, port), timeout=timeout_s)
-        try:
-            sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
-            self.sock = ssl_context.wrap_socket(sock, server_hostname=host) if ssl_context is not None else sock
-        except BaseException:
-            sock.close()
-            raise
-        self.reader = self.sock.makefile("rb")
+    def __init__(self, sock: socket.socket, ends_at: float) -> None:
+        self._sock = sock
+        # Its own file of the socket, as http.client's reader is: it keeps the socket open while
+        # the answer is read, even after the connection let go of it (an answer ended by closing).
+        self._raw = sock.makefile("rb", buffering=0)
+        self._ends_at = ends_at
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer: Any) -> int | None:
+        left = self._ends_at - time.monotonic()
+        if left <= 0:
+            raise TimeoutError("the whole answer did not arrive in the time the request had")
+        self._sock.settimeout(left)
+        return self._raw.readinto(buffer)
 
     def close(self) -> None:
-        self.reader.close()
-        self.sock.close()
-
-    def exchange(self, request: bytes, timeout_s: float) -> tuple[int, bytes, bool]:
-        """(status, body, whether the connection may be kept). Each socket operation waits at
-        most ``timeout_s``."""
-        self.sock.settimeout(timeout_s)
-        try:
-            self.sock.sendall(request)
-            first = self.reader.readline(MAX_LINE_BYTES + 1)
-        except (BrokenPipeError, ConnectionResetError) as exc:
-            raise _StaleConnectionError(str(exc)) from exc
-        if not first:
-            raise _StaleConnectionError("closed before an answer")
-        while True:
-            version, status, headers = self._head(first)
-            if status >= 200:
-                break
-            first = self._line()  # 1xx: an interim answer, the real one follows
-        body = self._body(headers)
-        if headers.get("content-encoding", "identity").lower() != "identity":
-            # Asked for as is: an encoded answer is not read (nor a bomb inflated).
-            raise MalformedResponseError(f"an answer encoded {headers['content-encoding']!r}, not asked for")
-        keep = version == "HTTP/1.1" and headers.get("connection", "").lower() != "close"
-        return status, body, keep and ("content-length" in headers or "transfer-encoding" in headers)
-
-    def _line(self) -> bytes:
-        line = self.reader.readline(MAX_LINE_BYTES + 1)
-        if not line or len(line) > MAX_LINE_BYTES or not line.endswith(b"\n"):
-            raise MalformedResponseError("a line of the answer is cut off or too long")
-        return line
-
-    def _head(self, first: bytes) -> tuple[str, int, dict[str, str]]:
-        if len(first) > MAX_LINE_BYTES or not first.endswith(b"\n"):
-            raise MalformedResponseError("the status line is cut off or too long")
-        parts = first.decode("latin-1").split(None, 2)
-        if len(parts) < 2 or not parts[0].startswith("HTTP/1.") or not parts[1].isdigit():
-            raise MalformedResponseError(f"not an HTTP/1.x status line: {first[:80]!r}")
-        headers: dict[str, str] = {}
-        for _ in range(MAX_HEADERS + 1):
-            line = self._line()
-            if line in (b"\r\n", b"\n"):
-                return parts[0], int(parts[1]), headers
-            name, colon, value = line.decode("latin-1").partition(":")
-            if not colon:
-                raise MalformedResponseError(f"not a header line: {line[:80]!r}")
-            headers[name.strip().lower()] = value.strip()
-        raise MalformedResponseError(f"more than {MAX_HEADERS} header lines")
-
-    def _body(self, headers: dict[str, str]) -> bytes:
-        if "chunked" in headers.get("transfer-encoding", "").lower():
-            chunks: list[bytes] = []
-            size = 0
-            while True:
-                size_text = self._line().split(b";", 1)[0].strip()
-                try:
-                    chunk = int(size_text, 16)
-                except ValueError:
-                    raise MalformedResponseError(f"not a chunk size: {size_text[:20]!r}") from None
-                size += chunk
-                if chunk == 0:
-                    while self._line() not in (b"\r\n", b"\n"):  # trailers, if any
-                        pass
-                    return b"".join(chunks)
-                chunks.append(self._exactly(chunk, size))
-                self._line()  # the CRLF after the chunk
-        if "content-length" in headers:
-            try:
-                length = int(headers["content-length"])
-            except ValueError:
-                raise MalformedResponseError("Content-Length is not a number") from None
-            return self._exactly(length, length)
-        body = self.reader.read(MAX_RESPONSE_BYTES + 1)  # no length: the answer ends with the connection
-        if len(body) > MAX_RESPONSE_BYTES:
-            raise MalformedResponseError(f"an answer over {MAX_RESPONSE_BYTES} bytes")
-        return body
-
-    def _exactly(self, length: int, total: int) -> bytes:
-        if length < 0 or total > MAX_RESPONSE_BYTES:
-            raise MalformedResponseError(f"an answer over {MAX_RESPONSE_BYTES} bytes")
-        data = self.reader.read(length)
-        if len(data) != length:
-            raise MalformedResponseError(f"the answer ended after {len(data)} of {length} bytes")
-        return data
+        self._raw.close()
+        super().close()
 
 
-def _ssl_context(config: ClusterConfig) -> Any:
-    import ssl
+class _Answer(http.client.HTTPResponse):
+    """http.client's response (status line, headers, framing), read by a deadline over all of it.
 
+    urllib3 sets the socket's timeout to what is left of the request's ``Timeout(total=...)``
+    just before the answer is read: that time left becomes the bound of the whole answer, where
+    urllib3 would apply it to each read."""
+
+    def __init__(
+        self, sock: socket.socket, debuglevel: int = 0, method: str | None = None, url: str | None = None
+    ) -> None:
+        super().__init__(sock, debuglevel, method, url)
+        left = sock.gettimeout()
+        self.fp.close()  # http.client's own reader, not read yet
+        self.fp = io.BufferedReader(_DeadlineReader(sock, time.monotonic() + (math.inf if left is None else left)))
+
+
+class _Connection(urllib3.connection.HTTPConnection):
+    response_class = _Answer
+
+
+class _TLSConnection(urllib3.connection.HTTPSConnection):
+    response_class = _Answer
+
+
+class _Pool(urllib3.HTTPConnectionPool):
+    ConnectionCls = _Connection
+
+
+class _TLSPool(urllib3.HTTPSConnectionPool):
+    ConnectionCls = _TLSConnection
+
+
+def _ssl_context(config: ClusterConfig) -> ssl.SSLContext:
+    # The CA file named, or Python's OpenSSL default (SSL_CERT_FILE first, then the image's).
     context = ssl.create_default_context(cafile=config.ca_bundle)
     if not config.verify_tls:
         context.check_hostname = False
@@ -228,7 +236,7 @@ def _ssl_context(config: ClusterConfig) -> Any:
     return context
 
 
-def _authorizer(config: ClusterConfig) -> Any:
+def _authorizer(config: ClusterConfig) -> Authorizer:
     """A function giving the authentication headers of one request."""
     if config.auth == "basic":
         user, password = basic_credentials(config)
