@@ -1,8 +1,10 @@
 """A faithful double of the OpenSearch APIs Sluice uses, served over real HTTP.
 
 It answers like OpenSearch 2.x: ``_bulk`` returns HTTP 200 with ``errors: true`` and a status and
-error per item; documents are checked against the installed index template (``dynamic: strict``
-rejects unknown fields, a value of the wrong type is a ``mapper_parsing_exception``); a body over
+error per item; documents are checked against their index's mapping, which is the matching
+template's as it was when the index was created, as OpenSearch keeps it (``dynamic: strict``
+rejects unknown fields, a value of the wrong type is a ``mapper_parsing_exception``); ``PUT
+/<pattern>/_mapping`` adds fields to existing indices and refuses a type change; a body over
 ``max_body_bytes`` is a 413; scripted faults give 429 / 503 per item, 503 per request, or slow
 answers. Every request body is checked to be valid bulk NDJSON, and the problems kept for tests.
 """
@@ -10,6 +12,7 @@ answers. Every request body is checked to be valid bulk NDJSON, and the problems
 from __future__ import annotations
 
 import base64
+import copy
 import fnmatch
 import hashlib
 import hmac
@@ -23,7 +26,7 @@ from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
-from urllib.parse import parse_qs, urlparse
+from urllib.parse import parse_qs, quote, urlparse
 
 ItemFault = Callable[[str, str, dict[str, Any]], int | None]  # (index, id, source) -> status or None
 
@@ -41,6 +44,9 @@ class BulkDouble:
     indices: dict[str, dict[str, dict[str, Any]]] = field(default_factory=dict)
     templates: dict[str, dict[str, Any]] = field(default_factory=dict)
     policies: dict[str, dict[str, Any]] = field(default_factory=dict)
+    # each index's own mapping, taken from the matching template when the index was created (None:
+    # no template matched, nothing is checked); a later template change does not reach it
+    mappings: dict[str, dict[str, Any] | None] = field(default_factory=dict)
     # the security plugin: roles and role mappings by name, and every write made to them
     security: dict[str, dict[str, dict[str, Any]]] = field(default_factory=lambda: {"roles": {}, "rolesmapping": {}})
     security_writes: int = 0
@@ -82,15 +88,60 @@ class BulkDouble:
         with self.lock:
             self.delays_left, self.delay_s = requests, seconds
 
-    # --- mapping checks -----------------------------------------------------------------------
-    def _mapping_for(self, index: str) -> dict[str, Any] | None:
-        for template in sorted(self.templates.values(), key=lambda t: -t.get("priority", 0)):
-            if any(fnmatch.fnmatch(index, p) for p in template["index_patterns"]):
-                return dict(template.get("template", {}).get("mappings", {}))
-        return None
+    # --- mappings -----------------------------------------------------------------------------
+    def create_index(self, index: str, mappings: dict[str, Any] | None = None) -> None:
+        """An index as OpenSearch creates it, on its first write or by ``PUT /<index>``: the
+        matching template's mappings of this moment, with the request's own laid over them."""
+        with self.lock:
+            if index in self.mappings:
+                return
+            mapping: dict[str, Any] | None = None
+            for template in sorted(self.templates.values(), key=lambda t: -t.get("priority", 0)):
+                if any(fnmatch.fnmatch(index, p) for p in template["index_patterns"]):
+                    mapping = copy.deepcopy(template.get("template", {}).get("mappings", {}))
+                    break
+            if mappings is not None:
+                given = copy.deepcopy(mappings)
+                properties = {**(mapping or {}).get("properties", {}), **given.pop("properties", {})}
+                mapping = {**(mapping or {}), **given, "properties": properties}
+            self.mappings[index] = mapping
+            self.indices.setdefault(index, {})
+
+    def put_mapping(self, pattern: str, body: dict[str, Any]) -> tuple[int, dict[str, Any]]:
+        """As OpenSearch: fields are added to every matching index; a field's type cannot change,
+        and then no index is changed; a pattern matching no index is a 404."""
+        with self.lock:
+            names = [name for name in self.mappings if fnmatch.fnmatch(name, pattern)]
+            if not names:
+                return 404, _error("index_not_found_exception", f"no such index [{pattern}]", 404)
+            for name in names:
+                known = (self.mappings[name] or {}).get("properties", {})
+                for field_name, wanted in body.get("properties", {}).items():
+                    had = known.get(field_name, wanted).get("type", "object")
+                    if had != wanted.get("type", "object"):
+                        return 400, _error(
+                            "illegal_argument_exception",
+                            f"mapper [{field_name}] cannot be changed from type [{had}] to [{wanted.get('type')}]",
+                        )
+            for name in names:
+                mapping = self.mappings[name] if self.mappings[name] is not None else {}
+                mapping.setdefault("properties", {}).update(copy.deepcopy(body.get("properties", {})))
+                if "_meta" in body:
+                    mapping["_meta"] = body["_meta"]
+                self.mappings[name] = mapping
+            return 200, {"acknowledged": True}
+
+    def get_mapping(self, pattern: str) -> dict[str, Any]:
+        with self.lock:
+            return {
+                name: {"mappings": copy.deepcopy(mapping or {})}
+                for name, mapping in self.mappings.items()
+                if fnmatch.fnmatch(name, pattern)
+            }
 
     def _mapping_error(self, index: str, source: dict[str, Any]) -> dict[str, Any] | None:
-        mapping = self._mapping_for(index)
+        self.create_index(index)
+        mapping = self.mappings[index]
         if mapping is None:
             return None
         properties = mapping.get("properties", {})
@@ -288,6 +339,17 @@ def _handler(double: BulkDouble) -> type[BaseHTTPRequestHandler]:
                     return self._reply(fault, _error("unavailable", f"injected {fault}", fault))
                 status, payload = double.bulk(raw, parts[0] if len(parts) == 2 else None)
                 return self._reply(status, payload)
+            if len(parts) == 2 and parts[1] == "_mapping" and self.command in ("GET", "PUT"):
+                if self.command == "GET":
+                    return self._reply(200, double.get_mapping(parts[0]))
+                return self._reply(*double.put_mapping(parts[0], json.loads(raw)))
+            if len(parts) == 1 and not parts[0].startswith("_") and self.command == "PUT":
+                if parts[0] in double.mappings:
+                    return self._reply(
+                        400, _error("resource_already_exists_exception", f"index [{parts[0]}] already exists")
+                    )
+                double.create_index(parts[0], (json.loads(raw) if raw else {}).get("mappings"))
+                return self._reply(200, {"acknowledged": True, "shards_acknowledged": True, "index": parts[0]})
             if parts[:1] == ["_index_template"] and len(parts) == 2:
                 return self._template(parts[1], raw)
             if parts[:3] == ["_plugins", "_security", "api"] and len(parts) == 5 and parts[3] in double.security:
@@ -410,7 +472,9 @@ def _sigv4_valid(
     canonical = "\n".join(
         [
             method,
-            url.path or "/",
+            # The path as sent, URI-encoded once more (every service but S3): `*` of an index
+            # pattern is %2A here, as botocore signs it and the service checks it.
+            quote(url.path or "/", safe="/~"),
             query,
             *(f"{name}:{lowered[name]}" for name in signed),
             "",

@@ -1,10 +1,12 @@
 """``sluice warehouse migrate``: create the warehouse tables, add the columns new schema versions
-bring. ``sluice opensearch bootstrap``: the index template and retention policy."""
+bring. ``sluice opensearch bootstrap``: the index template and retention policy, and the
+template's fields added to the existing indices."""
 
 from __future__ import annotations
 
 import argparse
 import os
+import sys
 
 from sluice.cli.errors import UsageError
 from sluice.cli.options import non_negative_int, positive_int
@@ -40,8 +42,8 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
     sub = search.add_subparsers(dest="action", required=True, metavar="ACTION")
     bootstrap = sub.add_parser(
         "bootstrap",
-        help="install the index template and the retention policy (idempotent)",
-        description="Install the index template generated from the schemas and an ISM retention policy. Auth and TLS settings come from the SLUICE_OPENSEARCH_* variables (see images/indexer/README.md).",
+        help="install the index template and the retention policy, bring existing indices up to it (idempotent)",
+        description="Install the index template generated from the schemas and an ISM retention policy, and add the template's fields to the existing indices of the prefix (an index keeps the mapping it was created with, and refuses a newer schema's fields). Auth and TLS settings come from the SLUICE_OPENSEARCH_* variables (see images/indexer/README.md).",
     )
     bootstrap.add_argument("--url", help="cluster URL (default: $SLUICE_OPENSEARCH_URL)")
     bootstrap.add_argument("--prefix", default="sluice-events", help="index prefix (default: sluice-events)")
@@ -137,6 +139,17 @@ def _bootstrap(args: argparse.Namespace) -> int:
     print(f"retention policy {args.prefix}-retention ({args.retention_days} days): {result.policy}")
     if security is not None:
         print(f"role {WRITER_ROLE}: {security.role}; mapped to {', '.join(security.backend_roles)}: {security.mapping}")
+    if result.mapping_conflict is not None:
+        print(
+            f"sluice: error: the {result.indices_updated} existing {args.prefix}-* indices behind the template "
+            f"cannot take its mapping: {result.mapping_conflict}. A field's type cannot change in an existing "
+            "index: new daily indices have the new type; reindex an old one into a new index to change it.",
+            file=sys.stderr,
+        )
+        return 1
+    print(
+        f"existing indices {args.prefix}-*: {result.indices_updated} of {result.indices} gained the template's fields"
+    )
     return 0
 
 
