@@ -265,7 +265,7 @@ def _monitor_window_bytes(clean: list[bytes], now_ms: int) -> int:
     class Keeping(MemoryHealthStore):
         stored = 0
 
-        def put_shard_window(self, start: str, shard: str, aggregates: Any) -> None:
+        def put_shard_window(self, where: Any, aggregates: Any) -> None:
             self.stored = sum(len(p) for p in pack(aggregates))
 
     store = Keeping()
