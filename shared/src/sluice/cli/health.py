@@ -98,7 +98,8 @@ def _simulate(args: argparse.Namespace) -> int:
         Path(args.report).write_text(render_html(windows, result.messages), encoding="utf-8")
     print(
         f"{result.events} events ({result.refused} refused as ingest would) in {result.windows} windows over "
-        f"{result.shards} shard(s): {len({m.incident_id for m in result.messages})} incidents, {len(result.messages)} messages",
+        f"{result.shards} shard(s): {len({m.incident_id for m in result.messages})} incidents, {len(result.messages)} messages; "
+        f"{result.flagged} bot or test-player events left out, as the monitor leaves them out",
         file=sys.stderr,
     )
     return 0

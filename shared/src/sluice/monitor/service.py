@@ -43,9 +43,10 @@ def _epoch_ms(iso: str) -> int:
     return int(datetime.fromisoformat(iso.replace("Z", "+00:00")).timestamp() * 1000)
 
 
-def _not_viewing(event: dict[str, Any]) -> bool:
+def not_viewing(event: dict[str, Any]) -> bool:
     """Bots and test players, flagged by the processor (``enrichment.traffic_class``): kept in the
-    lake, the index and the warehouse, counted there (processor ``Flagged.*``), never in player health."""
+    lake, the index and the warehouse, counted there (processor ``Flagged.*``), never in player health.
+    The one test of it: ``sluice health simulate`` leaves out what this leaves out."""
     return bool((event.get("enrichment") or {}).get("traffic_class"))
 
 
@@ -100,7 +101,7 @@ class Monitor:
 
         def add(record: Any) -> None:
             decoded = self.codec.decode(record.data)
-            if _not_viewing(decoded):
+            if not_viewing(decoded):
                 return
             # Lateness by the time ingest received the event: a player's clock minutes slow (a TV,
             # a set-top box) says nothing about when its events happened to the CDN.

@@ -3,7 +3,9 @@
 Each line is a player event as ``sluice generate`` writes it (optionally with a ``request`` object:
 the ``user_agent`` and ``country`` its request carried, which ingest would stamp). Each event goes
 the way it goes in production: the contract's JSON mapping, the ingest context, the processor's
-enrichment and the Avro codec; its ``client_time`` stands for its arrival time; sessions split
+enrichment and traffic flags (bots and test players, by the processor's default pattern, left out
+as the monitor leaves them out) and the Avro codec; its ``client_time`` stands for its arrival
+time; sessions split
 across shards by the MD5 of ``session_id``, as Kinesis splits partition keys; every shard's
 records run through the monitor's handler in Lambda's tumbling windows (``local/tumbling.py``);
 then the evaluator judges each window over all shards, as its schedule would.
@@ -15,6 +17,7 @@ import base64
 import hashlib
 import json
 import os
+import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import timedelta
@@ -28,12 +31,15 @@ from sluice.monitor.aggregate import MAX_VALUES
 from sluice.monitor.config import MonitorConfig
 from sluice.monitor.evaluator import EvaluationSettings, Evaluator, iso, parse
 from sluice.monitor.incidents import AlertMessage
-from sluice.monitor.service import Monitor
+from sluice.monitor.service import Monitor, not_viewing
 from sluice.monitor.store import MemoryHealthStore
+from sluice.processor.config import ProcessorConfig
 from sluice.producers.batching import Delivery
 from sluice.producers.retry import Deadline
 
 SOURCE_ARN = "arn:aws:kinesis:eu-west-1:000000000000:stream/simulated-clean"
+# As the processor flags by default: its configuration's pattern, no test players.
+_BOT_PATTERN = ProcessorConfig.bot_pattern
 
 
 @dataclass
@@ -53,6 +59,7 @@ class Simulation:
     store: MemoryHealthStore
     events: int
     refused: int
+    flagged: int  # bots and test players: left out of player health
     windows: int
     shards: int
 
@@ -65,13 +72,17 @@ def shard_of(partition_key: str, shards: int) -> int:
 
 class CleanEvents:
     """Player events as the clean stream carries them: the contract's JSON mapping, the ingest
-    context from the line's ``request``, the processor's enrichment. ``refused`` counts the lines
-    ingest would have refused."""
+    context from the line's ``request``, the processor's enrichment and traffic flags. ``refused``
+    counts the lines ingest would have refused."""
 
-    def __init__(self) -> None:
+    def __init__(
+        self, bot_pattern: re.Pattern[str] | None = _BOT_PATTERN, test_players: frozenset[str] = frozenset()
+    ) -> None:
+        from sluice.processor.cleaning import flag_traffic
         from sluice.processor.enrichment import enrich
 
         self.mapper, self.enrich, self.refused = EventMapper(), enrich, 0
+        self.flag, self.bot_pattern, self.test_players = flag_traffic, bot_pattern, test_players
 
     def __call__(self, line: str) -> dict[str, Any] | None:
         try:
@@ -90,6 +101,7 @@ class CleanEvents:
             "client_ip_prefix": None,
         }
         self.enrich(record, record["server_time"])
+        self.flag(record, self.bot_pattern, self.test_players)
         return record
 
 
@@ -99,8 +111,14 @@ def simulate(
     settings = settings or EvaluationSettings()
     clean, codec = CleanEvents(), Codec()
     by_shard: list[list[dict[str, Any]]] = [[] for _ in range(shards)]
+    flagged = 0
     for line in lines:
         if not line.strip() or (record := clean(line)) is None:
+            continue
+        if not_viewing(record):
+            # Left out before the windows, not only by the monitor's own filter: a bot's events
+            # alone must not open windows of their own either.
+            flagged += 1
             continue
         arrival = record["server_time"]
         shard = shard_of(record["session_id"], shards)
@@ -146,7 +164,7 @@ def simulate(
         while evaluator.run(end).evaluated:
             pass
     events = sum(len(records) for records in by_shard)
-    return Simulation(messages, store, events, clean.refused, len(store.fleet), shards)
+    return Simulation(messages, store, events, clean.refused, flagged, len(store.fleet), shards)
 
 
 def _discard() -> IO[str]:
