@@ -53,7 +53,14 @@ def indexer(endpoint: str, pipeline: Pipeline, opensearch_url: str, *, timeout_s
 
     config = IndexerConfig(failed_firehose=pipeline.failed_firehose, **settings)
     client = BulkClient(ClusterConfig(url=opensearch_url, timeout_s=timeout_s))
-    bulk = BulkIndexer(client, max_bytes=config.max_bulk_bytes, max_docs=config.max_bulk_docs, backoff=FAST)
+    # As the stage builds it (indexer.service): the cluster's timeout caps each bulk request.
+    bulk = BulkIndexer(
+        client,
+        max_bytes=config.max_bulk_bytes,
+        max_docs=config.max_bulk_docs,
+        max_request_timeout_s=timeout_s,
+        backoff=FAST,
+    )
     return Indexer(
         config, bulk, FirehoseProducer(aws_client("firehose", endpoint), pipeline.failed_firehose, backoff=FAST)
     )
