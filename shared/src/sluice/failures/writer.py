@@ -9,6 +9,7 @@ truncated, with the whole original's size and SHA-256 (failed_event.v2)."""
 from __future__ import annotations
 
 import base64
+import re
 from collections.abc import Sequence
 from dataclasses import replace
 from typing import TYPE_CHECKING
@@ -26,6 +27,24 @@ if TYPE_CHECKING:
 MAX_LINE_BYTES = PUT_RECORD_BATCH_LIMITS.max_entry_bytes
 # An Avro length grows from 1 byte (an empty original) to at most 10 (a zigzag varint long).
 _LENGTH_GROWTH = 9
+# In a failed event too big for its line, each text that describes the original (its event_id,
+# type, source, ...) is cut to this: a record can carry an event_id of hundreds of KiB (its bound
+# is what the processor refused), and the original must still have room. An S3 source (a 1,024-
+# byte key, its bucket and line) fits.
+_MAX_DESCRIPTION_BYTES = 2048
+_DESCRIPTIONS = (
+    "stage",
+    "error_code",
+    "fingerprint",
+    "event_id",
+    "event_type",
+    "source",
+    "shard_id",
+    "sequence_number",
+)
+# A lone surrogate is no UTF-8, so Avro refuses the whole failed event: a lake line's
+# "event_id": "\ud83c" is read by json as one, and the loader would fail its object for ever.
+_LONE_SURROGATE = re.compile("[\ud800-\udfff]")
 
 
 def _line(avro: bytes) -> bytes:
@@ -42,15 +61,36 @@ def _max_error_bytes(codec: Codec) -> int:
     return int(error["max_length"])
 
 
+def _cut(text: str | None, max_bytes: int) -> str | None:
+    if text is None or len(text) * 4 <= max_bytes:
+        return text
+    return text.encode()[:max_bytes].decode(errors="ignore")
+
+
+def _encodable(failed: FailedEvent) -> FailedEvent:
+    """``failed`` with every lone surrogate of its text replaced by U+FFFD."""
+    texts = {name: getattr(failed, name) for name in ("error", *_DESCRIPTIONS)}
+    bad = {
+        name: _LONE_SURROGATE.sub("\ufffd", text)
+        for name, text in texts.items()
+        if text is not None and not text.isascii() and _LONE_SURROGATE.search(text)
+    }
+    return replace(failed, **bad) if bad else failed
+
+
 def failed_line(codec: Codec, failed: FailedEvent, max_line_bytes: int = MAX_LINE_BYTES) -> bytes:
     """The failed event's line, its original cut (and the event marked truncated) when the whole
     would not fit ``max_line_bytes``."""
+    failed = _encodable(failed)
     whole = codec.encode(failed.to_record())
     if len(_line(whole)) <= max_line_bytes:
         return _line(whole)
-    # The error is held to its bound in the schema (its max_length) too.
-    error = failed.error.encode()[: _max_error_bytes(codec)].decode(errors="ignore")
-    described = replace(failed, error=error)
+    # The error is held to its bound in the schema (its max_length) too, the rest to theirs.
+    described = replace(
+        failed,
+        error=_cut(failed.error, _max_error_bytes(codec)),
+        **{name: _cut(getattr(failed, name), _MAX_DESCRIPTION_BYTES) for name in _DESCRIPTIONS},
+    )
     room = _max_avro_bytes(max_line_bytes) - len(codec.encode(described.truncated(0).to_record())) - _LENGTH_GROWTH
     if room < 0:
         raise ValueError(f"a failed event of stage {failed.stage} is too big even without its original")
