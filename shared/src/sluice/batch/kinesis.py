@@ -21,6 +21,12 @@ from sluice.events.failed import FailedEvent
 from sluice.events.fingerprint import fingerprint_hex
 from sluice.runtime.errors import PoisonRecordError, RetryableError, UnsupportedTriggerError
 
+# Lambda keeps at most 1 MB of tumbling-window state per shard and ends the window early past it
+# (AWS Lambda Developer Guide, "Tumbling windows"); measured as the JSON of the state, every
+# non-ASCII character escaped (its widest form). The monitor keeps under it; the local runtime
+# applies it as Lambda does.
+LAMBDA_WINDOW_STATE_BYTES = 1_000_000
+
 
 class BatchItemFailure(TypedDict):
     itemIdentifier: str

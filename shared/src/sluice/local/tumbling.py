@@ -14,11 +14,9 @@ from collections.abc import Callable, Iterable
 from datetime import UTC, datetime
 from typing import Any
 
+from sluice.batch.kinesis import LAMBDA_WINDOW_STATE_BYTES
+
 Handler = Callable[[dict[str, Any]], dict[str, Any]]
-# Lambda keeps at most 1 MB of tumbling-window state per shard and ends the window early past it
-# (AWS Lambda Developer Guide, "Tumbling windows"); measured as the JSON of the state, every
-# non-ASCII character escaped (its widest form).
-LAMBDA_WINDOW_STATE_BYTES = 1_000_000
 
 
 def state_too_large(state: dict[str, Any]) -> bool:

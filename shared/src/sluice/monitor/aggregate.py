@@ -29,14 +29,14 @@ import zlib
 from dataclasses import dataclass, field
 from typing import Any
 
-from sluice.local.tumbling import LAMBDA_WINDOW_STATE_BYTES
+from sluice.batch.kinesis import LAMBDA_WINDOW_STATE_BYTES
 from sluice.monitor.dedupe import EventIds
 from sluice.monitor.sketch import QuantileSketch
 
 # Values kept per dimension and shard in a window (Space-Saving's k); the state's bytes are bounded
 # apart from it (``fit_state``).
 MAX_VALUES = 100
-# Lambda's 1 MB of window state (named with the local runtime that applies it), less room for the
+# Lambda's 1 MB of window state (named with the Kinesis batch contract), less room for the
 # keys the handler adds beside the aggregates.
 STATE_BUDGET = LAMBDA_WINDOW_STATE_BYTES - 16_000
 ALL = "all"
