@@ -108,7 +108,9 @@ def from_http_trigger(event: dict[str, Any]) -> HttpRequest:
         except (binascii.Error, ValueError):
             raise RequestError(400, "body is flagged base64 but is not valid base64") from None
     else:
-        raw = body.encode("utf-8") if isinstance(body, str) else bytes(body)
+        # surrogatepass: a text body the trigger's JSON gave with a lone surrogate ("\ud83c") is
+        # read back as one, so it is that event's rejection (bounds), not a 5xx for the request
+        raw = body.encode("utf-8", "surrogatepass") if isinstance(body, str) else bytes(body)
     return HttpRequest(
         method=str(method or "").upper(),
         headers=headers,
