@@ -12,7 +12,7 @@ import base64
 import re
 from collections.abc import Sequence
 from dataclasses import replace
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from sluice.producers.batching import Delivery
 from sluice.producers.firehose import PUT_RECORD_BATCH_LIMITS, RecordSink
@@ -70,7 +70,7 @@ def _cut(text: str | None, max_bytes: int) -> str | None:
 def _encodable(failed: FailedEvent) -> FailedEvent:
     """``failed`` with every lone surrogate of its text replaced by U+FFFD."""
     texts = {name: getattr(failed, name) for name in ("error", *_DESCRIPTIONS)}
-    bad = {
+    bad: dict[str, Any] = {
         name: _LONE_SURROGATE.sub("\ufffd", text)
         for name, text in texts.items()
         if text is not None and not text.isascii() and _LONE_SURROGATE.search(text)
@@ -86,11 +86,9 @@ def failed_line(codec: Codec, failed: FailedEvent, max_line_bytes: int = MAX_LIN
     if len(_line(whole)) <= max_line_bytes:
         return _line(whole)
     # The error is held to its bound in the schema (its max_length) too, the rest to theirs.
-    described = replace(
-        failed,
-        error=_cut(failed.error, _max_error_bytes(codec)),
-        **{name: _cut(getattr(failed, name), _MAX_DESCRIPTION_BYTES) for name in _DESCRIPTIONS},
-    )
+    cuts: dict[str, Any] = {name: _cut(getattr(failed, name), _MAX_DESCRIPTION_BYTES) for name in _DESCRIPTIONS}
+    cuts["error"] = _cut(failed.error, _max_error_bytes(codec))
+    described = replace(failed, **cuts)
     room = _max_avro_bytes(max_line_bytes) - len(codec.encode(described.truncated(0).to_record())) - _LENGTH_GROWTH
     if room < 0:
         raise ValueError(f"a failed event of stage {failed.stage} is too big even without its original")
