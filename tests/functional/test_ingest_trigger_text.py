@@ -33,3 +33,25 @@ def test_a_text_body_holding_a_lone_surrogate_rejects_that_event_and_stores_its_
             ],
         )
     ]
+
+
+def test_a_write_key_or_origin_header_holding_a_lone_surrogate_is_refused_not_a_5xx(aws, pipeline):
+    from support.aws import aws_client, stage_client
+
+    from sluice.ingest.auth import CachedSecret, OriginCheck, WriteKeys
+
+    # GIVEN a stage behind the CDN that needs a write key
+    secrets = aws_client("secretsmanager", aws)
+    keys = secrets.create_secret(Name="keys-surrogate", SecretString=json.dumps({"a.example": "wk_1"}))["ARN"]
+    origin = secrets.create_secret(Name="origin-surrogate", SecretString="cf-1")["ARN"]
+    stage = ingest_service(aws, pipeline)
+    stage.write_keys = WriteKeys.from_secret(stage_client("secretsmanager", aws), keys, ttl_s=0)
+    stage.origin_check = OriginCheck(CachedSecret.of(stage_client("secretsmanager", aws), origin, ttl_s=0))
+    body = json.dumps(player_json())
+    # WHEN a client sends a forged origin header, or a write key, holding half a character
+    forged = http_api_event(body, headers={"x-sluice-origin-verify": "cf-\ud83c"})
+    keyed = http_api_event(body, headers={"x-sluice-origin-verify": "cf-1"})
+    keyed["queryStringParameters"] = {"key": "wk_\ud83c"}
+    # THEN each is refused as any wrong value is
+    assert stage.handle(forged, Deadline.after(10))["statusCode"] == 403
+    assert stage.handle(keyed, Deadline.after(10))["statusCode"] == 401

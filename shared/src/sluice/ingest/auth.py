@@ -71,7 +71,7 @@ class WriteKeys:
             return None
         found = None
         for site, expected in parse_keys(self.secret.value()).items():
-            if hmac.compare_digest(key.encode(), expected.encode()):
+            if hmac.compare_digest(_utf8(key), expected.encode()):
                 found = site
         return found
 
@@ -86,7 +86,12 @@ class OriginCheck:
         self.secret = secret
 
     def passes(self, value: str | None) -> bool:
-        return value is not None and hmac.compare_digest(value.encode(), self.secret.value().strip().encode())
+        return value is not None and hmac.compare_digest(_utf8(value), self.secret.value().strip().encode())
+
+
+def _utf8(value: str) -> bytes:
+    # What a client sent may hold a lone surrogate (no UTF-8): a wrong value, never a 5xx.
+    return value.encode("utf-8", "surrogatepass")
 
 
 def parse_keys(text: str) -> dict[str, str]:
