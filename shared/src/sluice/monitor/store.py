@@ -152,13 +152,16 @@ class DynamoHealthStore:
         try:
             return _read_chunks(chunks)
         except UNREADABLE as exc:
-            log.error(
-                "health item unreadable: skipped",
-                extra={"table": self.table, "pk": chunks[0]["pk"]["S"], "sk_prefix": key, "error": repr(exc)[:300]},
-            )
-            if self.metrics is not None:
-                self.metrics.add("UnreadableHealthItems", 1)
+            self._unreadable(chunks[0]["pk"]["S"], key, exc)
             return None
+
+    def _unreadable(self, pk: str, sk_prefix: str, exc: Exception) -> None:
+        log.error(
+            "health item unreadable: skipped",
+            extra={"table": self.table, "pk": pk, "sk_prefix": sk_prefix, "error": repr(exc)[:300]},
+        )
+        if self.metrics is not None:
+            self.metrics.add("UnreadableHealthItems", 1)
 
     # --- fleet windows --------------------------------------------------------------------------
     def put_fleet_window(self, start: str, aggregates: WindowAggregates, *, healthy: bool) -> None:
@@ -195,11 +198,22 @@ class DynamoHealthStore:
             return EvaluatorState()
         from sluice.monitor.incidents import Incident
 
-        return EvaluatorState(
-            item.get("last_window", {}).get("S"),
-            [Incident.from_state(i) for i in json.loads(item["incidents"]["S"])],
-            int(item["version"]["N"]),
-        )
+        last_window = item.get("last_window", {}).get("S")
+        try:
+            return EvaluatorState(
+                last_window,
+                [Incident.from_state(i) for i in json.loads(item["incidents"]["S"])],
+                int(item["version"]["N"]),
+            )
+        except UNREADABLE as exc:
+            # Judging goes on from its last window with no open incident (one still failing is
+            # opened again); the state item has no TTL, so raising here would stop alerting for ever.
+            self._unreadable("evaluator", "state", exc)
+            try:
+                version = int(item["version"]["N"])
+            except UNREADABLE:
+                version = 0  # save_evaluator_state may overwrite a version that is not a number
+            return EvaluatorState(last_window, [], version)
 
     def save_evaluator_state(self, state: EvaluatorState) -> bool:
         """False when another evaluation moved the state first (then this one's work is void)."""
@@ -217,8 +231,9 @@ class DynamoHealthStore:
             self.dynamodb.put_item(
                 TableName=self.table,
                 Item=item,
-                ConditionExpression="attribute_not_exists(pk) OR version = :v",
-                ExpressionAttributeValues={":v": {"N": str(state.version)}},
+                # A version that is not a number (a torn item, skipped on reading) is replaced.
+                ConditionExpression="attribute_not_exists(pk) OR version = :v OR NOT attribute_type(version, :n)",
+                ExpressionAttributeValues={":v": {"N": str(state.version)}, ":n": {"S": "N"}},
             )
         except ClientError as exc:
             if exc.response["Error"]["Code"] == "ConditionalCheckFailedException":
