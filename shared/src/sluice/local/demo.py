@@ -289,6 +289,15 @@ def run_demo(
         sys.stdout = stage_output.console
 
 
+def verdict(*, drained: bool, exact: bool, doubled: int, unsent: int) -> str:
+    """YES, NO or UNDECIDED. A pipeline that has not drained is UNDECIDED (what has not arrived is
+    on its way, not lost), unless rows are doubled or players could not send: those are wrong
+    whatever is still in flight."""
+    if not drained and not doubled and not unsent:
+        return "UNDECIDED"
+    return "YES" if exact and drained else "NO"
+
+
 def _report(
     pipeline: LocalPipeline,
     generated: list[GeneratedEvent],
@@ -333,7 +342,8 @@ def _report(
         print(line.format(f"failed events: {failure_type}", count))
     if pipeline.on_failure:
         print(line.format("records sent to on-failure destinations", len(pipeline.on_failure)))
-    if not drained:
+    judged = verdict(drained=drained, exact=exact, doubled=len(doubled), unsent=len(sent.unsent))
+    if judged == "UNDECIDED":
         # Not a verdict: what has not arrived yet is on its way, not lost.
         print(f"  UNDECIDED: still in flight after {DRAIN_CAP_S / 60:.0f} min, so nothing is called lost:")
         for backlog in pipeline.in_flight() or [Backlog("the runtime", "not yet quiet", empty=False)]:
@@ -342,8 +352,7 @@ def _report(
             f"    not yet in the warehouse: {len(good_missing)} good events; bad events not yet failed: {len(bad_unaccounted)}"
         )
     else:
-        verdict = "YES: every sent event is accounted for exactly once" if exact else "NO"
-        print(f"  {verdict}")
+        print("  YES: every sent event is accounted for exactly once" if judged == "YES" else "  NO")
         if not exact:
             print(
                 f"    good events missing or not exactly once in the warehouse: {len(good_missing)}; doubled rows: {len(doubled)}; bad events neither rejected nor failed: {len(bad_unaccounted)}; unsent: {len(sent.unsent)}"
@@ -377,6 +386,4 @@ def _report(
     report_path.write_text(render_html(windows, messages), encoding="utf-8")
     print(f"\nHealth report (the chart): {report_path.resolve()}")
     print(f"Demo took {elapsed:.0f} s; resources from {pipeline.provisioned_by}.")
-    if not drained:
-        return UNDECIDED
-    return 0 if exact else 1
+    return {"YES": 0, "NO": 1, "UNDECIDED": UNDECIDED}[judged]
