@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import base64
 import json
+import os
 import subprocess
 import sys
 import time
@@ -25,13 +26,14 @@ from sluice.warehouse.tables import FACT_TABLE
 PUT_RECORD_BATCH = "Firehose_20150804.PutRecordBatch"
 
 
-def sluice(aws: str, *args: str) -> subprocess.CompletedProcess[str]:
+def sluice(aws: str, *args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
         [sys.executable, "-m", "sluice", *args, "--endpoint-url", aws, "--region", REGION],
         capture_output=True,
         text=True,
         timeout=120,
         check=False,
+        env={**os.environ, **(env or {})},
     )
 
 
@@ -311,4 +313,45 @@ def test_a_range_overlapping_one_put_back_in_an_earlier_run_puts_back_only_the_r
     assert (batch["status"], batch["records"]) == ("recovered", 2)
     assert "2 already put back" in batch["detail"]
     assert stream_data(aws, pipeline.raw_stream) == sorted([f"grown-{i}".encode() for i in range(4)] * 2)
+    assert queued(aws, queue) == []
+
+
+PUT_RECORDS = "Kinesis_20131202.PutRecords"
+
+
+def test_a_put_that_went_partly_through_is_put_back_only_for_the_rest_on_the_next_run(aws, pipeline):
+    sqs = aws_client("sqs", aws)
+    queue = sqs.create_queue(QueueName="sluice-processor-on-failure")["QueueUrl"]
+    recover = ("failed", "recover", "--queue", queue, "--bucket", pipeline.lake_bucket, "--execute", "--format", "json")
+    # GIVEN a discarded batch of four on the raw stream, and its on-failure message
+    sequences = put_on_shard(aws, pipeline.raw_stream, 4, "partial")
+    body = on_failure_message(pipeline.raw_stream, sequences[0], sequences[-1], batch_size=4)
+    sqs.send_message(QueueUrl=queue, MessageBody=body)
+    originals = stream_data(aws, pipeline.raw_stream)
+
+    # WHEN the recover's PutRecords stores the first two and fails the last two, then the stream
+    # refuses the CLI (its access revoked mid-run: no retry in the run can mend it)
+    with fault_proxy(aws) as proxy:
+        last_two = base64.b64encode(b"partial-2").decode(), base64.b64encode(b"partial-3").decode()
+        proxy.add(Rule(PUT_RECORDS, "fail_entries", select=lambda i, entry: entry["Data"] in last_two))
+        proxy.add(Rule(PUT_RECORDS, "throttle", error_code="AccessDeniedException"))
+        first = sluice(aws, *recover, env={"AWS_ENDPOINT_URL_KINESIS": proxy.url})
+
+    # THEN two are back, the run says the other two were not, and the message stays, exit 1
+    assert first.returncode == 1, first.stdout + first.stderr
+    [batch] = json.loads(first.stdout)["batches"]
+    assert (batch["status"], batch["records"], batch["message"]) == ("not sent", 2, "kept")
+    assert "2 of 4 records not put back" in batch["detail"]
+    assert stream_data(aws, pipeline.raw_stream) == sorted([*originals, b"partial-0", b"partial-1"])
+    assert queued(aws, queue) == [body]
+
+    # WHEN the access is fixed and the run is repeated
+    second = sluice(aws, *recover)
+
+    # THEN only the two not yet back go back: every record is on the stream once more, not twice
+    assert second.returncode == 0, second.stdout + second.stderr
+    [batch] = json.loads(second.stdout)["batches"]
+    assert (batch["status"], batch["records"], batch["message"]) == ("recovered", 2, "deleted")
+    assert "2 already put back" in batch["detail"]
+    assert stream_data(aws, pipeline.raw_stream) == sorted(originals * 2)
     assert queued(aws, queue) == []

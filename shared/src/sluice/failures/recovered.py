@@ -68,15 +68,25 @@ class RecoveredRanges:
             RecoveredRange(int(batch.start_sequence), int(batch.end_sequence), message_id, None)
         )
 
-    def record(self, batch: DiscardedBatch, message_id: str, put_back: int, missing: int) -> None:
+    def record(
+        self, batch: DiscardedBatch, message_id: str, put_back: int, missing: int, part: tuple[str, str] | None = None
+    ) -> None:
         """After the records are back and before the message is deleted: a crash in between puts
-        them back once more on the next run, which every sink absorbs (idempotent on event_id)."""
+        them back once more on the next run, which every sink absorbs (idempotent on event_id).
+
+        ``part`` (first, last sequence number) is a sub-range of the batch, when only some of its
+        records went back (a partial put): its message stays queued, and the next run puts back
+        only what no recorded range holds (the lake is not keyed on event_id: it would keep doubles).
+        """
+        start, end = part or (batch.start_sequence, batch.end_sequence)
         now = datetime.now(UTC).isoformat(timespec="seconds")
         body = {
             "stream_arn": batch.stream_arn,
             "shard": batch.shard_id,
-            "start_sequence": batch.start_sequence,
-            "end_sequence": batch.end_sequence,
+            "start_sequence": start,
+            "end_sequence": end,
+            "batch_start_sequence": batch.start_sequence,
+            "batch_end_sequence": batch.end_sequence,
             "batch_size": batch.batch_size,
             "put_back": put_back,
             "missing": missing,
@@ -87,14 +97,12 @@ class RecoveredRanges:
         }
         self._s3.put_object(
             Bucket=self._bucket,
-            Key=f"{self._shard_prefix(batch)}{batch.start_sequence}-{batch.end_sequence}.json",
+            Key=f"{self._shard_prefix(batch)}{start}-{end}.json",
             Body=json.dumps(body, sort_keys=True).encode(),
             ContentType="application/json",
             Metadata={"message-id": message_id, "recovered-at": now},
         )
-        self._of_shard(batch).append(
-            RecoveredRange(int(batch.start_sequence), int(batch.end_sequence), message_id, now)
-        )
+        self._of_shard(batch).append(RecoveredRange(int(start), int(end), message_id, now))
 
     def _shard_prefix(self, batch: DiscardedBatch) -> str:
         return f"{self._prefix}{batch.stream_name}/{batch.shard_id}/"

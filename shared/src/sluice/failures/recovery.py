@@ -10,8 +10,9 @@ What came back is held against what the message says (first and last sequence nu
 size): a range the stream no longer holds in full is reported expired or partially expired, never
 recovered, and its message stays queued unless the operator accepts the loss. A range already put
 back (by an earlier message of the run, or an earlier run: ``sluice.failures.recovered``) is not
-put back again. A message that cannot be read or worked on is reported and left queued; the run
-goes on with the next.
+put back again; nor, after a put that went only partly through, are the records that did go back
+(the runs of them are recorded, the message stays queued). A message that cannot be read or
+worked on is reported and left queued; the run goes on with the next.
 """
 
 from __future__ import annotations
@@ -237,10 +238,7 @@ def _recover_one(
     producer = KinesisProducer(kinesis, batch.stream_name)
     delivery = producer.put([StreamRecord(bytes(r["Data"]), r["PartitionKey"]) for r in fresh], Deadline.after(120))
     if not delivery.ok:
-        errors = sorted(set(delivery.failed.values()))[:3]
-        return BatchRecovery(
-            message_id, "not sent", f"{len(delivery.failed)} records not put back: {errors}", batch, delivery.delivered
-        )
+        return _partly_sent(ledger, batch, message_id, fresh, delivery.failed, missing=missing)
     if fresh:  # a range of which nothing was left needs no record: nothing of it can be put back twice
         try:
             ledger.record(batch, message_id, len(fresh), missing)
@@ -249,3 +247,51 @@ def _recover_one(
             return BatchRecovery(message_id, "error", detail, batch, len(fresh), missing)
     detail = f"{len(fresh)} records put back on {batch.stream_name}{again}{lost}"
     return BatchRecovery(message_id, status, detail, batch, len(fresh), missing, kept=False)
+
+
+def _partly_sent(
+    ledger: RecoveredRanges,
+    batch: DiscardedBatch,
+    message_id: str,
+    fresh: list[dict[str, Any]],
+    failed: dict[int, str],
+    *,
+    missing: int,
+) -> BatchRecovery:
+    """Some records went back, some did not: the message stays for a rerun, and the runs of
+    records that did go back are recorded, so the rerun puts back only the rest (the lake is not
+    keyed on event_id: a record put back twice is two lake lines)."""
+    errors = sorted(set(failed.values()))[:3]
+    delivered = len(fresh) - len(failed)
+    detail = f"{len(failed)} of {len(fresh)} records not put back: {errors}; message kept"
+    try:
+        for first, last in delivered_runs(fresh, failed):
+            ledger.record(batch, message_id, delivered, missing, part=(first, last))
+    except (ClientError, BotoCoreError) as exc:
+        detail += (
+            f"; the {delivered} put back are not recorded ({error_code(exc)}: {exc}): a rerun puts them back again"
+        )
+    else:
+        if delivered:
+            detail += f", a rerun puts back only those {len(failed)}"
+    return BatchRecovery(message_id, "not sent", detail, batch, delivered, missing)
+
+
+def delivered_runs(fresh: list[dict[str, Any]], failed: dict[int, str]) -> list[tuple[str, str]]:
+    """The (first, last) sequence numbers of each run of records put back, unbroken by one that
+    was not. ``fresh`` is in shard order, and every record of the shard between two of its records
+    is one of them or already recorded, so a run's range marks nothing that is not back."""
+    runs: list[tuple[str, str]] = []
+    first: str | None = None
+    last = ""
+    for index, record in enumerate(fresh):
+        if index in failed:
+            if first is not None:
+                runs.append((first, last))
+            first = None
+            continue
+        last = record["SequenceNumber"]
+        first = last if first is None else first
+    if first is not None:
+        runs.append((first, last))
+    return runs
