@@ -5,6 +5,10 @@ queue (``recover``)."""
 from __future__ import annotations
 
 import argparse
+import math
+import os
+import sys
+import time
 from collections import Counter
 from datetime import datetime
 from typing import TYPE_CHECKING
@@ -12,6 +16,7 @@ from typing import TYPE_CHECKING
 from sluice.cli.errors import UsageError
 from sluice.cli.options import add_format, positive_int, print_json
 from sluice.events.json_mapping import iso_millis
+from sluice.events.validation import DEFAULT_MAX_LATENESS_MS
 
 if TYPE_CHECKING:
     from sluice.failures.store import StoredFailure
@@ -28,7 +33,8 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
     replay = sub.add_parser(
         "replay",
         help="put the original records back on the raw stream (dry run unless --execute); "
-        "a truncated original is named and not sent, and the exit status is 1",
+        "a truncated original is named and not sent, and the exit status is 1; originals older than the "
+        "processor's late-arrival limit (by server_time) are counted in a warning",
     )
     for p in (listing, replay):
         p.add_argument("--bucket", required=True, help="the lake bucket")
@@ -70,6 +76,13 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
     replay.add_argument("--stream", required=True, help="the raw stream to put the originals on")
     replay.add_argument(
         "--execute", action="store_true", help="really send (the default only prints what it would send)"
+    )
+    replay.add_argument(
+        "--max-lateness-hours",
+        type=positive_int,
+        help="the processor's late-arrival limit, to warn about originals it would fail as late again "
+        "(default: $SLUICE_MAX_LATENESS_HOURS, else the processor's default, "
+        f"{DEFAULT_MAX_LATENESS_MS // 3_600_000})",
     )
     replay.set_defaults(run=_replay)
 
@@ -175,12 +188,65 @@ def _list(args: argparse.Namespace) -> int:
     return 1 if unreadable else 0
 
 
+def _lateness_limit_ms(args: argparse.Namespace) -> int:
+    """The limit the processor judges ``late`` by: the flag, else its own variable as it reads it."""
+    from sluice.runtime.config import ConfigError, Env
+
+    if args.max_lateness_hours is not None:
+        return int(args.max_lateness_hours) * 3_600_000
+    try:
+        hours = Env(os.environ).integer("SLUICE_MAX_LATENESS_HOURS", DEFAULT_MAX_LATENESS_MS // 3_600_000, minimum=1)
+    except ConfigError as exc:
+        raise UsageError(f"{exc} (or pass --max-lateness-hours)") from None
+    return hours * 3_600_000
+
+
+class _LateCheck:
+    """Counts the originals the processor would fail as ``late`` again. It judges by
+    ``server_time`` (when ingest first received the event), which a replay keeps, so an original
+    older than its limit makes only a new late failed event unless the limit is raised."""
+
+    def __init__(self, limit_ms: int) -> None:
+        from sluice.events.codec import Codec
+
+        self.limit_ms = limit_ms
+        self.now_ms = int(time.time() * 1000)
+        self.codec = Codec()
+        self.late = 0
+        self.oldest_ms: int | None = None
+
+    def add(self, original: bytes) -> None:
+        from sluice.runtime.errors import PoisonRecordError
+
+        try:
+            received = self.codec.decode(original).get("server_time")
+        except PoisonRecordError:
+            return  # not a readable event (a format or schema failure): it fails for its own reason
+        if isinstance(received, int) and received < self.now_ms - self.limit_ms:
+            self.late += 1
+            self.oldest_ms = received if self.oldest_ms is None else min(self.oldest_ms, received)
+
+    def warn(self, total: int) -> None:
+        if not self.late or self.oldest_ms is None:
+            return
+        limit_h = self.limit_ms // 3_600_000
+        oldest_h = (self.now_ms - self.oldest_ms) / 3_600_000
+        print(
+            f"sluice: warning: {self.late} of {total} originals were received (server_time) more than {limit_h} h "
+            f"ago, the oldest {oldest_h:.1f} h: the processor fails them as late again. For the replay, raise "
+            f"SLUICE_MAX_LATENESS_HOURS on the processor to at least {math.ceil(oldest_h) + 1} until they are "
+            "processed (--max-lateness-hours: the limit it runs with, if not this one)",
+            file=sys.stderr,
+        )
+
+
 def _replay(args: argparse.Namespace) -> int:
     from sluice.aws.clients import client
     from sluice.failures.store import StoredFailure
     from sluice.producers.kinesis import KinesisProducer, StreamRecord
     from sluice.producers.retry import Deadline
 
+    late = _LateCheck(_lateness_limit_ms(args))
     records = []
     refused = 0
     for item in _selected(args):
@@ -192,11 +258,13 @@ def _replay(args: argparse.Namespace) -> int:
                 print(f"cannot replay {_truncated_note(item)}")
                 continue
             records.append(StreamRecord(event.original, event.event_id or event.failure_id))
+            late.add(event.original)
             if not args.execute:
                 print(
                     f"would send {len(event.original):>6} bytes  {event.failure_type:<12} {event.event_id or '-':<36}  {item.key}"
                 )
     not_replayable = f"; {refused} truncated not replayable" if refused else ""
+    late.warn(len(records))
     if not args.execute:
         print(f"dry run: {len(records)} records would go to {args.stream}{not_replayable}; add --execute to send them")
         return 1 if refused else 0
