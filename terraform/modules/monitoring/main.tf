@@ -147,3 +147,75 @@ resource "aws_cloudwatch_metric_alarm" "failed_event_rate" {
   }
   tags = var.tags
 }
+
+# Stage values of the stages' EMF metrics (namespace "Sluice", one dimension Stage): the health
+# evaluation's (shared/src/sluice/monitor/evaluator.py, evaluator_from_env) and ingest's
+# (shared/src/sluice/ingest/service.py).
+locals {
+  evaluator_stage = "monitor-evaluator"
+  ingest_stage    = "ingest"
+}
+
+# A health item the evaluation could not read (a torn shard window or evaluator state) is skipped,
+# so judging goes on without it: any at all means windows judged with part of the fleet missing,
+# or open incidents forgotten. The evaluation's ERROR log names the item's key.
+resource "aws_cloudwatch_metric_alarm" "unreadable_health_items" {
+  alarm_name          = "${var.name}-unreadable-health-items"
+  alarm_description   = "The health evaluation skipped health items it could not read (${aws_dynamodb_table.health.name}): windows are judged without them. Its ERROR log \"health item unreadable: skipped\" names each key; delete or rewrite the item."
+  namespace           = "Sluice"
+  metric_name         = "UnreadableHealthItems"
+  dimensions          = { Stage = local.evaluator_stage }
+  statistic           = "Sum"
+  period              = 300
+  evaluation_periods  = 1
+  threshold           = 0
+  comparison_operator = "GreaterThanThreshold"
+  treat_missing_data  = "notBreaching"
+  alarm_actions       = [aws_sns_topic.alerts.arn]
+  ok_actions          = [aws_sns_topic.alerts.arn]
+  tags                = var.tags
+}
+
+# CMCD keys ingest dropped from reports it kept (a value the key's type refuses, a url the parser
+# refuses): a player or CDN release writing bad CMCD shows here. Some players always send a few
+# odd keys, so it is a rate per accepted event, and off unless a threshold is given.
+resource "aws_cloudwatch_metric_alarm" "cmcd_keys_dropped" {
+  count               = var.cmcd_keys_dropped_rate_threshold == null ? 0 : 1
+  alarm_name          = "${var.name}-cmcd-keys-dropped"
+  alarm_description   = "Ingest dropped more than ${coalesce(var.cmcd_keys_dropped_rate_threshold, 0)} CMCD keys per accepted event: its WARNING log \"CMCD keys dropped from stored reports\" names the keys."
+  comparison_operator = "GreaterThanThreshold"
+  threshold           = var.cmcd_keys_dropped_rate_threshold
+  evaluation_periods  = 3
+  datapoints_to_alarm = 2
+  treat_missing_data  = "notBreaching"
+  alarm_actions       = [aws_sns_topic.alerts.arn]
+  ok_actions          = [aws_sns_topic.alerts.arn]
+
+  metric_query {
+    id          = "rate"
+    expression  = "dropped / MAX([accepted, 1])"
+    label       = "CMCD keys dropped per accepted event"
+    return_data = true
+  }
+  metric_query {
+    id = "dropped"
+    metric {
+      namespace   = "Sluice"
+      metric_name = "CmcdKeysDropped"
+      dimensions  = { Stage = local.ingest_stage }
+      period      = 300
+      stat        = "Sum"
+    }
+  }
+  metric_query {
+    id = "accepted"
+    metric {
+      namespace   = "Sluice"
+      metric_name = "EventsAccepted"
+      dimensions  = { Stage = local.ingest_stage }
+      period      = 300
+      stat        = "Sum"
+    }
+  }
+  tags = var.tags
+}

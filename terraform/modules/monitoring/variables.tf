@@ -49,6 +49,17 @@ variable "failed_event_rate_threshold" {
   }
 }
 
+variable "cmcd_keys_dropped_rate_threshold" {
+  description = "Alarm when ingest drops more than this many CMCD keys per accepted event (null: no such alarm)."
+  type        = number
+  default     = null
+
+  validation {
+    condition     = var.cmcd_keys_dropped_rate_threshold == null ? true : var.cmcd_keys_dropped_rate_threshold > 0
+    error_message = "cmcd_keys_dropped_rate_threshold is a positive number of keys per accepted event, or null."
+  }
+}
+
 variable "tags" {
   description = "Tags for every resource."
   type        = map(string)
