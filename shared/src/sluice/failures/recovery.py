@@ -18,6 +18,7 @@ worked on is reported and left queued; the run goes on with the next.
 from __future__ import annotations
 
 import re
+from collections.abc import Container
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -265,8 +266,9 @@ def _partly_sent(
     delivered = len(fresh) - len(failed)
     detail = f"{len(failed)} of {len(fresh)} records not put back: {errors}; message kept"
     try:
-        for first, last in delivered_runs(fresh, failed):
-            ledger.record(batch, message_id, delivered, missing, part=(first, last))
+        for run in delivered_runs(fresh, failed):
+            part = (run[0]["SequenceNumber"], run[-1]["SequenceNumber"])
+            ledger.record(batch, message_id, len(run), missing, part=part)
     except (ClientError, BotoCoreError) as exc:
         detail += (
             f"; the {delivered} put back are not recorded ({error_code(exc)}: {exc}): a rerun puts them back again"
@@ -277,21 +279,14 @@ def _partly_sent(
     return BatchRecovery(message_id, "not sent", detail, batch, delivered, missing)
 
 
-def delivered_runs(fresh: list[dict[str, Any]], failed: dict[int, str]) -> list[tuple[str, str]]:
-    """The (first, last) sequence numbers of each run of records put back, unbroken by one that
-    was not. ``fresh`` is in shard order, and every record of the shard between two of its records
-    is one of them or already recorded, so a run's range marks nothing that is not back."""
-    runs: list[tuple[str, str]] = []
-    first: str | None = None
-    last = ""
+def delivered_runs(fresh: list[dict[str, Any]], failed: Container[int]) -> list[list[dict[str, Any]]]:
+    """The runs of records put back, each unbroken by one that was not. ``fresh`` is in shard
+    order, and every record of the shard between two of its records is one of them or already
+    recorded, so the range from a run's first to its last record marks nothing that is not back."""
+    runs: list[list[dict[str, Any]]] = [[]]
     for index, record in enumerate(fresh):
         if index in failed:
-            if first is not None:
-                runs.append((first, last))
-            first = None
-            continue
-        last = record["SequenceNumber"]
-        first = last if first is None else first
-    if first is not None:
-        runs.append((first, last))
-    return runs
+            runs.append([])
+        else:
+            runs[-1].append(record)
+    return [run for run in runs if run]
