@@ -3,7 +3,6 @@ event's rejection, never a stalled request or shard, and what ingest accepts eve
 
 from __future__ import annotations
 
-import base64
 import gzip
 import json
 import time
@@ -11,14 +10,12 @@ import time
 import pytest
 from sqlalchemy import text
 from support.apigateway import alb_event, body_of, http_api_event
-from support.aws import aws_client, bucket_lines, notify_queue, read_stream, sqs_event
+from support.aws import aws_client, failed_events, notify_queue, read_stream, sqs_event, stream_events
 from support.factories import avro_record, kinesis_event, player_json
 from support.stages import ingest_service, loader, processor
 
 from sluice.batch.kinesis import UnsupportedTriggerError as NotKinesis
-from sluice.batch.kinesis import iter_records
 from sluice.events.codec import Codec
-from sluice.events.failed import FailedEvent
 from sluice.events.json_mapping import EventMapper
 from sluice.ingest.request import UnsupportedTriggerError as NotHttp
 from sluice.loader.notifications import UnsupportedTriggerError as NotS3
@@ -34,19 +31,6 @@ def _now_ms() -> int:
 def _events(sessions: int = 3, seed: int = 1) -> list[dict]:
     start = _now_ms() - 20 * 60_000
     return [json.loads(e.body) for e in generate(TrafficConfig(sessions=sessions, seed=seed, start_ms=start))]
-
-
-def _stored(aws: str, stream: str) -> list[dict]:
-    codec = Codec()
-    return [codec.decode(r.data) for r in iter_records({"Records": read_stream(aws, stream)})]
-
-
-def _failed(aws, pipeline) -> list[FailedEvent]:
-    codec = Codec("failed_event")
-    return [
-        FailedEvent.from_record(codec.decode(base64.b64decode(line)))
-        for line in bucket_lines(aws, pipeline.lake_bucket, "failed/")
-    ]
 
 
 @pytest.mark.parametrize("aggregate", ["none", "kpl"])
@@ -69,7 +53,7 @@ def test_a_bad_partition_key_is_that_events_rejection_and_its_99_siblings_are_st
     assert rejected["index"] == 50 and rejected["event_id"] == events[50]["event_id"]
     assert rejected["error_type"] == "SchemaViolationError"
     assert rejected["errors"][0].startswith("session_id: ")
-    stored = _stored(aws, pipeline.raw_stream)
+    stored = stream_events(aws, pipeline.raw_stream)
     assert sorted(r["event_id"] for r in stored) == sorted(e["event_id"] for i, e in enumerate(events) if i != 50)
 
 
@@ -98,7 +82,7 @@ def test_a_body_of_two_gzip_members_stores_every_event(aws, pipeline):
     response = ingest_service(aws, pipeline).handle(request, Deadline.after(20))
     assert response["statusCode"] == 200, response["body"]
     assert body_of(response)["accepted"] == len(events)
-    assert len(_stored(aws, pipeline.raw_stream)) == len(events)
+    assert len(stream_events(aws, pipeline.raw_stream)) == len(events)
 
 
 def test_two_gzip_members_are_still_bounded_in_all(aws, pipeline):
@@ -116,7 +100,7 @@ def test_behind_an_alb_with_multi_value_headers_the_context_is_complete(aws, pip
     )
     response = ingest_service(aws, pipeline).handle(request, Deadline.after(20))
     assert response["statusCode"] == 200, response["body"]
-    stored = _stored(aws, pipeline.raw_stream)
+    stored = stream_events(aws, pipeline.raw_stream)
     assert len(stored) == 5
     context = stored[0]["ingest"]
     trace = request["multiValueHeaders"]["x-amzn-trace-id"][0]
@@ -131,7 +115,7 @@ def test_behind_an_alb_with_multi_value_headers_the_context_is_complete(aws, pip
 def test_a_source_ip_written_as_a_one_host_network_is_truncated_not_dropped(aws, pipeline):
     request = http_api_event(json.dumps(player_json()), source_ip="192.168.0.1/32")
     assert ingest_service(aws, pipeline).handle(request, Deadline.after(20))["statusCode"] == 200
-    (stored,) = _stored(aws, pipeline.raw_stream)
+    (stored,) = stream_events(aws, pipeline.raw_stream)
     assert stored["ingest"]["client_ip_prefix"] == "192.168.0.0/24"
 
 
@@ -160,12 +144,13 @@ def test_records_outside_the_bounds_from_an_older_writer_never_stall_the_shard(a
     response = processor(aws, pipeline).handle(event, Deadline.after(30))
     # THEN nothing is retried, the two become schema failed events, the good ones flow on
     assert response == {"batchItemFailures": []}
-    failed = {f.event_id: f for f in _failed(aws, pipeline)}
+    failed = {f.event_id: f for f in failed_events(aws, pipeline.lake_bucket)}
     assert set(failed) == {blank["event_id"], negative["event_id"]}
     assert all(f.failure_type == "schema" and f.stage == "processor" for f in failed.values())
     assert "session_id: must not be blank" in failed[blank["event_id"]].error
     assert "rebuffer_time_ms" in failed[negative["event_id"]].error
-    assert sorted(r["event_id"] for r in _stored(aws, pipeline.clean_stream)) == sorted(r["event_id"] for r in good)
+    clean = stream_events(aws, pipeline.clean_stream)
+    assert sorted(r["event_id"] for r in clean) == sorted(r["event_id"] for r in good)
 
 
 @pytest.mark.parametrize("event", [{}, {"Records": [{"eventSource": "aws:sqs", "body": "{}"}]}])
@@ -206,7 +191,7 @@ def test_an_event_at_every_bound_is_accepted_and_reaches_the_warehouse_intact(aw
             text(f"SELECT session_id, player_name, content_id, cdn_name, page_url FROM {FACT_TABLE}")
         ).one()
     assert row == (event["session_id"], event["player"]["name"], event["content"]["id"], "å" * 32, "/" + "é" * 1023)
-    assert _failed(aws, pipeline) == []
+    assert failed_events(aws, pipeline.lake_bucket) == []
 
 
 def _eventbridge_object_created(bucket: str, key: str, etag: str, size: int) -> dict:
@@ -285,6 +270,6 @@ def test_a_notification_naming_an_object_s3_cannot_be_asked_for_becomes_a_failed
     response = loader(aws, pipeline, warehouse).handle(event, Deadline.after(30))
     # THEN nothing is retried, and the object is reported rather than skipped in silence
     assert response == {"batchItemFailures": []}
-    (failed,) = _failed(aws, pipeline)
+    (failed,) = failed_events(aws, pipeline.lake_bucket)
     assert (failed.failure_type, failed.stage, failed.error_code) == ("format", "loader", "UnrequestableObject")
     assert "ParamValidationError" in failed.error and failed.source == f"s3://{pipeline.lake_bucket}/"

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import base64
 import gzip
 import json
 import socket
@@ -11,7 +10,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 
 import pytest
-from support.aws import FakeContext, bucket_lines
+from support.aws import FakeContext, failed_events
 from support.factories import clean_encoded, clean_record, kinesis_event
 from support.fault_proxy import closed_port_url, raw_server
 from support.opensearch_double import bulk_double
@@ -20,7 +19,6 @@ from urllib3.exceptions import InsecureRequestWarning
 
 from sluice.batch.kinesis import BatchFailedError
 from sluice.events.codec import Codec
-from sluice.events.failed import FailedEvent
 from sluice.producers.retry import Deadline
 from sluice.sinks.opensearch import http as bulk_http
 from sluice.sinks.opensearch.bootstrap import bootstrap
@@ -34,14 +32,6 @@ def cluster():
     with bulk_double() as double:
         bootstrap(build_client(ClusterConfig(url=double.url)), "sluice-events")
         yield double
-
-
-def _failed(aws, pipeline) -> list[FailedEvent]:
-    codec = Codec("failed_event")
-    return [
-        FailedEvent.from_record(codec.decode(base64.b64decode(line)))
-        for line in bucket_lines(aws, pipeline.lake_bucket, "failed/")
-    ]
 
 
 def _index_of(record: dict) -> str:
@@ -147,7 +137,7 @@ def test_mapping_errors_become_sink_rejection_failed_events_and_are_not_retried(
     response = indexer(aws, pipeline, cluster.url).handle(event, Deadline.after(30))
     assert response == {"batchItemFailures": []}
     assert calls == [bad]
-    failed = {f.event_id: f for f in _failed(aws, pipeline)}
+    failed = {f.event_id: f for f in failed_events(aws, pipeline.lake_bucket)}
     assert set(failed) == {bad, odd["event_id"]}
     assert failed[bad].failure_type == "sink_rejection" and failed[bad].stage == "indexer"
     assert "mapper_parsing_exception" in failed[bad].error
@@ -172,7 +162,7 @@ def test_a_413_splits_the_request_and_a_document_too_big_alone_is_rejected(aws, 
         assert response == {"batchItemFailures": []}
         assert cluster.count() == 16
         assert len(cluster.bulk_bodies) > 8
-    (failed,) = _failed(aws, pipeline)
+    (failed,) = failed_events(aws, pipeline.lake_bucket)
     assert failed.event_id == huge["event_id"] and "413" in failed.error
 
 
@@ -208,7 +198,7 @@ def test_a_cluster_that_is_down_reports_the_batch(aws, pipeline):
     assert [i["itemIdentifier"] for i in response["batchItemFailures"]] == [
         r["kinesis"]["sequenceNumber"] for r in event["Records"][:2]
     ]
-    assert len(_failed(aws, pipeline)) == 1
+    assert len(failed_events(aws, pipeline.lake_bucket)) == 1
     with pytest.raises(BatchFailedError):
         indexer(aws, pipeline, closed_port_url()).handle(kinesis_event([clean_encoded()]), Deadline.after(0.3))
 
@@ -375,7 +365,7 @@ def test_the_handler_reads_its_configuration_from_the_environment(aws, pipeline,
         handler._indexer.cache_clear()
     assert response == {"batchItemFailures": []}
     assert cluster.count() == 1
-    assert len(_failed(aws, pipeline)) == 1
+    assert len(failed_events(aws, pipeline.lake_bucket)) == 1
 
 
 def _read_request(connection: socket.socket) -> list[str] | None:
@@ -430,7 +420,7 @@ def test_a_cluster_answering_a_byte_a_second_leaves_the_records_for_retry_before
     assert [i["itemIdentifier"] for i in response["batchItemFailures"]] == [
         r["kinesis"]["sequenceNumber"] for r in event["Records"][:2]
     ]
-    assert [f.failure_type for f in _failed(aws, pipeline)] == ["format"]
+    assert [f.failure_type for f in failed_events(aws, pipeline.lake_bucket)] == ["format"]
 
 
 @pytest.mark.parametrize("extra", ["after its answer", "ahead of the next answer"])
@@ -464,6 +454,6 @@ def test_an_unsolicited_answer_is_never_taken_for_the_next_batchs(aws, pipeline,
         response = stage.handle(kinesis_event([Codec().encode(r) for r in second]), Deadline.after(10))
     # THEN they are reported refused (failed events), never counted as stored
     assert response == {"batchItemFailures": []}
-    failed = _failed(aws, pipeline)
+    failed = failed_events(aws, pipeline.lake_bucket)
     assert {f.event_id for f in failed} == {r["event_id"] for r in second}
     assert all(f.failure_type == "sink_rejection" and "mapper_parsing_exception" in f.error for f in failed)

@@ -9,12 +9,11 @@ import time
 
 import pytest
 from support.apigateway import body_of, http_api_event, rest_api_event
-from support.aws import read_stream
+from support.aws import read_stream, stream_events
 from support.factories import player_json
 from support.fault_proxy import Rule, closed_port_url, fault_proxy
 from support.stages import ingest_service
 
-from sluice.batch.kinesis import iter_records
 from sluice.events.codec import Codec
 from sluice.producers.retry import Deadline
 from sluice.traffic.generator import TrafficConfig, generate
@@ -27,11 +26,6 @@ def _events(sessions: int = 3, seed: int = 1) -> list[dict]:
     return [json.loads(e.body) for e in generate(TrafficConfig(sessions=sessions, seed=seed, start_ms=start))]
 
 
-def _on_stream(aws: str, stream: str) -> list[dict]:
-    codec = Codec()
-    return [codec.decode(r.data) for r in iter_records({"Records": read_stream(aws, stream)})]
-
-
 def test_a_json_array_from_an_http_api_is_stamped_and_written(aws, pipeline):
     events = _events()
     request = http_api_event(json.dumps(events), headers={"cloudfront-viewer-country": "de"}, source_ip="198.51.100.23")
@@ -39,7 +33,7 @@ def test_a_json_array_from_an_http_api_is_stamped_and_written(aws, pipeline):
     assert response["statusCode"] == 200
     body = body_of(response)
     assert body == {"request_id": request["requestContext"]["requestId"], "accepted": len(events), "rejected": []}
-    stored = _on_stream(aws, pipeline.raw_stream)
+    stored = stream_events(aws, pipeline.raw_stream)
     assert sorted(r["event_id"] for r in stored) == sorted(e["event_id"] for e in events)
     ingest = stored[0]["ingest"]
     assert ingest == {
@@ -63,7 +57,7 @@ def test_gzip_base64_ndjson_from_a_rest_api(aws, pipeline):
     response = ingest_service(aws, pipeline).handle(request, Deadline.after(20))
     assert response["statusCode"] == 200, response["body"]
     assert body_of(response)["accepted"] == len(events)
-    stored = _on_stream(aws, pipeline.raw_stream)
+    stored = stream_events(aws, pipeline.raw_stream)
     assert len(stored) == len(events)
     assert stored[0]["ingest"]["client_ip_prefix"] == "2001:db8:85a3::/48"
 
@@ -98,7 +92,7 @@ def test_partly_valid_request_writes_the_valid_events_and_names_the_rejected(aws
             "errors": ["session_id: required field is missing"],
         },
     ]
-    assert sorted(r["event_id"] for r in _on_stream(aws, pipeline.raw_stream)) == sorted(e["event_id"] for e in good)
+    assert sorted(r["event_id"] for r in stream_events(aws, pipeline.raw_stream)) == sorted(e["event_id"] for e in good)
 
 
 def test_no_valid_event_is_a_400_listing_each(aws, pipeline):
@@ -113,7 +107,7 @@ def test_no_valid_event_is_a_400_listing_each(aws, pipeline):
     assert result["rejected"][1]["errors"] == [
         "invalid JSON at line 1 column 2: Expecting property name enclosed in double quotes"
     ]
-    assert _on_stream(aws, pipeline.raw_stream) == []
+    assert stream_events(aws, pipeline.raw_stream) == []
 
 
 @pytest.mark.parametrize(
@@ -192,7 +186,7 @@ def test_throttled_entries_are_retried_and_stored_exactly_once(aws, pipeline):
     assert proxy.injected > 0
     assert response["statusCode"] == 200
     assert body_of(response)["accepted"] == len(events)
-    stored = [r["event_id"] for r in _on_stream(aws, pipeline.raw_stream)]
+    stored = [r["event_id"] for r in stream_events(aws, pipeline.raw_stream)]
     assert sorted(stored) == sorted(e["event_id"] for e in events)
 
 
@@ -216,7 +210,7 @@ def test_entries_that_keep_failing_make_a_503_with_exactly_their_indexes(aws, pi
     result = body_of(response)
     assert result["not_accepted"] == [1, 4]
     assert result["accepted"] == 4
-    stored = {r["event_id"] for r in _on_stream(aws, pipeline.raw_stream)}
+    stored = {r["event_id"] for r in stream_events(aws, pipeline.raw_stream)}
     assert stored == {e["event_id"] for e in events} - doomed
 
 
@@ -239,7 +233,9 @@ def test_kpl_aggregation_packs_many_events_per_record(aws, pipeline):
     assert body_of(response)["accepted"] == len(events)
     raw = read_stream(aws, pipeline.raw_stream)
     assert len(raw) < len(events) / 10
-    assert sorted(r["event_id"] for r in _on_stream(aws, pipeline.raw_stream)) == sorted(e["event_id"] for e in events)
+    assert sorted(r["event_id"] for r in stream_events(aws, pipeline.raw_stream)) == sorted(
+        e["event_id"] for e in events
+    )
 
 
 def test_the_handler_reads_its_configuration_and_endpoint_from_the_environment(aws, pipeline, monkeypatch):
@@ -259,7 +255,7 @@ def test_the_handler_reads_its_configuration_and_endpoint_from_the_environment(a
         client.cache_clear()
         handler._service.cache_clear()
     assert (response["statusCode"], body_of(response)["accepted"]) == (200, 2)
-    assert len(_on_stream(aws, pipeline.raw_stream)) == 2
+    assert len(stream_events(aws, pipeline.raw_stream)) == 2
 
 
 def test_no_input_at_all_produces_a_5xx(aws, pipeline):
@@ -314,7 +310,7 @@ def test_cmcd_reports_on_their_own_route_are_stored_as_cmcd_events_and_a_bad_one
     (refused,) = body["rejected"]
     assert refused["index"] == 2 and refused["error_type"] == "CmcdError"
     assert refused["errors"] == ['br: expected an integer, got str "high"']
-    stored = sorted(_on_stream(aws, pipeline.raw_stream), key=lambda r: r["sequence"])
+    stored = sorted(stream_events(aws, pipeline.raw_stream), key=lambda r: r["sequence"])
     assert [(r["event_type"], r["session_id"], r["sequence"]) for r in stored] == [("cmcd", sid, 0), ("cmcd", sid, 1)]
     assert stored[1]["player"] == {"name": "hls.js", "version": "1.7.4"}
     assert stored[1]["payload"][1]["cmcd_msd"] == 1200 and stored[1]["payload"][1]["cmcd_br"] == 3200
@@ -324,5 +320,5 @@ def test_cmcd_reports_on_their_own_route_are_stored_as_cmcd_events_and_a_bad_one
         Deadline.after(20),
     )
     assert body_of(again)["accepted"] == 2
-    ids = [r["event_id"] for r in _on_stream(aws, pipeline.raw_stream)]
+    ids = [r["event_id"] for r in stream_events(aws, pipeline.raw_stream)]
     assert len(ids) == 4 and len(set(ids)) == 2

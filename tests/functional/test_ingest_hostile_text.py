@@ -4,37 +4,21 @@ against the AWS API emulator: the bad event is that event's rejection (200, name
 
 from __future__ import annotations
 
-import base64
 import io
 import json
 import time
 
 import pytest
 from support.apigateway import body_of, http_api_event
-from support.aws import bucket_lines, read_stream
+from support.aws import bucket_lines, failed_events, read_stream, stream_events
 from support.factories import avro_record, kinesis_event, player_json
 from support.stages import ingest_service, processor
 
-from sluice.batch.kinesis import iter_records
 from sluice.events.codec import Codec
-from sluice.events.failed import FailedEvent
 from sluice.producers.retry import Deadline
 from sluice.runtime.metrics import Metrics
 
 SID = "6e2fb550-c457-11e9-bb97-0800200c9a66"
-
-
-def _stored(aws: str, stream: str) -> list[dict]:
-    codec = Codec()
-    return [codec.decode(r.data) for r in iter_records({"Records": read_stream(aws, stream)})]
-
-
-def _failed(aws, pipeline) -> list[FailedEvent]:
-    codec = Codec("failed_event")
-    return [
-        FailedEvent.from_record(codec.decode(base64.b64decode(line)))
-        for line in bucket_lines(aws, pipeline.lake_bucket, "failed/")
-    ]
 
 
 def _cmcd(aws, pipeline, lines: list[str], emf: io.StringIO | None = None) -> dict:
@@ -80,7 +64,7 @@ def test_a_title_no_sink_can_hold_is_that_events_rejection_and_its_siblings_are_
     assert result["rejected"] == [
         {"index": 1, "event_id": events[1]["event_id"], "error_type": "SchemaViolationError", "errors": [reason]}
     ]
-    stored = {r["event_id"]: r for r in _stored(aws, pipeline.raw_stream)}
+    stored = {r["event_id"]: r for r in stream_events(aws, pipeline.raw_stream)}
     assert set(stored) == {events[0]["event_id"], events[2]["event_id"]}
     assert stored[events[0]["event_id"]]["content"]["title"] == "Film 🎬"
 
@@ -97,7 +81,7 @@ def test_a_lone_surrogate_in_an_ndjson_line_rejects_that_line_only(aws, pipeline
     assert result["rejected"][0]["errors"] == [
         "player.name: holds a lone surrogate U+D83C at character 12 (half of a character), which UTF-8 cannot encode"
     ]
-    assert len(_stored(aws, pipeline.raw_stream)) == 2
+    assert len(stream_events(aws, pipeline.raw_stream)) == 2
 
 
 def test_a_nul_already_on_the_raw_stream_is_a_failed_event_not_a_lake_line(aws, pipeline):
@@ -110,9 +94,9 @@ def test_a_nul_already_on_the_raw_stream_is_a_failed_event_not_a_lake_line(aws, 
     # WHEN the processor handles it
     assert processor(aws, pipeline).handle(event, Deadline.after(30)) == {"batchItemFailures": []}
     # THEN the good ones flow on; the NUL is a schema failed event, never a lake line
-    clean = sorted(r["event_id"] for r in _stored(aws, pipeline.clean_stream))
+    clean = sorted(r["event_id"] for r in stream_events(aws, pipeline.clean_stream))
     assert clean == sorted(r["event_id"] for r in good)
-    (failed,) = _failed(aws, pipeline)
+    (failed,) = failed_events(aws, pipeline.lake_bucket)
     assert (failed.event_id, failed.failure_type, failed.stage) == (bad["event_id"], "schema", "processor")
     assert "content.title: holds U+0000 (NUL) at character 8" in failed.error
     lake = b"\n".join(bucket_lines(aws, pipeline.lake_bucket, ""))
@@ -132,7 +116,7 @@ def test_a_cmcd_url_the_url_parser_refuses_is_dropped_and_the_report_stored(aws,
     # THEN 200, both stored; the first without its url (and so without a host), the rest kept
     assert response["statusCode"] == 200, response["body"]
     assert body_of(response)["accepted"] == 2 and body_of(response)["rejected"] == []
-    stored = sorted(_stored(aws, pipeline.raw_stream), key=lambda r: r["client_time"])
+    stored = sorted(stream_events(aws, pipeline.raw_stream), key=lambda r: r["client_time"])
     first, second = (r["payload"][1] for r in stored)
     assert first["cmcd_url"] is None and first["cmcd_ttfb"] == 120 and first["cmcd_br"] == 3200
     assert stored[0]["cdn"] == {"name": "unknown", "host": None}
@@ -151,11 +135,11 @@ def test_two_cmcd_reports_in_the_same_millisecond_without_sn_are_two_events(aws,
     response = _cmcd(aws, pipeline, [video, audio])
     # THEN both are on the raw stream under two ids (the processor dedupes on event_id)
     assert (response["statusCode"], body_of(response)["accepted"]) == (200, 2), response["body"]
-    first = {r["payload"][1]["cmcd_ot"]: r["event_id"] for r in _stored(aws, pipeline.raw_stream)}
+    first = {r["payload"][1]["cmcd_ot"]: r["event_id"] for r in stream_events(aws, pipeline.raw_stream)}
     assert set(first) == {"v", "a"} and first["v"] != first["a"]
     # AND the player's byte-identical resend (after a 503) carries the same two ids
     assert body_of(_cmcd(aws, pipeline, [video, audio]))["accepted"] == 2
-    ids = [r["event_id"] for r in _stored(aws, pipeline.raw_stream)]
+    ids = [r["event_id"] for r in stream_events(aws, pipeline.raw_stream)]
     assert len(ids) == 4 and set(ids) == set(first.values())
 
 
@@ -168,10 +152,10 @@ def test_what_ingest_stamps_from_the_request_always_fits_the_contract(aws, pipel
     response = ingest_service(aws, pipeline).handle(request, Deadline.after(20))
     assert (response["statusCode"], body_of(response)["accepted"]) == (200, 1), response["body"]
     # THEN the stamped context holds storable text only (four bytes of country are none at all)
-    (stored,) = _stored(aws, pipeline.raw_stream)
+    (stored,) = stream_events(aws, pipeline.raw_stream)
     assert stored["ingest"]["user_agent"] == "Player\ufffd/1.0 \ufffd"
     assert stored["ingest"]["country"] is None
     # AND the processor takes it whole: no failed event
     raw = {"Records": read_stream(aws, pipeline.raw_stream)}
     assert processor(aws, pipeline).handle(raw, Deadline.after(30)) == {"batchItemFailures": []}
-    assert [r["event_id"] for r in _stored(aws, pipeline.clean_stream)] == [stored["event_id"]]
+    assert [r["event_id"] for r in stream_events(aws, pipeline.clean_stream)] == [stored["event_id"]]

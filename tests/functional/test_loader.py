@@ -3,7 +3,6 @@ through SQS, each lake object loaded exactly once, bad lines as failed events.""
 
 from __future__ import annotations
 
-import base64
 import gzip
 import json
 import time
@@ -11,12 +10,11 @@ import uuid
 
 import pytest
 from sqlalchemy import text
-from support.aws import aws_client, bucket_lines, notify_queue, sqs_event
+from support.aws import aws_client, bucket_lines, failed_events, notify_queue, sqs_event
 from support.factories import kinesis_event
 from support.stages import loader, processor
 
 from sluice.events.codec import Codec
-from sluice.events.failed import FailedEvent
 from sluice.producers.retry import Deadline
 from sluice.traffic.generator import TrafficConfig, generate
 from sluice.warehouse.tables import FACT_TABLE
@@ -25,14 +23,6 @@ from sluice.warehouse.tables import FACT_TABLE
 def _rows(engine) -> list[str]:
     with engine.connect() as connection:
         return [r[0] for r in connection.execute(text(f"SELECT event_id FROM {FACT_TABLE}"))]
-
-
-def _failed(aws, pipeline) -> list[FailedEvent]:
-    codec = Codec("failed_event")
-    return [
-        FailedEvent.from_record(codec.decode(base64.b64decode(line)))
-        for line in bucket_lines(aws, pipeline.lake_bucket, "failed/")
-    ]
 
 
 def _lake_objects_from_traffic(aws, pipeline, sessions: int = 6, seed: int = 3) -> set[str]:
@@ -116,7 +106,7 @@ def test_a_malformed_object_loads_its_good_lines_and_fails_its_bad_ones(aws, pip
     event = sqs_event(aws, queue)
     assert loader(aws, pipeline, warehouse).handle(event, Deadline.after(60)) == {"batchItemFailures": []}
     assert _rows(warehouse) == [good[0]["event_id"]]
-    failed = sorted(_failed(aws, pipeline), key=lambda f: f.source)
+    failed = sorted(failed_events(aws, pipeline.lake_bucket), key=lambda f: f.source)
     assert [f.source for f in failed] == [f"s3://{pipeline.lake_bucket}/events/mixed.json#L{n}" for n in (2, 3, 4)]
     assert [f.failure_type for f in failed] == ["format", "schema", "schema"]
     assert "sequence: expected an integer" in failed[1].error
@@ -187,7 +177,7 @@ def test_partial_batch_response_names_only_the_messages_that_failed(aws, pipelin
     response = loader(aws, pipeline, warehouse).handle(event, Deadline.after(60))
     assert response == {"batchItemFailures": [{"itemIdentifier": by_body[json.dumps(missing_bucket)]}]}
     assert len(_rows(warehouse)) > 0
-    (unreadable,) = _failed(aws, pipeline)
+    (unreadable,) = failed_events(aws, pipeline.lake_bucket)
     assert unreadable.error_code == "NotAnS3Notification" and unreadable.original == b"this is not an S3 event"
 
 
@@ -273,7 +263,7 @@ def test_lines_the_warehouse_cannot_store_become_failed_events_and_the_rest_load
     assert stage.handle(event, Deadline.after(60)) == {"batchItemFailures": []}
     # THEN the 20 good events are rows, and the 3 others failed events with their reason and line
     assert sorted(_rows(warehouse)) == sorted(e["event_id"] for e in good)
-    failed = sorted(_failed(aws, pipeline), key=lambda f: f.source)
+    failed = sorted(failed_events(aws, pipeline.lake_bucket), key=lambda f: f.source)
     url = f"s3://{pipeline.lake_bucket}/events/hostile.json"
     assert [(f.source, f.failure_type, f.stage) for f in failed] == [
         (f"{url}#L21", "sink_rejection", "loader"),
@@ -290,7 +280,7 @@ def test_lines_the_warehouse_cannot_store_become_failed_events_and_the_rest_load
     # WHEN the same notification comes again (a redrive from the dead-letter queue) THEN nothing changes
     assert stage.handle(event, Deadline.after(60)) == {"batchItemFailures": []}
     assert sorted(_rows(warehouse)) == sorted(e["event_id"] for e in good)
-    assert len(_failed(aws, pipeline)) == 3
+    assert len(failed_events(aws, pipeline.lake_bucket)) == 3
 
 
 def test_a_line_the_warehouse_still_refuses_is_isolated_and_the_rest_loads(aws, pipeline, warehouse):
@@ -308,7 +298,7 @@ def test_a_line_the_warehouse_still_refuses_is_isolated_and_the_rest_loads(aws, 
         "batchItemFailures": []
     }
     assert sorted(_rows(warehouse)) == sorted(e["event_id"] for e in good if e["event_id"] != refused["event_id"])
-    (failed,) = _failed(aws, pipeline)
+    (failed,) = failed_events(aws, pipeline.lake_bucket)
     assert (failed.failure_type, failed.event_id, failed.original) == ("sink_rejection", refused["event_id"], lines[7])
     assert "the warehouse refused it" in failed.error and "real" in failed.error
     with warehouse.connect() as connection:

@@ -15,13 +15,12 @@ from datetime import UTC, datetime
 
 import pytest
 from support.aws import create_monitoring, received_alerts, stream_arn
-from support.factories import clean_record
+from support.factories import clean_record, generated_clean_record, kinesis_trigger_record
 from support.opensearch_double import bulk_double
 from support.services import AWS_ENV
 from support.stages import evaluator, monitor
 
 from sluice.events.codec import Codec
-from sluice.events.json_mapping import EventMapper
 from sluice.local.tumbling import run_windows
 from sluice.monitor.aggregate import WindowAggregates
 from sluice.producers.retry import Deadline
@@ -39,40 +38,20 @@ def monitoring(aws):
 def _shard_records(config: TrafficConfig, shards: int = 2) -> dict[str, list[dict]]:
     """Clean-stream records of the generated traffic, partitioned by session as the stream is,
     arriving a second after the event."""
-    mapper, codec = EventMapper(), Codec()
+    codec = Codec()
     by_shard: dict[str, list[dict]] = {f"shardId-00000000000{i}": [] for i in range(shards)}
     for sequence, generated in enumerate(generate(config)):
-        record = mapper.to_record(json.loads(generated.body), server_time=generated.client_time_ms + 500)
-        record["ingest"] = {
-            "request_id": "r",
-            "user_agent": generated.session.device.user_agent,
-            "country": generated.session.country,
-            "client_ip_prefix": None,
-        }
-        record["enrichment"] = {
-            "device_class": generated.session.device.type,
-            "os_family": None,
-            "os_version": None,
-            "browser_family": None,
-            "browser_version": None,
-            "ingest_lag_ms": 500,
-            "process_lag_ms": 300,
-            "rebuffer_ratio": None,
-        }
+        record = generated_clean_record(generated)
         shard = f"shardId-00000000000{zlib.crc32(record['session_id'].encode()) % shards}"
         by_shard[shard].append(
-            {
-                "kinesis": {
-                    "kinesisSchemaVersion": "1.0",
-                    "partitionKey": record["session_id"],
-                    "sequenceNumber": str(10**20 + sequence),
-                    "data": base64.b64encode(codec.encode(record)).decode(),
-                    "approximateArrivalTimestamp": (generated.client_time_ms + 1000) / 1000,
-                },
-                "eventSource": "aws:kinesis",
-                "eventID": f"{shard}:{10**20 + sequence}",
-                "eventSourceARN": stream_arn("sluice-clean"),
-            }
+            kinesis_trigger_record(
+                codec.encode(record),
+                str(10**20 + sequence),
+                shard=shard,
+                partition_key=record["session_id"],
+                arrival=(generated.client_time_ms + 1000) / 1000,
+                source_arn=stream_arn("sluice-clean"),
+            )
         )
     return by_shard
 

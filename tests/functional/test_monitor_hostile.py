@@ -4,7 +4,6 @@ windows driven by the local tumbling-window runtime (which ends a window early p
 
 from __future__ import annotations
 
-import base64
 import dataclasses
 import io
 import json
@@ -14,12 +13,11 @@ from datetime import UTC, datetime
 
 import pytest
 from support.aws import aws_client, create_monitoring, received_alerts, stream_arn
-from support.factories import clean_record
+from support.factories import clean_record, generated_clean_record, kinesis_trigger_record
 from support.opensearch_double import bulk_double
 from support.stages import evaluator, monitor
 
 from sluice.events.codec import Codec
-from sluice.events.json_mapping import EventMapper, iso_millis
 from sluice.local import tumbling
 from sluice.local.tumbling import run_windows
 from sluice.monitor.aggregate import WindowAggregates
@@ -43,18 +41,14 @@ def monitoring(aws):
 
 
 def _trigger(record: dict, sequence: int, arrival_s: float) -> dict:
-    return {
-        "kinesis": {
-            "kinesisSchemaVersion": "1.0",
-            "partitionKey": record["session_id"],
-            "sequenceNumber": str(10**20 + sequence),
-            "data": base64.b64encode(Codec().encode(record)).decode(),
-            "approximateArrivalTimestamp": arrival_s,
-        },
-        "eventSource": "aws:kinesis",
-        "eventID": f"{SHARD}:{10**20 + sequence}",
-        "eventSourceARN": stream_arn("sluice-clean"),
-    }
+    return kinesis_trigger_record(
+        Codec().encode(record),
+        str(10**20 + sequence),
+        shard=SHARD,
+        partition_key=record["session_id"],
+        arrival=arrival_s,
+        source_arn=stream_arn("sluice-clean"),
+    )
 
 
 def _close(stage, records: list[dict]) -> list[dict]:
@@ -180,27 +174,9 @@ def _outage_records(*, slow_ms: int) -> list[dict]:
     traffic = TrafficConfig(
         sessions=1500, seed=12, start_ms=START, spread_ms=12 * MINUTE, max_heartbeats=6, incidents=(outage,)
     )
-    mapper, records = EventMapper(), []
+    records = []
     for sequence, generated in enumerate(generate(traffic)):
-        body = json.loads(generated.body)
-        body["client_time"] = iso_millis(datetime.fromtimestamp((generated.client_time_ms - slow_ms) / 1000, UTC))
-        record = mapper.to_record(body, server_time=generated.client_time_ms + 500)
-        record["ingest"] = {
-            "request_id": "r",
-            "user_agent": generated.session.device.user_agent,
-            "country": generated.session.country,
-            "client_ip_prefix": None,
-        }
-        record["enrichment"] = {
-            "device_class": generated.session.device.type,
-            "os_family": None,
-            "os_version": None,
-            "browser_family": None,
-            "browser_version": None,
-            "ingest_lag_ms": 500 + slow_ms,
-            "process_lag_ms": 300,
-            "rebuffer_ratio": None,
-        }
+        record = generated_clean_record(generated, clock_behind_ms=slow_ms)
         records.append(_trigger(record, sequence, (generated.client_time_ms + 1000) / 1000))
     return sorted(records, key=lambda r: r["kinesis"]["approximateArrivalTimestamp"])
 

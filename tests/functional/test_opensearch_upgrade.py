@@ -4,10 +4,9 @@ bootstrap adds the template's fields to it a flagged (v4) document is refused th
 
 from __future__ import annotations
 
-import base64
 import copy
 
-from support.aws import bucket_lines
+from support.aws import failed_events
 from support.factories import clean_record, kinesis_event
 from support.opensearch_double import bulk_double
 from support.stages import indexer
@@ -15,7 +14,6 @@ from support.stages import indexer
 from sluice.artifacts.opensearch import index_template
 from sluice.cli.main import main
 from sluice.events.codec import Codec
-from sluice.events.failed import FailedEvent
 from sluice.producers.retry import Deadline
 from sluice.sinks.opensearch.client import ClusterConfig, build_client
 from sluice.sinks.opensearch.security import WRITER_ROLE
@@ -39,14 +37,6 @@ def _flagged() -> dict:
     return record
 
 
-def _failed(aws, pipeline) -> list[FailedEvent]:
-    codec = Codec("failed_event")
-    return [
-        FailedEvent.from_record(codec.decode(base64.b64decode(line)))
-        for line in bucket_lines(aws, pipeline.lake_bucket, "failed/")
-    ]
-
-
 def test_bootstrap_brings_an_index_made_under_the_v3_template_up_so_flagged_events_are_stored(aws, pipeline, capsys):
     viewer, flagged = clean_record(), _flagged()
     with bulk_double() as cluster:
@@ -60,7 +50,7 @@ def test_bootstrap_brings_an_index_made_under_the_v3_template_up_so_flagged_even
         replay = kinesis_event([Codec().encode(flagged)])
         assert stage.handle(replay, Deadline.after(30)) == {"batchItemFailures": []}
         assert set(cluster.documents()) == {viewer["event_id"]}
-        (refused,) = _failed(aws, pipeline)
+        (refused,) = failed_events(aws, pipeline.lake_bucket)
         assert refused.event_id == flagged["event_id"] and refused.failure_type == "sink_rejection"
         assert "strict_dynamic_mapping_exception" in refused.error and "enrichment_traffic_" in refused.error
         # THEN bootstrap adds the template's fields to the existing index, and the replay is stored
@@ -71,7 +61,10 @@ def test_bootstrap_brings_an_index_made_under_the_v3_template_up_so_flagged_even
         assert stage.handle(replay, Deadline.after(30)) == {"batchItemFailures": []}
         stored = cluster.documents()
         assert set(stored) == {viewer["event_id"], flagged["event_id"]}
-        assert (stored[flagged["event_id"]]["enrichment_traffic_class"], len(_failed(aws, pipeline))) == ("bot", 1)
+        assert (
+            stored[flagged["event_id"]]["enrichment_traffic_class"],
+            len(failed_events(aws, pipeline.lake_bucket)),
+        ) == ("bot", 1)
         # and a second run has nothing to add
         assert main(["opensearch", "bootstrap", "--url", cluster.url]) == 0
         assert "existing indices sluice-events-*: 0 of 1 gained the template's fields" in capsys.readouterr().out

@@ -11,14 +11,13 @@ from collections import Counter
 import aws_kinesis_agg.aggregator as official_aggregator
 import pytest
 from support.apigateway import http_api_event
-from support.aws import FakeContext, bucket_lines, kinesis_events_by_shard, read_stream
+from support.aws import FakeContext, bucket_lines, failed_events, kinesis_events_by_shard, read_stream, stream_events
 from support.factories import avro_record, encoded, kinesis_event, kinesis_trigger_record
 from support.fault_proxy import Rule, closed_port_url, fault_proxy
 from support.stages import ingest_service, processor
 
-from sluice.batch.kinesis import BatchFailedError, iter_records
+from sluice.batch.kinesis import BatchFailedError
 from sluice.events.codec import MAGIC, Codec
-from sluice.events.failed import FailedEvent
 from sluice.producers.retry import Deadline
 from sluice.traffic.generator import TrafficConfig, generate
 
@@ -32,19 +31,6 @@ def _now_ms() -> int:
 
 def _lake(aws, pipeline) -> list[dict]:
     return [json.loads(line) for line in bucket_lines(aws, pipeline.lake_bucket, "events/")]
-
-
-def _failed(aws, pipeline) -> list[FailedEvent]:
-    codec = Codec("failed_event")
-    return [
-        FailedEvent.from_record(codec.decode(base64.b64decode(line)))
-        for line in bucket_lines(aws, pipeline.lake_bucket, "failed/")
-    ]
-
-
-def _clean(aws, pipeline) -> list[dict]:
-    codec = Codec()
-    return [codec.decode(r.data) for r in iter_records({"Records": read_stream(aws, pipeline.clean_stream)})]
 
 
 def _fresh(event_type="heartbeat", **overrides):
@@ -84,9 +70,9 @@ def test_ingest_to_lake_clean_stream_and_failed_events(aws, pipeline):
     good = {g.event_id for g in generated if g.bad is None}
     lake = _lake(aws, pipeline)
     assert Counter(row["event_id"] for row in lake) == Counter(good)
-    clean = _clean(aws, pipeline)
+    clean = stream_events(aws, pipeline.clean_stream)
     assert sorted(r["event_id"] for r in clean) == sorted(good)
-    assert _failed(aws, pipeline) == []
+    assert failed_events(aws, pipeline.lake_bucket) == []
     # the lake rows carry what Firehose partitions on and what the loader dedupes on
     row = lake[0]
     assert {"event_id", "event_type", "event_date", "event_hour", "client_time"} <= set(row)
@@ -102,8 +88,8 @@ def test_a_poison_record_in_a_batch_of_100_is_one_failed_event_and_99_are_routed
     response = processor(aws, pipeline).handle(event, Deadline.after(30))
     assert response == {"batchItemFailures": []}
     assert len(_lake(aws, pipeline)) == 99
-    assert len(_clean(aws, pipeline)) == 99
-    (failed,) = _failed(aws, pipeline)
+    assert len(stream_events(aws, pipeline.clean_stream)) == 99
+    (failed,) = failed_events(aws, pipeline.lake_bucket)
     assert (failed.failure_type, failed.error_code) == ("format", "TruncatedBodyError")
     assert failed.original == records[50]
     assert failed.sequence_number == event["Records"][50]["kinesis"]["sequenceNumber"]
@@ -120,7 +106,7 @@ def test_each_undecodable_record_is_a_failed_event_of_its_own_kind(aws, pipeline
         "ValidationError": Codec().encode({**_fresh("pause"), "payload": None}),
     }
     processor(aws, pipeline).handle(kinesis_event([good, *bad.values()]), Deadline.after(30))
-    failed = {f.error_code: f for f in _failed(aws, pipeline)}
+    failed = {f.error_code: f for f in failed_events(aws, pipeline.lake_bucket)}
     assert set(failed) == set(bad)
     assert failed["UnknownFingerprintError"].failure_type == "schema"
     assert failed["UnknownFingerprintError"].fingerprint == "0000000000000063"
@@ -236,7 +222,7 @@ def test_a_clean_stream_that_is_down_reports_only_its_records(aws, pipeline):
     response = processor(aws, pipeline, clean_endpoint=closed_port_url()).handle(event, Deadline.after(3.0))
     identifiers = [i["itemIdentifier"] for i in response["batchItemFailures"]]
     assert identifiers == [r["kinesis"]["sequenceNumber"] for r in event["Records"][:2]]
-    assert len(_failed(aws, pipeline)) == 1  # the poison record still became a failed event
+    assert len(failed_events(aws, pipeline.lake_bucket)) == 1  # the poison record still became a failed event
 
 
 def test_throttled_clean_stream_entries_are_retried(aws, pipeline):
@@ -246,7 +232,7 @@ def test_throttled_clean_stream_entries_are_retried(aws, pipeline):
             kinesis_event([_fresh_encoded() for _ in range(5)]), Deadline.after(30)
         )
     assert response == {"batchItemFailures": []}
-    assert len(_clean(aws, pipeline)) == 5
+    assert len(stream_events(aws, pipeline.clean_stream)) == 5
 
 
 def test_records_left_when_the_deadline_nears_are_reported_not_cut_off(aws, pipeline):
@@ -280,4 +266,4 @@ def test_the_handler_reads_its_configuration_from_the_environment(aws, pipeline,
         handler._processor.cache_clear()
     assert response == {"batchItemFailures": []}
     assert len(_lake(aws, pipeline)) == 1
-    assert len(_failed(aws, pipeline)) == 1
+    assert len(failed_events(aws, pipeline.lake_bucket)) == 1

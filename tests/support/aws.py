@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import gzip
 import time
 from dataclasses import dataclass
@@ -10,6 +11,9 @@ from typing import Any
 import boto3
 from botocore.config import Config
 
+from sluice.batch.kinesis import iter_records
+from sluice.events.codec import Codec
+from sluice.events.failed import FailedEvent
 from sluice.local.esm import lambda_record
 from support.services import REGION
 
@@ -105,6 +109,21 @@ def bucket_lines(endpoint: str, bucket: str, prefix: str) -> list[bytes]:
                 body = gzip.decompress(body)
             lines += [line for line in body.splitlines() if line.strip()]
     return lines
+
+
+def stream_events(endpoint: str, stream: str) -> list[dict[str, Any]]:
+    """Every event on the stream, decoded (KPL aggregates opened) as a stage would read them."""
+    codec = Codec()
+    return [codec.decode(r.data) for r in iter_records({"Records": read_stream(endpoint, stream)})]
+
+
+def failed_events(endpoint: str, bucket: str) -> list[FailedEvent]:
+    """Every failed event the stages wrote to the lake (under ``failed/``, as Firehose delivers them)."""
+    codec = Codec("failed_event")
+    return [
+        FailedEvent.from_record(codec.decode(base64.b64decode(line)))
+        for line in bucket_lines(endpoint, bucket, "failed/")
+    ]
 
 
 class FakeContext:

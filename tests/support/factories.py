@@ -4,11 +4,15 @@ from __future__ import annotations
 
 import base64
 import copy
+import json
 import uuid
+from datetime import UTC, datetime
+from functools import cache
 from typing import Any
 
 from sluice.events.codec import Codec
-from sluice.events.json_mapping import EventMapper
+from sluice.events.json_mapping import EventMapper, iso_millis
+from sluice.traffic.generator import GeneratedEvent
 
 NOW_MS = 1_795_680_000_000  # 2026-11-26T08:00:00Z
 
@@ -71,6 +75,7 @@ def kinesis_trigger_record(
     shard: str = "shardId-000000000000",
     partition_key: str = "pk",
     arrival: float = NOW_MS / 1000,
+    source_arn: str = "arn:aws:kinesis:eu-west-1:123456789012:stream/sluice-raw",
 ) -> dict[str, Any]:
     """One record as Lambda's Kinesis event source mapping delivers it."""
     return {
@@ -87,7 +92,7 @@ def kinesis_trigger_record(
         "eventName": "aws:kinesis:record",
         "invokeIdentityArn": "arn:aws:iam::123456789012:role/sluice-processor",
         "awsRegion": "eu-west-1",
-        "eventSourceARN": "arn:aws:kinesis:eu-west-1:123456789012:stream/sluice-raw",
+        "eventSourceARN": source_arn,
     }
 
 
@@ -122,3 +127,36 @@ def clean_record(event_type: str = "heartbeat", *, age_ms: int = 3000, **overrid
 
 def clean_encoded(event_type: str = "heartbeat", **overrides: Any) -> bytes:
     return Codec().encode(clean_record(event_type, **overrides))
+
+
+@cache
+def _mapper() -> EventMapper:
+    return EventMapper()  # compiling the schema takes ~11 ms: once, not per generated event
+
+
+def generated_clean_record(generated: GeneratedEvent, *, clock_behind_ms: int = 0) -> dict[str, Any]:
+    """A generated event as the processor writes it to the clean stream: ingest received it half a
+    second after it happened; the player's clock ``clock_behind_ms`` slow (TVs, set-top boxes)."""
+    body = json.loads(generated.body)
+    if clock_behind_ms:
+        body["client_time"] = iso_millis(
+            datetime.fromtimestamp((generated.client_time_ms - clock_behind_ms) / 1000, UTC)
+        )
+    record = _mapper().to_record(body, server_time=generated.client_time_ms + 500)
+    record["ingest"] = {
+        "request_id": "r",
+        "user_agent": generated.session.device.user_agent,
+        "country": generated.session.country,
+        "client_ip_prefix": None,
+    }
+    record["enrichment"] = {
+        "device_class": generated.session.device.type,
+        "os_family": None,
+        "os_version": None,
+        "browser_family": None,
+        "browser_version": None,
+        "ingest_lag_ms": 500 + clock_behind_ms,
+        "process_lag_ms": 300,
+        "rebuffer_ratio": None,
+    }
+    return record
