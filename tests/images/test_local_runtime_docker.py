@@ -7,7 +7,8 @@ import time
 
 from support.opensearch_double import bulk_double
 
-from sluice.local.demo import failed_events, send, warehouse
+from sluice.local.accounting import failed_events, warehouse
+from sluice.local.demo import send
 from sluice.local.pipeline import LocalOptions, LocalPipeline
 from sluice.sinks.opensearch.bootstrap import bootstrap
 from sluice.sinks.opensearch.client import ClusterConfig, build_client

@@ -11,25 +11,16 @@ import time
 
 from sqlalchemy import create_engine
 
-from sluice.local.demo import failed_events, lake_event_ids, send, warehouse
+from sluice.local.accounting import failed_events, lake_event_ids, warehouse
+from sluice.local.demo import send
 from sluice.local.pipeline import LocalOptions, LocalPipeline
-from sluice.traffic.generator import TrafficConfig, generate
+from sluice.local.soak import recent_sessions
+from sluice.traffic.generator import GeneratedEvent, TrafficConfig, generate
 
 
-def _traffic(seed: int, sessions: int = 40, bad_rate: float = 0.05):
-    now = int(time.time() * 1000)
-    return list(
-        generate(
-            TrafficConfig(
-                sessions=sessions,
-                seed=seed,
-                start_ms=now - 4 * 60_000,
-                spread_ms=3 * 60_000,
-                max_heartbeats=10,
-                bad_rate=bad_rate,
-            )
-        )
-    )
+def _traffic(seed: int, sessions: int = 40) -> list[GeneratedEvent]:
+    """Sessions of the last few minutes, one event in twenty spoilt."""
+    return recent_sessions(sessions, seed=seed, bad_rate=0.05, max_heartbeats=10)
 
 
 def _assert_exactly_once(pipeline, cluster, generated, sent) -> None:

@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from sluice.local.accounting import failed_events, indexed_ids, lake_event_ids, warehouse
 from sluice.local.drain import DRAIN_CAP_S, Backlog
 from sluice.local.pipeline import LocalOptions, LocalPipeline
 from sluice.traffic.generator import GeneratedEvent, Incident, Problems, TrafficConfig, generate
@@ -163,56 +164,6 @@ def print_in_flight(elapsed_s: float, in_flight: list[Backlog]) -> None:
     """A drain's progress line: what is still on its way, and where."""
     where = "; ".join(b.line() for b in in_flight) or "settling"
     print(f"  {elapsed_s:4.0f} s  still in flight: {where}")
-
-
-def lake_event_ids(pipeline: LocalPipeline) -> Counter[str]:
-    s3 = pipeline.client("s3")
-    ids: Counter[str] = Counter()
-    for page in s3.get_paginator("list_objects_v2").paginate(Bucket=pipeline.settings["lake_bucket"], Prefix="events/"):
-        for obj in page.get("Contents", []):
-            body = s3.get_object(Bucket=pipeline.settings["lake_bucket"], Key=obj["Key"])["Body"].read()
-            body = gzip.decompress(body) if body[:2] == b"\x1f\x8b" else body
-            ids.update(json.loads(line)["event_id"] for line in body.splitlines() if line.strip())
-    return ids
-
-
-def failed_events(pipeline: LocalPipeline) -> list[Any]:
-    from sluice.failures.store import StoredFailure, read_failures
-
-    return [
-        f.event
-        for f in read_failures(pipeline.client("s3"), pipeline.settings["lake_bucket"])
-        if isinstance(f, StoredFailure)
-    ]
-
-
-def warehouse(pipeline: LocalPipeline) -> tuple[Counter[str], dict[str, float]]:
-    from sqlalchemy import create_engine, text
-
-    engine = create_engine(pipeline.warehouse_url)
-    with engine.connect() as connection:
-        rows = Counter(r[0] for r in connection.execute(text("SELECT event_id FROM player_events")))
-        latency = connection.execute(
-            text(
-                "SELECT percentile_cont(0.5) WITHIN GROUP (ORDER BY ms), percentile_cont(0.95) WITHIN GROUP (ORDER BY ms), "
-                "percentile_cont(0.99) WITHIN GROUP (ORDER BY ms), max(ms) FROM (SELECT EXTRACT(EPOCH FROM loaded_at - server_time) * 1000 AS ms FROM player_events) AS l"
-            )
-        ).one()
-    engine.dispose()
-    return rows, dict(zip(("p50", "p95", "p99", "max"), (float(v or 0) for v in latency), strict=True))
-
-
-def indexed_ids(pipeline: LocalPipeline) -> Counter[str] | None:
-    if not pipeline.options.opensearch_url:
-        return None
-    from sluice.sinks.opensearch.client import ClusterConfig, build_client
-
-    client = build_client(ClusterConfig.from_env())
-    client.indices.refresh(index="sluice-events-*")
-    hits = client.search(index="sluice-events-*", body={"query": {"match_all": {}}, "_source": False, "size": 10000})[
-        "hits"
-    ]["hits"]
-    return Counter(h["_id"] for h in hits)
 
 
 def run_demo(

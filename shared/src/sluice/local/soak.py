@@ -30,6 +30,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from sluice.local.accounting import failed_events, lake_event_ids, warehouse
 from sluice.local.drain import DRAIN_CAP_S, Backlog
 from sluice.local.pipeline import LocalPipeline
 from sluice.traffic.generator import GeneratedEvent, TrafficConfig, generate
@@ -154,20 +155,28 @@ class SoakResult:
         return figures
 
 
-def traffic(events: int, *, seed: int, bad_rate: float = 0.01) -> list[GeneratedEvent]:
-    """``events`` events of realistic sessions from the traffic generator, the last few minutes."""
+def recent_sessions(
+    sessions: int, *, seed: int, bad_rate: float = 0.01, max_heartbeats: int = 6
+) -> list[GeneratedEvent]:
+    """``sessions`` realistic sessions from the traffic generator, begun over the last few minutes
+    (within the lateness the local pipeline is run with)."""
     now = int(time.time() * 1000)
+    config = TrafficConfig(
+        sessions=sessions,
+        seed=seed,
+        start_ms=now - 5 * 60_000,
+        spread_ms=4 * 60_000,
+        max_heartbeats=max_heartbeats,
+        bad_rate=bad_rate,
+    )
+    return list(generate(config))
+
+
+def traffic(events: int, *, seed: int, bad_rate: float = 0.01) -> list[GeneratedEvent]:
+    """``events`` events of realistic sessions of the last few minutes."""
     sessions = max(1, events // 10)
     while True:
-        config = TrafficConfig(
-            sessions=sessions,
-            seed=seed,
-            start_ms=now - 5 * 60_000,
-            spread_ms=4 * 60_000,
-            max_heartbeats=6,
-            bad_rate=bad_rate,
-        )
-        generated = list(generate(config))
+        generated = recent_sessions(sessions, seed=seed, bad_rate=bad_rate)
         if len(generated) >= events:
             return generated[:events]
         sessions = sessions * events // max(len(generated), 1) + 1
@@ -278,8 +287,6 @@ def account(
     drained: bool,
     index_documents: Callable[[], Counter[str]] | None = None,
 ) -> SoakResult:
-    from sluice.local.demo import failed_events, lake_event_ids, warehouse
-
     rows, _ = warehouse(pipeline)
     failed = Counter(f.event_id for f in failed_events(pipeline) if f.event_id)
     lake = lake_event_ids(pipeline)
