@@ -235,7 +235,7 @@ class _LateCheck:
             f"sluice: warning: {self.late} of {total} originals were received (server_time) more than {limit_h} h "
             f"ago, the oldest {oldest_h:.1f} h: the processor fails them as late again. For the replay, raise "
             f"SLUICE_MAX_LATENESS_HOURS on the processor to at least {math.ceil(oldest_h) + 1} until they are "
-            "processed (--max-lateness-hours: the limit it runs with, if not this one)",
+            "processed (if the processor runs with another limit, give it with --max-lateness-hours)",
             file=sys.stderr,
         )
 
