@@ -246,7 +246,7 @@ module "monitor" {
 module "evaluator" {
   source        = "../stage_function"
   name          = "${var.name}-health-evaluator"
-  metrics_stage = "evaluator"
+  metrics_stage = "monitor-evaluator" # the Stage dimension evaluator_from_env writes
   image_uri     = var.images["monitor"]
   command       = "sluice_monitor.handler.evaluate"
   # One evaluation at a time: incidents advance window by window (the state write is also
