@@ -121,6 +121,9 @@ def test_a_cmcd_url_the_url_parser_refuses_is_dropped_and_the_report_stored(aws,
     assert first["cmcd_url"] is None and first["cmcd_ttfb"] == 120 and first["cmcd_br"] == 3200
     assert stored[0]["cdn"] == {"name": "unknown", "host": None}
     assert second["cmcd_url"] == "https://cdn.example/seg-2.m4s" and stored[1]["cdn"]["host"] == "cdn.example"
+    # AND the stored report names the key it lost and why; the other lost none
+    assert first["cmcd_invalid_keys"] == "url: the URL parser refuses it (Invalid IPv6 URL)"
+    assert second["cmcd_invalid_keys"] is None
     # AND the dropped key is counted where the operator looks (the stage's EMF metrics)
     (metrics,) = [json.loads(line) for line in emf.getvalue().splitlines()]
     assert metrics["CmcdKeysDropped"] == 1

@@ -187,5 +187,5 @@ def test_the_bounds_left_every_shipped_fingerprint_as_it_was():
         "player_event.v1": "3f0ae8db344cbe06",
         "player_event.v2": "f9830803403edb9a",
         "player_event.v3": "018f282da165033e",  # CMCD reports
-        "player_event.v4": "d529e5742292c00f",  # traffic flagged as not viewing
+        "player_event.v4": "f16d65aa3e80721b",  # traffic flagged as not viewing, CMCD keys dropped
     }

@@ -8,7 +8,8 @@ import json
 import pytest
 
 from sluice.cmcd.contract import to_event
-from sluice.cmcd.report import CmcdError, parse_headers, parse_query, parse_report
+from sluice.cmcd.keys import KEYS
+from sluice.cmcd.report import CmcdError, CmcdReport, parse_headers, parse_query, parse_report
 from sluice.events.bounds import RecordBounds
 from sluice.events.json_mapping import EventMapper
 
@@ -113,6 +114,34 @@ def test_custom_keys_past_their_bound_are_counted_but_not_all_kept():
     assert payload["cmcd_custom_keys"] == 60
     kept = json.loads(payload["cmcd_custom"])
     assert 0 < len(kept) < 60 and len(payload["cmcd_custom"].encode()) <= 4096
+
+
+def test_a_dropped_url_is_named_on_its_report_with_why():
+    payload = _record('sid="s-4",url="https://[2001:db8::1/seg.m4s",br=800')["payload"][1]
+    assert payload["cmcd_url"] is None and payload["cmcd_br"] == 800
+    assert payload["cmcd_invalid_keys"] == "url: the URL parser refuses it (Invalid IPv6 URL)"
+
+
+def test_many_invalid_keys_with_long_reasons_are_clipped_within_the_bound():
+    # GIVEN a report that lost every known key, each with a long reason (non-ASCII, so a cut
+    # could fall inside a character)
+    invalid = {key: f"{key} é " + "x" * 500 for key in KEYS}
+    report = CmcdReport({"sid": "s-5"}, invalid=invalid, canonical='sid="s-5"')
+    # WHEN it becomes the event ingest stores
+    event = to_event(report, received_ms=RECEIVED, query=PLAYER)
+    record = EventMapper().to_record(event, server_time=RECEIVED)
+    # THEN it fits the field's bound, so ingest accepts it
+    assert not RecordBounds().problems(record)
+    listed = record["payload"][1]["cmcd_invalid_keys"]
+    assert len(listed.encode()) <= 2048
+    # AND it reads as key: reason entries, in the report's order, each reason short; the last
+    # entry says how many more keys were dropped
+    entries = listed.split("; ")
+    assert len(entries) == 16
+    assert [e.split(": ", 1)[0] for e in entries[:15]] == list(KEYS)[:15]
+    assert all(e.split(": ", 1)[1].startswith(f"{e.split(':')[0]} é xxx") for e in entries[:15])
+    assert all(len(e.split(": ", 1)[1].encode()) <= 96 for e in entries[:15])
+    assert entries[15] == f"more: {len(KEYS) - 15} keys not listed"
 
 
 def test_a_cmcd_session_feeds_the_monitors_qoe_counters():

@@ -1,4 +1,4 @@
-// Generated from the Avro schema player_event.v4 (d529e5742292c00f) by `sluice schemas render web`.
+// Generated from the Avro schema player_event.v4 (f16d65aa3e80721b) by `sluice schemas render web`.
 // Do not edit: regenerate with `sluice schemas render web > clients/web/src/contract.generated.js`.
 export const STRING_LIMITS = {
   "session_id": 128,
@@ -40,12 +40,13 @@ export const STRING_LIMITS = {
   "cmcd_cen": 64,
   "cmcd_h": 253,
   "cmcd_mode": 16,
-  "cmcd_custom": 4096
+  "cmcd_custom": 4096,
+  "cmcd_invalid_keys": 2048
 };
 
 export const CONTRACT = {
   "schema": "player_event.v4",
-  "fingerprint": "d529e5742292c00f",
+  "fingerprint": "f16d65aa3e80721b",
   "envelope": [
     {
       "name": "event_id",
@@ -922,6 +923,12 @@ export const CONTRACT = {
         "type": "int",
         "min": 0,
         "max": 256
+      },
+      {
+        "name": "cmcd_invalid_keys",
+        "nullable": true,
+        "type": "string",
+        "maxLength": 2048
       }
     ]
   }

@@ -1,4 +1,4 @@
-"""A CMCD report as a contract event (``event_type`` ``cmcd``, schema version 3).
+"""A CMCD report as a contract event (``event_type`` ``cmcd``, schema version 3; ``cmcd_invalid_keys`` 4).
 
 What a report does not carry, and what fills it:
 
@@ -17,7 +17,10 @@ What a report does not carry, and what fills it:
   longer than a DNS name).
 
 Every key becomes its typed ``cmcd_<key>`` field; custom and unknown keys go to ``cmcd_custom``
-(a JSON object, as many as its bound holds) and are all counted in ``cmcd_custom_keys``.
+(a JSON object, as many as its bound holds) and are all counted in ``cmcd_custom_keys``. Keys
+dropped because their value could not be used (``CmcdReport.invalid``) are named, with why, in
+``cmcd_invalid_keys`` (``url: the URL parser refuses it (Invalid IPv6 URL)``): bounded, so a
+report with every key invalid still fits.
 """
 
 from __future__ import annotations
@@ -34,6 +37,12 @@ from sluice.events.bounds import clip, max_bytes
 
 # Sluice's namespace for the UUIDv5 ids of CMCD reports (fixed: a resend must get its report's id).
 CMCD_NAMESPACE = uuid.UUID("5e1c7c3d-2b1a-5c4e-9d0f-c3cdc3cdc3cd")
+
+# cmcd_invalid_keys is bounded by its schema max_length (2048 bytes, the warehouse VARCHAR); these
+# keep it within that by construction: 16 entries of a known key (at most 5 bytes) and a reason of
+# at most 96 bytes, with their separators and the closing "more: N keys not listed", fit in 2048.
+MAX_INVALID_ENTRIES = 16
+MAX_INVALID_REASON_BYTES = 96
 
 
 def event_id(report: CmcdReport) -> str:
@@ -57,6 +66,7 @@ def to_event(report: CmcdReport, *, received_ms: int, query: Mapping[str, str]) 
     payload["cmcd_mode"] = mode_of(report)
     payload["cmcd_custom"] = _custom(report.custom)
     payload["cmcd_custom_keys"] = len(report.custom)
+    payload["cmcd_invalid_keys"] = invalid_keys(report.invalid)
     return {
         "event_id": event_id(report),
         "event_type": "cmcd",
@@ -99,3 +109,18 @@ def _custom(custom: dict[str, Any]) -> str | None:
             break
         kept = trial
     return json.dumps(kept, separators=(",", ":")) if kept else None
+
+
+def invalid_keys(invalid: Mapping[str, str]) -> str | None:
+    """The dropped keys as ``key: reason; key: reason`` in the report's order, each reason cut to
+    ``MAX_INVALID_REASON_BYTES``; at most ``MAX_INVALID_ENTRIES`` entries, the last of them saying
+    how many more were dropped when there are more; the whole clipped to the field's bound (a
+    guard: the constants make it fit)."""
+    if not invalid:
+        return None
+    entries = [
+        f"{key}: {clip(why, MAX_INVALID_REASON_BYTES)}" for key, why in list(invalid.items())[:MAX_INVALID_ENTRIES]
+    ]
+    if len(invalid) > MAX_INVALID_ENTRIES:
+        entries[-1] = f"more: {len(invalid) - MAX_INVALID_ENTRIES + 1} keys not listed"
+    return clip("; ".join(entries), max_bytes("cmcd_invalid_keys"))
