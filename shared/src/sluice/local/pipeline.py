@@ -117,7 +117,8 @@ class LocalPipeline:
             self.settings = provision.recorded_settings(root)
             self.settings["triggers"]["monitor"]["tumbling_window_seconds"] = self.options.health_window_seconds
             provision.create_directly(self.settings, self.client)
-            self.provisioned_by = "terraform/generated/local-settings.json (Terraform not available)"
+            why = "Terraform not available" if mode == "auto" else "created directly, as asked"
+            self.provisioned_by = f"terraform/generated/local-settings.json ({why})"
         self.options.say(f"  resources from {self.provisioned_by}")
 
     def _migrate(self) -> None:
