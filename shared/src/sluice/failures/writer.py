@@ -9,11 +9,11 @@ truncated, with the whole original's size and SHA-256 (failed_event.v2)."""
 from __future__ import annotations
 
 import base64
-import re
 from collections.abc import Sequence
 from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 
+from sluice.events.bounds import REPLACEMENT, UNSTORABLE_TEXT, clip
 from sluice.producers.batching import Delivery
 from sluice.producers.firehose import PUT_RECORD_BATCH_LIMITS, RecordSink
 from sluice.producers.retry import Deadline
@@ -42,9 +42,9 @@ _DESCRIPTIONS = (
     "shard_id",
     "sequence_number",
 )
-# A lone surrogate is no UTF-8, so Avro refuses the whole failed event: a lake line's
-# "event_id": "\ud83c" is read by json as one, and the loader would fail its object for ever.
-_LONE_SURROGATE = re.compile("[\ud800-\udfff]")
+# What no sink can store (events.bounds): a lone surrogate is no UTF-8, so Avro would refuse the
+# whole failed event (a lake line's "event_id": "\ud83c" is read by json as one, and the loader
+# would fail its object for ever).
 
 
 def _line(avro: bytes) -> bytes:
@@ -61,19 +61,13 @@ def _max_error_bytes(codec: Codec) -> int:
     return int(error["max_length"])
 
 
-def _cut(text: str | None, max_bytes: int) -> str | None:
-    if text is None or len(text) * 4 <= max_bytes:
-        return text
-    return text.encode()[:max_bytes].decode(errors="ignore")
-
-
 def _encodable(failed: FailedEvent) -> FailedEvent:
-    """``failed`` with every lone surrogate of its text replaced by U+FFFD."""
+    """``failed`` with what no sink can store in its text replaced by U+FFFD."""
     texts = {name: getattr(failed, name) for name in ("error", *_DESCRIPTIONS)}
     bad: dict[str, Any] = {
-        name: _LONE_SURROGATE.sub("\ufffd", text)
+        name: UNSTORABLE_TEXT.sub(REPLACEMENT, text)
         for name, text in texts.items()
-        if text is not None and not text.isascii() and _LONE_SURROGATE.search(text)
+        if text is not None and UNSTORABLE_TEXT.search(text)
     }
     return replace(failed, **bad) if bad else failed
 
@@ -86,8 +80,8 @@ def failed_line(codec: Codec, failed: FailedEvent, max_line_bytes: int = MAX_LIN
     if len(_line(whole)) <= max_line_bytes:
         return _line(whole)
     # The error is held to its bound in the schema (its max_length) too, the rest to theirs.
-    cuts: dict[str, Any] = {name: _cut(getattr(failed, name), _MAX_DESCRIPTION_BYTES) for name in _DESCRIPTIONS}
-    cuts["error"] = _cut(failed.error, _max_error_bytes(codec))
+    cuts: dict[str, Any] = {name: clip(getattr(failed, name), _MAX_DESCRIPTION_BYTES) for name in _DESCRIPTIONS}
+    cuts["error"] = clip(failed.error, _max_error_bytes(codec))
     described = replace(failed, **cuts)
     room = _max_avro_bytes(max_line_bytes) - len(codec.encode(described.truncated(0).to_record())) - _LENGTH_GROWTH
     if room < 0:
