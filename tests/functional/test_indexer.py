@@ -281,7 +281,9 @@ def _answering(answer: bytes) -> Iterator[str]:
     """A 'cluster' that reads a request and writes ``answer``, whatever it is."""
 
     def converse(connection: socket.socket) -> None:
-        connection.recv(65536)
+        # the whole request first: closing with bytes still unread makes the kernel send a reset,
+        # which can reach the client before the answer does
+        _read_request(connection)
         connection.sendall(answer)
 
     with raw_server(converse) as port:
