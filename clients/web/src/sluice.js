@@ -1,18 +1,22 @@
-// Sluice's web player SDK: observes an HTMLVideoElement (and, when given, an hls.js instance) and
-// sends the event contract's events to Sluice's ingest. No dependencies; never throws into the page.
+// Sluice's web player SDK: observes an HTMLVideoElement (and, when given, the hls.js, dash.js or
+// Shaka player that feeds it) and sends the event contract's events to Sluice's ingest. No
+// dependencies; never throws into the page.
 //
 //   const telemetry = SluiceTelemetry.attach(video, {
 //     endpoint: "https://<ingest>/events?key=<write key>",
 //     player: { name: "my-player", version: "1.0.0" },
 //     content: { id: "movie-1", title: "A movie", duration_ms: 5400000, live: false },
-//     cdn: { name: "fastly" }, hls,
+//     hls, // or dash (a dash.js MediaPlayer), or shaka (a shaka.Player)
 //   });
+//   telemetry.reportError(error, { fatal: true, code: "E42" }); // a player Sluice does not know
 //   telemetry.detach();
 
 import { STRING_LIMITS } from "./contract.generated.js";
 import { Delivery } from "./delivery.js";
+import { watchDash } from "./players/dash.js";
+import { watchHls } from "./players/hls.js";
+import { watchShaka } from "./players/shaka.js";
 
-const HLS_EVENTS = { levelSwitched: "hlsLevelSwitched", error: "hlsError", fragLoaded: "hlsFragLoaded" };
 const MEDIA_ERRORS = ["", "MEDIA_ERR_ABORTED", "MEDIA_ERR_NETWORK", "MEDIA_ERR_DECODE", "MEDIA_ERR_SRC_NOT_SUPPORTED"];
 
 const UTF8 = new TextEncoder();
@@ -37,15 +41,35 @@ const ms = (seconds) => Math.max(0, Math.round((Number.isFinite(seconds) ? secon
 const uuid = () =>
   globalThis.crypto?.randomUUID?.() ??
   "10000000-1000-4000-8000-100000000000".replace(/[018]/g, (c) => (c ^ (Math.random() * 16) >> (c / 4)).toString(16));
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i; // the contract's session_id
+
+// The host of an absolute http(s) URL; null for blob: (MSE), data: and relative ones.
+function hostOf(url) {
+  if (typeof url !== "string" || !/^https?:\/\//i.test(url)) return null;
+  try {
+    return new URL(url).hostname || null;
+  } catch {
+    return null;
+  }
+}
+
+// The element alone: what a plain <video> (or a player Sluice has no adapter for) shows.
+const ELEMENT_ONLY = { cmcdSessionId: () => null, joinCmcd() {}, bitrateKbps: () => null, autoplays: () => false };
+
+function watchPlayer(options, session) {
+  if (options.dash) return watchDash(options.dash, session);
+  if (options.shaka) return watchShaka(options.shaka, session);
+  if (options.hls) return watchHls(options.hls, session);
+  return ELEMENT_ONLY;
+}
 
 class Session {
   constructor(video, options) {
     if (!video?.addEventListener) throw new TypeError("SluiceTelemetry.attach needs a video element");
     this.video = video;
     this.options = options;
-    this.hls = options.hls ?? null;
+    this.listeners = []; // each an unsubscribe function, run at detach
     this.delivery = options.delivery ?? new Delivery(options.endpoint, options);
-    this.sessionId = uuid();
     this.sequence = 0;
     this.started = false; // the first frame was shown
     this.ended = false;
@@ -57,16 +81,19 @@ class Session {
     this.interval = { at: performance.now(), watch: 0, rebuffer: 0, dropped: this.droppedFrames() };
     this.watchTotal = 0;
     this.playingSince = null;
-    this.bitrate = 0;
-    this.cdnHost = options.cdn?.host ?? null;
+    this.bitrate = 0; // the rendition's kbps, as its last switch said
+    this.cdnHost = options.cdn?.host ?? hostOf(video.currentSrc);
     this.fatal = false;
-    this.listeners = [];
+    this.player = watchPlayer(options, this);
+    this.sessionId = this.chooseSessionId();
+    this.player.joinCmcd(this.sessionId);
 
     this.emit("session_start", {
-      autoplay: Boolean(video.autoplay),
+      autoplay: this.autoplays(),
       page_url: clip(globalThis.location?.href, "page_url"),
       referrer: clip(globalThis.document?.referrer || null, "referrer"),
     });
+    this.listen(video, "loadstart", () => this.onLoadStart());
     this.listen(video, "play", () => this.onPlayRequested());
     this.listen(video, "playing", () => this.onPlaying());
     this.listen(video, "pause", () => this.onPause());
@@ -76,14 +103,26 @@ class Session {
     this.listen(video, "timeupdate", () => (this.seekFrom === null ? (this.lastPlayhead = ms(video.currentTime)) : null));
     this.listen(video, "error", () => this.onMediaError());
     this.listen(video, "ended", () => this.end("completed"));
-    if (this.hls) this.watchHls(this.hls);
     const exit = () => this.end("user_exit");
     const page = options.window ?? globalThis;
     const doc = options.document ?? globalThis.document;
     this.listen(page, "pagehide", exit);
     this.listen(doc, "visibilitychange", () => doc?.visibilityState === "hidden" && exit());
     this.heartbeat = setInterval(() => this.safely(() => this.onHeartbeat()), options.heartbeatIntervalMs ?? 10000);
-    if (!video.paused) this.onPlayRequested();
+    // Attached late: playback already asked for, or an autoplaying element already loading.
+    const loading = video.networkState === 1 || video.networkState === 2; // NETWORK_IDLE, NETWORK_LOADING
+    if (!video.paused || (loading && this.autoplays())) this.onPlayRequested();
+  }
+
+  // The page's id (SluiceTelemetry.sessionId(), made before the player), else the id the player's
+  // own CMCD reports carry, else a new one: one id for both, so they land in one session.
+  chooseSessionId() {
+    for (const [from, id] of [["sessionId", this.options.sessionId], ["the player's CMCD session id", this.player.cmcdSessionId()]]) {
+      if (id == null || id === "") continue;
+      if (UUID.test(String(id))) return String(id); // as the player sends it, case and all
+      this.options.onError?.(new TypeError(`SluiceTelemetry: ${from} ${id} is not a UUID; using a new session id`));
+    }
+    return uuid();
   }
 
   // --- the page's events -------------------------------------------------------------------
@@ -91,7 +130,11 @@ class Session {
     if (!target?.addEventListener) return;
     const safe = () => this.safely(handler);
     target.addEventListener(name, safe);
-    this.listeners.push([target, name, safe]);
+    this.hook(() => target.removeEventListener?.(name, safe));
+  }
+
+  hook(unsubscribe) {
+    this.listeners.push(unsubscribe);
   }
 
   safely(work) {
@@ -100,6 +143,17 @@ class Session {
     } catch (error) {
       this.options.onError?.(error); // never into the page
     }
+  }
+
+  autoplays() {
+    return Boolean(this.video.autoplay) || this.player.autoplays();
+  }
+
+  // An autoplaying element (or player) asks for playback when it starts loading: its `play`
+  // event only comes once enough is buffered, right before `playing` (an MP4 read 0 ms).
+  onLoadStart() {
+    this.cdnHost = this.options.cdn?.host ?? hostOf(this.video.currentSrc) ?? this.cdnHost;
+    if (this.autoplays()) this.onPlayRequested();
   }
 
   onPlayRequested() {
@@ -167,7 +221,7 @@ class Session {
     const dropped = this.droppedFrames();
     this.emit("heartbeat", {
       playhead_ms: this.playhead(),
-      bitrate_kbps: Math.round(this.bitrate),
+      bitrate_kbps: this.player.bitrateKbps() ?? this.bitrate,
       buffer_length_ms: this.bufferLength(),
       dropped_frames: Math.max(0, dropped - this.interval.dropped),
       watch_time_ms: Math.round(this.interval.watch),
@@ -178,30 +232,25 @@ class Session {
     this.interval = { at: now, watch: 0, rebuffer: 0, dropped };
   }
 
-  // --- hls.js --------------------------------------------------------------------------------
-  watchHls(hls) {
-    const on = (name, handler) => {
-      const safe = (_event, data) => this.safely(() => handler(data ?? {}));
-      hls.on(name, safe);
-      this.listeners.push([hls, name, safe, "hls"]);
-    };
-    on(HLS_EVENTS.levelSwitched, (data) => {
-      const to = Math.round((hls.levels?.[data.level]?.bitrate ?? 0) / 1000);
-      if (this.bitrate && to !== this.bitrate) {
-        this.emit("bitrate_change", { playhead_ms: this.playhead(), from_kbps: this.bitrate, to_kbps: to });
-      }
-      this.bitrate = to;
-    });
-    on(HLS_EVENTS.error, (data) => this.error(String(data.details || data.type || "HLS_ERROR"), String(data.reason || data.error?.message || data.details || "hls.js error"), Boolean(data.fatal)));
-    on(HLS_EVENTS.fragLoaded, (data) => {
-      try {
-        this.cdnHost = new URL(data.frag?.url).hostname;
-      } catch {
-        /* a relative or missing URL: keep what we had */
-      }
-    });
+  // --- what the player adapters report (players/*.js) ----------------------------------------
+  // A rendition switch: a bitrate_change once the rendition it leaves is known.
+  rendition(toKbps, fromKbps = null) {
+    if (toKbps === null) return;
+    const from = fromKbps ?? this.bitrate;
+    if (from && toKbps !== from) {
+      this.emit("bitrate_change", { playhead_ms: this.playhead(), from_kbps: from, to_kbps: toKbps });
+    }
+    this.bitrate = toKbps;
   }
 
+  // A media segment's URL: its host is the CDN the viewer is served from.
+  mediaRequest(url) {
+    if (this.options.cdn?.host) return;
+    this.cdnHost = hostOf(url) ?? this.cdnHost;
+  }
+
+  // Fatal before the first frame: an error with no playhead, then session_end "error" (a start
+  // failure, not a viewer who left).
   error(code, message, fatal) {
     if (this.ended) return;
     this.emit("error", { code: clip(code, "code"), message: clip(message, "message"), fatal, playhead_ms: this.started ? this.playhead() : null });
@@ -224,10 +273,7 @@ class Session {
   detach(ending = false) {
     if (!ending && !this.ended) return this.end("user_exit");
     clearInterval(this.heartbeat);
-    for (const [target, name, handler, kind] of this.listeners.splice(0)) {
-      if (kind === "hls") target.off?.(name, handler);
-      else target.removeEventListener?.(name, handler);
-    }
+    for (const unsubscribe of this.listeners.splice(0)) this.safely(unsubscribe);
     this.delivery.flushAtExit();
   }
 
@@ -285,6 +331,9 @@ class Session {
 }
 
 export const SluiceTelemetry = {
+  /** A new session id: give it to a player's CMCD configuration and to `attach` as `sessionId`. */
+  sessionId: () => uuid(),
+
   /** Starts a session on `video`; the handle's `detach()` ends it (session_end) and flushes. */
   attach(video, options) {
     try {
@@ -293,11 +342,18 @@ export const SluiceTelemetry = {
         sessionId: session.sessionId,
         detach: () => session.safely(() => session.detach()),
         heartbeat: () => session.safely(() => session.onHeartbeat()), // one now (tests, benchmarks)
+        // A player Sluice has no adapter for: its error, with its code; fatal ends the session.
+        reportError: (error, { fatal = false, code } = {}) =>
+          session.safely(() => {
+            const message = error?.message ?? (error == null ? "" : String(error));
+            const name = code ?? error?.code ?? error?.name ?? "PLAYER_ERROR";
+            session.error(String(name), message || String(name), Boolean(fatal));
+          }),
         delivery: session.delivery,
       };
     } catch (error) {
       options?.onError?.(error);
-      return { sessionId: null, detach() {}, heartbeat() {}, delivery: null };
+      return { sessionId: null, detach() {}, heartbeat() {}, reportError() {}, delivery: null };
     }
   },
 };
