@@ -27,18 +27,22 @@ SCENARIOS = {
     "cdn outage": (
         Incident("cdn", "fastly", ONSET, RECOVERY, Problems(start_failure_rate=0.6)),
         {"cdn": "fastly"},
+        "video_start_failures",  # a failed start is a fatal error too: named as what it is
     ),
     "crashing player version": (
         Incident("player_version", "4.13.0", ONSET, RECOVERY, Problems(fatal_error_rate=0.08)),
         {"player_version": "sluice-web@4.13.0"},
+        "fatal_error_share",
     ),
     "one content id fails to start": (
         Incident("content", CONTENT, ONSET, RECOVERY, Problems(start_failure_rate=0.7)),
         {"content": "content-0001"},
+        "video_start_failures",
     ),
     "rebuffer storm on one cdn in one country": (
         Incident("cdn", "fastly", ONSET, RECOVERY, Problems(rebuffer_rate=0.5), also=(("country", "GB"),)),
         {"cdn": "fastly", "country": "GB"},
+        "rebuffer_ratio",
     ),
 }
 NORMAL_SEEDS = range(1, 11)
@@ -90,11 +94,13 @@ def _minute(iso: str) -> int:
 @pytest.mark.parametrize("scenario", list(SCENARIOS))
 def test_one_incident_names_the_injected_cause_and_resolves(outcomes, scenario, shards):
     messages = outcomes[(scenario, 1)][shards]
-    expected_cause = SCENARIOS[scenario][1]
+    _, expected_cause, expected_rule = SCENARIOS[scenario]
     # THEN exactly one incident, naming the cause
     assert len({m["incident_id"] for m in messages}) == 1, messages
     opened = [m for m in messages if m["status"] == "opened"]
     assert len(opened) == 1 and opened[0]["cause"] == expected_cause
+    # headlined by the rule the incident broke, in every window it is updated in
+    assert {m["rule"] for m in messages if m["status"] != "resolved"} == {expected_rule}, messages
     # within two windows of the onset (minute 8)
     assert 8 <= _minute(opened[0]["window_start"]) <= 9
     # with its evidence, as a user reads it

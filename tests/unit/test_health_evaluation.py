@@ -87,6 +87,22 @@ def test_a_failing_cdn_is_the_cause_and_its_countries_and_the_fleet_are_knock_on
     assert incidents[0].cause == (("cdn", "fastly"),)
 
 
+def test_an_outage_of_failed_starts_is_named_video_start_failures_though_fatal_errors_rose_too():
+    # GIVEN fastly failing 60% of starts, and a few of its sessions that did start then crashing:
+    # the fatal error share rose more for its baseline than the start failures did
+    window = _fleet({("fastly", "US"): 0.6, ("fastly", "GB"): 0.6})
+    start, _ = _records("fastly", "US")
+    crash = clean_record("error", payload={"code": "DECODE", "message": "crashed", "fatal": True, "playhead_ms": 9000})
+    crash["cdn"]["name"], crash["ingest"]["country"] = "fastly", "US"
+    for _ in range(12):
+        window.add_event(start)
+        window.add_event(crash)
+    _, messages = _judge(window)
+    # THEN the one incident is headlined by the failed starts, the fatal share listed beside it
+    assert [(m.status, m.cause, m.rule) for m in messages] == [("opened", {"cdn": "fastly"}, "video_start_failures")]
+    assert {"video_start_failures", "fatal_error_share"} <= {r["rule"] for r in messages[0].rules}
+
+
 def test_only_a_pair_explains_it_then_the_pair_is_the_cause():
     _, messages = _judge(_fleet({("fastly", "GB"): 0.7}))
     assert [(m.status, m.cause) for m in messages] == [("opened", {"cdn": "fastly", "country": "GB"})]

@@ -28,7 +28,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from sluice.monitor.aggregate import ALL, DIMENSIONS, OTHER, Aggregate, Cause, WindowAggregates, cause_of
-from sluice.monitor.rules import BY_NAME, RULES, Evidence
+from sluice.monitor.rules import BY_NAME, PART_OF, RULES, Evidence
 from sluice.monitor.significance import ProportionTest, z_for
 
 FLEET: Cause = (("all", ALL),)
@@ -210,12 +210,23 @@ def _narrowest(window: Window, e: Evidence) -> bool:
     return True
 
 
+def _headline(bad: list[Evidence]) -> Evidence:
+    """The rule a finding is named by: the largest excess for its baseline, except that failed
+    starts that make up most of the fatal errors' excess are named as failed starts (the fatal
+    error share only repeats them, and which of the two scores higher is down to the baselines)."""
+    primary = max(bad, key=lambda e: e.test.excess / max(e.test.n * e.test.baseline.rate, 1.0))
+    part = next((e for e in bad if PART_OF.get(e.rule) == primary.rule), None)
+    if part is not None and part.test.excess >= 0.5 * primary.test.excess:
+        return part
+    return primary
+
+
 def _finding(
     window: Window, cause: Cause, chosen: list[Cause], anomalies: list[Evidence], fleet: dict[str, Evidence]
 ) -> Finding:
     own = window.evidence.get(cause, [])
     bad = [e for e in own if window.anomalous(e) or window.still_bad(e)] or own
-    primary = max(bad, key=lambda e: e.test.excess / max(e.test.n * e.test.baseline.rate, 1.0))
+    primary = _headline(bad)
     whole = fleet.get(primary.rule)
     share, without = 1.0, None
     if whole is not None and cause != FLEET:

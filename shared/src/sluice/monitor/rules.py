@@ -141,5 +141,8 @@ RULES: tuple[Rule, ...] = (
         lambda a: a.counts["attempts"],
     ),
 )
+# rule -> the rule whose failures include its own: every video start failure is a fatal error too,
+# so an outage of failed starts also raises the fatal error share, and is named as the former
+PART_OF = {"video_start_failures": "fatal_error_share"}
 RULE_NAMES = tuple(rule.name for rule in RULES)
 BY_NAME = {rule.name: rule for rule in RULES}
