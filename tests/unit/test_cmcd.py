@@ -1,5 +1,6 @@
 """CMCD reports read into the contract: version-2 report lines, version-1 query strings and
-headers through the same code; a bad report is a rejection naming why, a custom key never is."""
+headers through the same code; only a line that cannot be read is refused, a bad key is dropped
+from its report with why, a custom key is kept."""
 
 from __future__ import annotations
 
@@ -80,19 +81,46 @@ def test_version_1_in_a_query_string_and_in_headers_reads_the_same():
 @pytest.mark.parametrize(
     ("line", "reason"),
     [
-        ('sid="s",br="3200"', 'br: expected an integer, got str "3200"'),
-        ('sid="s",sta=z', "sta: expected one of a, d, e, f, k, p, q, r, s, w, got the token z"),
-        ('sid="s",bs=5', "bs: expected a boolean (the bare key), got int 5"),
-        ('sid="s",cid=movie', 'cid: expected a "string", got the token movie'),
         ('sid="s",br=3200,,d=4', "not CMCD (Structured Field syntax) at character 17: a key starts"),
         ('sid="s,br=3200', "a string is not closed"),
-        ("br=3200", "sid: a report needs the session id (sid)"),
+        ('{"event_type": "play"}', "not CMCD (Structured Field syntax) at character 1"),
+        ("br=" + "1" * 9000, "a report is at most 8192 bytes"),
     ],
 )
-def test_a_bad_report_is_refused_with_the_reason(line, reason):
+def test_only_a_line_that_cannot_be_read_is_refused_with_the_reason(line, reason):
     with pytest.raises(CmcdError) as caught:
-        to_event(parse_report(line), received_ms=RECEIVED, query={})
+        parse_report(line)
     assert reason in str(caught.value)
+
+
+@pytest.mark.parametrize(
+    ("line", "key", "reason"),
+    [
+        ('sid="s",br="3200"', "br", 'expected an integer, got str "3200"'),
+        ('sid="s",sta=z', "sta", "expected one of a, d, e, f, k, p, q, r, s, w, got the token z"),
+        ('sid="s",bs=5', "bs", "expected a boolean (the bare key), got int 5"),
+        ('sid="s",cid=movie', "cid", 'expected a "string", got the token movie'),
+        # dash.js 5 writes ttfb as the epoch-ms time of the first byte, not a duration
+        ('sid="s",ttfb=1733100000000', "ttfb", "1733100000000 is above the maximum of 86400000"),
+        ('sid="s",v=0', "v", "0 is below the minimum of 1"),
+        ('sid="s",cid=" "', "cid", "must not be blank (as the content.id)"),
+        ('sid="s",bl=(11800;v 99999999999;a)', "bl", "a: 99999999999 is above the maximum of 86400000"),
+        ('sid="s",bl=()', "bl", "an empty inner list"),
+        ('sid="s",pr=1000.5', "pr", "1000.5 is above the maximum of 100"),
+        ('sid="s",ec=1.5', "ec", 'expected a "string", a token or an integer, got float 1.5'),
+        (f'sid="s",nor="{"n" * 1100}"', "nor", "is 1100 bytes, over the limit of 1024 bytes"),
+    ],
+)
+def test_a_bad_key_is_dropped_with_its_reason_and_the_rest_of_the_report_kept(line, key, reason):
+    # GIVEN a report with one key Sluice cannot use, beside a good one
+    # WHEN it is read and stored
+    record = _record(line + ",br=800" if key != "br" else line + ",d=4000")
+    payload = record["payload"][1]
+    # THEN the report is stored (the contract's checks pass: _record asserts it) without the key,
+    # which is named with why; the good key is kept
+    assert payload[f"cmcd_{key}"] is None
+    assert payload["cmcd_invalid_keys"] == f"{key}: {reason}"
+    assert payload["cmcd_br"] == 800 or payload["cmcd_d"] == 4000
 
 
 def test_what_a_report_does_not_carry_is_filled_and_said_where_from():
@@ -151,7 +179,8 @@ def test_a_cmcd_session_feeds_the_monitors_qoe_counters():
     session = [
         f'e=ps,sid="{SID}",sn=0,sta=s,ts=1795680000000,v=2,cid="movie-1"',
         f'e=ps,sid="{SID}",sn=1,sta=p,ts=1795680001200,v=2,msd=1200',
-        f'e=t,sid="{SID}",sn=2,sta=r,ts=1795680010000,v=2,bs',
+        f'e=ps,sid="{SID}",sn=2,sta=r,ts=1795680010000,v=2,bs',
+        f'e=t,sid="{SID}",sn=7,sta=r,ts=1795680010500,v=2,bs',  # the same stall, in a heartbeat
         f'e=ps,sid="{SID}",sn=3,sta=p,ts=1795680011000,v=2,bsd=800',
         f'e=ps,sid="{SID}",sn=4,sta=f,ts=1795680020000,v=2,pt=19000,ec="HTTP_503"',
     ]

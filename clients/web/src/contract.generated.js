@@ -1,4 +1,4 @@
-// Generated from the Avro schema player_event.v4 (f16d65aa3e80721b) by `sluice schemas render web`.
+// Generated from the Avro schema player_event.v4 (ccf6fd37554be9f2) by `sluice schemas render web`.
 // Do not edit: regenerate with `sluice schemas render web > clients/web/src/contract.generated.js`.
 export const STRING_LIMITS = {
   "session_id": 128,
@@ -41,12 +41,13 @@ export const STRING_LIMITS = {
   "cmcd_h": 253,
   "cmcd_mode": 16,
   "cmcd_custom": 4096,
-  "cmcd_invalid_keys": 2048
+  "cmcd_invalid_keys": 2048,
+  "cmcd_by_object_type": 2048
 };
 
 export const CONTRACT = {
   "schema": "player_event.v4",
-  "fingerprint": "f16d65aa3e80721b",
+  "fingerprint": "ccf6fd37554be9f2",
   "envelope": [
     {
       "name": "event_id",
@@ -929,6 +930,17 @@ export const CONTRACT = {
         "nullable": true,
         "type": "string",
         "maxLength": 2048
+      },
+      {
+        "name": "cmcd_by_object_type",
+        "nullable": true,
+        "type": "string",
+        "maxLength": 2048
+      },
+      {
+        "name": "cmcd_session_inferred",
+        "nullable": false,
+        "type": "boolean"
       }
     ]
   }

@@ -1,10 +1,12 @@
 """Every key of CMCD (CTA-5004, 2020) and its version 2 revision (CTA-5004-B), with its type.
 
 The contract carries each key as a typed field of the ``CmcdPayload`` (``cmcd_<key>``); the
-bounds of those fields are declared in the schema like every other, and checked here from there.
+bounds of those fields are declared in the schema like every other, and checked on every report
+from there (``sluice.cmcd.report``).
 A key of the ``INNER_LIST`` kind may be an integer or, in version 2, an inner list of integers
-each tagged with an object type (``bl=(1200;ot=a 1800;ot=v)``): the contract keeps the value for
-the report's own object type (``ot``), else the first, as version-1 readers see it.
+each tagged with an object type: ``bl=(1200;ot=a 1800;ot=v)`` as the specification writes it,
+``bl=(11800;v 9700;a)`` as dash.js 5 does (the type as a bare parameter). See
+``sluice.cmcd.report`` for which value the scalar field keeps and where the others go.
 Hyphenated keys are custom (``com.example-abc``): kept, never a reason to refuse a report.
 """
 
@@ -19,6 +21,7 @@ class Kind(Enum):
     DECIMAL = "decimal"
     STRING = "string"
     STRINGS = "string or inner list of strings"
+    CODES = "string, token or integer, or an inner list of them"  # error codes as players write them
     TOKEN = "token"  # noqa: S105 - the Structured Field type, not a secret
     BOOLEAN = "boolean"
 
@@ -53,7 +56,7 @@ KEYS: dict[str, Kind] = {
     "cs": Kind.STRING,  # content signature
     "df": Kind.INTEGER,  # dropped frames (draft name of dfa)
     "dfa": Kind.INTEGER,  # dropped frames absolute
-    "ec": Kind.STRINGS,  # error code(s)
+    "ec": Kind.CODES,  # error code(s): dash.js writes ec=28, the specification a string
     "lab": Kind.INNER_LIST,  # lowest aggregated encoded bitrate, kbps
     "lb": Kind.INNER_LIST,  # lowest encoded bitrate, kbps
     "ltc": Kind.INTEGER,  # live stream latency, ms
@@ -91,6 +94,10 @@ TOKENS: dict[str, frozenset[str]] = {
         {"abs", "abe", "ae", "as", "b", "bc", "c", "ce", "e", "h", "m", "pc", "pe", "pr", "ps", "rr", "sk", "t", "um"}
     ),
 }
+
+# The object types (``ot``'s tokens), as written in a parameter of an inner list's item:
+# ``;ot=a`` or, as dash.js 5 writes them, the bare ``;a``.
+OBJECT_TYPES = TOKENS["ot"]
 
 # CMCD version 1 travels in four headers on segment requests to the CDN (CTA-5004, 3.1)
 HEADERS = ("cmcd-request", "cmcd-object", "cmcd-status", "cmcd-session")

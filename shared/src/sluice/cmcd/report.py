@@ -1,9 +1,22 @@
 """CMCD reports, typed: a version-2 report line (event or response mode, as players POST them to
 a collector), a version-1 query string (``CMCD=...``) or the four version-1 ``CMCD-*`` headers.
-The same code reads all three; a wrong type on a known key is a ``CmcdError`` naming the key. A
-value of the right type that Sluice still cannot use (a ``url`` the URL parser refuses) is
-dropped from the report and listed, with why, in ``CmcdReport.invalid``: never a reason to lose
-the rest of the report, nor a 5xx."""
+
+The same code reads all three, as players write them. A report is refused (``CmcdError``) only
+when its line cannot be read at all: not a Structured Field Dictionary, or over
+``MAX_REPORT_BYTES``. A known key that cannot be used is dropped from its report and listed, with
+why, in ``CmcdReport.invalid``; the rest of the report is kept. A key is unusable when its value
+is of the wrong type (``br="high"``), outside the bound the schema declares for its ``cmcd_<key>``
+field (dash.js writes ``ttfb`` as an epoch-ms timestamp, over the 24 h bound of a duration) or of
+the contract field it fills (``sid`` is the ``session_id``), or otherwise unusable (a ``url`` the
+URL parser refuses). Every kept value is within its bounds here, so the contract's checks
+downstream never refuse a CMCD event for one of its keys.
+
+Multi-value keys (an inner list of integers, each tagged with an object type): ``;ot=a`` as the
+specification writes the type, or a bare ``;a`` as dash.js 5 does (``bl=(11800;v 9700;a)``);
+both read the same. The scalar field keeps the value for the report's own ``ot``, else the video
+one (``v``, then ``av``), else the first; every typed value is kept in
+``CmcdReport.by_object_type`` (``{"bl": {"v": 11800, "a": 9700}}``).
+"""
 
 from __future__ import annotations
 
@@ -14,7 +27,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from sluice.cmcd.keys import HEADERS, KEYS, TOKENS, Kind, is_custom
+from sluice.cmcd.keys import HEADERS, KEYS, OBJECT_TYPES, TOKENS, Kind, field_name, is_custom
 from sluice.cmcd.structured import (
     BareItem,
     InnerList,
@@ -25,29 +38,46 @@ from sluice.cmcd.structured import (
     canonical,
     parse_dictionary,
 )
+from sluice.events.bounds import field_bounds
 from sluice.runtime.errors import PoisonRecordError
 
 # A report line is a few hundred bytes; longer is not CMCD (a bound before any parsing).
 MAX_REPORT_BYTES = 8 * 1024
 
+# The scalar field of a multi-value key, when the report names no object type of its own: the
+# video value (what a version-1 reader and the monitor's bitrate and buffer read), else the first.
+PREFERRED_OBJECT_TYPES = ("v", "av")
+
+# Keys that also fill a field of the contract's envelope: their value must fit that field's bound
+# too (a blank ``sid`` is no session_id), or the contract would refuse the whole event.
+ENVELOPE_FIELDS = {"sid": "session_id", "cid": "content.id", "sn": "sequence", "ts": "client_time"}
+
 
 class CmcdError(PoisonRecordError):
-    """A report that cannot be read: malformed syntax, or a known key with a value of the wrong type."""
+    """A report line that cannot be read at all: not Structured Field syntax, or too long."""
 
     failure_type = "format"
 
-    def __init__(self, reason: str, key: str | None = None) -> None:
-        super().__init__(f"{key}: {reason}" if key else reason)
-        self.key = key
+    def __init__(self, reason: str) -> None:
+        super().__init__(reason)
+        self.reason = reason
+
+
+class _Unusable(Exception):  # internal: caught in _typed, never raised out of this module
+    """Why one key of a readable report is dropped from it."""
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(reason)
         self.reason = reason
 
 
 @dataclass(frozen=True)
 class CmcdReport:
-    values: dict[str, Any]  # known key -> int, float, str or bool
+    values: dict[str, Any]  # known key -> int, float, str or bool, within its field's bound
     custom: dict[str, Any] = field(default_factory=dict)  # custom (and future) keys -> their value
     invalid: dict[str, str] = field(default_factory=dict)  # key dropped -> why
     canonical: str = ""  # every member as sent, in one normal form (structured.canonical)
+    by_object_type: dict[str, dict[str, int]] = field(default_factory=dict)  # bl -> {"v": 11800, "a": 9700}
 
     def get(self, key: str, default: Any = None) -> Any:
         return self.values.get(key, default)
@@ -80,19 +110,42 @@ def _typed(members: dict[str, Member]) -> CmcdReport:
     values: dict[str, Any] = {}
     custom: dict[str, Any] = {}
     invalid: dict[str, str] = {}
-    object_type = _object_type(members.get("ot"))
+    by_object_type: dict[str, dict[str, int]] = {}
+    own_type = _own_object_type(members.get("ot"))
     for key, member in members.items():
         kind = KEYS.get(key)
         if kind is None or is_custom(key):
             custom[key] = _plain(member)  # custom or a later revision's key: kept as sent
             continue
-        value = _value(key, kind, member, object_type)
-        problem = _UNUSABLE[key](value) if key in _UNUSABLE else None
-        if problem is None:
-            values[key] = value
-        else:
-            invalid[key] = problem
-    return CmcdReport(values, custom, invalid, canonical(members))
+        try:
+            if kind is Kind.INNER_LIST and isinstance(member, InnerList):
+                typed = _typed_values(key, member)
+                value = _chosen(member, typed, own_type)
+                if typed:
+                    by_object_type[key] = typed
+            else:
+                value = _value(key, kind, member)
+            _check(key, value)
+        except _Unusable as exc:
+            invalid[key] = exc.reason
+            by_object_type.pop(key, None)
+            continue
+        values[key] = value
+    return CmcdReport(values, custom, invalid, canonical(members), by_object_type)
+
+
+def _check(key: str, value: Any) -> None:
+    """The value against the bound of its ``cmcd_<key>`` field and of the envelope field it fills."""
+    bounds = field_bounds()
+    for path in (field_name(key), ENVELOPE_FIELDS.get(key)):
+        bound = bounds.get(path) if path else None
+        problem = bound.problem(value, path) if bound is not None and path else None
+        if problem is not None:
+            raise _Unusable(problem.message if path == field_name(key) else f"{problem.message} (as the {path})")
+    check = _UNUSABLE.get(key)
+    reason = check(value) if check is not None else None
+    if reason is not None:
+        raise _Unusable(reason)
 
 
 def _url_problem(value: str) -> str | None:
@@ -105,65 +158,102 @@ def _url_problem(value: str) -> str | None:
     return None
 
 
-# Keys whose value, of the right type, can still be unusable: checked here, so that nothing
-# downstream parses a value that can raise.
+# Keys whose value, of the right type and within its bound, can still be unusable: checked here,
+# so that nothing downstream parses a value that can raise.
 _UNUSABLE: dict[str, Callable[[Any], str | None]] = {"url": _url_problem}
 
 
-def _object_type(member: Member | None) -> str | None:
-    if isinstance(member, Item) and isinstance(member.value, Token):
+def _own_object_type(member: Member | None) -> str | None:
+    """The report's own ``ot``, when it is one (an unknown one is dropped as ``ot``'s problem)."""
+    if isinstance(member, Item) and isinstance(member.value, Token) and member.value.value in OBJECT_TYPES:
         return member.value.value
     return None
 
 
-def _value(key: str, kind: Kind, member: Member, object_type: str | None) -> Any:
-    if kind is Kind.INNER_LIST and isinstance(member, InnerList):
-        if not member.items:
-            raise CmcdError("an empty inner list", key)
-        # The value for the report's own object type, else the first (as version 1 reads it).
-        chosen = next((i for i in member.items if _object_type_of(i) == object_type), member.items[0])
-        return _integer(key, chosen.value)
+def _object_type_of(item: Item) -> str | None:
+    """An item's object type: ``;ot=a`` (the specification) or a bare ``;a`` (dash.js 5)."""
+    written = item.params.get("ot")
+    if isinstance(written, Token):
+        return written.value if written.value in OBJECT_TYPES else None
+    return next((name for name, value in item.params.items() if value is True and name in OBJECT_TYPES), None)
+
+
+def _typed_values(key: str, member: InnerList) -> dict[str, int]:
+    """Every item of a multi-value key by its object type (the first of a type twice), each a
+    usable value within the key's bound: one item that is not makes the whole key unusable."""
+    if not member.items:
+        raise _Unusable("an empty inner list")
+    typed: dict[str, int] = {}
+    for item in member.items:
+        object_type = _object_type_of(item)
+        value = _integer(item.value)
+        try:
+            _check(key, value)
+        except _Unusable as exc:
+            raise _Unusable(f"{object_type or 'an untyped item'}: {exc.reason}") from None
+        if object_type is not None:
+            typed.setdefault(object_type, value)
+    return typed
+
+
+def _chosen(member: InnerList, typed: dict[str, int], own_type: str | None) -> int:
+    for object_type in (own_type, *PREFERRED_OBJECT_TYPES):
+        if object_type is not None and object_type in typed:
+            return typed[object_type]
+    return _integer(member.items[0].value)
+
+
+def _value(key: str, kind: Kind, member: Member) -> Any:
     if kind is Kind.STRINGS and isinstance(member, InnerList):
         if not member.items:
-            raise CmcdError("an empty inner list", key)
-        texts = [_string(key, i.value) for i in member.items]
-        return texts[0] if key == "nor" else ",".join(texts)  # the next object; every error code
+            raise _Unusable("an empty inner list")
+        texts = [_string(i.value) for i in member.items]
+        return texts[0] if key == "nor" else ",".join(texts)  # the next object
+    if kind is Kind.CODES:
+        items = member.items if isinstance(member, InnerList) else (member,)
+        if not items:
+            raise _Unusable("an empty inner list")
+        return ",".join(_code(i.value) for i in items)  # every error code, as text
     if isinstance(member, InnerList):
-        raise CmcdError(f"expected {kind.value}, got an inner list", key)
+        raise _Unusable(f"expected {kind.value}, got an inner list")
     value = member.value
     if kind in (Kind.INTEGER, Kind.INNER_LIST):
-        return _integer(key, value)
+        return _integer(value)
     if kind is Kind.DECIMAL:
         if isinstance(value, bool) or not isinstance(value, int | float):
-            raise CmcdError(f"expected a decimal, got {_describe(value)}", key)
+            raise _Unusable(f"expected a decimal, got {_describe(value)}")
         return float(value)
     if kind in (Kind.STRING, Kind.STRINGS):
-        return _string(key, value)
+        return _string(value)
     if kind is Kind.BOOLEAN:
         if not isinstance(value, bool):
-            raise CmcdError(f"expected a boolean (the bare key), got {_describe(value)}", key)
+            raise _Unusable(f"expected a boolean (the bare key), got {_describe(value)}")
         return value
     if not isinstance(value, Token) or value.value not in TOKENS[key]:
         allowed = ", ".join(sorted(TOKENS[key]))
-        raise CmcdError(f"expected one of {allowed}, got {_describe(value)}", key)
+        raise _Unusable(f"expected one of {allowed}, got {_describe(value)}")
     return value.value
 
 
-def _object_type_of(item: Item) -> str | None:
-    value = item.params.get("ot")
-    return value.value if isinstance(value, Token) else None
-
-
-def _integer(key: str, value: BareItem) -> int:
+def _integer(value: BareItem) -> int:
     if type(value) is not int:
-        raise CmcdError(f"expected an integer, got {_describe(value)}", key)
+        raise _Unusable(f"expected an integer, got {_describe(value)}")
     return value
 
 
-def _string(key: str, value: BareItem) -> str:
+def _string(value: BareItem) -> str:
     if not isinstance(value, str):
-        raise CmcdError(f'expected a "string", got {_describe(value)}', key)
+        raise _Unusable(f'expected a "string", got {_describe(value)}')
     return value
+
+
+def _code(value: BareItem) -> str:
+    """An error code as its text: ``ec=28`` (dash.js), ``ec=HTTP_503`` (a token), ``ec="E1"``."""
+    if isinstance(value, Token):
+        return value.value
+    if isinstance(value, str) or type(value) is int:
+        return str(value)
+    raise _Unusable(f'expected a "string", a token or an integer, got {_describe(value)}')
 
 
 def _describe(value: BareItem) -> str:

@@ -23,12 +23,14 @@ NDJSON_TYPES = (
 @dataclass(frozen=True, slots=True)
 class BodyEvent:
     """One event of a request: its parsed value and size, or why its line could not be parsed;
-    for a CMCD report, the keys dropped from it (``key: why``)."""
+    for a CMCD report, the keys dropped from it (``key: why``), and for a report line that could
+    not be read at all, the line (what the operator's log shows)."""
 
     value: Any
     size: int
     error: PoisonRecordError | None = None
     dropped: tuple[str, ...] = ()
+    unreadable: str | None = None
 
 
 def _ndjson(text: bytes) -> list[BodyEvent]:
@@ -88,9 +90,19 @@ def _is_json_object(line: bytes) -> bool:
         return False
 
 
-def split_cmcd(body: bytes, max_events: int, *, received_ms: int, query: Mapping[str, str]) -> list[BodyEvent]:
+def split_cmcd(
+    body: bytes,
+    max_events: int,
+    *,
+    received_ms: int,
+    query: Mapping[str, str],
+    network: str | None = None,
+    user_agent: str | None = None,
+) -> list[BodyEvent]:
     """CMCD reports as players POST them to a collector (``application/cmcd``: one report per
-    line), each mapped to a contract event; a report that cannot be read is that report's problem."""
+    line), each mapped to a contract event; a line that cannot be read is that line's problem
+    (``BodyEvent.unreadable``), a key that cannot be used is dropped from its report (``dropped``).
+    ``network`` and ``user_agent`` key the session of reports without ``sid`` (sluice.cmcd.session)."""
     from sluice.cmcd.contract import to_event
     from sluice.cmcd.report import CmcdError, parse_report
 
@@ -103,8 +115,9 @@ def split_cmcd(body: bytes, max_events: int, *, received_ms: int, query: Mapping
         size = len(line.encode())
         try:
             report = parse_report(line)
-            event = to_event(report, received_ms=received_ms, query=query)
-            events.append(BodyEvent(event, size, dropped=tuple(f"{k}: {why}" for k, why in report.invalid.items())))
         except CmcdError as exc:
-            events.append(BodyEvent(None, size, exc))
+            events.append(BodyEvent(None, size, exc, unreadable=line))
+            continue
+        event = to_event(report, received_ms=received_ms, query=query, network=network, user_agent=user_agent)
+        events.append(BodyEvent(event, size, dropped=tuple(f"{k}: {why}" for k, why in report.invalid.items())))
     return events

@@ -29,6 +29,9 @@ log = logging.getLogger("sluice.ingest")
 
 
 CMCD_PATH = "/cmcd"  # beside /events: CMCD v2 event and response reports, one per line
+# What the log shows of unreadable CMCD lines: a few, each cut (a line is up to 8 KiB).
+UNREADABLE_SAMPLES = 3
+UNREADABLE_SAMPLE_CHARS = 256
 
 
 @dataclass
@@ -116,12 +119,20 @@ class IngestService:
     def _ingest(self, request: HttpRequest, deadline: Deadline, origin: str | None) -> dict[str, Any]:
         body = decoded_body(request, self.config.max_body_bytes)
         server_time = int(time.time() * 1000)
-        if request.path.rstrip("/").endswith(CMCD_PATH):
+        context = ingest_context(request)
+        cmcd = request.path.rstrip("/").endswith(CMCD_PATH)
+        if cmcd:
             # CMCD reports (hls.js, dash.js, Shaka): mapped to contract events, then checked as any
-            events = split_cmcd(body, self.config.max_events_per_request, received_ms=server_time, query=request.query)
+            events = split_cmcd(
+                body,
+                self.config.max_events_per_request,
+                received_ms=server_time,
+                query=request.query,
+                network=context["client_ip_prefix"],
+                user_agent=request.user_agent,
+            )
         else:
             events = split_events(body, request.header("content-type"), self.config.max_events_per_request)
-        context = ingest_context(request)
         accepted: list[Accepted] = []
         rejected: list[dict[str, Any]] = []
         dropped: list[str] = []
@@ -135,7 +146,13 @@ class IngestService:
         self.metrics.add("EventsRejected", len(rejected))
         self._log_dropped(dropped)
         summary: dict[str, Any] = {"request_id": request.request_id, "accepted": 0, "rejected": rejected}
+        if cmcd:
+            summary["unreadable"] = self._log_unreadable(events)
         if not accepted:
+            if cmcd:
+                # A player resends a refused report (dash.js ten times, raising a player error each
+                # time): what was read is answered 200, with what was not said in the body.
+                return json_response(200, summary, origin)
             return json_response(400, {**summary, "error": "no event in the request is valid"}, origin)
         not_accepted, refused = self._write(accepted, deadline)
         for index in refused:
@@ -165,6 +182,19 @@ class IngestService:
         if dropped:
             self.metrics.add("CmcdKeysDropped", len(dropped))
             log.warning("CMCD keys dropped from stored reports", extra={"dropped": sorted(set(dropped))[:5]})
+
+    def _log_unreadable(self, events: list[BodyEvent]) -> int:
+        """CMCD report lines that could not be read at all: answered 200 (listed in ``rejected``),
+        so the operator sees them here: counted in ``CmcdReportsUnreadable`` and a few logged."""
+        unreadable = [(index, e) for index, e in enumerate(events) if e.unreadable is not None]
+        if unreadable:
+            self.metrics.add("CmcdReportsUnreadable", len(unreadable))
+            sample = [
+                {"index": index, "reason": str(e.error), "line": (e.unreadable or "")[:UNREADABLE_SAMPLE_CHARS]}
+                for index, e in unreadable[:UNREADABLE_SAMPLES]
+            ]
+            log.warning("CMCD report lines could not be read", extra={"unreadable": len(unreadable), "sample": sample})
+        return len(unreadable)
 
     def _write(self, accepted: list[Accepted], deadline: Deadline) -> tuple[list[int], list[int]]:
         """Writes to the raw stream; returns the request indexes of events not stored for now
