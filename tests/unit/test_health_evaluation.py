@@ -3,6 +3,7 @@ the incident lifecycle, and shards that combine exactly."""
 
 from __future__ import annotations
 
+import itertools
 from functools import cache
 
 from support.factories import clean_record
@@ -15,6 +16,7 @@ from sluice.monitor.simulate import CleanEvents, shard_of
 from sluice.traffic.generator import TrafficConfig, generate
 
 START = "2026-11-26T08:00:00Z"
+_SESSIONS = itertools.count()
 
 
 @cache
@@ -30,9 +32,10 @@ def _session(window: WindowAggregates, *, cdn: str, country: str, failed: bool, 
     """``n`` sessions on one CDN in one country, failing to start or playing."""
     start, error = _records(cdn, country)
     for _ in range(n):
-        window.add_event(start)
+        session = f"session-{next(_SESSIONS)}"  # a session's facts count once: one id each
+        window.add_event({**start, "session_id": session})
         if failed:
-            window.add_event(error)
+            window.add_event({**error, "session_id": session})
 
 
 def _fleet(failing: dict[tuple[str, str], float], sessions: int = 100) -> WindowAggregates:
@@ -94,9 +97,9 @@ def test_an_outage_of_failed_starts_is_named_video_start_failures_though_fatal_e
     start, _ = _records("fastly", "US")
     crash = clean_record("error", payload={"code": "DECODE", "message": "crashed", "fatal": True, "playhead_ms": 9000})
     crash["cdn"]["name"], crash["ingest"]["country"] = "fastly", "US"
-    for _ in range(12):
-        window.add_event(start)
-        window.add_event(crash)
+    for n in range(12):
+        window.add_event({**start, "session_id": f"crashing-{n}"})
+        window.add_event({**crash, "session_id": f"crashing-{n}"})
     _, messages = _judge(window)
     # THEN the one incident is headlined by the failed starts, the fatal share listed beside it
     assert [(m.status, m.cause, m.rule) for m in messages] == [("opened", {"cdn": "fastly"}, "video_start_failures")]

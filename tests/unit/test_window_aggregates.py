@@ -3,6 +3,8 @@ value with more than 1/k of a shard's events, so a failing content id cannot van
 
 from __future__ import annotations
 
+import uuid
+
 from support.factories import clean_record
 
 from sluice.monitor.aggregate import OTHER, WindowAggregates
@@ -11,6 +13,7 @@ from sluice.monitor.aggregate import OTHER, WindowAggregates
 def _start(content: str) -> dict:
     record = clean_record("session_start", payload={"autoplay": False, "page_url": None, "referrer": None})
     record["content"]["id"] = content
+    record["session_id"] = str(uuid.uuid4())  # each start its own session: a session attempts once
     return record
 
 

@@ -31,6 +31,8 @@ from typing import Any
 
 from sluice.batch.kinesis import LAMBDA_WINDOW_STATE_BYTES
 from sluice.monitor.dedupe import EventIds
+from sluice.monitor.signals import SessionFacts, Signals
+from sluice.monitor.signals import read as read_signals
 from sluice.monitor.sketch import QuantileSketch
 
 # Values kept per dimension and shard in a window (Space-Saving's k); the state's bytes are bounded
@@ -121,6 +123,7 @@ COUNTERS = (
     "ad_completes",
     "heartbeats",  # heartbeat intervals reported
     "stalled_heartbeats",  # heartbeat intervals with rebuffering in them
+    "bitrate_switches",  # rendition switches (bitrate_change; CMCD e=bc)
 )
 
 
@@ -129,64 +132,11 @@ class Aggregate:
     counts: dict[str, int] = field(default_factory=lambda: dict.fromkeys(COUNTERS, 0))
     startup: QuantileSketch = field(default_factory=QuantileSketch)
 
-    def add_event(self, event: dict[str, Any]) -> None:
-        c = self.counts
-        c["events"] += 1
-        kind = event["event_type"]
-        payload = event["payload"][1] if event.get("payload") else {}
-        if kind == "session_start":
-            c["attempts"] += 1
-        elif kind == "play" and payload.get("initial"):
-            c["video_starts"] += 1
-            if payload.get("startup_time_ms") is not None:
-                self.startup.add(payload["startup_time_ms"])
-        elif kind == "error" and payload.get("fatal"):
-            c["fatal_errors"] += 1
-            if payload.get("playhead_ms") is None:
-                c["video_start_failures"] += 1
-        elif kind == "session_end" and payload.get("watch_time_ms") == 0 and payload.get("reason") != "error":
-            c["exits_before_video_start"] += 1
-        elif kind == "heartbeat":
-            c["watch_ms"] += payload["watch_time_ms"]
-            c["rebuffer_ms"] += payload["rebuffer_time_ms"]
-            c["bitrate_kbps_ms"] += payload["bitrate_kbps"] * payload["watch_time_ms"]
-            c["heartbeats"] += 1
-            if payload["rebuffer_time_ms"] > 0:
-                c["stalled_heartbeats"] += 1
-        elif kind == "buffering_start" and payload.get("cause") == "stall":
-            c["stalls"] += 1
-        elif kind == "ad_start":
-            c["ad_starts"] += 1
-        elif kind == "ad_error":
-            c["ad_errors"] += 1
-        elif kind == "ad_complete":
-            c["ad_completes"] += 1
-        elif kind == "cmcd":
-            self._add_cmcd(payload)
-
-    def _add_cmcd(self, p: dict[str, Any]) -> None:
-        """The QoE signals of a player's own CMCD report: a session starting (``sta=s``), the
-        media start delay as startup (``msd``), buffer starvation as a stall (``bs``) and its
-        duration (``bsd``), a fatal error (``sta=f``, before the first frame when no playhead),
-        and time-interval reports as heartbeats."""
-        c = self.counts
-        state = p.get("cmcd_sta")
-        if state == "s" and p.get("cmcd_e") == "ps":
-            c["attempts"] += 1
-        if p.get("cmcd_msd") is not None:
-            c["video_starts"] += 1
-            self.startup.add(p["cmcd_msd"])
-        if p.get("cmcd_bs"):
-            c["stalls"] += 1
-        c["rebuffer_ms"] += p.get("cmcd_bsd") or 0
-        if state == "f":
-            c["fatal_errors"] += 1
-            if not p.get("cmcd_pt"):
-                c["video_start_failures"] += 1
-        if p.get("cmcd_e") == "t":
-            c["heartbeats"] += 1
-            if p.get("cmcd_bs"):
-                c["stalled_heartbeats"] += 1
+    def add(self, signals: Signals) -> None:
+        for name, amount in signals.counts.items():
+            self.counts[name] += amount
+        if signals.startup_ms is not None:
+            self.startup.add(signals.startup_ms)
 
     def merge(self, other: Aggregate) -> None:
         for name, value in other.counts.items():
@@ -220,12 +170,15 @@ class WindowAggregates:
     floors: dict[str, int] = field(default_factory=dict)
 
     def add_event(self, event: dict[str, Any]) -> None:
-        self._slot("all", ALL).add_event(event)
+        # Read once (a session's facts are counted once, across its events: monitor/signals.py),
+        # then added to every value and pair the event belongs to.
+        signals = read_signals(event, SessionFacts(self.event_ids))
+        self._slot("all", ALL).add(signals)
         values = {dimension: str(read(event)) for dimension, read in DIMENSIONS.items()}
         for dimension, value in values.items():
-            self._slot(dimension, value).add_event(event)
+            self._slot(dimension, value).add(signals)
         for first, second in PAIRS:
-            self._slot(pair_dimension(first, second), pair_value(values[first], values[second])).add_event(event)
+            self._slot(pair_dimension(first, second), pair_value(values[first], values[second])).add(signals)
 
     def get(self, cause: Cause) -> Aggregate | None:
         dimension, value = key_of(cause)

@@ -28,16 +28,21 @@ class EventIds:
         self._digests = digests if digests is not None else set()
         self.unchecked = unchecked
 
-    def first_time(self, event_id: str) -> bool:
-        """True the first time an id is seen in this window (and past the cap, always)."""
+    def first_time(self, event_id: str, *, an_event: bool = True) -> bool:
+        """True the first time an id is seen in this window (and past the cap, always); a session's
+        fact (``an_event`` False: monitor/signals.py) shares the room but is not an event counted
+        unchecked."""
         digest = hashlib.blake2b(event_id.encode(), digest_size=DIGEST_BYTES).digest()
         if digest in self._digests:
             return False
         if len(self._digests) >= MAX_IDS:
-            self.unchecked += 1
+            self.unchecked += an_event
             return True
         self._digests.add(digest)
         return True
+
+    def contains(self, event_id: str) -> bool:
+        return hashlib.blake2b(event_id.encode(), digest_size=DIGEST_BYTES).digest() in self._digests
 
     def __len__(self) -> int:
         return len(self._digests)

@@ -28,6 +28,7 @@ def metrics(aggregate: Aggregate) -> dict[str, Any]:
         "rebuffer_ratio": _ratio(c["rebuffer_ms"], played),
         "rebuffer_frequency_per_min": _ratio(c["stalls"], c["watch_ms"] / 60_000),
         "average_bitrate_kbps": _ratio(c["bitrate_kbps_ms"], c["watch_ms"]),
+        "bitrate_switches": c["bitrate_switches"],
         "fatal_errors": c["fatal_errors"],
         "fatal_error_share": _ratio(c["fatal_errors"], c["attempts"]),
         "ad_start_failures": c["ad_errors"],

@@ -1,0 +1,171 @@
+"""What one clean event says about its session's quality of experience, read the same way whatever
+sent it: the web SDK's events, or a player's own CMCD reports with whatever mix of ``sta``, ``e``,
+``bs``, ``bsd`` and ``msd`` its build writes (images/ingest/README.md, "What each player sends").
+
+A session's facts are counted once, wherever they are seen again:
+
+- an *attempt*: the SDK's ``session_start``, or a CMCD report of the player starting (``sta=s``);
+- a *video start*: the SDK's initial ``play`` (its ``startup_time_ms``), or the first CMCD report
+  carrying the media start delay (``msd``; dash.js sends it twice);
+- a *fatal error*: the SDK's fatal ``error``, or a CMCD report of the fatal state (``sta=f``) or of
+  an error event (``e=e``); a *start failure* when it came before the session's first frame (no
+  playhead, and no video start counted for the session);
+- a *stall*, once per entry into rebuffering: the SDK's ``buffering_start`` (cause ``stall``), or a
+  CMCD report of the rebuffering state (``e=ps,sta=r``), or, from a session whose reports carry no
+  player state, buffer starvation (``bs``). Reports of one stall within a second of each other (the
+  audio and the video segment's ``bs``, or the SDK's and the player's) are one.
+
+The record of what was counted is the window's (``EventIds``, in the window state): a session's
+facts are counted once per window and shard (a session's events all land on one shard: it is the
+partition key). Where the SDK and the player's CMCD reporting share the session id (the SDK sets
+it), they are one session and each fact counts once.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from sluice.monitor.dedupe import EventIds
+
+# Two reports of one stall are at most this far apart (the audio and the video segment's ``bs``).
+SAME_STALL_MS = 1_000
+
+
+@dataclass
+class Signals:
+    """An event's contribution to every aggregate it is counted in."""
+
+    counts: dict[str, int] = field(default_factory=dict)
+    startup_ms: int | None = None
+
+    def add(self, counter: str, amount: int = 1) -> None:
+        if amount:
+            self.counts[counter] = self.counts.get(counter, 0) + amount
+
+
+class SessionFacts:
+    """Which facts of which sessions this window has counted, kept in the window's ``EventIds``."""
+
+    def __init__(self, seen: EventIds) -> None:
+        self.seen = seen
+
+    def first(self, session: str, fact: str) -> bool:
+        """True the first time ``fact`` is seen for ``session`` in this window."""
+        return self.seen.first_time(f"\x00{fact}\x00{session}", an_event=False)
+
+    def known(self, session: str, fact: str) -> bool:
+        return self.seen.contains(f"\x00{fact}\x00{session}")
+
+    def new_stall(self, session: str, at_ms: int) -> bool:
+        """True unless a stall of ``session`` was counted within ``SAME_STALL_MS`` of ``at_ms``
+        (checked in the neighbouring one-second buckets, so two reports a second apart or less
+        are always one stall)."""
+        bucket = at_ms // SAME_STALL_MS
+        if any(self.known(session, f"stall@{b}") for b in (bucket - 1, bucket, bucket + 1)):
+            return False
+        return self.first(session, f"stall@{bucket}")
+
+
+def read(event: dict[str, Any], facts: SessionFacts) -> Signals:
+    signals = Signals()
+    signals.add("events")
+    payload = event["payload"][1] if event.get("payload") else {}
+    reader = _READERS.get(event["event_type"])
+    if reader is not None:
+        reader(signals, payload, event, facts)
+    return signals
+
+
+def _session_start(s: Signals, p: dict[str, Any], e: dict[str, Any], facts: SessionFacts) -> None:
+    if facts.first(e["session_id"], "attempt"):
+        s.add("attempts")
+
+
+def _play(s: Signals, p: dict[str, Any], e: dict[str, Any], facts: SessionFacts) -> None:
+    if p.get("initial") and facts.first(e["session_id"], "start"):
+        s.add("video_starts")
+        s.startup_ms = p.get("startup_time_ms")
+
+
+def _error(s: Signals, p: dict[str, Any], e: dict[str, Any], facts: SessionFacts) -> None:
+    if p.get("fatal"):
+        _fatal(s, e["session_id"], before_first_frame=p.get("playhead_ms") is None, facts=facts)
+
+
+def _fatal(s: Signals, session: str, *, before_first_frame: bool, facts: SessionFacts) -> None:
+    if not facts.first(session, "fatal"):
+        return
+    s.add("fatal_errors")
+    if before_first_frame and not facts.known(session, "start"):
+        s.add("video_start_failures")
+
+
+def _session_end(s: Signals, p: dict[str, Any], e: dict[str, Any], facts: SessionFacts) -> None:
+    if p.get("watch_time_ms") == 0 and p.get("reason") != "error":
+        s.add("exits_before_video_start")
+
+
+def _heartbeat(s: Signals, p: dict[str, Any], e: dict[str, Any], facts: SessionFacts) -> None:
+    s.add("watch_ms", p["watch_time_ms"])
+    s.add("rebuffer_ms", p["rebuffer_time_ms"])
+    s.add("bitrate_kbps_ms", p["bitrate_kbps"] * p["watch_time_ms"])
+    s.add("heartbeats")
+    if p["rebuffer_time_ms"] > 0:
+        s.add("stalled_heartbeats")
+
+
+def _buffering_start(s: Signals, p: dict[str, Any], e: dict[str, Any], facts: SessionFacts) -> None:
+    if p.get("cause") == "stall" and facts.new_stall(e["session_id"], e["client_time"]):
+        s.add("stalls")
+
+
+def _cmcd(s: Signals, p: dict[str, Any], e: dict[str, Any], facts: SessionFacts) -> None:
+    """A player's own CMCD report (event mode); what each player's reports carry, and which of
+    these signals they cannot give, is in images/ingest/README.md."""
+    session, state, kind = e["session_id"], p.get("cmcd_sta"), p.get("cmcd_e")
+    if state is not None:
+        facts.first(session, "states")  # its stalls come from its states, not from ``bs``
+    if state == "s" and facts.first(session, "attempt"):
+        s.add("attempts")
+    if p.get("cmcd_msd") is not None and facts.first(session, "start"):
+        s.add("video_starts")
+        s.startup_ms = p["cmcd_msd"]
+    stalled = (state == "r" and kind == "ps") or (
+        bool(p.get("cmcd_bs")) and state is None and not facts.known(session, "states")
+    )
+    if stalled and facts.new_stall(session, e["client_time"]):
+        s.add("stalls")
+    if p.get("cmcd_ot") != "a":  # an audio and a video report of one starvation: the video's
+        s.add("rebuffer_ms", p.get("cmcd_bsd") or 0)
+    if state == "f" or kind == "e":
+        _fatal(s, session, before_first_frame=not p.get("cmcd_pt"), facts=facts)
+    if kind == "bc":
+        s.add("bitrate_switches")
+    if kind == "t":
+        s.add("heartbeats")
+        if p.get("cmcd_bs") or state == "r":
+            s.add("stalled_heartbeats")
+
+
+def _simple(counter: str) -> Callable[[Signals, dict[str, Any], dict[str, Any], SessionFacts], None]:
+    def count(s: Signals, p: dict[str, Any], e: dict[str, Any], facts: SessionFacts) -> None:
+        s.add(counter)
+
+    return count
+
+
+_READERS: dict[str, Callable[[Signals, dict[str, Any], dict[str, Any], SessionFacts], None]] = {
+    "session_start": _session_start,
+    "play": _play,
+    "error": _error,
+    "session_end": _session_end,
+    "heartbeat": _heartbeat,
+    "buffering_start": _buffering_start,
+    "bitrate_change": _simple("bitrate_switches"),
+    "ad_start": _simple("ad_starts"),
+    "ad_error": _simple("ad_errors"),
+    "ad_complete": _simple("ad_completes"),
+    "cmcd": _cmcd,
+}

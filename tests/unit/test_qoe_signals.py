@@ -1,0 +1,111 @@
+"""One reading of QoE across players: a session's attempt, start, stalls, switches and fatal error
+counted once whatever mix of SDK events and CMCD keys its player sends (monitor/signals.py)."""
+
+from __future__ import annotations
+
+import pytest
+from support.factories import clean_record
+
+from sluice.cmcd.contract import to_event
+from sluice.cmcd.report import parse_report
+from sluice.events.json_mapping import EventMapper
+from sluice.monitor.aggregate import WindowAggregates
+
+SID = "0b3c4ad2-8f0e-4c41-9d0c-5a3e1f0c2b7a"
+T0 = 1_795_680_000_000
+
+
+def _cmcd(line: str) -> dict:
+    """A report as the monitor reads it off the clean stream."""
+    received = T0 + 60_000
+    event = to_event(parse_report(f'{line},sid="{SID}",cid="movie-1",v=2'), received_ms=received, query={})
+    record = EventMapper().to_record(event, server_time=received)
+    record["enrichment"] = None
+    return record
+
+
+def _sdk(event_type: str, at_ms: int, **payload) -> dict:
+    record = clean_record(event_type, payload=payload)
+    record["session_id"], record["client_time"], record["content"]["id"] = SID, at_ms, "movie-1"
+    return record
+
+
+def _counts(*events: dict) -> dict[str, int]:
+    window = WindowAggregates()
+    for event in events:
+        window.add_event(event)
+    return window.everything.counts
+
+
+def test_dash_js_sends_the_media_start_delay_twice_and_it_is_one_start():
+    counts = _counts(
+        _cmcd(f"e=ps,sta=s,ts={T0}"),
+        _cmcd(f"e=ps,sta=p,ts={T0 + 866},msd=866"),
+        _cmcd(f"e=t,sta=p,ts={T0 + 900},msd=866,ot=a"),
+    )
+    assert (counts["attempts"], counts["video_starts"]) == (1, 1)
+
+
+def test_the_audio_and_video_reports_of_one_starvation_are_one_stall_and_two_stalls_are_two():
+    # GIVEN a player that reports no states: buffer starvation on its audio and video requests
+    counts = _counts(
+        _cmcd(f"e=t,ts={T0 + 10_000},bs,ot=v,bsd=900"),
+        _cmcd(f"e=t,ts={T0 + 10_400},bs,ot=a,bsd=900"),
+        _cmcd(f"e=t,ts={T0 + 30_000},bs,ot=v,bsd=700"),
+    )
+    # THEN two stalls, and the rebuffering time of each counted once (the video's)
+    assert (counts["stalls"], counts["rebuffer_ms"]) == (2, 1600)
+
+
+def test_a_player_that_reports_states_has_its_stalls_from_them_not_from_starvation_flags():
+    counts = _counts(
+        _cmcd(f"e=ps,sta=p,ts={T0},msd=500"),
+        _cmcd(f"e=ps,sta=r,ts={T0 + 10_000}"),
+        # the next segment request after the stall, seconds later, still says it starved
+        _cmcd(f"e=t,sta=p,ts={T0 + 14_000},bs"),
+    )
+    assert counts["stalls"] == 1
+
+
+def test_the_sdk_and_the_players_cmcd_in_one_session_count_each_fact_once():
+    # GIVEN the SDK and the player's own CMCD reporting sharing the SDK's session id
+    counts = _counts(
+        _sdk("session_start", T0, autoplay=False, page_url=None, referrer=None),
+        _cmcd(f"e=ps,sta=s,ts={T0 + 5}"),
+        _sdk("play", T0 + 870, initial=True, startup_time_ms=870, playhead_ms=0),
+        _cmcd(f"e=ps,sta=p,ts={T0 + 866},msd=866"),
+        _sdk("buffering_start", T0 + 10_000, cause="stall", playhead_ms=9000),
+        _cmcd(f"e=ps,sta=r,ts={T0 + 10_200}"),
+    )
+    # THEN one attempt, one start (the first startup seen), one stall
+    assert (counts["attempts"], counts["video_starts"], counts["stalls"]) == (1, 1, 1)
+
+
+def test_a_failed_start_is_one_fatal_error_and_one_start_failure_however_it_is_reported():
+    # GIVEN dash.js's error event and the fatal state for the same failure, before any frame
+    counts = _counts(
+        _cmcd(f"e=ps,sta=s,ts={T0}"),
+        _cmcd(f"e=e,ec=28,ts={T0 + 3000}"),
+        _cmcd(f"e=ps,sta=f,ts={T0 + 3001}"),
+    )
+    assert (counts["attempts"], counts["fatal_errors"], counts["video_start_failures"]) == (1, 1, 1)
+
+
+def test_a_fatal_error_after_the_first_frame_is_no_start_failure():
+    counts = _counts(
+        _cmcd(f"e=ps,sta=s,ts={T0}"),
+        _cmcd(f"e=ps,sta=p,ts={T0 + 700},msd=700"),
+        _cmcd(f"e=e,ts={T0 + 9000}"),  # no playhead on the report: the start counted tells
+    )
+    assert (counts["fatal_errors"], counts["video_start_failures"]) == (1, 0)
+
+
+@pytest.mark.parametrize(
+    "switch",
+    [
+        lambda: _cmcd(f"e=bc,ts={T0 + 4000},br=1200"),
+        lambda: _sdk("bitrate_change", T0 + 4000, from_kbps=400, to_kbps=1200, playhead_ms=3000),
+    ],
+)
+def test_a_rendition_switch_is_counted_from_either_source(switch):
+    assert _counts(switch())["bitrate_switches"] == 1
