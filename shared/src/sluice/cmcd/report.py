@@ -25,6 +25,7 @@ import json
 import urllib.parse
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
+from functools import cache
 from typing import Any
 
 from sluice.cmcd.keys import HEADERS, KEYS, OBJECT_TYPES, TOKENS, Kind, field_name, is_custom
@@ -38,7 +39,7 @@ from sluice.cmcd.structured import (
     canonical,
     parse_dictionary,
 )
-from sluice.events.bounds import field_bounds
+from sluice.events.bounds import Bound, field_bounds
 from sluice.runtime.errors import PoisonRecordError
 
 # A report line is a few hundred bytes; longer is not CMCD (a bound before any parsing).
@@ -136,16 +137,25 @@ def _typed(members: dict[str, Member]) -> CmcdReport:
 
 def _check(key: str, value: Any) -> None:
     """The value against the bound of its ``cmcd_<key>`` field and of the envelope field it fills."""
-    bounds = field_bounds()
-    for path in (field_name(key), ENVELOPE_FIELDS.get(key)):
-        bound = bounds.get(path) if path else None
-        problem = bound.problem(value, path) if bound is not None and path else None
+    for path, bound, surely_within in _bounds_of(key):
+        if surely_within(value):
+            continue
+        problem = bound.problem(value, path)
         if problem is not None:
             raise _Unusable(problem.message if path == field_name(key) else f"{problem.message} (as the {path})")
     check = _UNUSABLE.get(key)
     reason = check(value) if check is not None else None
     if reason is not None:
         raise _Unusable(reason)
+
+
+@cache
+def _bounds_of(key: str) -> tuple[tuple[str, Bound, Callable[[Any], bool]], ...]:
+    """The schema's bounds a key's value must fit, each with its cheap test (Bound.fast_accept):
+    built once per key, since every key of every report is checked."""
+    bounds = field_bounds()
+    paths = [path for path in (field_name(key), ENVELOPE_FIELDS.get(key)) if path is not None and path in bounds]
+    return tuple((path, bounds[path], bounds[path].fast_accept()) for path in paths)
 
 
 def _url_problem(value: str) -> str | None:

@@ -7,7 +7,8 @@ session id:
 
 - the viewer's network: the client address truncated as ingest stores it (/24 for IPv4, /48 for
   IPv6: ``sluice.ingest.context.truncate_ip``; an address or its network gives the same);
-- the user agent, as the browser sent it;
+- the user agent, as the browser sent it (the ``User-Agent`` header's text; a CDN log's
+  URL-encoded field decoded first);
 - the content id (``cid``), none when the report carries none;
 - the UTC day the report was received, so that one viewer watching one title is not one session
   for ever: a viewing that crosses midnight UTC is two sessions.
