@@ -20,7 +20,7 @@ help: ## List the targets
 $(VENV)/.installed: shared/pyproject.toml images/*/pyproject.toml tests/requirements.txt
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
-	$(BIN)/pip install --quiet tox ruff -e 'shared[local]' -e images/ingest -e images/processor -e images/indexer -e images/loader -e images/monitor -r tests/requirements.txt
+	$(BIN)/pip install --quiet tox tox-uv ruff -e 'shared[local]' -e images/ingest -e images/processor -e images/indexer -e images/loader -e images/monitor -r tests/requirements.txt
 	@touch $@
 
 test: $(VENV)/.installed ## Run every check and test, as CI does
