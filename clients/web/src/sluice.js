@@ -6,7 +6,7 @@
 //     endpoint: "https://<ingest>/events?key=<write key>",
 //     player: { name: "my-player", version: "1.0.0" },
 //     content: { id: "movie-1", title: "A movie", duration_ms: 5400000, live: false },
-//     hls, // or dash (a dash.js MediaPlayer), or shaka (a shaka.Player)
+//     hls, // or dash (a dash.js MediaPlayer), shaka (a shaka.Player), videojs (a video.js player)
 //   });
 //   telemetry.reportError(error, { fatal: true, code: "E42" }); // a player Sluice does not know
 //   telemetry.detach();
@@ -16,6 +16,7 @@ import { Delivery } from "./delivery.js";
 import { watchDash } from "./players/dash.js";
 import { watchHls } from "./players/hls.js";
 import { watchShaka } from "./players/shaka.js";
+import { watchVideojs } from "./players/videojs.js";
 
 const MEDIA_ERRORS = ["", "MEDIA_ERR_ABORTED", "MEDIA_ERR_NETWORK", "MEDIA_ERR_DECODE", "MEDIA_ERR_SRC_NOT_SUPPORTED"];
 
@@ -60,6 +61,7 @@ function watchPlayer(options, session) {
   if (options.dash) return watchDash(options.dash, session);
   if (options.shaka) return watchShaka(options.shaka, session);
   if (options.hls) return watchHls(options.hls, session);
+  if (options.videojs) return watchVideojs(options.videojs, session);
   return ELEMENT_ONLY;
 }
 

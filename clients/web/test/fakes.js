@@ -152,6 +152,62 @@ export class FakeShaka extends EventTarget {
 export const shakaError = (severity, category, code) => ({ severity, category, code, data: [], handled: false });
 export const shakaTrack = (bandwidth, id = bandwidth) => ({ id, bandwidth, active: true, type: "variant" });
 
+// video.js 8 as far as the SDK uses it: on/off/trigger, error() (a MediaError-like {code,
+// message}), qualityLevels() (a list with selectedIndex that triggers 'change'), and VHS's xhr
+// with onResponse hooks called (request, error, response), made when a source is set
+// ('xhr-hooks-ready'); request.requestType is VHS's ('segment', 'hls-playlist', ...).
+class FakeEmitter {
+  constructor() {
+    this.handlers = new Map();
+  }
+  on(name, handler) {
+    this.handlers.set(name, [...(this.handlers.get(name) ?? []), handler]);
+  }
+  off(name, handler) {
+    this.handlers.set(name, (this.handlers.get(name) ?? []).filter((h) => h !== handler));
+  }
+  trigger(name, data = {}) {
+    for (const handler of this.handlers.get(name) ?? []) handler({ type: name, ...data });
+  }
+}
+
+export class FakeVideojs extends FakeEmitter {
+  constructor() {
+    super();
+    this.currentError = null;
+    this.levels = Object.assign([], new FakeEmitter(), { selectedIndex: -1 });
+    for (const key of ["on", "off", "trigger"]) this.levels[key] = FakeEmitter.prototype[key].bind(this.levels);
+    this.tech_ = null;
+  }
+  error() {
+    return this.currentError;
+  }
+  qualityLevels() {
+    return this.levels;
+  }
+  tech(safety) {
+    if (!safety) throw new Error("video.js warns: using the tech directly can be dangerous");
+    return this.tech_;
+  }
+  src() {
+    const hooks = new Set();
+    const xhr = { hooks, onResponse: (f) => hooks.add(f), offResponse: (f) => hooks.delete(f) };
+    this.tech_ = { vhs: { xhr } };
+    this.trigger("xhr-hooks-ready");
+  }
+  respond(requestType, uri, error = null) {
+    for (const hook of this.tech_.vhs.xhr.hooks) hook({ uri, requestType }, error, { statusCode: error ? 500 : 200 });
+  }
+  selectLevel(index) {
+    this.levels.selectedIndex = index;
+    this.levels.trigger("change", { selectedIndex: index });
+  }
+  fail(code, message) {
+    this.currentError = { code, message };
+    this.trigger("error");
+  }
+}
+
 // fetch as ingest answers it: each request's events recorded; `answers` scripts the replies.
 export function fakeIngest(answers = []) {
   const requests = [];

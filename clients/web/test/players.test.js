@@ -6,7 +6,7 @@ import { after, test } from "node:test";
 
 import { SluiceTelemetry } from "../src/sluice.js";
 import { contractProblems } from "./contract-check.js";
-import { FakeDash, FakeHls, FakeShaka, FakeVideo, fakeIngest, fragmentRequest, representation, shakaError, shakaTrack, sleep } from "./fakes.js";
+import { FakeDash, FakeHls, FakeShaka, FakeVideo, FakeVideojs, fakeIngest, fragmentRequest, representation, shakaError, shakaTrack, sleep } from "./fakes.js";
 
 const OPTIONS = {
   endpoint: "https://ingest.example/events?key=site-key",
@@ -195,6 +195,39 @@ test("a session id that is not a UUID is replaced and said so", () => {
   assert.match(handle.sessionId, /^[0-9a-f-]{36}$/);
   assert.match(String(problems[0]), /not a UUID/);
   handle.detach();
+});
+
+// --- video.js (VHS) -----------------------------------------------------------------------------------
+
+test("video.js: a quality level change is a bitrate_change, segment responses give the CDN host", async () => {
+  const player = new FakeVideojs();
+  player.levels.push({ id: "0", bitrate: 400_000 }, { id: "1", bitrate: 1_200_000 });
+  const { video, handle, events } = attach({ videojs: player });
+  player.src(); // VHS made: its xhr hooks are ready
+  player.selectLevel(0);
+  await startPlaying(video);
+  player.respond("hls-playlist", "https://origin.example.org/low.m3u8");
+  player.respond("segment", "https://edge.cdn.example.com/low/seg-1.ts");
+  player.selectLevel(1);
+  handle.heartbeat();
+  handle.detach();
+  const all = await events();
+  assert.deepEqual(ofType(all, "bitrate_change").map((e) => [e.payload.from_kbps, e.payload.to_kbps]), [[400, 1200]]);
+  assert.equal(ofType(all, "heartbeat")[0].payload.bitrate_kbps, 1200);
+  assert.equal(all.at(-1).cdn.host, "edge.cdn.example.com");
+  assert.equal(player.tech_.vhs.xhr.hooks.size, 0);
+});
+
+test("video.js: a player error before the first frame is a start failure", async () => {
+  const player = new FakeVideojs();
+  const { video, events } = attach({ videojs: player });
+  player.src();
+  video.paused = false;
+  video.fire("play");
+  player.fail(4, "The media could not be loaded, either because the server or network failed or because the format is not supported.");
+  const all = await events();
+  assert.deepEqual(ofType(all, "error").map((e) => [e.payload.code, e.payload.fatal, e.payload.playhead_ms]), [["4", true, null]]);
+  assert.equal(all.at(-1).payload.reason, "error");
 });
 
 // --- a plain <video> --------------------------------------------------------------------------------
