@@ -173,10 +173,7 @@ class Session {
       this.emit("buffering_end", { playhead_ms: this.playhead(), cause: "initial", duration_ms: startup });
       this.emit("play", { playhead_ms: this.playhead(), initial: true, startup_time_ms: startup });
     } else if (this.stallStartedAt !== null) {
-      this.interval.rebuffer += now - this.stallCountedTo;
-      const stalled = Math.round(now - this.stallStartedAt);
-      this.stallStartedAt = this.stallCountedTo = null;
-      this.emit("buffering_end", { playhead_ms: this.playhead(), cause: "stall", duration_ms: stalled });
+      this.onStallEnd();
     } else if (this.playingSince === null) {
       this.emit("play", { playhead_ms: this.playhead(), initial: false, startup_time_ms: null });
     }
@@ -197,6 +194,18 @@ class Session {
     this.playingSince = null;
     this.stallStartedAt = this.stallCountedTo = performance.now();
     this.emit("buffering_start", { playhead_ms: this.playhead(), cause: "stall" });
+  }
+
+  // The element's playing after a stall, or a player that rides a stall out without one (Shaka
+  // holds playbackRate at 0: no waiting, no playing, only its own buffering events).
+  onStallEnd() {
+    if (this.stallStartedAt === null) return;
+    const now = performance.now();
+    this.interval.rebuffer += now - this.stallCountedTo;
+    const stalled = Math.round(now - this.stallStartedAt);
+    this.stallStartedAt = this.stallCountedTo = null;
+    this.emit("buffering_end", { playhead_ms: this.playhead(), cause: "stall", duration_ms: stalled });
+    if (!this.video.paused) this.playingSince = now;
   }
 
   onSeeked() {

@@ -171,6 +171,25 @@ test("Shaka: its CMCD reports carry the SDK's session id, or the SDK takes the o
   assert.equal(attach({ shaka: configured }).handle.sessionId, "0d6e1f6a-3c39-4c1e-9d6f-6a1b8f0e2c44");
 });
 
+test("Shaka: a stall it rides out at playbackRate 0 (buffering, no waiting) is one stall", async () => {
+  const shaka = new FakeShaka();
+  const { video, handle, events } = attach({ shaka });
+  shaka.fire("buffering", { buffering: true }); // the initial load: not a stall
+  await startPlaying(video);
+  shaka.fire("buffering", { buffering: false });
+  await sleep(20);
+  shaka.fire("buffering", { buffering: true }); // the buffer runs low: Shaka sets playbackRate 0
+  await sleep(50);
+  shaka.fire("buffering", { buffering: false });
+  handle.heartbeat();
+  handle.detach();
+  const all = await events();
+  const stall = all.filter((e) => e.event_type.startsWith("buffering_") && e.payload.cause === "stall");
+  assert.deepEqual(stall.map((e) => e.event_type), ["buffering_start", "buffering_end"]);
+  assert.ok(stall[1].payload.duration_ms >= 45, `stall ${stall[1].payload.duration_ms}`);
+  assert.ok(ofType(all, "heartbeat")[0].payload.rebuffer_time_ms >= 45);
+});
+
 // --- hls.js --------------------------------------------------------------------------------------
 
 test("hls.js: the SDK's session is hls.js's CMCD session; the heartbeat reads the current level", async () => {

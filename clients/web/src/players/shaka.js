@@ -23,6 +23,9 @@ export function watchShaka(shaka, session) {
       severity === CRITICAL,
     );
   });
+  // Shaka rides out a stall at playbackRate 0: the element fires no waiting (and no playing after
+  // it), so a stall is Shaka's 'buffering' once the first frame is shown.
+  on("buffering", (event) => (event.buffering ? session.onWaiting() : session.onStallEnd()));
   const engine = shaka.getNetworkingEngine?.();
   if (engine?.registerResponseFilter) {
     const filter = (type, response) => {
