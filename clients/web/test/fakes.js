@@ -132,6 +132,9 @@ export class FakeShaka extends EventTarget {
   getStats() {
     return { ...this.stats };
   }
+  getVariantTracks() {
+    return this.tracks ?? [];
+  }
   getAssetUri() {
     return this.assetUri;
   }
@@ -150,7 +153,10 @@ export class FakeShaka extends EventTarget {
 
 // shaka.util.Error as the compiled build exports it: severity, category, code, data (no message).
 export const shakaError = (severity, category, code) => ({ severity, category, code, data: [], handled: false });
-export const shakaTrack = (bandwidth, id = bandwidth) => ({ id, bandwidth, active: true, type: "variant" });
+// A variant track: bandwidth is the variant's (video and audio), videoBandwidth the video's.
+export const shakaTrack = (videoBandwidth, audioBandwidth = 64_000, active = true) => ({
+  id: videoBandwidth, type: "variant", active, bandwidth: videoBandwidth + audioBandwidth, videoBandwidth, audioBandwidth,
+});
 
 // video.js 8 as far as the SDK uses it: on/off/trigger, error() (a MediaError-like {code,
 // message}), qualityLevels() (a list with selectedIndex that triggers 'change'), and VHS's xhr

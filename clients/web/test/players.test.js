@@ -117,19 +117,23 @@ test("dash.js autoplay: startup runs from the load start, not from the play() da
 
 // --- Shaka Player ----------------------------------------------------------------------------------
 
-test("Shaka: adaptation and variantchanged are bitrate changes; the heartbeat reads streamBandwidth", async () => {
+test("Shaka: adaptation and variantchanged are bitrate changes of the video; the heartbeat reads the active variant", async () => {
   const shaka = new FakeShaka();
   const { video, handle, events } = attach({ shaka });
-  shaka.stats.streamBandwidth = 1_200_000;
   await startPlaying(video);
   shaka.fire("adaptation", { oldTrack: shakaTrack(1_200_000), newTrack: shakaTrack(3_000_000) });
   shaka.fire("variantchanged", { oldTrack: shakaTrack(3_000_000), newTrack: shakaTrack(600_000) });
-  shaka.stats.streamBandwidth = 600_000;
+  shaka.tracks = [shakaTrack(3_000_000, 64_000, false), shakaTrack(600_000)];
+  shaka.stats.streamBandwidth = 664_000;
   handle.heartbeat();
+  shaka.tracks = [{ id: 9, type: "variant", active: true, bandwidth: 900_000, videoBandwidth: null }]; // muxed: one figure
+  handle.heartbeat();
+  shaka.tracks = [];
+  handle.heartbeat(); // unloaded: what getStats says
   handle.detach();
   const all = await events();
   assert.deepEqual(ofType(all, "bitrate_change").map((e) => [e.payload.from_kbps, e.payload.to_kbps]), [[1200, 3000], [3000, 600]]);
-  assert.equal(ofType(all, "heartbeat")[0].payload.bitrate_kbps, 600);
+  assert.deepEqual(ofType(all, "heartbeat").slice(0, 3).map((e) => e.payload.bitrate_kbps), [600, 900, 664]);
 });
 
 test("Shaka: the CDN host comes from segment responses, not the manifest or CMCD requests", async () => {

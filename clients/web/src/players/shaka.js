@@ -11,8 +11,11 @@ export function watchShaka(shaka, session) {
     shaka.addEventListener(name, listener);
     session.hook(() => shaka.removeEventListener?.(name, listener));
   };
+  // The video's bitrate, as dash.js's video representation gives it (a variant's bandwidth adds
+  // its audio): the track's videoBandwidth, else the variant's.
+  const video = (track) => kbps(track?.videoBandwidth) ?? kbps(track?.bandwidth);
   // 'adaptation' is the ABR's switch, 'variantchanged' the application's: both change the rendition.
-  const switched = (event) => session.rendition(kbps(event.newTrack?.bandwidth), kbps(event.oldTrack?.bandwidth));
+  const switched = (event) => session.rendition(video(event.newTrack), video(event.oldTrack));
   on("adaptation", switched);
   on("variantchanged", switched);
   on("error", (event) => {
@@ -39,7 +42,7 @@ export function watchShaka(shaka, session) {
   return {
     cmcdSessionId: () => shaka.getConfiguration?.()?.cmcd?.sessionId || null,
     joinCmcd: (sid) => shaka.configure?.("cmcd.sessionId", sid),
-    bitrateKbps: () => kbps(shaka.getStats?.()?.streamBandwidth),
+    bitrateKbps: () => video(shaka.getVariantTracks?.().find((track) => track.active)) ?? kbps(shaka.getStats?.()?.streamBandwidth),
     autoplays: () => false, // Shaka plays when the element's autoplay or the page's play() says so
   };
 }
