@@ -14,7 +14,9 @@ import urllib.request
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
+from pathlib import Path
 
+import pytest
 from support.aws import stream_events
 from support.fault_proxy import closed_port_url
 from support.stages import ingest_service
@@ -105,7 +107,9 @@ def test_dash_js_reports_without_sid_with_bad_keys_are_stored_and_an_unreadable_
     }
     # AND the timestamp ttfb is dropped with why, the rest of its report kept
     assert response["payload"][1]["cmcd_ttfb"] is None and response["payload"][1]["cmcd_ttlb"] == 180
-    assert response["payload"][1]["cmcd_invalid_keys"] == f"ttfb: {now - 2100} is above the maximum of 86400000"
+    assert response["payload"][1]["cmcd_invalid_keys"] == (
+        f"ttfb: {now - 2100} is above the maximum of 86400000 (an epoch-ms time, not a duration)"
+    )
     # AND the fatal error is stored with its code as text
     assert (error["payload"][1]["cmcd_e"], error["payload"][1]["cmcd_sta"], error["payload"][1]["cmcd_ec"]) == (
         "e",
@@ -182,3 +186,20 @@ def test_events_with_none_valid_keep_their_400(aws, pipeline):
         except urllib.error.HTTPError as refused:
             assert refused.code == 400
             assert "unreadable" not in json.loads(refused.read())
+
+
+FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "cmcd"
+
+
+@pytest.mark.parametrize("path", sorted(FIXTURES.glob("*.txt")), ids=lambda p: p.stem)
+def test_every_captured_players_reports_are_accepted(aws, pipeline, path):
+    # GIVEN every report a player posted in one capture, exactly as sent (resends included)
+    lines = [line for line in path.read_text().splitlines() if line.strip() and not line.startswith("#")]
+    # WHEN they are posted to /cmcd in one request
+    with _endpoint(_stage(aws, pipeline, io.StringIO())) as url:
+        status, body = _post(url, lines)
+    # THEN every one is accepted, none unreadable; a resend is the same event, distinct reports two
+    assert status == 200, body
+    assert (body["accepted"], body["rejected"], body["unreadable"]) == (len(lines), [], 0)
+    stored = _stored(aws, pipeline)
+    assert len(stored) == len(lines) and len({r["event_id"] for r in stored}) == len(set(lines))

@@ -101,7 +101,11 @@ def test_only_a_line_that_cannot_be_read_is_refused_with_the_reason(line, reason
         ('sid="s",bs=5', "bs", "expected a boolean (the bare key), got int 5"),
         ('sid="s",cid=movie', "cid", 'expected a "string", got the token movie'),
         # dash.js 5 writes ttfb as the epoch-ms time of the first byte, not a duration
-        ('sid="s",ttfb=1733100000000', "ttfb", "1733100000000 is above the maximum of 86400000"),
+        (
+            'sid="s",ttfb=1733100000000',
+            "ttfb",
+            "1733100000000 is above the maximum of 86400000 (an epoch-ms time, not a duration)",
+        ),
         ('sid="s",v=0', "v", "0 is below the minimum of 1"),
         ('sid="s",cid=" "', "cid", "must not be blank (as the content.id)"),
         ('sid="s",bl=(11800;v 99999999999;a)', "bl", "a: 99999999999 is above the maximum of 86400000"),

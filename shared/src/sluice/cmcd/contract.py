@@ -25,8 +25,9 @@ Every key becomes its typed ``cmcd_<key>`` field; a multi-value key's values by 
 ``cmcd_by_object_type`` (a JSON object, as many keys as its bound holds); custom and unknown keys
 go to ``cmcd_custom`` (a JSON object, as many as its bound holds) and are all counted in
 ``cmcd_custom_keys``. Keys dropped because their value could not be used (``CmcdReport.invalid``)
-are named, with why, in ``cmcd_invalid_keys`` (``ttfb: 1733100000000 is above the maximum of
-86400000``): bounded, so a report with every key invalid still fits.
+are named, with why, in ``cmcd_invalid_keys`` (``ttfb: 1796176894100 is above the maximum of
+86400000 (an epoch-ms time, not a duration)``): bounded, so a report with every key invalid
+still fits.
 """
 
 from __future__ import annotations

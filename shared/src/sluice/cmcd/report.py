@@ -49,6 +49,11 @@ MAX_REPORT_BYTES = 8 * 1024
 # video value (what a version-1 reader and the monitor's bitrate and buffer read), else the first.
 PREFERRED_OBJECT_TYPES = ("v", "av")
 
+# A duration key (bounded to at most a day, in ms) holding at least this is a time since the epoch
+# (2001-09-09 in ms): what dash.js 5 writes in ttfb, said so in the reason.
+EPOCH_MS_2001 = 10**12
+MAX_DURATION_MS = 86_400_000
+
 # Keys that also fill a field of the contract's envelope: their value must fit that field's bound
 # too (a blank ``sid`` is no session_id), or the contract would refuse the whole event.
 ENVELOPE_FIELDS = {"sid": "session_id", "cid": "content.id", "sn": "sequence", "ts": "client_time"}
@@ -142,11 +147,19 @@ def _check(key: str, value: Any) -> None:
             continue
         problem = bound.problem(value, path)
         if problem is not None:
-            raise _Unusable(problem.message if path == field_name(key) else f"{problem.message} (as the {path})")
+            reason = problem.message if path == field_name(key) else f"{problem.message} (as the {path})"
+            raise _Unusable(reason + _looks_like_a_time(value, bound))
     check = _UNUSABLE.get(key)
     reason = check(value) if check is not None else None
     if reason is not None:
         raise _Unusable(reason)
+
+
+def _looks_like_a_time(value: Any, bound: Bound) -> str:
+    """What an operator needs to read dash.js 5's ``ttfb``: a duration key holding an epoch-ms time."""
+    if type(value) is int and value >= EPOCH_MS_2001 and bound.maximum is not None and bound.maximum <= MAX_DURATION_MS:
+        return " (an epoch-ms time, not a duration)"
+    return ""
 
 
 @cache
