@@ -150,9 +150,9 @@ def _check(key: str, value: Any) -> None:
             reason = problem.message if path == field_name(key) else f"{problem.message} (as the {path})"
             raise _Unusable(reason + _looks_like_a_time(value, bound))
     check = _UNUSABLE.get(key)
-    reason = check(value) if check is not None else None
-    if reason is not None:
-        raise _Unusable(reason)
+    unusable = check(value) if check is not None else None
+    if unusable is not None:
+        raise _Unusable(unusable)
 
 
 def _looks_like_a_time(value: Any, bound: Bound) -> str:
