@@ -91,7 +91,7 @@ class Session {
     this.player.joinCmcd(this.sessionId);
 
     this.emit("session_start", {
-      autoplay: this.autoplays(),
+      autoplay: Boolean(video.autoplay), // dash.js's own autoPlay is only known once it is initialised
       page_url: clip(globalThis.location?.href, "page_url"),
       referrer: clip(globalThis.document?.referrer || null, "referrer"),
     });
