@@ -203,3 +203,61 @@ def test_every_captured_players_reports_are_accepted(aws, pipeline, path):
     assert (body["accepted"], body["rejected"], body["unreadable"]) == (len(lines), [], 0)
     stored = _stored(aws, pipeline)
     assert len(stored) == len(lines) and len({r["event_id"] for r in stored}) == len(set(lines))
+
+
+def test_dash_js_reports_become_warehouse_rows_and_documents_with_their_types_and_session(aws, pipeline, warehouse):
+    from sqlalchemy import text
+    from support.aws import kinesis_events_by_shard, notify_queue, read_stream, sqs_event
+    from support.opensearch_double import bulk_double
+    from support.stages import indexer, loader, processor
+
+    from sluice.sinks.opensearch.bootstrap import bootstrap
+    from sluice.sinks.opensearch.client import ClusterConfig, build_client
+    from sluice.warehouse.migrate import migrate
+    from sluice.warehouse.tables import FACT_TABLE
+
+    # GIVEN a warehouse made before these columns, migrated
+    new_columns = ["cmcd_by_object_type", "cmcd_session_inferred"]
+    with warehouse.begin() as connection:
+        for name in new_columns:
+            connection.exec_driver_sql(f'ALTER TABLE {FACT_TABLE} DROP COLUMN "{name}"')
+    assert sorted(migrate(warehouse).added_columns) == [f"{FACT_TABLE}.{n}" for n in new_columns]
+    # AND dash.js's reports as its pre-issue-21 configuration sends them (no sid), and an audio
+    # segment's response report with its timestamp ttfb
+    lines = [line for line in (FIXTURES / "dash.js-default.txt").read_text().splitlines() if not line.startswith("#")]
+    audio = next(x for x in (FIXTURES / "dash.js-refused-400.txt").read_text().splitlines() if ",sn=17," in x)
+    queue = notify_queue(aws, pipeline.lake_bucket)
+    with _endpoint(_stage(aws, pipeline, io.StringIO())) as url:
+        assert _post(url, [*lines[:5], audio])[0] == 200
+    # WHEN the processor, the loader and the indexer take them
+    stage = processor(aws, pipeline)
+    for event in kinesis_events_by_shard(read_stream(aws, pipeline.raw_stream)):
+        assert stage.handle(event, Deadline.after(30)) == {"batchItemFailures": []}
+    assert loader(aws, pipeline, warehouse).handle(sqs_event(aws, queue), Deadline.after(60)) == {
+        "batchItemFailures": []
+    }
+    with bulk_double() as cluster:
+        bootstrap(build_client(ClusterConfig(url=cluster.url)), "sluice-events")
+        stage = indexer(aws, pipeline, cluster.url)
+        assert stage.handle({"Records": read_stream(aws, pipeline.clean_stream)}, Deadline.after(30)) == {
+            "batchItemFailures": []
+        }
+        documents = cluster.documents("sluice-events-*")
+    # THEN every report is a row: the sid-less ones one inferred session, the audio one its audio
+    # buffer with both types and its ttfb named as dropped
+    with warehouse.connect() as connection:
+        rows = connection.execute(
+            text(
+                f"SELECT session_id, cmcd_session_inferred, cmcd_bl, cmcd_by_object_type, cmcd_invalid_keys "
+                f"FROM {FACT_TABLE} ORDER BY client_time"
+            )
+        ).all()
+    assert len(rows) == 6 == len(documents)
+    sidless = [r for r in rows if r.cmcd_session_inferred]
+    assert len(sidless) == 5 and len({r.session_id for r in sidless}) == 1
+    (typed,) = [r for r in rows if not r.cmcd_session_inferred]
+    assert typed.session_id == "b0187d73-0c37-433e-92dd-c176b806f47a" and typed.cmcd_bl == 4600
+    assert json.loads(typed.cmcd_by_object_type)["bl"] == {"v": 6600, "a": 4600}
+    assert typed.cmcd_invalid_keys.startswith("ttfb: 1796176894100 is above the maximum")
+    # AND the search documents carry the same fields (the template's strict mapping takes them)
+    assert sum(1 for d in documents.values() if d.get("cmcd_session_inferred")) == 5
