@@ -3,6 +3,9 @@ counted once whatever mix of SDK events and CMCD keys its player sends (monitor/
 
 from __future__ import annotations
 
+import re
+from pathlib import Path
+
 import pytest
 from support.factories import clean_record
 
@@ -109,3 +112,54 @@ def test_a_fatal_error_after_the_first_frame_is_no_start_failure():
 )
 def test_a_rendition_switch_is_counted_from_either_source(switch):
     assert _counts(switch())["bitrate_switches"] == 1
+
+
+# What the monitor makes of each player's own reports as captured in chromium (tests/fixtures/cmcd),
+# and what it cannot: hls.js posts nothing after a fatal error; Shaka's compiled build reports no
+# state (so no stall it rode out); dash.js sends no msd, its startup is read from sta=s to sta=p.
+CAPTURED = Path(__file__).resolve().parents[1] / "fixtures" / "cmcd"
+PLAYERS = {"hls.js": "hls.js", "dash.js": "dash.js", "shaka": "shaka-player"}
+EXPECTED = {
+    # file: (attempts, video starts, stalls, fatal errors, start failures)
+    "hls.js-stall": (1, 1, 1, 0, 0),
+    "dash.js-stall": (1, 1, 1, 0, 0),
+    "shaka-stall": (1, 1, 0, 0, 0),  # Shaka's stall is in no report
+    "hls.js-fail": (1, 0, 0, 0, 0),  # the fatal error is never posted
+    "dash.js-fail": (1, 0, 0, 1, 1),  # e=e,ec=28 once per retry: one fatal error
+    "shaka-fail": (1, 0, 0, 1, 1),  # e=e per failed request, no state: the attempt from the failure
+}
+
+
+def _page_startup(name: str) -> int | None:
+    header = (CAPTURED / f"{name}.txt").read_text(encoding="utf-8")
+    found = re.search(r"startup (\d+) ms", header)
+    return int(found.group(1)) if found else None
+
+
+@pytest.mark.parametrize("name", list(EXPECTED))
+def test_each_players_captured_session_counts_as_it_happened(name):
+    records = _captured_records(name)
+    window = WindowAggregates()
+    for record in records:
+        window.add_event(record)
+    c = window.everything.counts
+    counted = (c["attempts"], c["video_starts"], c["stalls"], c["fatal_errors"], c["video_start_failures"])
+    assert counted == EXPECTED[name]
+    page = _page_startup(name)
+    if c["video_starts"] and page:
+        # the player's own measure (Shaka's msd) or sta=s to sta=p: within 25% of the page's
+        assert window.everything.startup.quantile(0.5) == pytest.approx(page, rel=0.25)
+
+
+def _captured_records(name: str) -> list[dict]:
+    player = PLAYERS[name.split("-", maxsplit=1)[0]]
+    records = []
+    for line in (CAPTURED / f"{name}.txt").read_text(encoding="utf-8").splitlines():
+        if not line or line.startswith("#"):
+            continue
+        received = T0 + 60_000
+        event = to_event(parse_report(line), received_ms=received, query={"player": player})
+        record = EventMapper().to_record(event, server_time=received)
+        record["enrichment"] = None
+        records.append(record)
+    return records

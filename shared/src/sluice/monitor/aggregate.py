@@ -162,6 +162,8 @@ class WindowAggregates:
     unreadable: int = 0
     duplicates: int = 0  # records seen again in this window (a retried batch): not counted twice
     event_ids: EventIds = field(default_factory=EventIds)
+    # sessions that reported starting (CMCD sta=s) and have not played yet -> when (signals.py)
+    starting: dict[str, int] = field(default_factory=dict)
     # per dimension, per tracked value: events it may have had before it took its slot
     missed: dict[str, dict[str, int]] = field(default_factory=dict)
     folded: int = 0  # values folded into ``other`` to keep the state under Lambda's limit
@@ -172,7 +174,7 @@ class WindowAggregates:
     def add_event(self, event: dict[str, Any]) -> None:
         # Read once (a session's facts are counted once, across its events: monitor/signals.py),
         # then added to every value and pair the event belongs to.
-        signals = read_signals(event, SessionFacts(self.event_ids))
+        signals = read_signals(event, SessionFacts(self.event_ids, self.starting))
         self._slot("all", ALL).add(signals)
         values = {dimension: str(read(event)) for dimension, read in DIMENSIONS.items()}
         for dimension, value in values.items():
@@ -220,6 +222,7 @@ class WindowAggregates:
             if not self._fold_lightest(keep=0.9 * budget / size):
                 # Only ``other`` is left in every dimension: the event ids are what remains.
                 self.event_ids = EventIds(unchecked=self.event_ids.unchecked + len(self.event_ids))
+                self.starting = {}
             state = self.to_state()
             size = _json_size(state)
         return state
@@ -250,6 +253,7 @@ class WindowAggregates:
             "unreadable": self.unreadable,
             "duplicates": self.duplicates,
             "seen": self.event_ids.to_state(),
+            "starting": self.starting,
             "folded": self.folded,
             "floors": self.floors,
             "missed": _pack({d: dict(values) for d, values in self.missed.items() if values}),
@@ -266,6 +270,7 @@ class WindowAggregates:
         aggregates.unreadable = int(state.get("unreadable", 0))
         aggregates.duplicates = int(state.get("duplicates", 0))
         aggregates.event_ids = EventIds.from_state(state.get("seen"))
+        aggregates.starting = {k: int(v) for k, v in (state.get("starting") or {}).items()}
         aggregates.folded = int(state.get("folded", 0))
         aggregates.floors = {d: int(n) for d, n in state.get("floors", {}).items()}
         missed = _unpack(state.get("missed"))

@@ -1,36 +1,50 @@
 """What one clean event says about its session's quality of experience, read the same way whatever
 sent it: the web SDK's events, or a player's own CMCD reports with whatever mix of ``sta``, ``e``,
-``bs``, ``bsd`` and ``msd`` its build writes (images/ingest/README.md, "What each player sends").
+``bs``, ``bsd`` and ``msd`` its build writes (images/ingest/README.md, "What each player sends",
+says what hls.js, dash.js and Shaka send and which of these they cannot give).
 
 A session's facts are counted once, wherever they are seen again:
 
 - an *attempt*: the SDK's ``session_start``, or a CMCD report of the player starting (``sta=s``);
-- a *video start*: the SDK's initial ``play`` (its ``startup_time_ms``), or the first CMCD report
-  carrying the media start delay (``msd``; dash.js sends it twice);
+  from a player whose reports carry no state (Shaka's compiled build), its start or its failed
+  start, as nothing else in its reports says playback was asked for;
+- a *video start*: the SDK's initial ``play`` (its ``startup_time_ms``); or the first CMCD report
+  with the media start delay (``msd``, dash.js may send it twice); or the first ``sta=p`` after
+  the session's ``sta=s`` was seen, its startup the time between the two reports (hls.js and
+  dash.js send no ``msd`` in event reports);
 - a *fatal error*: the SDK's fatal ``error``, or a CMCD report of the fatal state (``sta=f``) or of
-  an error event (``e=e``); a *start failure* when it came before the session's first frame (no
-  playhead, and no video start counted for the session);
+  an error event (``e=e``: dash.js and Shaka never report ``sta=f``); a *start failure* when it
+  came before the session's first frame (no playhead, and no start counted for the session);
 - a *stall*, once per entry into rebuffering: the SDK's ``buffering_start`` (cause ``stall``), or a
-  CMCD report of the rebuffering state (``e=ps,sta=r``), or, from a session whose reports carry no
-  player state, buffer starvation (``bs``). Reports of one stall within a second of each other (the
-  audio and the video segment's ``bs``, or the SDK's and the player's) are one.
+  CMCD state report of rebuffering (``e=ps,sta=r``; dash.js writes ``sta=w``, waiting, for it), or,
+  from a session whose reports carry no player state, buffer starvation (``bs``). Reports of one
+  stall within a second of each other (the audio and the video segment's ``bs``, or the SDK's and
+  the player's) are one.
 
-The record of what was counted is the window's (``EventIds``, in the window state): a session's
-facts are counted once per window and shard (a session's events all land on one shard: it is the
-partition key). Where the SDK and the player's CMCD reporting share the session id (the SDK sets
-it), they are one session and each fact counts once.
+The record of what was counted is the window's (``EventIds``, in the window state, and the times
+of attempts not yet started): a session's facts are counted once per window and shard (a session's
+events all land on one shard: it is the partition key). Where the SDK and the player's CMCD
+reporting share the session id (the SDK sets it), they are one session and each fact counts once.
 """
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from sluice.monitor.dedupe import EventIds
+from sluice.monitor.dedupe import DIGEST_BYTES, EventIds
 
 # Two reports of one stall are at most this far apart (the audio and the video segment's ``bs``).
 SAME_STALL_MS = 1_000
+# Sessions whose ``sta=s`` time is kept until their ``sta=p`` (their startup): 5,000 entries of
+# about 30 bytes of JSON, beside the event ids in Lambda's 1 MB window state (monitor/dedupe.py).
+MAX_STARTING = 5_000
+# The player states that mean rebuffering, by player (the collector URL's ``player``): dash.js 5.2
+# reports a stall as waiting (``w``, which CTA-5004-B gives to a player waiting on something else).
+REBUFFERING = {"dash.js": frozenset({"r", "w"})}
+DEFAULT_REBUFFERING = frozenset({"r"})
 
 
 @dataclass
@@ -46,10 +60,21 @@ class Signals:
 
 
 class SessionFacts:
-    """Which facts of which sessions this window has counted, kept in the window's ``EventIds``."""
+    """Which facts of which sessions this window has counted, kept in the window's ``EventIds``,
+    and when the sessions that have not started yet reported starting (``starting``)."""
 
-    def __init__(self, seen: EventIds) -> None:
+    def __init__(self, seen: EventIds, starting: dict[str, int] | None = None) -> None:
         self.seen = seen
+        self.starting = starting if starting is not None else {}
+
+    def started_at(self, session: str, at_ms: int) -> None:
+        if len(self.starting) < MAX_STARTING:
+            self.starting[_digest(session)] = at_ms
+
+    def startup_of(self, session: str, at_ms: int) -> int | None:
+        """The time since ``session`` reported starting, if that was seen (and kept)."""
+        started = self.starting.pop(_digest(session), None)
+        return max(0, at_ms - started) if started is not None else None
 
     def first(self, session: str, fact: str) -> bool:
         """True the first time ``fact`` is seen for ``session`` in this window."""
@@ -122,31 +147,48 @@ def _buffering_start(s: Signals, p: dict[str, Any], e: dict[str, Any], facts: Se
 
 
 def _cmcd(s: Signals, p: dict[str, Any], e: dict[str, Any], facts: SessionFacts) -> None:
-    """A player's own CMCD report (event mode); what each player's reports carry, and which of
-    these signals they cannot give, is in images/ingest/README.md."""
-    session, state, kind = e["session_id"], p.get("cmcd_sta"), p.get("cmcd_e")
+    """A player's own CMCD report (event mode)."""
+    session, state, kind, at = e["session_id"], p.get("cmcd_sta"), p.get("cmcd_e"), e["client_time"]
     if state is not None:
         facts.first(session, "states")  # its stalls come from its states, not from ``bs``
+    stateless = state is None and not facts.known(session, "states")
     if state == "s" and facts.first(session, "attempt"):
         s.add("attempts")
-    if p.get("cmcd_msd") is not None and facts.first(session, "start"):
-        s.add("video_starts")
-        s.startup_ms = p["cmcd_msd"]
-    stalled = (state == "r" and kind == "ps") or (
-        bool(p.get("cmcd_bs")) and state is None and not facts.known(session, "states")
-    )
-    if stalled and facts.new_stall(session, e["client_time"]):
+        facts.started_at(session, at)
+    if p.get("cmcd_msd") is not None:
+        _cmcd_start(s, session, p["cmcd_msd"], stateless, facts)
+    elif state == "p" and (startup := facts.startup_of(session, at)) is not None:
+        _cmcd_start(s, session, startup, stateless, facts)
+    rebuffering = REBUFFERING.get(e["player"]["name"], DEFAULT_REBUFFERING)
+    stalled = (kind == "ps" and state in rebuffering) or (bool(p.get("cmcd_bs")) and stateless)
+    if stalled and facts.new_stall(session, at):
         s.add("stalls")
     if p.get("cmcd_ot") != "a":  # an audio and a video report of one starvation: the video's
         s.add("rebuffer_ms", p.get("cmcd_bsd") or 0)
     if state == "f" or kind == "e":
-        _fatal(s, session, before_first_frame=not p.get("cmcd_pt"), facts=facts)
+        before_first_frame = not p.get("cmcd_pt") and not facts.known(session, "start")
+        if stateless and before_first_frame and facts.first(session, "attempt"):
+            s.add("attempts")  # a failed start is the only sign of the attempt such a player gives
+        _fatal(s, session, before_first_frame=before_first_frame, facts=facts)
     if kind == "bc":
         s.add("bitrate_switches")
     if kind == "t":
         s.add("heartbeats")
-        if p.get("cmcd_bs") or state == "r":
+        if p.get("cmcd_bs") or state in rebuffering:
             s.add("stalled_heartbeats")
+
+
+def _cmcd_start(s: Signals, session: str, startup_ms: int | None, stateless: bool, facts: SessionFacts) -> None:
+    if not facts.first(session, "start"):
+        return
+    if stateless and facts.first(session, "attempt"):
+        s.add("attempts")  # its start is the only sign of the attempt such a player gives
+    s.add("video_starts")
+    s.startup_ms = startup_ms
+
+
+def _digest(session: str) -> str:
+    return hashlib.blake2b(session.encode(), digest_size=DIGEST_BYTES).hexdigest()
 
 
 def _simple(counter: str) -> Callable[[Signals, dict[str, Any], dict[str, Any], SessionFacts], None]:
