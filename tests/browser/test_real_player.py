@@ -270,6 +270,30 @@ def test_the_readme_gives_every_cmcd_player_a_configuration_with_a_session_id():
     assert '"sid"' in snippets["dash.js"], snippets["dash.js"]
 
 
+# Each check -> the row of the table in images/ingest/README.md ("What each player sends").
+TABLE_ROWS = {
+    "attempt": "attempt",
+    "startup": "start, startup",
+    "stall": "stall",
+    "switch count": "switch",
+    "fatal": "fatal error, failed start",
+}
+TABLE_COLUMNS = {"hls.js": "hls.js", "dash.js": "dash.js", "shaka": "Shaka"}
+
+
+def test_the_ingest_readme_says_which_checks_each_players_reports_cannot_support():
+    text = (ROOT / "images/ingest/README.md").read_text(encoding="utf-8")
+    section = text[text.index("## What each player sends") :]
+    lines = [line for line in section.splitlines() if line.startswith("|")]
+    header = [cell.strip() for cell in lines[0].strip("|").split("|")]
+    table = {cells[0]: cells for cells in ([c.strip() for c in line.strip("|").split("|")] for line in lines[2:])}
+    for player, column in TABLE_COLUMNS.items():
+        index = next(i for i, name in enumerate(header) if name.startswith(column))
+        for check, row in TABLE_ROWS.items():
+            says_cannot = "**cannot**" in table[row][index]
+            assert says_cannot == ((player, check) in CANNOT), (player, check, table[row][index])
+
+
 # --- the SDK, on every player -------------------------------------------------------------------
 
 
