@@ -176,6 +176,49 @@ resource "aws_cloudwatch_metric_alarm" "unreadable_health_items" {
   tags                = var.tags
 }
 
+# CMCD report lines ingest could not read at all (not Structured Field syntax, over 8 KiB): the
+# player is answered 200 so that it does not resend them ten times, and the report is lost, so the
+# operator hears of it here. A rate per accepted event: one hostile client is not a page at 3 a.m.
+resource "aws_cloudwatch_metric_alarm" "cmcd_reports_unreadable" {
+  alarm_name          = "${var.name}-cmcd-reports-unreadable"
+  alarm_description   = "Ingest could not read more than ${var.cmcd_unreadable_rate_threshold} CMCD report lines per accepted event (answered 200, not stored): its WARNING log \"CMCD report lines could not be read\" shows a sample with the reason."
+  comparison_operator = "GreaterThanThreshold"
+  threshold           = var.cmcd_unreadable_rate_threshold
+  evaluation_periods  = 3
+  datapoints_to_alarm = 2
+  treat_missing_data  = "notBreaching"
+  alarm_actions       = [aws_sns_topic.alerts.arn]
+  ok_actions          = [aws_sns_topic.alerts.arn]
+
+  metric_query {
+    id          = "rate"
+    expression  = "unreadable / MAX([accepted, 1])"
+    label       = "CMCD report lines unreadable per accepted event"
+    return_data = true
+  }
+  metric_query {
+    id = "unreadable"
+    metric {
+      namespace   = "Sluice"
+      metric_name = "CmcdReportsUnreadable"
+      dimensions  = { Stage = local.ingest_stage }
+      period      = 300
+      stat        = "Sum"
+    }
+  }
+  metric_query {
+    id = "accepted"
+    metric {
+      namespace   = "Sluice"
+      metric_name = "EventsAccepted"
+      dimensions  = { Stage = local.ingest_stage }
+      period      = 300
+      stat        = "Sum"
+    }
+  }
+  tags = var.tags
+}
+
 # CMCD keys ingest dropped from reports it kept (a value the key's type refuses, a url the parser
 # refuses): a player or CDN release writing bad CMCD shows here. Some players always send a few
 # odd keys, so it is a rate per accepted event, and off unless a threshold is given.

@@ -49,6 +49,17 @@ variable "failed_event_rate_threshold" {
   }
 }
 
+variable "cmcd_unreadable_rate_threshold" {
+  description = "Alarm when more than this many CMCD report lines per accepted event could not be read at all (answered 200, not stored)."
+  type        = number
+  default     = 0.01
+
+  validation {
+    condition     = var.cmcd_unreadable_rate_threshold > 0
+    error_message = "cmcd_unreadable_rate_threshold is a positive number of lines per accepted event."
+  }
+}
+
 variable "cmcd_keys_dropped_rate_threshold" {
   description = "Alarm when ingest drops more than this many CMCD keys per accepted event (null: no such alarm)."
   type        = number

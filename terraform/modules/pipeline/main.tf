@@ -60,8 +60,10 @@ module "monitoring" {
   function_names = [for stage in local.stages : "${var.name}-${stage}"]
   alert_emails   = var.alert_emails
 
-  failed_firehose_name = module.lake.failed_firehose_name
-  tags                 = var.tags
+  failed_firehose_name             = module.lake.failed_firehose_name
+  cmcd_unreadable_rate_threshold   = var.cmcd_unreadable_rate_threshold
+  cmcd_keys_dropped_rate_threshold = var.cmcd_keys_dropped_rate_threshold
+  tags                             = var.tags
 }
 
 module "warehouse" {

@@ -202,3 +202,15 @@ variable "capacity" {
     error_message = "capacity: shards must be at least 1 and memory_mb 128..10240."
   }
 }
+
+variable "cmcd_unreadable_rate_threshold" {
+  description = "Alarm when more than this many CMCD report lines per accepted event could not be read at all (the monitoring module's alarm)."
+  type        = number
+  default     = 0.01
+}
+
+variable "cmcd_keys_dropped_rate_threshold" {
+  description = "Alarm when ingest drops more than this many CMCD keys per accepted event (null: no such alarm)."
+  type        = number
+  default     = null
+}

@@ -113,3 +113,18 @@ run "cmcd_threshold_must_be_positive" {
 
   expect_failures = [var.cmcd_keys_dropped_rate_threshold]
 }
+
+run "cmcd_unreadable_lines_alarm_by_default" {
+  command = plan
+
+  assert {
+    condition     = aws_cloudwatch_metric_alarm.cmcd_reports_unreadable.threshold == 0.01
+    error_message = "Unreadable CMCD lines are answered 200 and lost: the alarm is on by default, at 1% of accepted events."
+  }
+  assert {
+    condition = toset([
+      for q in aws_cloudwatch_metric_alarm.cmcd_reports_unreadable.metric_query : one(q.metric).metric_name if length(q.metric) > 0
+    ]) == toset(["CmcdReportsUnreadable", "EventsAccepted"])
+    error_message = "The alarm divides the unreadable lines ingest counts by the events it accepted."
+  }
+}
