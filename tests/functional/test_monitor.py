@@ -166,12 +166,17 @@ def test_window_state_stays_under_1_mb_with_10000_distinct_values(aws, pipeline,
         record["content"]["id"] = f"content-{index}"
         record["ingest"]["country"] = f"C{index % 250}"
         record["player"]["version"] = f"9.{index}"
+        record["session_id"] = f"00000000-0000-4000-9000-{index:012d}"  # a start per session
         aggregates.add_event(record)
-    # and the event ids of a full window (the exactly-once check keeps up to MAX_IDS of them)
+    # and the event ids of a full window (the exactly-once check keeps up to MAX_IDS of them), and
+    # the session facts it remembers at their cap
     from sluice.monitor.dedupe import MAX_IDS
+    from sluice.monitor.signals import MAX_SESSION_FACTS
 
     for index in range(MAX_IDS):
         aggregates.event_ids.first_time(f"00000000-0000-4000-8000-{index:012d}")
+    for index in range(MAX_SESSION_FACTS):
+        aggregates.facts.first_time(f"fact-{index}")
     size = len(json.dumps(aggregates.to_state()))
     assert size < 1_000_000, size
     assert len(aggregates.by_dimension["content"]) == 101  # 100 values and "other"
@@ -301,6 +306,8 @@ def test_a_batch_delivered_twice_in_a_window_is_counted_once(aws, pipeline, moni
         clean_record("error", payload={"code": "E", "message": "m", "fatal": True, "playhead_ms": None})
         for _ in range(2)
     ]
+    for index, record in enumerate(starts + failures):
+        record["session_id"] = f"session-{index % 4}"  # four sessions, the first two failing to start
     records = [
         {
             "kinesis": {

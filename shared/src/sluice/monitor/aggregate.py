@@ -31,7 +31,7 @@ from typing import Any
 
 from sluice.batch.kinesis import LAMBDA_WINDOW_STATE_BYTES
 from sluice.monitor.dedupe import EventIds
-from sluice.monitor.signals import SessionFacts, Signals
+from sluice.monitor.signals import MAX_SESSION_FACTS, SessionFacts, Signals
 from sluice.monitor.signals import read as read_signals
 from sluice.monitor.sketch import QuantileSketch
 
@@ -162,7 +162,9 @@ class WindowAggregates:
     unreadable: int = 0
     duplicates: int = 0  # records seen again in this window (a retried batch): not counted twice
     event_ids: EventIds = field(default_factory=EventIds)
-    # sessions that reported starting (CMCD sta=s) and have not played yet -> when (signals.py)
+    # the session facts counted (an attempt, a start, a stall: signals.py), and the sessions that
+    # reported starting (CMCD sta=s) and have not played yet -> when
+    facts: EventIds = field(default_factory=lambda: EventIds(capacity=MAX_SESSION_FACTS))
     starting: dict[str, int] = field(default_factory=dict)
     # per dimension, per tracked value: events it may have had before it took its slot
     missed: dict[str, dict[str, int]] = field(default_factory=dict)
@@ -174,7 +176,7 @@ class WindowAggregates:
     def add_event(self, event: dict[str, Any]) -> None:
         # Read once (a session's facts are counted once, across its events: monitor/signals.py),
         # then added to every value and pair the event belongs to.
-        signals = read_signals(event, SessionFacts(self.event_ids, self.starting))
+        signals = read_signals(event, SessionFacts(self.facts, self.starting))
         self._slot("all", ALL).add(signals)
         values = {dimension: str(read(event)) for dimension, read in DIMENSIONS.items()}
         for dimension, value in values.items():
@@ -222,7 +224,7 @@ class WindowAggregates:
             if not self._fold_lightest(keep=0.9 * budget / size):
                 # Only ``other`` is left in every dimension: the event ids are what remains.
                 self.event_ids = EventIds(unchecked=self.event_ids.unchecked + len(self.event_ids))
-                self.starting = {}
+                self.facts, self.starting = EventIds(capacity=MAX_SESSION_FACTS), {}
             state = self.to_state()
             size = _json_size(state)
         return state
@@ -253,6 +255,7 @@ class WindowAggregates:
             "unreadable": self.unreadable,
             "duplicates": self.duplicates,
             "seen": self.event_ids.to_state(),
+            "facts": self.facts.to_state(),
             "starting": self.starting,
             "folded": self.folded,
             "floors": self.floors,
@@ -270,6 +273,7 @@ class WindowAggregates:
         aggregates.unreadable = int(state.get("unreadable", 0))
         aggregates.duplicates = int(state.get("duplicates", 0))
         aggregates.event_ids = EventIds.from_state(state.get("seen"))
+        aggregates.facts = EventIds.from_state(state.get("facts"), MAX_SESSION_FACTS)
         aggregates.starting = {k: int(v) for k, v in (state.get("starting") or {}).items()}
         aggregates.folded = int(state.get("folded", 0))
         aggregates.floors = {d: int(n) for d, n in state.get("floors", {}).items()}

@@ -24,19 +24,18 @@ MAX_IDS = 50_000
 
 
 class EventIds:
-    def __init__(self, digests: set[bytes] | None = None, unchecked: int = 0) -> None:
+    def __init__(self, digests: set[bytes] | None = None, unchecked: int = 0, capacity: int | None = None) -> None:
         self._digests = digests if digests is not None else set()
         self.unchecked = unchecked
+        self.capacity = MAX_IDS if capacity is None else capacity
 
-    def first_time(self, event_id: str, *, an_event: bool = True) -> bool:
-        """True the first time an id is seen in this window (and past the cap, always); a session's
-        fact (``an_event`` False: monitor/signals.py) shares the room but is not an event counted
-        unchecked."""
+    def first_time(self, event_id: str) -> bool:
+        """True the first time an id is seen in this window (and past the cap, always)."""
         digest = hashlib.blake2b(event_id.encode(), digest_size=DIGEST_BYTES).digest()
         if digest in self._digests:
             return False
-        if len(self._digests) >= MAX_IDS:
-            self.unchecked += an_event
+        if len(self._digests) >= self.capacity:
+            self.unchecked += 1
             return True
         self._digests.add(digest)
         return True
@@ -51,9 +50,9 @@ class EventIds:
         return {"ids": base64.b64encode(b"".join(sorted(self._digests))).decode("ascii"), "unchecked": self.unchecked}
 
     @classmethod
-    def from_state(cls, state: dict[str, object] | None) -> EventIds:
+    def from_state(cls, state: dict[str, object] | None, capacity: int | None = None) -> EventIds:
         if not state:
-            return cls()
+            return cls(capacity=capacity)
         packed = base64.b64decode(str(state.get("ids", "")))
         digests = {packed[i : i + DIGEST_BYTES] for i in range(0, len(packed), DIGEST_BYTES)}
-        return cls(digests, int(str(state.get("unchecked", 0))))
+        return cls(digests, int(str(state.get("unchecked", 0))), capacity)

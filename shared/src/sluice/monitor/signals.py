@@ -21,8 +21,8 @@ A session's facts are counted once, wherever they are seen again:
   stall within a second of each other (the audio and the video segment's ``bs``, or the SDK's and
   the player's) are one.
 
-The record of what was counted is the window's (``EventIds``, in the window state, and the times
-of attempts not yet started): a session's facts are counted once per window and shard (a session's
+The record of what was counted is the window's (its own ``EventIds`` in the window state, and the
+times of attempts not yet started): a session's facts are counted once per window and shard (a session's
 events all land on one shard: it is the partition key). Where the SDK and the player's CMCD
 reporting share the session id (the SDK sets it), they are one session and each fact counts once.
 """
@@ -38,6 +38,10 @@ from sluice.monitor.dedupe import DIGEST_BYTES, EventIds
 
 # Two reports of one stall are at most this far apart (the audio and the video segment's ``bs``).
 SAME_STALL_MS = 1_000
+# Session facts a window remembers, in a set of their own beside the event ids (so that they never
+# take the event ids' room): about 3 per session, 6-byte digests, 160 KB of the state at most.
+# Past it, facts are counted as they come (as before there was a record of them).
+MAX_SESSION_FACTS = 20_000
 # Sessions whose ``sta=s`` time is kept until their ``sta=p`` (their startup): 5,000 entries of
 # about 30 bytes of JSON, beside the event ids in Lambda's 1 MB window state (monitor/dedupe.py).
 MAX_STARTING = 5_000
@@ -78,7 +82,7 @@ class SessionFacts:
 
     def first(self, session: str, fact: str) -> bool:
         """True the first time ``fact`` is seen for ``session`` in this window."""
-        return self.seen.first_time(f"\x00{fact}\x00{session}", an_event=False)
+        return self.seen.first_time(f"\x00{fact}\x00{session}")
 
     def known(self, session: str, fact: str) -> bool:
         return self.seen.contains(f"\x00{fact}\x00{session}")
