@@ -68,11 +68,8 @@ LADDERS = [name for name, player in PLAYERS.items() if player.renditions]
 # Checks a player's own CMCD reports cannot support, and why: each is skipped by name (the rest
 # of that player's checks run), and the table in images/ingest/README.md says the same.
 CANNOT: dict[tuple[str, str], str] = {
-    ("hls.js", "startup"): "hls.js 1.7.4 sends no msd in event reports: no startup to compare",
     ("hls.js", "fatal"): "hls.js 1.7.4 posts no report after a fatal error (no e=e, no sta=f arrives)",
-    ("dash.js", "startup"): "dash.js 5.2.1 sends no msd in event reports here: no startup to compare",
     ("dash.js", "switch count"): "dash.js 5.2.1 sends no bc event: its br changes ride on ps reports only",
-    ("shaka", "attempt"): "Shaka 5.2.12's compiled build renames sta: no ps report says starting",
     ("shaka", "stall"): "Shaka 5.2.12's compiled build renames sta: no report says rebuffering",
 }
 
