@@ -35,6 +35,7 @@ class LogField:
     name: str
     format: FieldFormat
     doc: str
+    cmcd_key: str | None = None  # the CMCD key a cmcd-* field carries
 
 
 _E, _S, _I, _T, _C = (
@@ -83,24 +84,24 @@ FIELDS: tuple[LogField, ...] = (
     LogField("origin-fbl", _S, "first-byte latency between CloudFront and the origin"),
     LogField("origin-lbl", _S, "last-byte latency between CloudFront and the origin"),
     LogField("asn", _I, "the viewer's autonomous system number"),
-    LogField("cmcd-encoded-bitrate", _C, "CMCD br"),
-    LogField("cmcd-buffer-length", _C, "CMCD bl"),
-    LogField("cmcd-buffer-starvation", _C, "CMCD bs"),
-    LogField("cmcd-content-id", _C, "CMCD cid"),
-    LogField("cmcd-object-duration", _C, "CMCD d"),
-    LogField("cmcd-deadline", _C, "CMCD dl"),
-    LogField("cmcd-measured-throughput", _C, "CMCD mtp"),
-    LogField("cmcd-next-object-request", _C, "CMCD nor"),
-    LogField("cmcd-next-range-request", _C, "CMCD nrr"),
-    LogField("cmcd-object-type", _C, "CMCD ot"),
-    LogField("cmcd-playback-rate", _C, "CMCD pr"),
-    LogField("cmcd-requested-maximum-throughput", _C, "CMCD rtp"),
-    LogField("cmcd-streaming-format", _C, "CMCD sf"),
-    LogField("cmcd-session-id", _C, "CMCD sid"),
-    LogField("cmcd-stream-type", _C, "CMCD st"),
-    LogField("cmcd-startup", _C, "CMCD su"),
-    LogField("cmcd-top-bitrate", _C, "CMCD tb"),
-    LogField("cmcd-version", _C, "CMCD v"),
+    LogField("cmcd-encoded-bitrate", _C, "CMCD br", "br"),
+    LogField("cmcd-buffer-length", _C, "CMCD bl", "bl"),
+    LogField("cmcd-buffer-starvation", _C, "CMCD bs", "bs"),
+    LogField("cmcd-content-id", _C, "CMCD cid", "cid"),
+    LogField("cmcd-object-duration", _C, "CMCD d", "d"),
+    LogField("cmcd-deadline", _C, "CMCD dl", "dl"),
+    LogField("cmcd-measured-throughput", _C, "CMCD mtp", "mtp"),
+    LogField("cmcd-next-object-request", _C, "CMCD nor", "nor"),
+    LogField("cmcd-next-range-request", _C, "CMCD nrr", "nrr"),
+    LogField("cmcd-object-type", _C, "CMCD ot", "ot"),
+    LogField("cmcd-playback-rate", _C, "CMCD pr", "pr"),
+    LogField("cmcd-requested-maximum-throughput", _C, "CMCD rtp", "rtp"),
+    LogField("cmcd-streaming-format", _C, "CMCD sf", "sf"),
+    LogField("cmcd-session-id", _C, "CMCD sid", "sid"),
+    LogField("cmcd-stream-type", _C, "CMCD st", "st"),
+    LogField("cmcd-startup", _C, "CMCD su", "su"),
+    LogField("cmcd-top-bitrate", _C, "CMCD tb", "tb"),
+    LogField("cmcd-version", _C, "CMCD v", "v"),
 )
 
 BY_NAME: dict[str, LogField] = {f.name: f for f in FIELDS}

@@ -7,7 +7,7 @@ import sys
 from collections.abc import Sequence
 
 from sluice import __version__
-from sluice.cli import cost, demo, events, failed, generate, health, local, schemas, warehouse
+from sluice.cli import cdn, cost, demo, events, failed, generate, health, local, schemas, warehouse
 from sluice.cli.errors import UsageError
 from sluice.cli.options import Parser, apply_aws_options, aws_options, split_aws_options
 
@@ -20,7 +20,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--version", action="version", version=f"sluice {__version__}")
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
-    for module in (generate, events, schemas, failed, warehouse, health, local, demo, cost):
+    for module in (generate, events, schemas, failed, warehouse, health, local, demo, cost, cdn):
         module.register(commands)
     return parser
 

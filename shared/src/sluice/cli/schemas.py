@@ -47,8 +47,8 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
     render = sub.add_parser("render", help="print an artifact generated from the schemas")
     render.add_argument(
         "target",
-        choices=("opensearch", "redshift", "postgresql", "glue", "web", "fingerprints"),
-        help="opensearch: index template; redshift / postgresql: warehouse DDL; glue: the lake table columns; web: the web SDK's contract module; fingerprints: the schemas' precomputed fingerprints (shared/src/sluice/schemas/fingerprints.json)",
+        choices=("opensearch", "redshift", "postgresql", "glue", "cdn-fields", "web", "fingerprints"),
+        help="opensearch: index template; redshift / postgresql: warehouse DDL; glue: the lake table columns; cdn-fields: the CloudFront real-time log fields the cdn_logs module configures (terraform/generated/cdn_realtime_log_fields.json); web: the web SDK's contract module; fingerprints: the schemas' precomputed fingerprints (shared/src/sluice/schemas/fingerprints.json)",
     )
     render.add_argument("--prefix", default="sluice-events", help="index prefix for the OpenSearch template")
     render.set_defaults(run=_render)
@@ -138,6 +138,11 @@ def _render(args: argparse.Namespace) -> int:
         from sluice.artifacts.glue import glue_table
 
         print(json.dumps(glue_table(), indent=2))
+        return 0
+    if args.target == "cdn-fields":
+        from sluice.cdn.fields import field_names
+
+        print(json.dumps(field_names(), indent=2))
         return 0
     if args.target == "fingerprints":
         from sluice.events.registry import fingerprints_manifest
