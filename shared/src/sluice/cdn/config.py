@@ -41,11 +41,26 @@ def deployed_fields(cloudfront: Any, name_or_arn: str) -> list[str]:
     """
     key = "ARN" if name_or_arn.startswith("arn:") else "Name"
     response = cloudfront.get_realtime_log_config(**{key: name_or_arn})
-    fields = list(response["RealtimeLogConfig"]["Fields"])
-    missing = [name for name in REQUIRED_FIELDS if name not in fields]
-    if missing:
-        raise FieldOrderError(f"real-time log configuration {name_or_arn} lacks {', '.join(missing)}")
-    return fields
+    return list(response["RealtimeLogConfig"]["Fields"])
+
+
+def missing_fields(fields: Sequence[str]) -> list[str]:
+    """The fields a line needs to become an event that ``fields`` lacks."""
+    return [name for name in REQUIRED_FIELDS if name not in fields]
+
+
+def deployed_order(cloudfront: Any, name_or_arn: str) -> Callable[[], list[str]]:
+    """What a reader's ``FieldOrder`` fetches: the deployed order, refused when no line in it
+    could become an event (``FieldOrderError``: a deployment to fix, not lines to fail one by one)."""
+
+    def fetch() -> list[str]:
+        fields = deployed_fields(cloudfront, name_or_arn)
+        missing = missing_fields(fields)
+        if missing:
+            raise FieldOrderError(f"real-time log configuration {name_or_arn} lacks {', '.join(missing)}")
+        return fields
+
+    return fetch
 
 
 def local_fields() -> list[str]:

@@ -26,11 +26,13 @@ import dataclasses
 import posixpath
 import re
 import uuid
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from sluice.cdn.config import FieldOrder
 from sluice.cdn.fields import FIELDS
-from sluice.cdn.logline import FieldValueError, Value
+from sluice.cdn.logline import FieldValueError, LogLineError, Value, parse_line
 from sluice.cmcd.contract import _json_within, invalid_keys
 from sluice.cmcd.keys import KEYS, Kind, field_name
 from sluice.cmcd.report import CmcdError, CmcdReport, parse_headers, parse_query, parse_report
@@ -98,6 +100,23 @@ class LineCounts:
     kept: int = 0  # media requests, each one event
     not_media: int = 0  # read, not a media request: counted, not stored
     unreadable: int = 0  # a LogLineError: a failed event
+
+
+def read_line(line: bytes | str, order: FieldOrder | Sequence[str], counts: LineCounts) -> dict[str, Any] | None:
+    """One line on the stream as its event (None: not a media request), counted in ``counts``;
+    a ``LogLineError`` (counted unreadable) is the caller's failed event, with the line's bytes."""
+    counts.lines += 1
+    try:
+        values = order.parse(line) if isinstance(order, FieldOrder) else parse_line(line, order)
+        event = to_event(values)
+    except LogLineError:
+        counts.unreadable += 1
+        raise
+    if event is None:
+        counts.not_media += 1
+    else:
+        counts.kept += 1
+    return event
 
 
 def is_media(values: dict[str, Value]) -> bool:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import sys
 
 from sluice.cli.options import add_format, print_json
 
@@ -38,7 +39,7 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
 
 
 def _fields(args: argparse.Namespace) -> int:
-    from sluice.cdn.config import deployed_fields, local_fields
+    from sluice.cdn.config import deployed_fields, local_fields, missing_fields
 
     if args.config:
         from sluice.aws.clients import client
@@ -50,4 +51,8 @@ def _fields(args: argparse.Namespace) -> int:
         print_json(names)
     else:
         print("\n".join(names))
+    missing = missing_fields(names)
+    if missing:
+        print(f"sluice: the reader cannot use this configuration: it lacks {', '.join(missing)}", file=sys.stderr)
+        return 1
     return 0
