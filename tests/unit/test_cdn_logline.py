@@ -106,8 +106,8 @@ def test_a_dash_is_no_value_in_every_field(name):
     assert parse_line(line(**{name: "-"}), ORDER)[name] is None
 
 
-def test_the_timestamp_is_epoch_ms_without_float_rounding():
-    # 1733100000.129 as a float times 1000 is 1733100000128.9999: read as text, it is exact.
+def test_the_timestamp_is_read_to_the_millisecond():
+    # Read as text, not through a float: the milliseconds are the digits CloudFront wrote.
     assert parse_line(line(timestamp="1733100000.129"), ORDER)["timestamp"] == 1733100000129
     assert parse_line(line(timestamp="1733100000"), ORDER)["timestamp"] == 1733100000000
     assert parse_line(line(timestamp="1733100000.5"), ORDER)["timestamp"] == 1733100000500

@@ -183,18 +183,22 @@ def test_without_sid_the_session_is_inferred_from_network_user_agent_content_and
     assert event(c_ip="203.0.113.7", cmcd_content_id="bbb")["session_id"] != got["session_id"]
 
 
-def test_a_sessions_manifest_and_its_renditions_share_one_inferred_session():
-    sessions = {
-        event(cs_uri_stem=stem)["session_id"]
+def test_a_titles_manifest_and_its_renditions_are_one_content_and_one_session():
+    events = [
+        event(cs_uri_stem=stem)
         for stem in (
             "/vod/big-buck-bunny/master.m3u8",
             "/vod/big-buck-bunny/720p/index.m3u8",
             "/vod/big-buck-bunny/720p/seg_00042.m4s",
             "/vod/big-buck-bunny/1080p/seg_00043.m4s",
             "/vod/big-buck-bunny/audio_en/seg_00042.m4s",
+            "/vod/big-buck-bunny/video_1/seg_00044.m4s",
+            "/vod/big-buck-bunny/1920x1080/seg_00045.m4s",
         )
-    }
-    assert len(sessions) == 1
+    ]
+    assert {e["content"]["id"] for e in events} == {"/vod/big-buck-bunny"}
+    assert len({e["session_id"] for e in events}) == 1
+    assert event(cs_uri_stem="/seg_1.ts")["content"]["id"] == "unknown"
 
 
 def test_a_native_player_is_named_from_its_user_agent():

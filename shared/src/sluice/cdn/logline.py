@@ -18,9 +18,11 @@ from sluice.cdn.fields import BY_NAME, FieldFormat
 from sluice.runtime.errors import PoisonRecordError
 
 # A line is one viewer request: CloudFront refuses a URL over 8,192 bytes and request headers over
-# 20,480 bytes (Developer Guide, "quotas": request limits), and cs-headers, the URL and the other
-# fields together stay below this. Longer is not a CloudFront line: refused before it is split.
-MAX_LINE_BYTES = 64 * 1024
+# 20,480 bytes in all (Developer Guide, "How requests are logged when the request URL or headers
+# exceed the maximum size"). URL-encoded (at most 3 bytes a byte), the URL, cs-headers and the
+# header fields logged again on their own (user agent, referer, accept...) stay under 150 KB.
+# Longer is not a CloudFront line: refused before it is split (a Kinesis record holds 1 MiB).
+MAX_LINE_BYTES = 256 * 1024
 
 # Epoch seconds with milliseconds (1733100000.123); up to microseconds is read, to the ms.
 _EPOCH_SECONDS = re.compile(r"([0-9]{1,11})(?:\.([0-9]{1,6}))?")

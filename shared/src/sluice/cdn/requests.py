@@ -6,8 +6,9 @@ schema version only has to declare the ``cdn_request`` payload:
 - ``event_id``: a UUIDv5 of ``x-edge-request-id``, so a log record delivered twice is one event;
 - ``client_time``: the request's ``timestamp`` (the player's request time as the edge saw it);
 - ``session_id``: CMCD ``sid``, else ``sluice.cmcd.session.inferred_session_id`` of the viewer's
-  network (``c-ip``, truncated as ingest truncates it), user agent, content id and the request's
-  UTC day, flagged ``cmcd_session_inferred``;
+  network (``c-ip``, truncated as ingest truncates it), user agent, CMCD ``cid`` (not the
+  path-derived content id: the shared rule, so that a viewer's CMCD reports to ``/cmcd`` and its
+  media requests land in one session) and the request's UTC day, flagged ``cmcd_session_inferred``;
 - ``content.id``: CMCD ``cid``, else the request path's directory (rendition directories such as
   ``720p/`` or ``video_1/`` left out, so that a bitrate switch stays in one session);
 - ``player``: a native player named by its user agent (ExoPlayer, AVPlayer, ...), else ``cdn``;
