@@ -89,6 +89,12 @@ def test_other_requests_are_dropped_and_counted(stem, content_type):
     assert counts == LineCounts(lines=1, kept=0, not_media=1, unreadable=0)
 
 
+def test_a_cors_preflight_is_not_a_media_request():
+    counts = LineCounts()
+    assert read_line(line(cs_method="OPTIONS", sc_content_type="-", sc_status="204"), ORDER, counts) is None
+    assert counts.not_media == 1
+
+
 def test_every_line_is_counted_once():
     counts = LineCounts()
     read_line(line(), ORDER, counts)

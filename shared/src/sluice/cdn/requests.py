@@ -121,6 +121,10 @@ def read_line(line: bytes | str, order: FieldOrder | Sequence[str], counts: Line
 
 
 def is_media(values: dict[str, Value]) -> bool:
+    # A player fetches media with GET; the OPTIONS preflight a browser sends before a segment
+    # request with CMCD headers (not a CORS-safelisted header) is not a second request for it.
+    if values.get("cs-method") not in (None, "GET"):
+        return False
     stem = values.get("cs-uri-stem")
     if isinstance(stem, str) and stem.lower().endswith(MEDIA_EXTENSIONS):
         return True
