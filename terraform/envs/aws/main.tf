@@ -56,3 +56,13 @@ module "registry" {
   source = "../../modules/registry"
   prefix = var.name
 }
+
+# CloudFront real-time logs of the media distribution (players' segment requests with their
+# CMCD), off by default. The distribution is not this stack's: attach the output's
+# realtime_log_config_arn to its cache behaviours (modules/cdn_logs/README.md).
+module "cdn_logs" {
+  source        = "../../modules/cdn_logs"
+  create        = var.create_cdn_logs
+  name          = "${var.name}-cdn-logs"
+  sampling_rate = var.cdn_logs_sampling_rate
+}

@@ -67,3 +67,13 @@ output "capacity" {
   description = "The sizing in effect: the defaults, or capacity.auto.tfvars.json from `sluice plan`."
   value       = module.sluice.capacity
 }
+
+output "cdn_logs" {
+  description = "With create_cdn_logs: the real-time log configuration to attach to the media distribution's cache behaviours, its stream and the stream's key (all null when off)."
+  value = {
+    realtime_log_config_arn = module.cdn_logs.realtime_log_config_arn
+    stream_name             = module.cdn_logs.stream_name
+    stream_arn              = module.cdn_logs.stream_arn
+    kms_key_arn             = module.cdn_logs.kms_key_arn
+  }
+}

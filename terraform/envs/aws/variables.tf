@@ -119,3 +119,15 @@ variable "capacity" {
   type        = any
   default     = {}
 }
+
+variable "create_cdn_logs" {
+  description = "CloudFront real-time logs for your media distribution: the log configuration, its Kinesis stream and the role CloudFront assumes (off by default; attach the cdn_logs output's realtime_log_config_arn to the distribution's cache behaviours, see modules/cdn_logs/README.md)."
+  type        = bool
+  default     = false
+}
+
+variable "cdn_logs_sampling_rate" {
+  description = "With create_cdn_logs: the percentage of media requests logged (1..100; $0.01 per million lines logged)."
+  type        = number
+  default     = 100
+}

@@ -1,0 +1,64 @@
+# CloudFront real-time logs: off by default, the cdn_logs module's stream when switched on.
+
+mock_provider "aws" {
+  alias = "us_east_1"
+}
+
+mock_provider "aws" {
+  mock_data "aws_iam_policy_document" {
+    defaults = { json = "{\"Version\":\"2012-10-17\",\"Statement\":[]}" }
+  }
+  mock_data "aws_caller_identity" {
+    defaults = { account_id = "123456789012" }
+  }
+  mock_data "aws_region" {
+    defaults = { name = "eu-west-1" }
+  }
+  mock_data "aws_partition" {
+    defaults = { partition = "aws" }
+  }
+}
+variables {
+  lake_bucket_name             = "test-lake"
+  private_subnet_ids           = ["subnet-a", "subnet-b"]
+  warehouse_security_group_ids = ["sg-w"]
+  search_security_group_ids    = ["sg-s"]
+  stage_security_group_ids     = ["sg-f"]
+  search_master_user_arn       = "arn:aws:iam::123456789012:role/admin"
+  jwt_issuer                   = "https://auth.example.com/"
+  cors_allow_origins           = ["https://watch.example"]
+  origin_verify_token          = "0123456789abcdef0123456789abcdef0123456789abcdef"
+  images = {
+    ingest    = "123456789012.dkr.ecr.eu-west-1.amazonaws.com/sluice-ingest@sha256:1111111111111111111111111111111111111111111111111111111111111111"
+    processor = "123456789012.dkr.ecr.eu-west-1.amazonaws.com/sluice-processor@sha256:2222222222222222222222222222222222222222222222222222222222222222"
+    indexer   = "123456789012.dkr.ecr.eu-west-1.amazonaws.com/sluice-indexer@sha256:3333333333333333333333333333333333333333333333333333333333333333"
+    loader    = "123456789012.dkr.ecr.eu-west-1.amazonaws.com/sluice-loader@sha256:4444444444444444444444444444444444444444444444444444444444444444"
+    monitor   = "123456789012.dkr.ecr.eu-west-1.amazonaws.com/sluice-monitor@sha256:5555555555555555555555555555555555555555555555555555555555555555"
+  }
+}
+
+run "cdn_logs_are_off_by_default" {
+  command = plan
+
+  assert {
+    condition = (
+      output.cdn_logs.realtime_log_config_arn == null && output.cdn_logs.stream_name == null
+      && output.cdn_logs.stream_arn == null && output.cdn_logs.kms_key_arn == null
+    )
+    error_message = "no real-time log configuration, stream, key or role unless create_cdn_logs"
+  }
+}
+
+run "cdn_logs_when_switched_on" {
+  command = plan
+
+  variables {
+    create_cdn_logs        = true
+    cdn_logs_sampling_rate = 50
+  }
+
+  assert {
+    condition     = output.cdn_logs.stream_name == "sluice-cdn-logs"
+    error_message = "the log stream is named from the prefix"
+  }
+}
