@@ -139,3 +139,38 @@ def test_the_health_evaluation_runs_on_a_schedule_from_the_monitor_image(applied
     variables = evaluator["Configuration"]["Environment"]["Variables"]
     assert variables["SLUICE_HEALTH_WINDOW_SECONDS"] == "60"
     assert variables["SLUICE_ALERT_TOPIC_ARN"] == settings["alert_topic_arn"]
+
+
+def test_the_cdn_log_stream_its_key_and_cloudfronts_role(applied, moto_url):
+    """The real-time log configuration itself cannot be made in moto (no real-time log API); the
+    stream it writes to, the stream's key and the role CloudFront assumes are."""
+    _, state = applied
+    cdn_logs = json.loads(_terraform("output", "-json", state=state, endpoint=moto_url).stdout)["cdn_logs"]["value"]
+    assert cdn_logs["realtime_log_config_arn"] is None
+    summary = aws_client("kinesis", moto_url).describe_stream_summary(StreamName=cdn_logs["stream_name"])[
+        "StreamDescriptionSummary"
+    ]
+    assert cdn_logs["stream_name"] == "sluice-cdn-logs"
+    assert summary["EncryptionType"] == "KMS"
+    assert summary["KeyId"] == cdn_logs["kms_key_arn"]
+    assert summary["RetentionPeriodHours"] == 24  # it holds every request's full client address
+    key_id = cdn_logs["kms_key_arn"].rsplit("/", 1)[-1]
+    assert aws_client("kms", moto_url).get_key_rotation_status(KeyId=key_id)["KeyRotationEnabled"] is True
+    iam = aws_client("iam", moto_url)
+    role_name = cdn_logs["role_arn"].rsplit("/", 1)[-1]
+    (trust,) = iam.get_role(RoleName=role_name)["Role"]["AssumeRolePolicyDocument"]["Statement"]
+    assert trust["Principal"] == {"Service": "cloudfront.amazonaws.com"}
+    (policy_name,) = iam.list_role_policies(RoleName=role_name)["PolicyNames"]
+    statements = iam.get_role_policy(RoleName=role_name, PolicyName=policy_name)["PolicyDocument"]["Statement"]
+    granted = {(action, statement["Resource"]) for statement in statements for action in _as_list(statement["Action"])}
+    assert granted == {
+        ("kinesis:DescribeStreamSummary", cdn_logs["stream_arn"]),
+        ("kinesis:DescribeStream", cdn_logs["stream_arn"]),
+        ("kinesis:PutRecord", cdn_logs["stream_arn"]),
+        ("kinesis:PutRecords", cdn_logs["stream_arn"]),
+        ("kms:GenerateDataKey", cdn_logs["kms_key_arn"]),
+    }
+
+
+def _as_list(value: str | list[str]) -> list[str]:
+    return [value] if isinstance(value, str) else value

@@ -56,3 +56,11 @@ module "sluice" {
   # The emulator speaks plain HTTP; a TLS-only bucket policy would refuse every request.
   enforce_tls = false
 }
+
+# The CDN-log stream, its key and the role CloudFront would assume, as on AWS. moto has no
+# real-time log API, so the configuration itself is off here (plan-tested in modules/cdn_logs).
+module "cdn_logs" {
+  source                     = "../../modules/cdn_logs"
+  name                       = "${var.name}-cdn-logs"
+  create_realtime_log_config = var.create_realtime_log_config
+}

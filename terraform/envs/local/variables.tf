@@ -51,3 +51,9 @@ variable "create_event_source_mappings" {
   type        = bool
   default     = true
 }
+
+variable "create_realtime_log_config" {
+  description = "Create the CloudFront real-time log configuration (false: the emulator has no real-time log API; the stream, its key and CloudFront's role are made, and the local CDN stand-in writes the lines)."
+  type        = bool
+  default     = false
+}
