@@ -127,6 +127,7 @@ class Run:
     page_startup_ms: float | None  # the page's own: play() to the first `playing` after it
     page_errors: list[Any]
     page_stalls: int  # `waiting` (Shaka: `buffering`) after the first `playing`, as the page saw them
+    page_heights: list[int]  # the picture's height at each `resize`: a rendition switch changes it
     session_id: str
     rows: list[dict[str, Any]]  # the SDK's events in the warehouse
     cmcd_rows: list[dict[str, Any]]  # the player's own CMCD reports in the warehouse
@@ -189,7 +190,8 @@ class Runs:
                     "({session: window.sessionId || null, finished: window.finished,"
                     " startup: window.measured.startupMs, errors: window.errors,"
                     " stalls: window.measured.waiting.filter("
-                    "   (t) => window.measured.firstPlayingAt !== null && t > window.measured.firstPlayingAt).length})"
+                    "   (t) => window.measured.firstPlayingAt !== null && t > window.measured.firstPlayingAt).length,"
+                    " heights: window.measured.heights})"
                 )
                 time.sleep(1.5)  # the last heartbeat and CMCD reports
                 page.close(run_before_unload=True)  # pagehide: session_end goes out with keepalive
@@ -207,6 +209,7 @@ class Runs:
             page_startup_ms=state["startup"],
             page_errors=state["errors"],
             page_stalls=state["stalls"],
+            page_heights=state["heights"],
             session_id=session,
             rows=[r for r in rows if r["event_type"] != "cmcd"],
             cmcd_rows=[r for r in rows if r["event_type"] == "cmcd"],
@@ -330,8 +333,9 @@ def test_sdk_one_stall_per_injected_stall(runs, player):
 @pytest.mark.parametrize("player", LADDERS)
 def test_sdk_reports_the_rendition_switch(runs, player):
     run = runs(player, "stall")
+    assert len(set(run.page_heights)) >= 2, f"the player did not switch rendition: {run.page_heights}"
     switches = [r for r in run.rows if r["event_type"] == "bitrate_change"]
-    assert switches, [r["event_type"] for r in run.rows]
+    assert switches, ([r["event_type"] for r in run.rows], run.page_heights)
     # between the two video renditions (Shaka's variants are 464 and 1264: video and 64 kbps audio)
     pairs = {(400, 1200), (1200, 400), (464, 1264), (1264, 464)}
     assert {(s["from_kbps"], s["to_kbps"]) for s in switches} & pairs, switches

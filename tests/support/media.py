@@ -17,6 +17,7 @@ from typing import Any
 
 RENDITIONS = (("low", "426x240", 400), ("high", "854x480", 1200))  # name, size, kbps
 SECONDS = 12
+HELD_TARGET_S = 5  # the HLS playlists' EXT-X-TARGETDURATION (see make_stream)
 # hls: low/seg005.ts (numbered from 0); dash: chunk-1-00006.m4s (ffmpeg's $Number$ starts at 1)
 _HLS_SEGMENT = re.compile(r"^(?P<rendition>[^/]+)/seg(?P<n>\d+)\.ts$")
 _DASH_SEGMENT = re.compile(r"^dash/chunk-(?P<rendition>\d+)-(?P<n>\d+)\.m4s$")
@@ -48,6 +49,13 @@ def make_stream(folder: Path) -> Path:
             check=True,
             timeout=120,
         )  # fmt: skip
+    for name, _, _ in RENDITIONS:
+        # A target duration above the segments' is valid (it is an upper bound), and keeps VHS
+        # (video.js) from timing out a held segment at 1.5 x the target duration (1.5 s).
+        playlist = folder / name / "index.m3u8"
+        playlist.write_text(
+            re.sub(r"#EXT-X-TARGETDURATION:\d+", f"#EXT-X-TARGETDURATION:{HELD_TARGET_S}", playlist.read_text())
+        )
     lines = ["#EXTM3U", "#EXT-X-VERSION:3"]
     for name, size, kbps in RENDITIONS:
         lines += [
