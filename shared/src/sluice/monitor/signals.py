@@ -19,7 +19,9 @@ A session's facts are counted once, wherever they are seen again:
   CMCD state report of rebuffering (``e=ps,sta=r``; dash.js writes ``sta=w``, waiting, for it), or,
   from a session whose reports carry no player state, buffer starvation (``bs``). Reports of one
   stall within a second of each other (the audio and the video segment's ``bs``, or the SDK's and
-  the player's) are one.
+  the player's) are one;
+- a *rendition switch*: the SDK's ``bitrate_change``, or each CMCD ``e=bc`` report but a session's
+  first (hls.js and Shaka report the initial rendition as one).
 
 The record of what was counted is the window's (its own ``EventIds`` in the window state, and the
 times of attempts not yet started): a session's facts are counted once per window and shard (a session's
@@ -174,8 +176,8 @@ def _cmcd(s: Signals, p: dict[str, Any], e: dict[str, Any], facts: SessionFacts)
         if stateless and before_first_frame and facts.first(session, "attempt"):
             s.add("attempts")  # a failed start is the only sign of the attempt such a player gives
         _fatal(s, session, before_first_frame=before_first_frame, facts=facts)
-    if kind == "bc":
-        s.add("bitrate_switches")
+    if kind == "bc" and not facts.first(session, "rendition"):
+        s.add("bitrate_switches")  # hls.js's and Shaka's first bc is the initial rendition
     if kind == "t":
         s.add("heartbeats")
         if p.get("cmcd_bs") or state in rebuffering:
