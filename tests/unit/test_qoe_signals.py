@@ -18,10 +18,11 @@ SID = "0b3c4ad2-8f0e-4c41-9d0c-5a3e1f0c2b7a"
 T0 = 1_795_680_000_000
 
 
-def _cmcd(line: str) -> dict:
+def _cmcd(line: str, player: str = "hls.js") -> dict:
     """A report as the monitor reads it off the clean stream."""
     received = T0 + 60_000
-    event = to_event(parse_report(f'{line},sid="{SID}",cid="movie-1",v=2'), received_ms=received, query={})
+    report = parse_report(f'{line},sid="{SID}",cid="movie-1",v=2')
+    event = to_event(report, received_ms=received, query={"player": player})
     record = EventMapper().to_record(event, server_time=received)
     record["enrichment"] = None
     return record
@@ -94,25 +95,52 @@ def test_a_failed_start_is_one_fatal_error_and_one_start_failure_however_it_is_r
     assert (counts["attempts"], counts["fatal_errors"], counts["video_start_failures"]) == (1, 1, 1)
 
 
-def test_a_fatal_error_after_the_first_frame_is_no_start_failure():
+def test_after_the_first_frame_only_the_fatal_state_is_a_fatal_error():
+    # dash.js and Shaka send e=e for every failed request, those they recover from too
     counts = _counts(
         _cmcd(f"e=ps,sta=s,ts={T0}"),
         _cmcd(f"e=ps,sta=p,ts={T0 + 700},msd=700"),
-        _cmcd(f"e=e,ts={T0 + 9000}"),  # no playhead on the report: the start counted tells
+        _cmcd(f"e=e,ec=27,sta=p,ts={T0 + 9000}"),
+    )
+    assert (counts["fatal_errors"], counts["video_start_failures"]) == (0, 0)
+    counts = _counts(
+        _cmcd(f"e=ps,sta=s,ts={T0}"),
+        _cmcd(f"e=ps,sta=p,ts={T0 + 700},msd=700"),
+        _cmcd(f"e=ps,sta=f,ts={T0 + 9000}"),
     )
     assert (counts["fatal_errors"], counts["video_start_failures"]) == (1, 0)
 
 
-@pytest.mark.parametrize(
-    "switch",
-    [
-        lambda: [_cmcd(f"e=bc,ts={T0 + 300},br=400"), _cmcd(f"e=bc,ts={T0 + 4000},br=1200")],
-        lambda: [_sdk("bitrate_change", T0 + 4000, from_kbps=400, to_kbps=1200, playhead_ms=3000)],
-    ],
-)
-def test_a_rendition_switch_is_counted_from_either_source(switch):
-    # a player's first bc report is the rendition it started on (hls.js, Shaka): no switch
-    assert _counts(*switch())["bitrate_switches"] == 1
+def test_a_session_seen_again_in_a_later_window_is_no_new_attempt_and_no_failed_start():
+    # GIVEN Shaka (no states) started in an earlier window; in this one, a failed request
+    later = _counts(_cmcd(f"e=e,sn=9,ts={T0 + 120_000}"), _cmcd(f"e=bc,sn=10,br=(464),ts={T0 + 121_000}"))
+    # THEN no attempt, no fatal error (it cannot tell), and the switch is a switch
+    assert (later["attempts"], later["fatal_errors"], later["video_start_failures"]) == (0, 0, 0)
+    assert later["bitrate_switches"] == 1
+    # AND dash.js's retries of a failed start, past the window its attempt was counted in: nothing
+    retries = _counts(*(_cmcd(f"e=e,ec=28,sta=s,sn={n},ts={T0 + 60_000 + n}") for n in range(40, 60)))
+    assert (retries["attempts"], retries["fatal_errors"], retries["video_start_failures"]) == (0, 0, 0)
+
+
+def test_a_startup_across_a_clock_jump_is_no_startup_and_a_report_without_ts_gives_none():
+    window = WindowAggregates()
+    for line in (f"e=ps,sta=s,ts={T0}", f"e=ps,sta=p,ts={T0 + 90_000_000_000}"):
+        window.add_event(_cmcd(line))
+    assert window.everything.counts["video_starts"] == 1 and window.everything.startup.count == 0
+    window = WindowAggregates()
+    for line in (f"e=ps,sta=s,ts={T0}", "e=ps,sta=p"):
+        window.add_event(_cmcd(line))
+    assert window.everything.counts["video_starts"] == 1 and window.everything.startup.count == 0
+
+
+def test_rebuffering_while_starting_is_no_stall():
+    counts = _counts(
+        _cmcd(f"e=ps,sta=s,ts={T0}", "dash.js"),
+        _cmcd(f"e=ps,sta=w,ts={T0 + 100}", "dash.js"),  # dash.js waits once before the first frame
+        _cmcd(f"e=ps,sta=p,ts={T0 + 400}", "dash.js"),
+        _cmcd(f"e=ps,sta=w,ts={T0 + 9000}", "dash.js"),
+    )
+    assert counts["stalls"] == 1
 
 
 # What the monitor makes of each player's own reports as captured in chromium (tests/fixtures/cmcd),

@@ -149,6 +149,9 @@ class Monitor:
         write_emf(emf_documents(start, rows), self.emf_stream or sys.stdout)
         self.metrics.add("DuplicatesIgnored", aggregates.duplicates)
         self.metrics.add("EventsNotDeduplicated", aggregates.event_ids.unchecked)
+        # Session facts past the window's room (monitor/signals.py): counted as they came, so a
+        # session's attempt or stall may count twice; a shard this busy wants more shards.
+        self.metrics.add("SessionFactsNotRecorded", aggregates.facts.unchecked)
         self.metrics.add("WindowValuesFolded", aggregates.folded)
         self.metrics.flush()
         log.info(
@@ -161,6 +164,7 @@ class Monitor:
                 "late_events": aggregates.late_events,
                 "duplicates_ignored": aggregates.duplicates,
                 "events_not_deduplicated": aggregates.event_ids.unchecked,
+                "session_facts_not_recorded": aggregates.facts.unchecked,
             },
         )
 

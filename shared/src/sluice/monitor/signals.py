@@ -12,9 +12,10 @@ A session's facts are counted once, wherever they are seen again:
   with the media start delay (``msd``, dash.js may send it twice); or the first ``sta=p`` after
   the session's ``sta=s`` was seen, its startup the time between the two reports (hls.js and
   dash.js send no ``msd`` in event reports);
-- a *fatal error*: the SDK's fatal ``error``, or a CMCD report of the fatal state (``sta=f``) or of
-  an error event (``e=e``: dash.js and Shaka never report ``sta=f``); a *start failure* when it
-  came before the session's first frame (no playhead, and no start counted for the session);
+- a *fatal error*: the SDK's fatal ``error``; from CMCD, the fatal state (``sta=f``), or an error
+  report (``e=e``: dash.js and Shaka never report ``sta=f``) before the first frame, as after it
+  ``e=e`` does not say whether playback ended; a *start failure* when it came before the session's
+  first frame (the player still starting, or no start counted since its attempt);
 - a *stall*, once per entry into rebuffering: the SDK's ``buffering_start`` (cause ``stall``), or a
   CMCD state report of rebuffering (``e=ps,sta=r``; dash.js writes ``sta=w``, waiting, for it), or,
   from a session whose reports carry no player state, buffer starvation (``bs``). Reports of one
@@ -38,8 +39,14 @@ from typing import Any
 
 from sluice.monitor.dedupe import DIGEST_BYTES, EventIds
 
-# Two reports of one stall are at most this far apart (the audio and the video segment's ``bs``).
-SAME_STALL_MS = 1_000
+# Two reports of one stall (the audio and the video segment's ``bs``) or of one switch (the SDK's
+# and the player's) are at most this far apart.
+SAME_MOMENT_MS = 1_000
+# States in which a player has shown no frame yet: starting, preloading.
+STARTING = frozenset({"s", "d"})
+# A startup read from two reports past this is a clock jump, not a start (the contract's bound on
+# the SDK's ``startup_time_ms``, 24 h, as on ``msd``).
+MAX_STARTUP_MS = 86_400_000
 # Session facts a window remembers, in a set of their own beside the event ids (so that they never
 # take the event ids' room): about 3 per session, 6-byte digests, 160 KB of the state at most.
 # Past it, facts are counted as they come (as before there was a record of them).
@@ -73,14 +80,21 @@ class SessionFacts:
         self.seen = seen
         self.starting = starting if starting is not None else {}
 
-    def started_at(self, session: str, at_ms: int) -> None:
-        if len(self.starting) < MAX_STARTING:
-            self.starting[_digest(session)] = at_ms
+    def started_at(self, session: str, ts: int | None) -> None:
+        """``session`` reported starting at ``ts`` (the player's clock; kept only with one)."""
+        if ts is not None and len(self.starting) < MAX_STARTING:
+            self.starting[_digest(session)] = ts
 
-    def startup_of(self, session: str, at_ms: int) -> int | None:
-        """The time since ``session`` reported starting, if that was seen (and kept)."""
+    def awaiting_start(self, session: str) -> bool:
+        return _digest(session) in self.starting
+
+    def startup_of(self, session: str, ts: int | None) -> int | None:
+        """The time from ``session``'s starting report to ``ts``, both on the player's clock;
+        none without a ``ts`` or past the bound the SDK's startup has (a clock jump)."""
         started = self.starting.pop(_digest(session), None)
-        return max(0, at_ms - started) if started is not None else None
+        if started is None or ts is None or not 0 <= ts - started <= MAX_STARTUP_MS:
+            return None
+        return ts - started
 
     def first(self, session: str, fact: str) -> bool:
         """True the first time ``fact`` is seen for ``session`` in this window."""
@@ -89,14 +103,14 @@ class SessionFacts:
     def known(self, session: str, fact: str) -> bool:
         return self.seen.contains(f"\x00{fact}\x00{session}")
 
-    def new_stall(self, session: str, at_ms: int) -> bool:
-        """True unless a stall of ``session`` was counted within ``SAME_STALL_MS`` of ``at_ms``
-        (checked in the neighbouring one-second buckets, so two reports a second apart or less
-        are always one stall)."""
-        bucket = at_ms // SAME_STALL_MS
-        if any(self.known(session, f"stall@{b}") for b in (bucket - 1, bucket, bucket + 1)):
+    def new_moment(self, session: str, what: str, at_ms: int) -> bool:
+        """True unless ``what`` (a stall, a switch) of ``session`` was counted near ``at_ms``: in
+        the same or a neighbouring one-second bucket, so two reports a second apart or less are
+        always one (two up to two seconds apart may be)."""
+        bucket = at_ms // SAME_MOMENT_MS
+        if any(self.known(session, f"{what}@{b}") for b in (bucket - 1, bucket, bucket + 1)):
             return False
-        return self.first(session, f"stall@{bucket}")
+        return self.first(session, f"{what}@{bucket}")
 
 
 def read(event: dict[str, Any], facts: SessionFacts) -> Signals:
@@ -148,40 +162,69 @@ def _heartbeat(s: Signals, p: dict[str, Any], e: dict[str, Any], facts: SessionF
 
 
 def _buffering_start(s: Signals, p: dict[str, Any], e: dict[str, Any], facts: SessionFacts) -> None:
-    if p.get("cause") == "stall" and facts.new_stall(e["session_id"], e["client_time"]):
+    if p.get("cause") == "stall" and facts.new_moment(e["session_id"], "stall", e["client_time"]):
         s.add("stalls")
 
 
 def _cmcd(s: Signals, p: dict[str, Any], e: dict[str, Any], facts: SessionFacts) -> None:
     """A player's own CMCD report (event mode)."""
-    session, state, kind, at = e["session_id"], p.get("cmcd_sta"), p.get("cmcd_e"), e["client_time"]
+    session, state, kind = e["session_id"], p.get("cmcd_sta"), p.get("cmcd_e")
+    at, ts = e["client_time"], p.get("cmcd_ts")
+    if p.get("cmcd_sn") == 0:
+        facts.first(session, "began")  # its first report: the session began in this window
     if state is not None:
         facts.first(session, "states")  # its stalls come from its states, not from ``bs``
     stateless = state is None and not facts.known(session, "states")
-    if state == "s" and facts.first(session, "attempt"):
+    if kind == "ps" and state == "s" and facts.first(session, "attempt"):
         s.add("attempts")
-        facts.started_at(session, at)
+        facts.started_at(session, ts)
     if p.get("cmcd_msd") is not None:
         _cmcd_start(s, session, p["cmcd_msd"], stateless, facts)
-    elif state == "p" and (startup := facts.startup_of(session, at)) is not None:
-        _cmcd_start(s, session, startup, stateless, facts)
+    elif kind == "ps" and state == "p" and facts.awaiting_start(session):
+        _cmcd_start(s, session, facts.startup_of(session, ts), stateless, facts)
+    # Before the first frame: the player says it is starting, or (a player reporting no state) its
+    # first report was seen in this window and no start since.
+    starting = (
+        state in STARTING if state is not None else facts.known(session, "began") and not facts.known(session, "start")
+    )
     rebuffering = REBUFFERING.get(e["player"]["name"], DEFAULT_REBUFFERING)
-    stalled = (kind == "ps" and state in rebuffering) or (bool(p.get("cmcd_bs")) and stateless)
-    if stalled and facts.new_stall(session, at):
+    if kind == "ps" and state in rebuffering:
+        stalled = not (facts.known(session, "attempt") and not facts.known(session, "start"))  # not while starting
+    else:
+        stalled = bool(p.get("cmcd_bs")) and stateless
+    if stalled and facts.new_moment(session, "stall", at):
         s.add("stalls")
     if p.get("cmcd_ot") != "a":  # an audio and a video report of one starvation: the video's
         s.add("rebuffer_ms", p.get("cmcd_bsd") or 0)
     if state == "f" or kind == "e":
-        before_first_frame = not p.get("cmcd_pt") and not facts.known(session, "start")
-        if stateless and before_first_frame and facts.first(session, "attempt"):
-            s.add("attempts")  # a failed start is the only sign of the attempt such a player gives
-        _fatal(s, session, before_first_frame=before_first_frame, facts=facts)
-    if kind == "bc" and not facts.first(session, "rendition"):
-        s.add("bitrate_switches")  # hls.js's and Shaka's first bc is the initial rendition
+        _cmcd_error(s, session, state, starting=starting, stateless=stateless, facts=facts)
+    # The first bc while starting is the rendition the player starts on (hls.js and Shaka send it)
+    if (
+        kind == "bc"
+        and not (starting and facts.first(session, "rendition"))
+        and facts.new_moment(session, "switch", at)
+    ):
+        s.add("bitrate_switches")
     if kind == "t":
         s.add("heartbeats")
         if p.get("cmcd_bs") or state in rebuffering:
             s.add("stalled_heartbeats")
+
+
+def _cmcd_error(
+    s: Signals, session: str, state: str | None, *, starting: bool, stateless: bool, facts: SessionFacts
+) -> None:
+    """An error report (``e=e``) or the fatal state (``sta=f``). Before the first frame either is a
+    failed start. After it, ``e=e`` does not say whether playback ended (dash.js and Shaka send it
+    for every failed request, the ones they recover from too): only ``sta=f`` is a fatal error."""
+    if starting:
+        if stateless and facts.first(session, "attempt"):
+            s.add("attempts")  # a failed start is the only sign of the attempt such a player gives
+        if facts.known(session, "attempt"):  # else a retry of a failure counted in an earlier window
+            _fatal(s, session, before_first_frame=True, facts=facts)
+    elif state == "f":
+        failed_start = facts.known(session, "attempt") and not facts.known(session, "start")
+        _fatal(s, session, before_first_frame=failed_start, facts=facts)
 
 
 def _cmcd_start(s: Signals, session: str, startup_ms: int | None, stateless: bool, facts: SessionFacts) -> None:
@@ -195,6 +238,11 @@ def _cmcd_start(s: Signals, session: str, startup_ms: int | None, stateless: boo
 
 def _digest(session: str) -> str:
     return hashlib.blake2b(session.encode(), digest_size=DIGEST_BYTES).hexdigest()
+
+
+def _bitrate_change(s: Signals, p: dict[str, Any], e: dict[str, Any], facts: SessionFacts) -> None:
+    if facts.new_moment(e["session_id"], "switch", e["client_time"]):  # the player's own bc beside it
+        s.add("bitrate_switches")
 
 
 def _simple(counter: str) -> Callable[[Signals, dict[str, Any], dict[str, Any], SessionFacts], None]:
@@ -211,7 +259,7 @@ _READERS: dict[str, Callable[[Signals, dict[str, Any], dict[str, Any], SessionFa
     "session_end": _session_end,
     "heartbeat": _heartbeat,
     "buffering_start": _buffering_start,
-    "bitrate_change": _simple("bitrate_switches"),
+    "bitrate_change": _bitrate_change,
     "ad_start": _simple("ad_starts"),
     "ad_error": _simple("ad_errors"),
     "ad_complete": _simple("ad_completes"),
