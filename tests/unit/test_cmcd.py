@@ -81,7 +81,7 @@ def test_version_1_in_a_query_string_and_in_headers_reads_the_same():
 @pytest.mark.parametrize(
     ("line", "reason"),
     [
-        ('sid="s",br=3200,,d=4', "not CMCD (Structured Field syntax) at character 17: a key starts"),
+        ("=1,=2", "not CMCD (Structured Field syntax) at character 1: a key starts"),
         ('sid="s,br=3200', "a string is not closed"),
         ('{"event_type": "play"}', "not CMCD (Structured Field syntax) at character 1"),
         ("br=" + "1" * 9000, "a report is at most 8192 bytes"),
@@ -197,3 +197,24 @@ def test_a_cmcd_session_feeds_the_monitors_qoe_counters():
     assert (counts["fatal_errors"], counts["video_start_failures"]) == (1, 0)  # after the first frame
     assert (counts["heartbeats"], counts["stalled_heartbeats"]) == (1, 1)
     assert window.by_dimension["content"]["movie-1"].startup.quantile(0.5) == pytest.approx(1200, rel=0.02)
+
+
+@pytest.mark.parametrize(
+    ("line", "kept", "named"),
+    [
+        # a timestamp in microseconds: 16 digits, past the grammar's 15
+        ('sid="s-1",msd=5,ts=1796180952733000', {"sid": "s-1", "msd": 5}, {"ts": "an integer has at most 15 digits"}),
+        # a decimal of four places, a non-ASCII string, an uppercase key
+        ('sid="s-1",pr=1.2345,cid="caf\u00e9",BR=1,bl=900', {"sid": "s-1", "bl": 900}, {"pr": "3 fractional", "cid": "printable ASCII", "member 4": "a key starts"}),
+        # an empty member (a doubled or trailing comma)
+        ('sid="s-1",br=3200,,d=4,', {"sid": "s-1", "br": 3200, "d": 4}, {}),
+    ],
+)
+def test_a_member_the_grammar_refuses_costs_that_member_not_the_report(line, kept, named):
+    report = parse_report(line.encode().decode("unicode_escape"))
+    assert {k: report.values[k] for k in kept} == kept
+    assert set(report.invalid) == set(named)
+    assert all(why in report.invalid[key] for key, why in named.items())
+    # a resend is the same report, another report another
+    assert parse_report(line.encode().decode("unicode_escape")).canonical == report.canonical
+    assert parse_report(line.replace("s-1", "s-2")).canonical != report.canonical

@@ -24,7 +24,8 @@ import base64
 import json
 import urllib.parse
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+import re
+from dataclasses import dataclass, field, replace
 from functools import cache
 from typing import Any
 
@@ -96,8 +97,60 @@ def parse_report(text: str) -> CmcdReport:
     try:
         members = parse_dictionary(text.strip())
     except StructuredFieldError as exc:
-        raise CmcdError(f"not CMCD (Structured Field syntax) {exc}") from None
+        return _salvaged(text.strip(), exc)
     return _typed(members)
+
+
+def _salvaged(text: str, error: StructuredFieldError) -> CmcdReport:
+    """A line the Dictionary grammar refuses as a whole, most often for one member past its limits
+    (a timestamp in microseconds has 16 digits, a decimal four places, a string a non-ASCII
+    character): its members read one by one, those that read kept and the others named in
+    ``invalid``, so that one member never costs the report. A line none of whose members reads is
+    not CMCD. The unread members' text is part of the report's normal form (its event id)."""
+    members: dict[str, Member] = {}
+    unread: dict[str, str] = {}
+    for position, piece in enumerate(_top_level_members(text)):
+        try:
+            members.update(parse_dictionary(piece.strip()))
+        except StructuredFieldError as exc:
+            key = _LEADING_KEY.match(piece.strip())
+            name = key.group()[:MAX_UNREAD_KEY_CHARS] if key else f"member {position + 1}"
+            unread[name] = f"not Structured Field syntax {exc}"
+    if not members:
+        raise CmcdError(f"not CMCD (Structured Field syntax) {error}") from None
+    report = _typed(members)
+    as_sent = ",".join(sorted(p.strip() for p in _top_level_members(text) if p.strip()))
+    return replace(report, invalid={**unread, **report.invalid}, canonical=f"{report.canonical}|{as_sent}")
+
+
+# A member's key, as far as it can be told from a member that does not read.
+_LEADING_KEY = re.compile(r"[a-z*][a-z0-9_\-.*]*")
+MAX_UNREAD_KEY_CHARS = 16  # a key named in cmcd_invalid_keys (known keys are at most 5)
+
+
+def _top_level_members(text: str) -> list[str]:
+    """``text`` cut at the commas that separate a Dictionary's members: not those inside a
+    string or an inner list (the line is at most MAX_REPORT_BYTES, so this is bounded)."""
+    pieces, start, depth, in_string, escaped = [], 0, 0, False, False
+    for at, character in enumerate(text):
+        if in_string:
+            if escaped:
+                escaped = False
+            elif character == "\\":
+                escaped = True
+            elif character == '"':
+                in_string = False
+        elif character == '"':
+            in_string, escaped = True, False
+        elif character == "(":
+            depth += 1
+        elif character == ")":
+            depth = max(0, depth - 1)
+        elif character == "," and depth == 0:
+            pieces.append(text[start:at])
+            start = at + 1
+    pieces.append(text[start:])
+    return pieces
 
 
 def parse_query(query: str) -> CmcdReport:
