@@ -205,7 +205,11 @@ def test_a_cmcd_session_feeds_the_monitors_qoe_counters():
         # a timestamp in microseconds: 16 digits, past the grammar's 15
         ('sid="s-1",msd=5,ts=1796180952733000', {"sid": "s-1", "msd": 5}, {"ts": "an integer has at most 15 digits"}),
         # a decimal of four places, a non-ASCII string, an uppercase key
-        ('sid="s-1",pr=1.2345,cid="caf\u00e9",BR=1,bl=900', {"sid": "s-1", "bl": 900}, {"pr": "3 fractional", "cid": "printable ASCII", "member 4": "a key starts"}),
+        (
+            'sid="s-1",pr=1.2345,cid="caf\u00e9",BR=1,bl=900',
+            {"sid": "s-1", "bl": 900},
+            {"pr": "3 fractional", "cid": "printable ASCII", "member 4": "a key starts"},
+        ),
         # an empty member (a doubled or trailing comma)
         ('sid="s-1",br=3200,,d=4,', {"sid": "s-1", "br": 3200, "d": 4}, {}),
     ],

@@ -22,9 +22,9 @@ from __future__ import annotations
 
 import base64
 import json
+import re
 import urllib.parse
 from collections.abc import Callable, Mapping
-import re
 from dataclasses import dataclass, field, replace
 from functools import cache
 from typing import Any
