@@ -222,3 +222,10 @@ def test_a_member_the_grammar_refuses_costs_that_member_not_the_report(line, kep
     # a resend is the same report, another report another
     assert parse_report(line.encode().decode("unicode_escape")).canonical == report.canonical
     assert parse_report(line.replace("s-1", "s-2")).canonical != report.canonical
+
+
+@pytest.mark.parametrize("host", [" ", "a b", "x:y/z", "-cdn.example", "cdn..example"])
+def test_a_hostname_that_is_no_host_name_is_dropped_not_stored_as_the_cdn(host):
+    record = _record(f'e=ps,sta=p,sid="{SID}",h="{host}",cid="movie-1"')
+    assert (record["cdn"]["name"], record["cdn"]["host"]) == ("unknown", None)
+    assert record["payload"][1]["cmcd_invalid_keys"].startswith("h: not a host name")
