@@ -7,6 +7,7 @@ from __future__ import annotations
 import io
 import json
 import time
+import uuid
 from datetime import UTC, datetime
 
 from sqlalchemy import text
@@ -45,12 +46,16 @@ GOOGLEBOT = "Mozilla/5.0 (compatible; Googlebot/2.1; +http://www.google.com/bot.
 SCRIPT = "Python-urllib/3.11"
 
 
-def _send(aws, pipeline, user_agent: str, player: str = "sluice-web", event_type: str = "heartbeat") -> str:
-    """One event POSTed with ``user_agent`` as a player sends it; its event id."""
+def _send(
+    aws, pipeline, user_agent: str, player: str = "sluice-web", event_type: str = "heartbeat", *, session: str = ""
+) -> str:
+    """One event POSTed with ``user_agent`` as a player sends it (in ``session``, when given); its event id."""
     client_time = datetime.fromtimestamp(time.time() - 2, UTC).isoformat(timespec="milliseconds")
     event = player_json(
         event_type, client_time=client_time.replace("+00:00", "Z"), player={"name": player, "version": "1.0"}
     )
+    if session:
+        event["session_id"] = session
     response = ingest_service(aws, pipeline).handle(
         http_api_event(json.dumps(event), headers={"user-agent": user_agent}), Deadline.after(20)
     )
@@ -184,10 +189,12 @@ def test_an_existing_warehouse_gains_the_flag_columns_and_flagged_events_are_row
 def test_flagged_events_do_not_move_player_health(aws, pipeline):
     # GIVEN two viewers starting a video, and bots and a test harness starting and failing to
     # start theirs (a crawler's failures would otherwise raise the start-failure rate)
-    viewers = [_send(aws, pipeline, VIEWER, event_type="session_start") for _ in range(2)]
+    # (each its own session: a session's attempt counts once)
+    viewers = [_send(aws, pipeline, VIEWER, event_type="session_start", session=str(uuid.uuid4())) for _ in range(2)]
     for user_agent, player in ((SCRIPT, "sluice-web"), (HEADLESS, "sluice-web"), (VIEWER, "qa-harness")):
-        _send(aws, pipeline, user_agent, player, event_type="session_start")
-        _send(aws, pipeline, user_agent, player, event_type="error")
+        session = str(uuid.uuid4())
+        _send(aws, pipeline, user_agent, player, event_type="session_start", session=session)
+        _send(aws, pipeline, user_agent, player, event_type="error", session=session)
     _process(aws, pipeline)
     assert len(_flags_on_clean_stream(aws, pipeline)) == 8  # all on the clean stream
     # WHEN the monitor's windows run over the clean stream
