@@ -133,6 +133,15 @@ def test_cmcd_from_the_fields():
     assert got["content"]["id"] == "big-buck-bunny"
 
 
+def test_a_cmcd_field_value_cannot_write_other_keys():
+    # GIVEN a client whose bitrate value carries a second member: it must not become the session
+    got = event(cmcd_encoded_bitrate='3200,sid="someone-else"', cmcd_session_id=SID, cmcd_buffer_length="900")
+    payload = got["payload"]
+    assert got["session_id"] == SID and payload["cmcd_bl"] == 900
+    assert payload.get("cmcd_br") is None
+    assert "br: not a CMCD value (it holds more than one member)" in payload["cmcd_invalid_keys"]
+
+
 def test_cmcd_from_the_query_when_the_fields_are_empty():
     got = event(cs_uri_query="CMCD=bl%3D21300%2Cbr%3D3200%2Cbs%2Ccid%3D%22bbb%22%2Cot%3Dv%2Csid%3D%22" + SID + "%22")
     payload = got["payload"]

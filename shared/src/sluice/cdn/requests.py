@@ -34,7 +34,7 @@ from typing import Any
 from sluice.cdn.config import FieldOrder
 from sluice.cdn.fields import FIELDS
 from sluice.cdn.logline import FieldValueError, LogLineError, Value, parse_line
-from sluice.cmcd.contract import _json_within, invalid_keys
+from sluice.cmcd.contract import invalid_keys, json_within
 from sluice.cmcd.keys import KEYS, Kind, field_name
 from sluice.cmcd.report import CmcdError, CmcdReport, parse_headers, parse_query, parse_report
 from sluice.cmcd.session import inferred_session_id, utc_day
@@ -187,10 +187,10 @@ def to_event(values: dict[str, Value]) -> dict[str, Any] | None:
         "cdn_asn": _integer(values, "asn"),
         "cmcd_source": source,
         **{field_name(key): value for key, value in cmcd.items()},
-        "cmcd_custom": _json_within(report.custom, "cmcd_custom"),
+        "cmcd_custom": json_within(report.custom, "cmcd_custom"),
         "cmcd_custom_keys": len(report.custom),
         "cmcd_invalid_keys": invalid_keys(report.invalid),
-        "cmcd_by_object_type": _json_within(report.by_object_type, "cmcd_by_object_type"),
+        "cmcd_by_object_type": json_within(report.by_object_type, "cmcd_by_object_type"),
         "cmcd_session_inferred": inferred,
     }
     return {
@@ -236,9 +236,12 @@ def _from_fields(fields: dict[str, Value]) -> CmcdReport:
     for key, value in fields.items():
         member = _member(key, str(value))
         try:
-            parse_dictionary(member)
+            parsed = parse_dictionary(member)
         except StructuredFieldError as exc:
             unusable[key] = f"not a CMCD value ({exc})"
+            continue
+        if list(parsed) != [key]:  # a value that writes other keys (1,sid="x") is no value of its own
+            unusable[key] = "not a CMCD value (it holds more than one member)"
             continue
         members.append(member)
     report = _readable(lambda: parse_report(",".join(members))) if members else CmcdReport({})

@@ -85,10 +85,10 @@ def to_event(
     host = values.get("h") or _url_host(values.get("url"))
     payload: dict[str, Any] = {field_name(key): value for key, value in values.items()}
     payload["cmcd_mode"] = mode_of(report)
-    payload["cmcd_custom"] = _json_within(report.custom, "cmcd_custom")
+    payload["cmcd_custom"] = json_within(report.custom, "cmcd_custom")
     payload["cmcd_custom_keys"] = len(report.custom)
     payload["cmcd_invalid_keys"] = invalid_keys(report.invalid)
-    payload["cmcd_by_object_type"] = _json_within(report.by_object_type, "cmcd_by_object_type")
+    payload["cmcd_by_object_type"] = json_within(report.by_object_type, "cmcd_by_object_type")
     payload["cmcd_session_inferred"] = viewer is not None
     return {
         "event_id": event_id(report, viewer),
@@ -127,7 +127,7 @@ def _name(text: str | None, path: str) -> str | None:
     return clipped if clipped and clipped.strip() else None
 
 
-def _json_within(entries: Mapping[str, Any], field: str) -> str | None:
+def json_within(entries: Mapping[str, Any], field: str) -> str | None:
     """Entries as a JSON object, as many (in the report's order) as the field's bound holds:
     custom keys (all are counted in cmcd_custom_keys), multi-value keys by object type."""
     if not entries:

@@ -234,19 +234,20 @@ def _url_problem(value: str) -> str | None:
     return None
 
 
-# Keys whose value, of the right type and within its bound, can still be unusable: checked here,
-# so that nothing downstream parses a value that can raise.
 def _host_problem(value: str) -> str | None:
-    """Why ``h`` is no host name (the contract's ``cdn.host`` and, without ``cdn``, its name)."""
+    """Why ``h`` is no host name (the contract's ``cdn.host`` and, without ``cdn``, its name); its
+    length is the schema's bound on ``cmcd_h``, checked before."""
     if not _HOST.fullmatch(value):
-        return "not a host name (letters, digits, '-', '.', at most 253 characters)"
+        return "not a host name (letters, digits, '-' and '.')"
     return None
 
 
-# A DNS name, or an IPv4 address (RFC 1123); an IPv6 host rides in ``url`` instead.
+# A DNS name, or an IPv4 address (RFC 1123 labels); an IPv6 host rides in ``url`` instead.
 _HOST = re.compile(
-    r"(?=.{1,253}$)[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*\.?"
+    r"[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*\.?"
 )
+# Keys whose value, of the right type and within its bound, can still be unusable: checked here,
+# so that nothing downstream parses a value that can raise.
 _UNUSABLE: dict[str, Callable[[Any], str | None]] = {"url": _url_problem, "h": _host_problem}
 
 

@@ -32,6 +32,7 @@ reporting share the session id (the SDK sets it), they are one session and each 
 
 from __future__ import annotations
 
+import functools
 import hashlib
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -44,11 +45,9 @@ from sluice.monitor.dedupe import DIGEST_BYTES, EventIds
 SAME_MOMENT_MS = 1_000
 # States in which a player has shown no frame yet: starting, preloading.
 STARTING = frozenset({"s", "d"})
-# A startup read from two reports past this is a clock jump, not a start (the contract's bound on
-# the SDK's ``startup_time_ms``, 24 h, as on ``msd``).
-MAX_STARTUP_MS = 86_400_000
 # Session facts a window remembers, in a set of their own beside the event ids (so that they never
-# take the event ids' room): about 3 per session, 6-byte digests, 160 KB of the state at most.
+# take the event ids' room): 4 or 5 per session (states, attempt, start, rendition, a stall each),
+# 6-byte digests, 160 KB of the state at most.
 # Past it, facts are counted as they come (as before there was a record of them).
 MAX_SESSION_FACTS = 20_000
 # Sessions whose ``sta=s`` time is kept until their ``sta=p`` (their startup): 5,000 entries of
@@ -90,9 +89,10 @@ class SessionFacts:
 
     def startup_of(self, session: str, ts: int | None) -> int | None:
         """The time from ``session``'s starting report to ``ts``, both on the player's clock;
-        none without a ``ts`` or past the bound the SDK's startup has (a clock jump)."""
+        none without a ``ts`` or past the bound a player's own media start delay has (``msd``'s,
+        in the schema): a clock jump, not a start."""
         started = self.starting.pop(_digest(session), None)
-        if started is None or ts is None or not 0 <= ts - started <= MAX_STARTUP_MS:
+        if started is None or ts is None or not 0 <= ts - started <= _max_startup_ms():
             return None
         return ts - started
 
@@ -234,6 +234,13 @@ def _cmcd_start(s: Signals, session: str, startup_ms: int | None, stateless: boo
         s.add("attempts")  # its start is the only sign of the attempt such a player gives
     s.add("video_starts")
     s.startup_ms = startup_ms
+
+
+@functools.cache
+def _max_startup_ms() -> int:
+    from sluice.events.bounds import field_bounds  # the schemas, read on the first startup only
+
+    return int(field_bounds()["cmcd_msd"].maximum or 0)
 
 
 def _digest(session: str) -> str:
