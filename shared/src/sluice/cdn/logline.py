@@ -6,13 +6,16 @@ value is decoded once and typed by its field's format (``sluice.cdn.fields``). A
 cannot be read (too long, not UTF-8, a control character, the wrong number of fields, a typed
 value that is not of its type) raises a ``LogLineError`` naming the field: a poison record,
 which becomes a failed event with the line's bytes; nothing here raises anything else.
+
+``format_line`` is its exact inverse (``parse_line(format_line(v, order), order) == v``): a line
+as CloudFront writes it, for the traffic generator and the local CDN stand-in.
 """
 
 from __future__ import annotations
 
 import re
 import urllib.parse
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 
 from sluice.cdn.fields import BY_NAME, FieldFormat
 from sluice.runtime.errors import PoisonRecordError
@@ -119,6 +122,76 @@ def _typed(name: str, raw: str) -> Value:
         return urllib.parse.unquote(raw, errors="strict")
     except UnicodeDecodeError:
         raise FieldValueError(f"URL-encoded bytes that are not UTF-8 in {_shown(raw)}", name) from None
+
+
+# What CloudFront leaves as it is in a text value: RFC 3986's unreserved characters, sub-delimiters
+# and ":@/?" (a logged user agent reads "Mozilla/5.0%20(Windows%20NT%2010.0;%20Win64;%20x64)" and
+# "Slackbot%201.0%20(+https://api.slack.com/robots)"); a space, "%", '"', "#", control and
+# non-ASCII bytes are percent-encoded. A CMCD field's value is the player's, encoded in full
+# ("..%2F720p%2Fseg_00043.m4s"); a query keeps its "&" and "=" between encoded names and values,
+# as the player sent it ("CMCD=br%3D3200%2Csid%3D%226e2f%22").
+_TEXT_SAFE = "!$&'()*+,;=:@/?"
+# "-" is a field with no value: a text value that is "-" itself is written encoded.
+_NO_VALUE = "-"
+_NO_VALUE_ENCODED = "%2D"
+
+
+def format_line(values: Mapping[str, Value], order: Sequence[str]) -> str:
+    """One line as CloudFront writes it: ``values`` in ``order``, tab-separated, a field absent or
+    None as ``-``, each value in its field's format (``sluice.cdn.fields``); a value whose field is
+    not in ``order`` is left out, as CloudFront writes only the configured fields. No newline: a
+    record on the stream is one line. A value its field cannot hold (a negative number, a float
+    for an integer, an ms timestamp before 1970) raises ``ValueError`` naming the field."""
+    return "\t".join(_formatted(name, values.get(name)) for name in order)
+
+
+def _formatted(name: str, value: Value) -> str:
+    if value is None:
+        return _NO_VALUE
+    field = BY_NAME.get(name)
+    fmt = field.format if field is not None else FieldFormat.TEXT
+    if fmt is FieldFormat.EPOCH_SECONDS:
+        if type(value) is not int or value < 0:
+            raise ValueError(f"{name}: epoch milliseconds (an int of at least 0), got {value!r}")
+        return f"{value // 1000}.{value % 1000:03d}"
+    if fmt is FieldFormat.SECONDS:
+        return _seconds(name, value)
+    if fmt is FieldFormat.INTEGER:
+        if type(value) is not int or not 0 <= value <= MAX_LONG:
+            raise ValueError(f"{name}: a whole number from 0 to {MAX_LONG}, got {value!r}")
+        # CloudFront writes a status of three digits, 000 when the viewer left before it.
+        return f"{value:03d}" if name == "sc-status" else str(value)
+    if not isinstance(value, str):
+        raise ValueError(f"{name}: text, got {value!r}")
+    if value == _NO_VALUE:
+        return _NO_VALUE_ENCODED
+    try:
+        if fmt is FieldFormat.CMCD:
+            return urllib.parse.quote(value, safe="")
+        if name == "cs-uri-query":
+            return _query(value)
+        return urllib.parse.quote(value, safe=_TEXT_SAFE)
+    except UnicodeEncodeError:
+        raise ValueError(f"{name}: text that is not UTF-8 (a lone surrogate) in {_shown(value)}") from None
+
+
+def _seconds(name: str, value: Value) -> str:
+    """Seconds with 3 decimals, as CloudFront writes them (0.002); more only when the value has
+    more, so that the line reads back as the same float."""
+    if type(value) is not float or not 0 <= value < 1e9:
+        raise ValueError(f"{name}: seconds (a float from 0 under 1e9), got {value!r}")
+    for places in range(3, 10):
+        text = f"{value:.{places}f}"
+        if float(text) == value:
+            return text
+    raise ValueError(f"{name}: {value!r} has more than 9 decimals, which no line holds")
+
+
+def _query(query: str) -> str:
+    """A query as the player sent it: each name and value encoded, the "&" and "=" between them not."""
+    return "&".join(
+        "=".join(urllib.parse.quote(part, safe="") for part in pair.split("=", 1)) for pair in query.split("&")
+    )
 
 
 def _shown(raw: str, limit: int = 40) -> str:
