@@ -5,12 +5,35 @@ data "aws_caller_identity" "current" {}
 locals {
   kinesis = var.trigger.type == "kinesis"
   sqs     = var.trigger.type == "sqs"
+  # What Lambda may read a Kinesis trigger with (Lambda's own polling, and enhanced fan-out).
+  kinesis_read = ["kinesis:DescribeStream", "kinesis:DescribeStreamSummary", "kinesis:GetRecords", "kinesis:GetShardIterator", "kinesis:ListShards", "kinesis:SubscribeToShard"]
+  # Every stream the function reads, keyed by a name known at plan time (an ARN may not be): the
+  # trigger's and the additional ones, each mapping with the same safe settings.
+  kinesis_sources = local.kinesis ? merge(
+    { trigger = { source_arn = var.trigger.source_arn, starting_position = var.trigger.starting_position } },
+    var.additional_kinesis_sources,
+  ) : {}
+  # What the role grants, in the policy below and in the policy_statements output (what the
+  # plan tests read: the document itself is only known once the provider renders it).
+  statements = concat(
+    [{ sid = "Logs", actions = ["logs:CreateLogStream", "logs:PutLogEvents"], resources = ["${aws_cloudwatch_log_group.this.arn}:*"] }],
+    [for key, source in local.kinesis_sources : {
+      sid       = key == "trigger" ? "ReadTrigger" : "Read${join("", [for word in split("_", key) : title(word)])}"
+      actions   = local.kinesis_read
+      resources = [source.source_arn]
+    }],
+    local.sqs ? [{ sid = "ReadTrigger", actions = ["sqs:ReceiveMessage", "sqs:DeleteMessage", "sqs:GetQueueAttributes", "sqs:ChangeMessageVisibility"], resources = [var.trigger.source_arn] }] : [],
+    var.trigger.type == "none" ? [] : [{ sid = "OnFailureDestination", actions = ["sqs:SendMessage"], resources = [aws_sqs_queue.on_failure[0].arn] }],
+    var.policy_statements,
+    # ENI actions do not support resource-level permissions.
+    var.vpc_subnet_ids == null ? [] : [{ sid = "VpcNetworkInterfaces", actions = ["ec2:CreateNetworkInterface", "ec2:DescribeNetworkInterfaces", "ec2:DeleteNetworkInterface", "ec2:AssignPrivateIpAddresses", "ec2:UnassignPrivateIpAddresses"], resources = ["*"] }],
+  )
   # Where what the stage could not handle waits: the mapping's on-failure destination, or the
   # function's dead-letter queue when it has no trigger.
   undelivered_queue_name = var.trigger.type == "none" ? aws_sqs_queue.dead_letter[0].name : aws_sqs_queue.on_failure[0].name
 }
 
-# --- role: the logs, the trigger's source, and exactly the statements the caller grants ------
+# --- role: the logs, the trigger's sources, and exactly the statements the caller grants -----
 
 data "aws_iam_policy_document" "assume" {
   statement {
@@ -29,54 +52,12 @@ resource "aws_iam_role" "this" {
 }
 
 data "aws_iam_policy_document" "this" {
-  statement {
-    sid       = "Logs"
-    actions   = ["logs:CreateLogStream", "logs:PutLogEvents"]
-    resources = ["${aws_cloudwatch_log_group.this.arn}:*"]
-  }
-
   dynamic "statement" {
-    for_each = local.kinesis ? [1] : []
-    content {
-      sid       = "ReadTrigger"
-      actions   = ["kinesis:DescribeStream", "kinesis:DescribeStreamSummary", "kinesis:GetRecords", "kinesis:GetShardIterator", "kinesis:ListShards", "kinesis:SubscribeToShard"]
-      resources = [var.trigger.source_arn]
-    }
-  }
-
-  dynamic "statement" {
-    for_each = local.sqs ? [1] : []
-    content {
-      sid       = "ReadTrigger"
-      actions   = ["sqs:ReceiveMessage", "sqs:DeleteMessage", "sqs:GetQueueAttributes", "sqs:ChangeMessageVisibility"]
-      resources = [var.trigger.source_arn]
-    }
-  }
-
-  dynamic "statement" {
-    for_each = var.trigger.type == "none" ? [] : [1]
-    content {
-      sid       = "OnFailureDestination"
-      actions   = ["sqs:SendMessage"]
-      resources = [aws_sqs_queue.on_failure[0].arn]
-    }
-  }
-
-  dynamic "statement" {
-    for_each = var.policy_statements
+    for_each = local.statements
     content {
       sid       = statement.value.sid
       actions   = statement.value.actions
       resources = statement.value.resources
-    }
-  }
-
-  dynamic "statement" {
-    for_each = var.vpc_subnet_ids == null ? [] : [1]
-    content {
-      sid       = "VpcNetworkInterfaces"
-      actions   = ["ec2:CreateNetworkInterface", "ec2:DescribeNetworkInterfaces", "ec2:DeleteNetworkInterface", "ec2:AssignPrivateIpAddresses", "ec2:UnassignPrivateIpAddresses"]
-      resources = ["*"] # ENI actions do not support resource-level permissions
     }
   }
 }
@@ -141,6 +122,13 @@ resource "aws_lambda_function" "this" {
 
   depends_on = [aws_cloudwatch_log_group.this, aws_iam_role_policy.this]
   tags       = var.tags
+
+  lifecycle {
+    precondition {
+      condition     = length(var.additional_kinesis_sources) == 0 || local.kinesis
+      error_message = "additional_kinesis_sources needs a kinesis trigger (their mappings take its settings)."
+    }
+  }
 }
 
 # --- the trigger, with safe defaults ---------------------------------------------------------
@@ -161,11 +149,12 @@ resource "aws_sqs_queue" "dead_letter" {
   tags                      = var.tags
 }
 
+# One mapping per stream, every one with the same safe settings and the same on-failure queue.
 resource "aws_lambda_event_source_mapping" "kinesis" {
-  count                              = local.kinesis && var.create_trigger ? 1 : 0
+  for_each                           = var.create_trigger ? local.kinesis_sources : {}
   function_name                      = aws_lambda_function.this.arn
-  event_source_arn                   = var.trigger.source_arn
-  starting_position                  = var.trigger.starting_position
+  event_source_arn                   = each.value.source_arn
+  starting_position                  = each.value.starting_position
   batch_size                         = var.trigger.batch_size
   maximum_batching_window_in_seconds = var.trigger.batching_window_seconds
   parallelization_factor             = var.trigger.parallelization_factor
@@ -181,6 +170,12 @@ resource "aws_lambda_event_source_mapping" "kinesis" {
       destination_arn = aws_sqs_queue.on_failure[0].arn
     }
   }
+}
+
+# The trigger's mapping was the only one (count); it keeps its identity as the "trigger" source.
+moved {
+  from = aws_lambda_event_source_mapping.kinesis[0]
+  to   = aws_lambda_event_source_mapping.kinesis["trigger"]
 }
 
 resource "aws_lambda_event_source_mapping" "sqs" {

@@ -25,7 +25,17 @@ output "on_failure_queue_arn" {
 
 output "event_source_mapping_uuid" {
   description = "The trigger's mapping."
-  value       = try(aws_lambda_event_source_mapping.kinesis[0].uuid, aws_lambda_event_source_mapping.sqs[0].uuid, null)
+  value       = try(aws_lambda_event_source_mapping.kinesis["trigger"].uuid, aws_lambda_event_source_mapping.sqs[0].uuid, null)
+}
+
+output "event_source_mappings" {
+  description = "Every Kinesis mapping of the function: source name (trigger, or a key of additional_kinesis_sources) -> its stream ARN and starting position (empty without create_trigger)."
+  value       = { for key, mapping in aws_lambda_event_source_mapping.kinesis : key => { source_arn = mapping.event_source_arn, starting_position = mapping.starting_position } }
+}
+
+output "policy_statements" {
+  description = "What the function's role grants: sid, actions and resources of each statement of its policy."
+  value       = local.statements
 }
 
 output "role_arn" {

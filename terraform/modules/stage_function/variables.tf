@@ -101,6 +101,25 @@ variable "trigger" {
   }
 }
 
+variable "additional_kinesis_sources" {
+  description = "More Kinesis streams the function reads besides its trigger (a kinesis trigger only): name (lower_snake, known at plan time; the role's statement is Read<Name>) -> the stream's ARN and where a new mapping starts. Each mapping takes the trigger's batching, failure reporting, bisect, retries, record age and on-failure queue."
+  type = map(object({
+    source_arn        = string
+    starting_position = optional(string, "TRIM_HORIZON")
+  }))
+  default = {}
+
+  validation {
+    condition     = alltrue([for key in keys(var.additional_kinesis_sources) : can(regex("^[a-z][a-z0-9]*(_[a-z0-9]+)*$", key)) && key != "trigger"])
+    error_message = "additional_kinesis_sources keys must be lower_snake names (they name the role's statements), and not \"trigger\"."
+  }
+
+  validation {
+    condition     = alltrue([for source in values(var.additional_kinesis_sources) : contains(["TRIM_HORIZON", "LATEST"], source.starting_position)])
+    error_message = "starting_position must be TRIM_HORIZON or LATEST."
+  }
+}
+
 variable "create_trigger" {
   description = "Create the event source mapping. The local stack run by `sluice local up` leaves it to the local runtime (the emulator would try to run the images itself)."
   type        = bool

@@ -25,23 +25,23 @@ run "kinesis_trigger_defaults" {
   command = plan
 
   assert {
-    condition     = aws_lambda_event_source_mapping.kinesis[0].function_response_types == toset(["ReportBatchItemFailures"])
+    condition     = aws_lambda_event_source_mapping.kinesis["trigger"].function_response_types == toset(["ReportBatchItemFailures"])
     error_message = "the trigger must report batch item failures"
   }
   assert {
-    condition     = aws_lambda_event_source_mapping.kinesis[0].bisect_batch_on_function_error == true
+    condition     = aws_lambda_event_source_mapping.kinesis["trigger"].bisect_batch_on_function_error == true
     error_message = "the trigger must bisect on error"
   }
   assert {
-    condition     = aws_lambda_event_source_mapping.kinesis[0].maximum_retry_attempts == 10 && aws_lambda_event_source_mapping.kinesis[0].maximum_record_age_in_seconds == 86400
+    condition     = aws_lambda_event_source_mapping.kinesis["trigger"].maximum_retry_attempts == 10 && aws_lambda_event_source_mapping.kinesis["trigger"].maximum_record_age_in_seconds == 86400
     error_message = "retries and record age must be finite"
   }
   assert {
-    condition     = length(aws_lambda_event_source_mapping.kinesis[0].destination_config) == 1
+    condition     = length(aws_lambda_event_source_mapping.kinesis["trigger"].destination_config) == 1
     error_message = "records that exhaust their retries must go to an on-failure destination"
   }
   assert {
-    condition     = aws_lambda_event_source_mapping.kinesis[0].tumbling_window_in_seconds == null
+    condition     = aws_lambda_event_source_mapping.kinesis["trigger"].tumbling_window_in_seconds == null
     error_message = "no tumbling window unless asked for"
   }
   assert {
@@ -66,7 +66,7 @@ run "tumbling_window_for_the_monitor" {
   }
 
   assert {
-    condition     = aws_lambda_event_source_mapping.kinesis[0].tumbling_window_in_seconds == 60
+    condition     = aws_lambda_event_source_mapping.kinesis["trigger"].tumbling_window_in_seconds == 60
     error_message = "the tumbling window is passed to the mapping"
   }
 }
@@ -119,4 +119,70 @@ run "what_is_given_up_on_and_configuration_errors_alarm_at_once" {
     condition     = aws_cloudwatch_metric_alarm.configuration_errors[0].dimensions.Stage == "processor" && aws_cloudwatch_metric_alarm.configuration_errors[0].threshold == 0 && aws_cloudwatch_metric_alarm.configuration_errors[0].evaluation_periods == 1
     error_message = "a configuration error must alarm at once"
   }
+}
+
+# A second stream (the processor's CDN-log stream): its own mapping with the trigger's safe
+# settings and on-failure queue, and the role may read it and nothing more.
+run "an_additional_kinesis_source_maps_with_the_same_safe_settings" {
+  command = plan
+
+  variables {
+    trigger = { type = "kinesis", source_arn = "arn:aws:kinesis:eu-west-1:123456789012:stream/raw", batch_size = 500, parallelization_factor = 2 }
+    additional_kinesis_sources = {
+      cdn_logs = { source_arn = "arn:aws:kinesis:eu-west-1:123456789012:stream/cdn-logs", starting_position = "LATEST" }
+    }
+  }
+
+  assert {
+    condition     = keys(aws_lambda_event_source_mapping.kinesis) == ["cdn_logs", "trigger"]
+    error_message = "one mapping per stream"
+  }
+  assert {
+    condition = (
+      aws_lambda_event_source_mapping.kinesis["cdn_logs"].event_source_arn == "arn:aws:kinesis:eu-west-1:123456789012:stream/cdn-logs"
+      && aws_lambda_event_source_mapping.kinesis["cdn_logs"].starting_position == "LATEST"
+      && aws_lambda_event_source_mapping.kinesis["trigger"].starting_position == "TRIM_HORIZON"
+    )
+    error_message = "the additional mapping reads its own stream from its own starting position"
+  }
+  assert {
+    condition = (
+      aws_lambda_event_source_mapping.kinesis["cdn_logs"].function_response_types == toset(["ReportBatchItemFailures"])
+      && aws_lambda_event_source_mapping.kinesis["cdn_logs"].bisect_batch_on_function_error == true
+      && aws_lambda_event_source_mapping.kinesis["cdn_logs"].maximum_retry_attempts == 10
+      && aws_lambda_event_source_mapping.kinesis["cdn_logs"].maximum_record_age_in_seconds == 86400
+      && aws_lambda_event_source_mapping.kinesis["cdn_logs"].batch_size == 500
+      && aws_lambda_event_source_mapping.kinesis["cdn_logs"].parallelization_factor == 2
+      && length(aws_lambda_event_source_mapping.kinesis["cdn_logs"].destination_config) == 1
+    )
+    error_message = "the additional mapping reports batch item failures, bisects, retries finitely, batches as the trigger and has an on-failure destination"
+  }
+  assert {
+    condition = (
+      [for s in output.policy_statements : s.resources if s.sid == "ReadCdnLogs"] == [["arn:aws:kinesis:eu-west-1:123456789012:stream/cdn-logs"]]
+      && [for s in output.policy_statements : s.resources if s.sid == "ReadTrigger"] == [["arn:aws:kinesis:eu-west-1:123456789012:stream/raw"]]
+      && alltrue([for s in output.policy_statements : !contains(s.resources, "*")])
+    )
+    error_message = "the role reads each stream by its own statement, named, never *"
+  }
+}
+
+run "no_additional_mapping_by_default" {
+  command = plan
+
+  assert {
+    condition     = keys(aws_lambda_event_source_mapping.kinesis) == ["trigger"] && length([for s in output.policy_statements : s if startswith(s.sid, "Read")]) == 1
+    error_message = "only the trigger's mapping and its read statement"
+  }
+}
+
+run "an_additional_source_needs_a_kinesis_trigger" {
+  command = plan
+
+  variables {
+    trigger                    = { type = "sqs", source_arn = "arn:aws:sqs:eu-west-1:123456789012:loader" }
+    additional_kinesis_sources = { cdn_logs = { source_arn = "arn:aws:kinesis:eu-west-1:123456789012:stream/cdn-logs" } }
+  }
+
+  expect_failures = [aws_lambda_function.this]
 }
