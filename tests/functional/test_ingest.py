@@ -95,6 +95,24 @@ def test_partly_valid_request_writes_the_valid_events_and_names_the_rejected(aws
     assert sorted(r["event_id"] for r in stream_events(aws, pipeline.raw_stream)) == sorted(e["event_id"] for e in good)
 
 
+def test_a_client_cannot_post_the_events_only_sluices_readers_write(aws, pipeline):
+    # GIVEN a client forging an edge location's failure and a CMCD report as JSON events
+    good = _events()[0]
+    forged_cdn = player_json("cdn_request", {"cdn_edge_location": "AMS1-C1", "cdn_status": 503})
+    forged_cmcd = player_json("cmcd", {"cmcd_mode": "event", "cmcd_e": "e"})
+    body = [forged_cdn, good, forged_cmcd]
+    # WHEN it posts them to /events
+    response = ingest_service(aws, pipeline).handle(http_api_event(json.dumps(body)), Deadline.after(20))
+    # THEN each forged one is refused, saying where such events come from; the player's is kept
+    result = body_of(response)
+    assert (response["statusCode"], result["accepted"]) == (200, 1)
+    assert [(r["index"], r["errors"]) for r in result["rejected"]] == [
+        (0, ["event_type: CDN requests are read from the CDN's real-time logs, never sent by a client"]),
+        (2, ["event_type: CMCD reports are read from CMCD: POST them to /cmcd as the player writes them"]),
+    ]
+    assert [r["event_id"] for r in stream_events(aws, pipeline.raw_stream)] == [good["event_id"]]
+
+
 def test_no_valid_event_is_a_400_listing_each(aws, pipeline):
     lines = ['{"event_type":"teleport"}', "{not json", json.dumps(player_json(sequence="x"))]
     response = ingest_service(aws, pipeline).handle(

@@ -188,4 +188,5 @@ def test_the_bounds_left_every_shipped_fingerprint_as_it_was():
         "player_event.v2": "f9830803403edb9a",
         "player_event.v3": "018f282da165033e",  # CMCD reports
         "player_event.v4": "ccf6fd37554be9f2",  # not-viewing flags; CMCD keys dropped, by type, inferred sessions
+        "player_event.v5": "6cee76ef2b58f6dc",  # CDN requests from real-time logs
     }

@@ -12,7 +12,7 @@ from pathlib import Path
 import botocore.session
 import pytest
 from botocore.stub import Stubber
-from cdn_lines import line
+from support.cdn_lines import line
 
 from sluice.cdn.config import FieldOrder, FieldOrderError, deployed_fields, deployed_order
 from sluice.cdn.fields import field_names

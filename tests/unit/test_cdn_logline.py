@@ -5,7 +5,7 @@ naming the field, never a crash)."""
 from __future__ import annotations
 
 import pytest
-from cdn_lines import SEGMENT, line
+from support.cdn_lines import SEGMENT, line
 
 from sluice.cdn.fields import field_names
 from sluice.cdn.logline import (

@@ -4,7 +4,7 @@ written as CloudFront writes it and read back as the same value."""
 from __future__ import annotations
 
 import pytest
-from cdn_lines import line
+from support.cdn_lines import line
 
 from sluice.cdn.fields import BY_NAME, FieldFormat, field_names
 from sluice.cdn.logline import MAX_LONG, format_line, parse_line

@@ -8,7 +8,7 @@ import json
 import uuid
 
 import pytest
-from cdn_lines import line
+from support.cdn_lines import line
 
 from sluice.cdn.fields import field_names
 from sluice.cdn.logline import FieldCountError, FieldValueError, parse_line

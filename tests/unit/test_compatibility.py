@@ -39,6 +39,7 @@ def test_adding_a_field_without_default_breaks_every_earlier_version():
         "v2: experiment: field added without a default",
         "v3: experiment: field added without a default",
         "v4: experiment: field added without a default",
+        "v5: experiment: field added without a default",
     ]
 
 

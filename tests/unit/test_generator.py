@@ -9,6 +9,7 @@ import pytest
 from support.factories import NOW_MS
 
 from sluice.events.codec import Codec
+from sluice.events.json_mapping import READER_EVENT_TYPES
 from sluice.events.errors import (
     MalformedJsonError,
     OversizedEventError,
@@ -46,8 +47,8 @@ def test_same_seed_same_output_and_different_seed_differs():
 def test_sessions_look_like_real_viewing():
     events = [json.loads(e.body) for e in generate(TrafficConfig(sessions=300, seed=5))]
     types = Counter(e["event_type"] for e in events)
-    # every event type of the contract but cmcd: CMCD reports come from players' own CMCD
-    assert set(types) == set(Codec().writer.schema["fields"][1]["type"]["symbols"]) - {"cmcd"}
+    # every event type of the contract but the readers' (CMCD reports, CDN requests): a client's own
+    assert set(types) == set(Codec().writer.schema["fields"][1]["type"]["symbols"]) - set(READER_EVENT_TYPES)
     assert types["heartbeat"] > types["session_start"] * 3
     assert types["session_start"] == types["session_end"] == 300
     assert len({e["cdn"]["name"] for e in events}) == 3

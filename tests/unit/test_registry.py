@@ -112,7 +112,7 @@ def test_an_edited_schema_is_fingerprinted_afresh_not_taken_from_a_stale_file(mo
     from sluice.events.fingerprint import crc64_avro
 
     edited = [
-        (name, raw.replace(b'"session_id"', b'"session_key"', 1) if name == "player_event.v4.avsc" else raw)
+        (name, raw.replace(b'"session_id"', b'"session_key"', 1) if name == "player_event.v5.avsc" else raw)
         for name, raw in registry._schema_files()
     ]
     monkeypatch.setattr(registry, "_schema_files", lambda: edited)
@@ -120,6 +120,6 @@ def test_an_edited_schema_is_fingerprinted_afresh_not_taken_from_a_stale_file(mo
     try:
         latest = registry.default_registry().latest(PLAYER_EVENT)
         assert latest.precomputed is None
-        assert latest.fingerprint == crc64_avro(latest.schema) != 0xD529E5742292C00F  # v4's, as shipped
+        assert latest.fingerprint == crc64_avro(latest.schema) != 0x6CEE76EF2B58F6DC  # v5's, as shipped
     finally:
         registry.default_registry.cache_clear()

@@ -9,7 +9,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from sluice.events.json_mapping import SERVER_FIELDS, payload_record_name
+from sluice.events.json_mapping import READER_EVENT_TYPES, SERVER_FIELDS, payload_record_name
 from sluice.events.registry import PLAYER_EVENT, default_registry
 
 HEADER = (
@@ -48,8 +48,14 @@ def _field(field: dict[str, Any]) -> dict[str, Any]:
 def web_contract() -> dict[str, Any]:
     version = default_registry().latest(PLAYER_EVENT)
     fields = version.schema["fields"]
+    # What a client may send: the types only Sluice's readers write are not the SDK's to emit.
+    event_types = [
+        t
+        for t in next(f for f in fields if f["name"] == "event_type")["type"]["symbols"]
+        if t not in READER_EVENT_TYPES
+    ]
     envelope = [_field(f) for f in fields if f["name"] not in SERVER_FIELDS | {"payload"}]
-    event_types = next(f for f in fields if f["name"] == "event_type")["type"]["symbols"]
+    next(f for f in envelope if f["name"] == "event_type")["symbols"] = event_types
     payloads = {
         record["name"]: [_field(f) for f in record["fields"]]
         for record in next(f for f in fields if f["name"] == "payload")["type"]

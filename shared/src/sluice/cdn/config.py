@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from typing import Any
 
 from sluice.cdn.fields import field_names
@@ -34,14 +35,32 @@ class FieldOrderError(SluiceError):
     not a record's: every line would fail alike)."""
 
 
-def deployed_fields(cloudfront: Any, name_or_arn: str) -> list[str]:
-    """The fields of the deployed configuration, in the order its lines carry them.
+# CloudFront logs every request at 100 (its API takes 1 to 100, percent).
+FULL_SAMPLING_RATE = 100
+
+
+@dataclass(frozen=True)
+class LogConfiguration:
+    """What a reader needs of a deployed configuration: its lines' field order, and the share of
+    requests they stand for (a line counts for ``100 / sampling_rate`` requests)."""
+
+    fields: tuple[str, ...]
+    sampling_rate: int = FULL_SAMPLING_RATE
+
+
+def deployed_configuration(cloudfront: Any, name_or_arn: str) -> LogConfiguration:
+    """The deployed configuration's fields, in the order its lines carry them, and its rate.
 
     ``cloudfront`` is a botocore CloudFront client; ``name_or_arn`` the configuration's name or ARN.
     """
     key = "ARN" if name_or_arn.startswith("arn:") else "Name"
-    response = cloudfront.get_realtime_log_config(**{key: name_or_arn})
-    return list(response["RealtimeLogConfig"]["Fields"])
+    config = cloudfront.get_realtime_log_config(**{key: name_or_arn})["RealtimeLogConfig"]
+    return LogConfiguration(tuple(config["Fields"]), int(config.get("SamplingRate", FULL_SAMPLING_RATE)))
+
+
+def deployed_fields(cloudfront: Any, name_or_arn: str) -> list[str]:
+    """The fields of the deployed configuration, in the order its lines carry them."""
+    return list(deployed_configuration(cloudfront, name_or_arn).fields)
 
 
 def missing_fields(fields: Sequence[str]) -> list[str]:
@@ -49,16 +68,16 @@ def missing_fields(fields: Sequence[str]) -> list[str]:
     return [name for name in REQUIRED_FIELDS if name not in fields]
 
 
-def deployed_order(cloudfront: Any, name_or_arn: str) -> Callable[[], list[str]]:
-    """What a reader's ``FieldOrder`` fetches: the deployed order, refused when no line in it
-    could become an event (``FieldOrderError``: a deployment to fix, not lines to fail one by one)."""
+def deployed_order(cloudfront: Any, name_or_arn: str) -> Callable[[], LogConfiguration]:
+    """What a reader's ``FieldOrder`` fetches: the deployed configuration, refused when no line in
+    it could become an event (``FieldOrderError``: a deployment to fix, not lines to fail one by one)."""
 
-    def fetch() -> list[str]:
-        fields = deployed_fields(cloudfront, name_or_arn)
-        missing = missing_fields(fields)
+    def fetch() -> LogConfiguration:
+        config = deployed_configuration(cloudfront, name_or_arn)
+        missing = missing_fields(config.fields)
         if missing:
             raise FieldOrderError(f"real-time log configuration {name_or_arn} lacks {', '.join(missing)}")
-        return fields
+        return config
 
     return fetch
 
@@ -75,7 +94,7 @@ class FieldOrder:
 
     def __init__(
         self,
-        fetch: Callable[[], Sequence[str]],
+        fetch: Callable[[], LogConfiguration | Sequence[str]],
         *,
         ttl_s: float = ORDER_TTL_S,
         min_refresh_interval_s: float = MIN_REFRESH_INTERVAL_S,
@@ -86,6 +105,7 @@ class FieldOrder:
         self._min_refresh_interval_s = min_refresh_interval_s
         self._clock = clock
         self._order: tuple[str, ...] | None = None
+        self._sampling_rate = FULL_SAMPLING_RATE
         self._fetched_at = 0.0
 
     def order(self) -> tuple[str, ...]:
@@ -93,6 +113,12 @@ class FieldOrder:
             self._refresh()
         assert self._order is not None
         return self._order
+
+    @property
+    def sampling_rate(self) -> int:
+        """The rate of the configuration last read (percent of requests logged)."""
+        self.order()
+        return self._sampling_rate
 
     def parse(self, line: bytes | str) -> dict[str, Value]:
         """One line in the deployed order; a field-count mismatch re-reads the order once (when
@@ -109,5 +135,7 @@ class FieldOrder:
             return parse_line(line, self.order())
 
     def _refresh(self) -> None:
-        self._order = tuple(self._fetch())
+        fetched = self._fetch()
+        config = fetched if isinstance(fetched, LogConfiguration) else LogConfiguration(tuple(fetched))
+        self._order, self._sampling_rate = config.fields, config.sampling_rate
         self._fetched_at = self._clock()

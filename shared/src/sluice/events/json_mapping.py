@@ -23,6 +23,14 @@ from sluice.events.registry import PLAYER_EVENT, Registry, default_registry, ful
 
 # Fields the server owns: a player that sends them is told so rather than silently overridden.
 SERVER_FIELDS = frozenset({"server_time", "ingest", "enrichment"})
+# Event types only Sluice's own readers write: a CMCD report (ingest's /cmcd reads what a player
+# sent in CMCD) and a CDN request (the processor reads CloudFront's real-time log). Posted to
+# /events as JSON they would let any client forge what the monitor judges an edge location or a
+# player by: ingest refuses them there, and the web SDK's contract leaves them out.
+READER_EVENT_TYPES = {
+    "cmcd": "CMCD reports are read from CMCD: POST them to /cmcd as the player writes them",
+    "cdn_request": "CDN requests are read from the CDN's real-time logs, never sent by a client",
+}
 
 INT_RANGE = (-(2**31), 2**31 - 1)
 LONG_RANGE = (-(2**63), 2**63 - 1)
@@ -40,6 +48,13 @@ class _Missing:
 
 
 MISSING: Any = _Missing()
+
+
+def refuse_reader_event_type(value: Any) -> None:
+    """Refuses a client's JSON event of a type only Sluice's readers write (READER_EVENT_TYPES)."""
+    event_type = value.get("event_type") if isinstance(value, dict) else None
+    if isinstance(event_type, str) and event_type in READER_EVENT_TYPES:
+        raise SchemaViolationError([FieldError("event_type", "reader_only", READER_EVENT_TYPES[event_type])])
 
 
 def payload_record_name(event_type: str) -> str:

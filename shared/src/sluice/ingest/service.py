@@ -11,7 +11,7 @@ from typing import Any
 from sluice.batch.aggregation import Aggregator
 from sluice.events.codec import Codec
 from sluice.events.intake import EventIntake
-from sluice.events.json_mapping import EventMapper
+from sluice.events.json_mapping import EventMapper, refuse_reader_event_type
 from sluice.ingest.auth import KEY_HEADER, KEY_PARAMETER, CachedSecret, OriginCheck, WriteKeys
 from sluice.ingest.body import BodyEvent, split_cmcd, split_events
 from sluice.ingest.config import IngestConfig
@@ -138,6 +138,8 @@ class IngestService:
         dropped: list[str] = []
         for index, body_event in enumerate(events):
             try:
+                if not cmcd:
+                    refuse_reader_event_type(body_event.value)
                 accepted.append(self._accept(index, body_event, server_time, context))
             except PoisonRecordError as exc:
                 rejected.append(_rejection(index, body_event, exc))

@@ -6,7 +6,10 @@ import os
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import Any
 
+from sluice.cdn.config import FULL_SAMPLING_RATE, missing_fields
+from sluice.cdn.fields import field_names
 from sluice.events.validation import DEFAULT_MAX_FUTURE_SKEW_MS, DEFAULT_MAX_LATENESS_MS
 from sluice.runtime.config import ConfigError, Env
 
@@ -31,6 +34,13 @@ class ProcessorConfig:
     lake_event_types: frozenset[str] | None = None  # None: every type
     clean_event_types: frozenset[str] | None = None
     lake_record_bytes: int = DEFAULT_LAKE_RECORD_BYTES
+    # The second input, CloudFront real-time logs (sluice.processor.cdn_input): the stream, and
+    # either the configuration to read the field order from or the order itself (the local
+    # stand-in's, which has no real-time log API) with its sampling rate.
+    cdn_log_stream: str | None = None
+    cdn_log_config: str | None = None
+    cdn_log_fields: tuple[str, ...] | None = None
+    cdn_sampling_rate: int = FULL_SAMPLING_RATE
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> ProcessorConfig:
@@ -54,7 +64,30 @@ class ProcessorConfig:
             lake_record_bytes=env.integer(
                 "SLUICE_LAKE_RECORD_BYTES", DEFAULT_LAKE_RECORD_BYTES, minimum=1024, maximum=1000 * 1024
             ),
+            **_cdn_input(env),
         )
+
+
+def _cdn_input(env: Env) -> dict[str, Any]:
+    stream = env.text("SLUICE_CDN_LOG_STREAM")
+    config = env.text("SLUICE_CDN_REALTIME_LOG_CONFIG")
+    fields = env.names("SLUICE_CDN_LOG_FIELDS") or None
+    rate = env.integer("SLUICE_CDN_SAMPLING_RATE", FULL_SAMPLING_RATE, minimum=1, maximum=100)
+    if not stream:
+        return {}
+    if fields is None and not config:
+        raise ConfigError(
+            "SLUICE_CDN_LOG_STREAM needs SLUICE_CDN_REALTIME_LOG_CONFIG (the configuration whose field "
+            "order its lines carry) or SLUICE_CDN_LOG_FIELDS (the order itself)"
+        )
+    if fields is not None:
+        unknown = sorted(set(fields) - set(field_names()))
+        if unknown:
+            raise ConfigError(f"SLUICE_CDN_LOG_FIELDS names no real-time log field: {', '.join(unknown)}")
+        missing = missing_fields(fields)
+        if missing:
+            raise ConfigError(f"SLUICE_CDN_LOG_FIELDS lacks {', '.join(missing)}: no line could become an event")
+    return {"cdn_log_stream": stream, "cdn_log_config": config, "cdn_log_fields": fields, "cdn_sampling_rate": rate}
 
 
 def _types(names: tuple[str, ...]) -> frozenset[str] | None:

@@ -1,6 +1,7 @@
 """The processor stage: every raw record ends routed, quarantined as a failed event, dropped as a
 duplicate within its batch (counted), or reported back to Lambda for retry. Bots and test players
-are routed like any event, flagged in their enrichment (counted)."""
+are routed like any event, flagged in their enrichment (counted). Its second input, the CDN's
+real-time log lines (``sluice.processor.cdn_input``), takes the same path once a line is an event."""
 
 from __future__ import annotations
 
@@ -14,8 +15,10 @@ from sluice.batch.kinesis import BatchOutcome, KinesisRecord, PartialBatchRespon
 from sluice.events.bounds import RecordBounds
 from sluice.events.codec import Codec, read_header
 from sluice.events.errors import SchemaViolationError
+from sluice.events.json_mapping import EventMapper
 from sluice.events.validation import check_client_time, check_payload
 from sluice.failures.writer import FailedEventWriter
+from sluice.processor.cdn_input import CdnLogInput
 from sluice.processor.cleaning import flag_traffic, normalise
 from sluice.processor.config import ProcessorConfig
 from sluice.processor.enrichment import enrich
@@ -45,6 +48,7 @@ class Outputs:
     duplicates: int = 0
     flagged: Counter[str] = field(default_factory=Counter)
     lag_ms: list[int] = field(default_factory=list)
+    cdn_not_media: int = 0
 
 
 class Processor:
@@ -65,6 +69,7 @@ class Processor:
         self.enrichment_last = self.codec.writer.schema["fields"][-1]["name"] == "enrichment"
         self.bounds = RecordBounds()
         self.metrics = metrics or Metrics(dimensions={"Stage": STAGE})
+        self.cdn = CdnLogInput.from_config(config, EventMapper())
 
     @classmethod
     def from_env(cls) -> Processor:
@@ -95,14 +100,21 @@ class Processor:
         return outcome.response()
 
     def _process(self, record: KinesisRecord, outputs: Outputs, now_ms: int) -> None:
-        datum = self.codec.decode(record.data)
-        # As ingest wrote it (this schema, no enrichment yet): then unless cleaning changes a
-        # field, the clean record is these bytes with the enrichment filled in, not a re-encode.
-        as_written = (
-            self.enrichment_last
-            and datum.get("enrichment") is None
-            and read_header(record.data) == self.codec.fingerprint
-        )
+        if self.cdn is not None and self.cdn.reads(record):
+            cdn_datum = self.cdn.record_of(record, now_ms)
+            if cdn_datum is None:  # not a media request: counted (CdnLinesNotMedia), not stored
+                outputs.cdn_not_media += 1
+                return
+            datum, as_written = cdn_datum, False
+        else:
+            datum = self.codec.decode(record.data)
+            # As ingest wrote it (this schema, no enrichment yet): then unless cleaning changes a
+            # field, the clean record is these bytes with the enrichment filled in, not a re-encode.
+            as_written = (
+                self.enrichment_last
+                and datum.get("enrichment") is None
+                and read_header(record.data) == self.codec.fingerprint
+            )
         try:
             check_payload(datum)
             # Ingest enforces the same bounds; this catches a replay or an older writer, so that
@@ -180,6 +192,8 @@ class Processor:
         m.add("CleanEvents", len(outputs.clean))
         m.add("DuplicatesRemoved", outputs.duplicates)
         m.add("RecordsRetried", len(outcome.retry))
+        if self.cdn is not None:
+            m.add("CdnLinesNotMedia", outputs.cdn_not_media)
         for traffic, count in outputs.flagged.items():
             m.add(f"Flagged.{traffic}", count)
         for failure_type, count in Counter(f.failure_type for f in outcome.failed_events).items():
