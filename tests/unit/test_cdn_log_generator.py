@@ -4,6 +4,7 @@ that looks real, faults exactly where and when asked, and sampling as CloudFront
 
 from __future__ import annotations
 
+import itertools
 import statistics
 from collections import defaultdict
 
@@ -41,7 +42,10 @@ def test_every_line_is_a_media_request_event_with_the_session_edge_and_status_ge
         assert event["payload"]["cdn_status"] == values["sc-status"]
         assert event["payload"]["cdn_cache_behavior"] == values["cache-behavior-path-pattern"]
         if event["payload"]["cmcd_source"] is not None:
-            assert event["session_id"] == event["payload"].get("cmcd_sid") and not event["payload"]["cmcd_session_inferred"]
+            assert (
+                event["session_id"] == event["payload"].get("cmcd_sid")
+                and not event["payload"]["cmcd_session_inferred"]
+            )
             assert event["payload"]["cmcd_invalid_keys"] is None
     # one session per viewer: by its CMCD sid, or inferred from its network and player
     assert len({event["session_id"] for _, event in pairs}) == 60
@@ -51,7 +55,7 @@ def test_the_same_seed_gives_the_same_lines_in_time_order(normal):
     assert lines() == normal
     assert lines(seed=8) != normal
     assert [t for t, _ in normal] == sorted(t for t, _ in normal)
-    assert START_MS <= normal[0][0] and normal[-1][0] < START_MS + 300_000 + 60_000
+    assert normal[0][0] >= START_MS and normal[-1][0] < START_MS + 300_000 + 60_000
 
 
 def test_viewing_looks_like_players_fetching_segments_at_their_duration(normal):
@@ -78,9 +82,9 @@ def test_viewing_looks_like_players_fetching_segments_at_their_duration(normal):
             (".m3u8", ".mpd")
         )
         video = [e for e in session if e["payload"].get("cmcd_ot") == "v" and not e["payload"].get("cmcd_su")]
-        gaps += [b["client_time"] - a["client_time"] for a, b in zip(video, video[1:], strict=False)]
+        gaps += [b["client_time"] - a["client_time"] for a, b in itertools.pairwise(video)]
         rates = [e["payload"].get("cmcd_br") for e in video]
-        switches += sum(a != b for a, b in zip(rates, rates[1:], strict=False))
+        switches += sum(a != b for a, b in itertools.pairwise(rates))
     assert 3800 <= statistics.median(gaps) <= 4300
     assert switches > 0
 
@@ -137,7 +141,7 @@ def test_sampling_keeps_that_share_of_the_same_lines(normal):
 
 
 def test_the_lines_follow_the_order_given():
-    order = list(reversed(ORDER))[:20] + ["timestamp", "x-edge-request-id"]
+    order = [*list(reversed(ORDER))[:20], "timestamp", "x-edge-request-id"]
     for _, line in lines(sessions=3, order=order):
         assert line.count("\t") == len(order) - 1
         assert parse_line(line, order).keys() == set(order)
