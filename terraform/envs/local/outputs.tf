@@ -12,6 +12,8 @@ output "settings" {
     opensearch_url  = module.sluice.opensearch_url
     functions       = module.sluice.functions
     triggers        = module.sluice.triggers
+    # The stream the local CDN stand-in writes real-time log lines to, the processor's second source.
+    cdn_log_stream = module.cdn_logs.stream_name
   }
 }
 

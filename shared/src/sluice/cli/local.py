@@ -13,6 +13,7 @@ from pathlib import Path
 
 from sluice.cli.errors import UsageError
 from sluice.cli.options import add_format, print_json
+from sluice.local.cdn import EDGE_LOCATIONS, CdnFaultError, parse_faults
 
 STATE = Path(os.environ.get("SLUICE_LOCAL_STATE", ".sluice-local/state.json"))
 
@@ -30,6 +31,14 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
         choices=("inprocess", "docker"),
         default="inprocess",
         help="stages in the background process, or inside their images",
+    )
+    up.add_argument(
+        "--cdn-fault",
+        action="append",
+        default=[],
+        metavar="EDGE=FAULT",
+        help=f"a fault at one of the CDN stand-in's edge locations ({', '.join(EDGE_LOCATIONS)}): "
+        "a status for every request (AMS1-C1=503) or a slow first byte in ms (FRA56-P2=slow:1500); repeatable",
     )
     up.set_defaults(run=_up)
     sub.add_parser("down", help="stop what `up` started").set_defaults(run=_down)
@@ -56,10 +65,14 @@ def _state() -> dict | None:  # type: ignore[type-arg]
 def _up(args: argparse.Namespace) -> int:
     if _state():
         raise UsageError(f"already up (see `sluice local status`); state in {STATE}")
+    try:
+        parse_faults(args.cdn_fault)
+    except CdnFaultError as exc:
+        raise UsageError(f"--cdn-fault {exc}") from None
     STATE.parent.mkdir(parents=True, exist_ok=True)
     opensearch = os.environ.get("SLUICE_OPENSEARCH_URL", "")
     process = subprocess.Popen(
-        [sys.executable, "-m", "sluice.local.daemon", str(STATE), args.runtime, opensearch],
+        [sys.executable, "-m", "sluice.local.daemon", str(STATE), args.runtime, opensearch, *args.cdn_fault],
         stdout=subprocess.DEVNULL,
         stderr=STATE.with_suffix(".log").open("a"),
         start_new_session=True,
@@ -105,4 +118,24 @@ def _status(args: argparse.Namespace) -> int:
     print(
         f"  lake bucket           {state['settings']['lake_bucket']}; health table {state['settings']['health_table']}"
     )
+    _print_cdn(state.get("cdn"))
     return 0
+
+
+def _print_cdn(cdn: dict | None) -> None:  # type: ignore[type-arg]
+    if cdn is None:
+        print("  CDN stand-in          OFF (no CDN log stream in the local settings)")
+        return
+    if not cdn["serving"]:
+        print(f"  CDN stand-in          serving nothing: {cdn['off']}")
+    else:
+        print("  CDN stand-in          one edge location per port (CORS open, CMCD headers allowed):")
+        for location, edge in cdn["edges"].items():
+            fault = "" if edge["fault"] == "none" else f"   fault: {edge['fault']}"
+            print(f"    {location:<10}  {edge['url']}{fault}")
+        first = next(iter(cdn["streams"].values()))
+        for kind, url in first.items():
+            print(f"  test stream {kind:<5}     {url}   (the same path at every edge)")
+    print(
+        f"  CDN real-time logs    stream {cdn['log_stream']} ({cdn['fields']} fields, the order `sluice cdn fields` prints)"
+    )

@@ -9,6 +9,7 @@ import sys
 import threading
 from pathlib import Path
 
+from sluice.local.cdn import parse_faults
 from sluice.local.pipeline import LocalOptions, LocalPipeline
 
 
@@ -16,9 +17,15 @@ def main() -> None:
     state_file = Path(sys.argv[1])
     runtime = sys.argv[2] if len(sys.argv) > 2 else "inprocess"
     opensearch_url = sys.argv[3] if len(sys.argv) > 3 and sys.argv[3] else None
+    cdn_faults = parse_faults(sys.argv[4:])  # `--cdn-fault` specs, checked by the CLI already
     log = state_file.with_suffix(".log").open("a", encoding="utf-8")
     pipeline = LocalPipeline(
-        LocalOptions(runtime=runtime, opensearch_url=opensearch_url, say=lambda line: print(line, file=log, flush=True))
+        LocalOptions(
+            runtime=runtime,
+            opensearch_url=opensearch_url,
+            cdn_faults=cdn_faults,
+            say=lambda line: print(line, file=log, flush=True),
+        )
     )
     stop = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: stop.set())
@@ -34,6 +41,7 @@ def main() -> None:
             "runtime": runtime,
             "resources": pipeline.provisioned_by,
             "settings": pipeline.settings,
+            "cdn": pipeline.cdn.describe() if pipeline.cdn else None,
         }
         state_file.write_text(json.dumps(state, indent=2))
         stop.wait()

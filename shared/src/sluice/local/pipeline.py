@@ -1,12 +1,14 @@
 """The whole pipeline on one machine: the AWS API emulator, the embedded PostgreSQL, the local
-API endpoint in front of ingest, and the event-source-mapping runtime driving every stage, in
-process or inside its container image."""
+API endpoint in front of ingest, the CDN stand-in writing real-time log lines to the CDN log
+stream, and the event-source-mapping runtime driving every stage, in process or inside its
+container image."""
 
 from __future__ import annotations
 
 import json
 import logging
 import os
+import subprocess
 import tempfile
 import threading
 import time
@@ -16,8 +18,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from sluice.cdn.config import local_fields
 from sluice.local import provision
 from sluice.local.api import IngestEndpoint
+from sluice.local.cdn import CdnStandIn, EdgeFault, content_root
+from sluice.local.cdn_log import LogShipper
 from sluice.local.drain import DRAIN_CAP_S, Backlog, backlogs, in_flight, wait_drained
 from sluice.local.esm import (
     Invoke,
@@ -42,6 +47,8 @@ class LocalOptions:
     provisioning: str = "auto"  # auto (terraform when available), terraform, direct
     lock_file: Path | None = None
     say: Any = print
+    cdn: bool = True  # the CDN stand-in in front of the test streams
+    cdn_faults: dict[str, EdgeFault] = field(default_factory=dict)  # per edge location
 
 
 @dataclass
@@ -51,6 +58,7 @@ class LocalPipeline:
     warehouse_url: str = ""
     settings: dict[str, Any] = field(default_factory=dict)
     api: IngestEndpoint | None = None
+    cdn: CdnStandIn | None = None
     loop: PollingLoop | None = None
     monitor_pollers: list[KinesisPoller] = field(default_factory=list)
     evaluation: Schedule | None = None
@@ -89,6 +97,7 @@ class LocalPipeline:
         self.api.start()
         self._stack.callback(self.api.stop)
         say(f"  ingest endpoint (API Gateway shape)   {self.api.url}/events")
+        self._start_cdn()
         self._start_pollers(invokers)
         if self.options.opensearch_url:
             say(f"  search leg: OpenSearch at {self.options.opensearch_url}")
@@ -121,6 +130,28 @@ class LocalPipeline:
             self.provisioned_by = f"terraform/generated/local-settings.json ({why})"
         self.options.say(f"  resources from {self.provisioned_by}")
 
+    def _start_cdn(self) -> None:
+        """The CDN stand-in, logging to the CDN log stream; without ffmpeg (no test stream can be
+        made) it serves nothing and says why, and the rest of the pipeline starts as usual."""
+        stream = self.settings.get("cdn_log_stream")
+        if not self.options.cdn or not stream:
+            return
+        root, off = None, None
+        try:
+            root = content_root()
+        except (OSError, RuntimeError, subprocess.SubprocessError) as exc:  # no ffmpeg, or it failed
+            off = f"no test stream: {exc}"
+        shipper = LogShipper(self.client("kinesis"), stream)
+        self.cdn = CdnStandIn(root, shipper, faults=self.options.cdn_faults, off=off).start()
+        self._stack.callback(self.cdn.stop)
+        if root is None:
+            self.options.say(f"  CDN stand-in: OFF ({off}); log stream {stream}")
+            return
+        for location, edge in self.cdn.edges.items():
+            fault = "" if edge.fault.describe() == "none" else f"  fault {edge.fault.describe()}"
+            self.options.say(f"  CDN edge {location:<10}  {edge.url}{fault}")
+        self.options.say(f"  CDN real-time log lines to {stream}")
+
     def _migrate(self) -> None:
         from sluice.warehouse.connection import create_engine_for
         from sluice.warehouse.migrate import migrate
@@ -147,6 +178,12 @@ class LocalPipeline:
         }
         if self.options.opensearch_url:
             env["SLUICE_OPENSEARCH_URL"] = self.options.opensearch_url
+        if s.get("cdn_log_stream"):
+            # The processor's second input: the stand-in's lines, in its order (no real-time log
+            # configuration to ask locally), every request logged.
+            env["SLUICE_CDN_LOG_STREAM"] = s["cdn_log_stream"]
+            env["SLUICE_CDN_LOG_FIELDS"] = ",".join(local_fields())
+            env["SLUICE_CDN_SAMPLING_RATE"] = "100"
         # Tuning given to this process (thresholds, limits) reaches the stages, in process or not.
         env.update({k: v for k, v in os.environ.items() if k.startswith("SLUICE_") and k not in env})
         return env
@@ -226,6 +263,20 @@ class LocalPipeline:
                 name="processor",
             )
         ]
+        if self.settings.get("cdn_log_stream"):
+            # The processor's second event source mapping, on the CDN log stream, with the raw
+            # stream's batching and failure handling (as envs/aws maps it).
+            pollers.append(
+                KinesisPoller(
+                    kinesis,
+                    self.settings["cdn_log_stream"],
+                    invokers["processor"],
+                    settings_of("processor"),
+                    on_failure=self._on_failure("processor"),
+                    function_arn=self._function_arn("processor"),
+                    name="processor (cdn logs)",
+                )
+            )
         monitor = KinesisPoller(
             kinesis,
             triggers["monitor"]["stream"],

@@ -115,7 +115,10 @@ def create_directly(settings: dict[str, Any], clients: Any) -> None:
     kinesis, s3, firehose, sqs, sns, dynamodb = (
         clients(n) for n in ("kinesis", "s3", "firehose", "sqs", "sns", "dynamodb")
     )
-    for stream in (settings["raw_stream"], settings["clean_stream"]):
+    # The CDN log stream (cdn_log_stream): what the local CDN stand-in writes real-time log lines
+    # to and the processor reads as its second input (terraform/envs/local's cdn_logs module).
+    streams = (settings["raw_stream"], settings["clean_stream"], settings.get("cdn_log_stream"))
+    for stream in filter(None, streams):
         kinesis.create_stream(StreamName=stream, StreamModeDetails={"StreamMode": "ON_DEMAND"})
     bucket = settings["lake_bucket"]
     s3.create_bucket(Bucket=bucket, CreateBucketConfiguration={"LocationConstraint": region})
