@@ -20,6 +20,23 @@ locals {
     monitor   = merge({ batch_size = 1000, batching_window_seconds = 5, parallelization_factor = 1 }, coalesce(var.capacity.monitor, {}), { starting_position = "TRIM_HORIZON", tumbling_window_seconds = var.health_window_seconds })
     loader    = { batch_size = 10, batching_window_seconds = 5 }
   }
+
+  # The processor's second input (var.cdn_logs): the CDN-log stream, read as the raw stream is
+  # read, and where its lines' field order comes from. `fields` decides, being known at plan time.
+  cdn_on         = var.cdn_logs != null
+  cdn_from_lines = local.cdn_on ? var.cdn_logs.fields != null : false
+  cdn_env = !local.cdn_on ? {} : merge({ SLUICE_CDN_LOG_STREAM = var.cdn_logs.stream_arn }, local.cdn_from_lines ? {
+    SLUICE_CDN_LOG_FIELDS    = join(",", var.cdn_logs.fields)
+    SLUICE_CDN_SAMPLING_RATE = tostring(var.cdn_logs.sampling_rate)
+    } : {
+    # The processor reads the order and the sampling rate from the deployed configuration.
+    SLUICE_CDN_REALTIME_LOG_CONFIG = var.cdn_logs.realtime_log_config_arn
+  })
+  cdn_statements = !local.cdn_on ? [] : concat(
+    [{ sid = "DecryptCdnLogs", actions = ["kms:Decrypt"], resources = [var.cdn_logs.kms_key_arn] }],
+    # GetRealtimeLogConfig takes the realtime-log-config resource type (arn:aws:cloudfront::<account>:realtime-log-config/<name>).
+    local.cdn_from_lines ? [] : [{ sid = "ReadCdnLogConfig", actions = ["cloudfront:GetRealtimeLogConfig"], resources = [var.cdn_logs.realtime_log_config_arn] }],
+  )
 }
 
 module "raw" {
@@ -144,16 +161,21 @@ module "processor" {
   environment = merge(local.common_env, {
     SLUICE_LAKE_FIREHOSE = module.lake.lake_firehose_name
     SLUICE_CLEAN_STREAM  = module.clean.name
-  })
-  trigger         = merge(local.triggers.processor, { type = "kinesis", source_arn = module.raw.arn })
+  }, local.cdn_env)
+  trigger = merge(local.triggers.processor, { type = "kinesis", source_arn = module.raw.arn })
+  # The CDN-log stream: its own mapping with the raw stream's batching, failure reporting, bisect,
+  # retries, record age and on-failure queue; the role gets ReadCdnLogs on that stream only.
+  additional_kinesis_sources = local.cdn_on ? {
+    cdn_logs = { source_arn = var.cdn_logs.stream_arn, starting_position = var.cdn_logs.starting_position }
+  } : {}
   alarm_topic_arn = module.monitoring.alert_topic_arn
-  policy_statements = [
+  policy_statements = concat([
     { sid = "DecryptRaw", actions = ["kms:Decrypt"], resources = [module.raw.kms_key_arn] },
     { sid = "WriteLake", actions = ["firehose:PutRecordBatch"], resources = [module.lake.lake_firehose_arn] },
     local.failed_grant,
     { sid = "WriteClean", actions = ["kinesis:PutRecords"], resources = [module.clean.arn] },
     { sid = "EncryptClean", actions = ["kms:GenerateDataKey"], resources = [module.clean.kms_key_arn] },
-  ]
+  ], local.cdn_statements)
   tags = var.tags
 }
 

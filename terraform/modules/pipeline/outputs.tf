@@ -71,6 +71,17 @@ output "triggers" {
   }
 }
 
+output "cdn_log_input" {
+  description = "The processor's second input (null without var.cdn_logs): the CDN-log stream, the mapping's settings (the raw stream's, with its own starting position: what a local runtime plays), the mapping made (null without create_event_source_mappings), the processor's CDN environment and what its role may do for it."
+  value = local.cdn_on ? {
+    stream_arn  = var.cdn_logs.stream_arn
+    trigger     = merge(local.triggers.processor, { starting_position = var.cdn_logs.starting_position })
+    environment = local.cdn_env
+    mapping     = lookup(module.processor.event_source_mappings, "cdn_logs", null)
+    statements  = [for s in module.processor.policy_statements : s if contains(["ReadCdnLogs", "DecryptCdnLogs", "ReadCdnLogConfig"], s.sid)]
+  } : null
+}
+
 output "ingest_api_authorizer" {
   description = "How players authenticate to ingest (write_key, jwt, iam or none)."
   value       = var.api_authorizer

@@ -214,3 +214,49 @@ variable "cmcd_keys_dropped_rate_threshold" {
   type        = number
   default     = null
 }
+
+variable "cdn_logs" {
+  description = <<-EOT
+    The processor's second input: a CloudFront real-time log stream (modules/cdn_logs), each line a
+    `cdn_request` event on the processor's usual path. null: no CDN input. One object, not loose
+    ARNs, so that the mapping's existence is known at plan time while the ARNs are not yet.
+    stream_arn: the log stream (the processor reads it by its own mapping); kms_key_arn: its key
+    (kms:Decrypt); and the field order its lines carry, from exactly one of
+    realtime_log_config_arn (the deployed configuration, asked with cloudfront:GetRealtimeLogConfig,
+    which also gives the sampling rate) or fields (the order itself, with sampling_rate: the local
+    CDN stand-in, the emulator having no real-time log API). starting_position: where the new
+    mapping starts reading the stream (TRIM_HORIZON: every line the stream still holds, at most
+    its 24 h; LATEST: only lines written after the mapping is ready, losing those written while it
+    is created, which takes minutes).
+  EOT
+  type = object({
+    stream_arn              = string
+    kms_key_arn             = string
+    realtime_log_config_arn = optional(string)
+    fields                  = optional(list(string))
+    sampling_rate           = optional(number, 100)
+    starting_position       = optional(string, "TRIM_HORIZON")
+  })
+  default = null
+
+  validation {
+    # Which one is known at plan time (fields from a file), unlike a configuration's ARN.
+    condition     = var.cdn_logs == null || try((var.cdn_logs.fields == null) == (var.cdn_logs.realtime_log_config_arn != null), true)
+    error_message = "cdn_logs needs exactly one of realtime_log_config_arn (the deployed configuration) or fields (the local stand-in's order)."
+  }
+
+  validation {
+    condition     = var.cdn_logs == null || try(var.cdn_logs.fields == null || length(var.cdn_logs.fields) > 0, true)
+    error_message = "cdn_logs.fields must name the fields in the order the lines carry them."
+  }
+
+  validation {
+    condition     = var.cdn_logs == null || try(var.cdn_logs.sampling_rate >= 1 && var.cdn_logs.sampling_rate <= 100 && floor(var.cdn_logs.sampling_rate) == var.cdn_logs.sampling_rate, true)
+    error_message = "cdn_logs.sampling_rate must be a whole number from 1 to 100 (CloudFront's range)."
+  }
+
+  validation {
+    condition     = var.cdn_logs == null || try(contains(["TRIM_HORIZON", "LATEST"], var.cdn_logs.starting_position), true)
+    error_message = "cdn_logs.starting_position must be TRIM_HORIZON or LATEST."
+  }
+}

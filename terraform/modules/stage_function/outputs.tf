@@ -47,3 +47,8 @@ output "undelivered_queue_name" {
   description = "Where the records the stage gave up on wait: the on-failure queue (or dead-letter queue); read it with `sluice failed recover`."
   value       = local.undelivered_queue_name
 }
+
+output "environment" {
+  description = "The function's environment variables (configuration only, never a secret)."
+  value       = aws_lambda_function.this.environment[0].variables
+}
