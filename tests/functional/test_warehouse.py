@@ -235,3 +235,72 @@ def test_redshift_tls_is_verified_against_the_images_trusted_roots(tmp_path, mon
         with pytest.raises(psycopg2.OperationalError) as after_tls, Warehouse(url).transaction():
             pass
     assert "certificate" not in str(after_tls.value)  # trusted: it got as far as the hang-up
+
+
+def _cdn_record(session_id: str, request_id: str, **fields: str) -> dict:
+    """A CloudFront log line as the processor makes it a record (sluice.processor.cdn_input)."""
+    from support.cdn_lines import line
+
+    from sluice.cdn.fields import field_names
+    from sluice.cdn.logline import parse_line
+    from sluice.cdn.requests import to_event
+    from sluice.events.json_mapping import EventMapper
+
+    query = f"CMCD=sid%3D%22{session_id}%22%2Cbr%3D3200"
+    event = to_event(parse_line(line(x_edge_request_id=request_id, cs_uri_query=query, **fields), field_names()))
+    assert event is not None
+    ingest = event.pop("ingest")
+    record = EventMapper().to_record(event, server_time=event["client_time"] + 900)
+    record["ingest"] = ingest
+    return record
+
+
+def test_a_session_seen_by_the_sdk_and_the_cdn_is_one_row_of_player_sessions(warehouse):
+    from sluice.loader.lines import parse_object
+    from sluice.loader.notifications import LakeObject
+    from sluice.loader.postgres import PostgresLoad
+    from sluice.warehouse.views import SESSIONS_VIEW
+
+    # GIVEN one viewer's session as its player reported it and as the CDN served it
+    sid = "0d6e1f6a-3c39-4c1e-9d6f-6a1b8f0e2c44"
+    other = "7f1c9b2e-5a3d-4e8f-b6c1-2d9e0a4b7c13"
+    sdk = [
+        avro_record("session_start", session_id=sid, sequence=0),
+        avro_record("play", {"playhead_ms": 0, "initial": True, "startup_time_ms": 812}, session_id=sid, sequence=1),
+        avro_record("buffering_start", {"playhead_ms": 4000, "cause": "network"}, session_id=sid, sequence=2),
+    ]
+    cdn = [
+        _cdn_record(sid, "edge-1"),
+        _cdn_record(sid, "edge-2", sc_status="503", x_edge_result_type="Error", x_edge_location="FRA56-P2"),
+        _cdn_record(sid, "edge-3", time_to_first_byte="0.250"),
+        _cdn_record(other, "edge-4"),
+    ]
+    lines = b"".join(lake_line(r)[1] for r in [*sdk, *cdn])
+    # WHEN they are loaded
+    PostgresLoad(Warehouse(warehouse.url.render_as_string(hide_password=False))).load(
+        LakeObject("lake", "events/x.json", "etag"), parse_object(lines), lambda bad: None
+    )
+    # THEN the view joins them on the session id: the player's startup beside the edge's errors
+    with warehouse.connect() as connection:
+        rows = {r["session_id"]: r for r in connection.execute(text(f"SELECT * FROM {SESSIONS_VIEW}")).mappings()}
+    row = rows[sid]
+    assert (row["sdk_events"], row["cmcd_reports"], row["cdn_requests"]) == (3, 0, 3)
+    assert (row["sdk_startup_time_ms"], row["sdk_stalls"], row["sdk_player_name"]) == (812, 1, "sluice-web")
+    assert (row["cdn_request_errors"], row["cdn_cache_hits"], row["cdn_edge_locations"]) == (1, 2, 2)
+    assert row["cdn_max_time_to_first_byte_ms"] == 250 and row["cmcd_max_bitrate_kbps"] == 3200
+    assert row["session_inferred"] is False
+    assert (rows[other]["sdk_events"], rows[other]["cdn_requests"]) == (0, 1)
+
+
+def test_a_column_under_the_view_is_still_widened(warehouse):
+    # GIVEN a VARCHAR narrower than its bound, with the sessions view reading the table
+    with warehouse.begin() as connection:
+        connection.exec_driver_sql("DROP VIEW player_sessions")
+        connection.exec_driver_sql(f'ALTER TABLE {FACT_TABLE} ALTER COLUMN "content_id" TYPE VARCHAR(8)')
+        connection.exec_driver_sql(f"CREATE VIEW player_sessions AS SELECT content_id FROM {FACT_TABLE}")
+    # WHEN migrate runs (PostgreSQL refuses to change a column's type under a view)
+    report = migrate(warehouse)
+    # THEN the column is widened and the view made afresh
+    assert report.widened_columns == [f"{FACT_TABLE}.content_id"]
+    with warehouse.connect() as connection:
+        assert "cdn_requests" in connection.execute(text("SELECT * FROM player_sessions")).keys()

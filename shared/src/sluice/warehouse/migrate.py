@@ -1,6 +1,8 @@
 """``sluice warehouse migrate``: the tables the schemas call for, the columns a new schema version
 adds, and VARCHAR columns widened to the schema's bounds (ingest accepts what the bounds allow, so
-the warehouse must hold it). Never drops or narrows a column; safe to run again and again."""
+the warehouse must hold it), then the views over them (``sluice.warehouse.views``), made afresh:
+a view holds no data, and a column it reads cannot change type under it. Never drops or narrows a
+column; safe to run again and again."""
 
 from __future__ import annotations
 
@@ -12,6 +14,7 @@ from sqlalchemy.schema import CreateTable
 
 from sluice.artifacts.warehouse import warehouse_metadata
 from sluice.warehouse.tables import FACT_TABLE, LEDGER_TABLE
+from sluice.warehouse.views import SESSIONS_VIEW, drop_view_sql, sessions_view_sql
 
 
 @dataclass
@@ -25,10 +28,13 @@ class MigrationReport:
         return bool(self.created_tables or self.added_columns or self.widened_columns)
 
 
-def migrate(engine: Any, fact: str = FACT_TABLE, ledger: str = LEDGER_TABLE) -> MigrationReport:
+def migrate(
+    engine: Any, fact: str = FACT_TABLE, ledger: str = LEDGER_TABLE, sessions_view: str = SESSIONS_VIEW
+) -> MigrationReport:
     _, fact_table, ledger_table = warehouse_metadata(fact, ledger)
     report = MigrationReport()
     with engine.begin() as connection:
+        connection.exec_driver_sql(drop_view_sql(sessions_view))
         inspector = inspect(connection)
         for table in (fact_table, ledger_table):
             if not inspector.has_table(table.name):
@@ -49,6 +55,7 @@ def migrate(engine: Any, fact: str = FACT_TABLE, ledger: str = LEDGER_TABLE) -> 
                 type_sql = column.type.compile(dialect=connection.dialect)
                 connection.exec_driver_sql(f'ALTER TABLE {table.name} ADD COLUMN "{column.name}" {type_sql}')
                 report.added_columns.append(f"{table.name}.{column.name}")
+        connection.exec_driver_sql(sessions_view_sql(fact_table.name, sessions_view))
     return report
 
 
