@@ -155,6 +155,8 @@ def test_the_lines_follow_the_order_given():
         {"duration_s": 0},
         {"cmcd_mode": "carrier-pigeon"},
         {"cmcd_mode": {"query": 0}},
+        {"faults": [CdnFault("status", edge_location="AMS1-c1")]},
+        {"faults": [CdnFault("origin_status", origin="/live")]},
     ],
 )
 def test_bad_options_are_refused(options):

@@ -1,4 +1,5 @@
-"""``sluice generate``: simulated player traffic as JSON lines."""
+"""``sluice generate``: simulated player traffic as JSON lines, or (``--cdn-logs``) as the
+CloudFront real-time log lines of viewers' media requests."""
 
 from __future__ import annotations
 
@@ -6,10 +7,23 @@ import argparse
 import json
 from datetime import UTC, datetime
 
+from sluice.cdn.config import local_fields, missing_fields
 from sluice.cli.errors import UsageError
 from sluice.cli.io import open_output
 from sluice.cli.options import fraction, non_negative_int, positive_int
+from sluice.traffic.cdn_logs import CMCD_MODES, FAULT_KINDS, PLAYER_DEFAULTS, CdnFault, cdn_log_lines
 from sluice.traffic.generator import TrafficConfig, generate
+
+# --fault KIND:key=value,...: the keys and the CdnFault field each sets.
+_FAULT_KEYS = {
+    "edge": ("edge_location", str),
+    "origin": ("origin", str),
+    "status": ("status", int),
+    "first-byte-ms": ("first_byte_ms", float),
+    "start": ("start_s", float),
+    "end": ("end_s", float),
+    "rate": ("rate", float),
+}
 
 
 def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -34,7 +48,83 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
         help="add to each line a `request` object (user_agent, country): what ingest stamps from the request, for `sluice health simulate`",
     )
     parser.add_argument("-o", "--output", help="output file (default: stdout)")
+    cdn = parser.add_argument_group(
+        "CDN logs",
+        "--cdn-logs writes CloudFront real-time log lines instead of events: viewers' players (hls.js, dash.js, "
+        "Shaka, ExoPlayer, AVPlayer) fetching a manifest then segments every 4 s through edge locations, "
+        "with CMCD v1 on each request; one line per request in timestamp order, in the field order of the "
+        "configuration (--fields).",
+    )
+    cdn.add_argument("--cdn-logs", action="store_true", help="write real-time log lines, not events")
+    cdn.add_argument(
+        "--duration",
+        type=positive_int,
+        default=600,
+        metavar="SECONDS",
+        help="seconds of traffic from --start; sessions start in the first half (default: 600)",
+    )
+    cdn.add_argument(
+        "--fault",
+        type=fault,
+        action="append",
+        default=[],
+        metavar="KIND[:KEY=VALUE,...]",
+        help=f"inject a fault, repeatable: KIND one of {', '.join(FAULT_KINDS)}; keys {', '.join(_FAULT_KEYS)} "
+        "(seconds from --start), e.g. status:edge=AMS1-C1,status=503,start=60,end=300 or origin_slow:origin=/vod/*,first-byte-ms=2000",
+    )
+    cdn.add_argument(
+        "--cmcd-mode",
+        choices=(PLAYER_DEFAULTS, *CMCD_MODES),
+        default=PLAYER_DEFAULTS,
+        help="where CMCD rides: each player's own place (players: the query for browser players, headers for "
+        "ExoPlayer and AVPlayer), or for every session the query, headers, the configuration's cmcd-* fields, or none "
+        "(default: players)",
+    )
+    cdn.add_argument(
+        "--sampling-rate",
+        type=_percentage,
+        default=100,
+        help="the configuration's sampling rate, the percentage of requests logged (default: 100)",
+    )
+    cdn.add_argument(
+        "--fields",
+        help="the configuration's field order, comma-separated, as `sluice cdn fields` prints it one a line "
+        "(default: the local CDN stand-in's)",
+    )
     parser.set_defaults(run=_generate)
+
+
+def fault(text: str) -> CdnFault:
+    """``KIND[:key=value,...]`` as a ``CdnFault`` (argparse's type: a mistake is one line)."""
+    kind, _, rest = text.partition(":")
+    if kind not in FAULT_KINDS:
+        raise argparse.ArgumentTypeError(f"{kind!r} is not a fault: one of {', '.join(FAULT_KINDS)}")
+    options: dict[str, object] = {}
+    for pair in filter(None, rest.split(",")):
+        key, equals, value = pair.partition("=")
+        if key not in _FAULT_KEYS or not equals:
+            raise argparse.ArgumentTypeError(
+                f"{pair!r} in {text!r}: KEY=VALUE with KEY one of {', '.join(_FAULT_KEYS)}"
+            )
+        name, kind_of = _FAULT_KEYS[key]
+        try:
+            options[name] = kind_of(value)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"{key}={value!r} in {text!r} is not a number") from None
+    try:
+        return CdnFault(kind, **options)  # type: ignore[arg-type]
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(f"{text!r}: {exc}") from None
+
+
+def _percentage(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a whole percentage from 1 to 100") from None
+    if not 1 <= value <= 100:
+        raise argparse.ArgumentTypeError(f"{text} is not a whole percentage from 1 to 100")
+    return value
 
 
 def _start_ms(text: str | None) -> int:
@@ -51,6 +141,11 @@ def _start_ms(text: str | None) -> int:
 
 
 def _generate(args: argparse.Namespace) -> int:
+    if args.cdn_logs:
+        return _cdn_logs(args)
+    cdn_only = [name for name, given in (("--fault", args.fault), ("--fields", args.fields)) if given]
+    if cdn_only:
+        raise UsageError(f"{', '.join(cdn_only)} only with --cdn-logs")
     config = TrafficConfig(
         sessions=args.sessions, seed=args.seed, bad_rate=args.bad_rate, start_ms=_start_ms(args.start)
     )
@@ -58,4 +153,41 @@ def _generate(args: argparse.Namespace) -> int:
         for event in generate(config):
             out.write(event.line(with_request=args.with_request) + "\n")
             labels.write(json.dumps({"event_id": event.event_id, "bad": event.bad}) + "\n")
+    return 0
+
+
+def _cdn_logs(args: argparse.Namespace) -> int:
+    events_only = [
+        name
+        for name, given in (
+            ("--bad-rate", args.bad_rate),
+            ("--labels", args.labels),
+            ("--with-request", args.with_request),
+        )
+        if given
+    ]
+    if events_only:
+        raise UsageError(f"{', '.join(events_only)}: for events, not --cdn-logs")
+    order = local_fields()
+    if args.fields is not None:
+        order = [name.strip() for name in args.fields.split(",") if name.strip()]
+        missing = missing_fields(order)
+        if missing:
+            raise UsageError(f"--fields lacks {', '.join(missing)}: without them a line cannot become an event")
+    try:
+        lines = cdn_log_lines(
+            sessions=args.sessions,
+            duration_s=args.duration,
+            seed=args.seed,
+            start_ms=_start_ms(args.start),
+            faults=args.fault,
+            order=order,
+            sampling_rate=args.sampling_rate,
+            cmcd_mode=args.cmcd_mode,
+        )
+    except ValueError as exc:  # what the generator refuses (a fault's edge it has not)
+        raise UsageError(str(exc)) from None
+    with open_output(args.output) as out:
+        for _, line in lines:
+            out.write(line + "\n")
     return 0

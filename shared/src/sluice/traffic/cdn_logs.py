@@ -505,6 +505,12 @@ def cdn_log_lines(
         raise ValueError("sessions is at least 0 and duration_s above 0")
     if not 1 <= sampling_rate <= 100:
         raise ValueError(f"sampling_rate {sampling_rate}: a percentage from 1 to 100, as CloudFront takes it")
+    for fault in faults:
+        # A fault no request can match (a typo: AMS1-c1) would inject nothing, silently.
+        if fault.edge_location is not None and fault.edge_location not in EDGE_LOCATIONS:
+            raise ValueError(f"fault edge {fault.edge_location!r}: one of {', '.join(EDGE_LOCATIONS)}")
+        if fault.origin is not None and fault.origin not in ORIGINS:
+            raise ValueError(f"fault origin {fault.origin!r}: one of {', '.join(ORIGINS)}")
     fields = list(order) if order is not None else local_fields()
     rng = random.Random(seed)
     sample = random.Random(seed ^ 0x5A3D1E)
@@ -528,6 +534,16 @@ def cdn_log_lines(
             contents=contents,
         )
         viewers.append(_in_time_order(viewer))
+    # Checked above, before the first line: a caller writing a file sees a mistake before it opens it.
+    return _merged(viewers, fields, sampling_rate, sample)
+
+
+def _merged(
+    viewers: list[Iterator[tuple[int, int, dict[str, Value]]]],
+    fields: Sequence[str],
+    sampling_rate: int,
+    sample: random.Random,
+) -> Iterator[tuple[int, str]]:
     for timestamp, _, values in heapq.merge(*viewers, key=lambda item: item[:2]):
         if sampling_rate < 100 and sample.random() * 100 >= sampling_rate:
             continue
