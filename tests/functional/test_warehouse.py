@@ -303,4 +303,4 @@ def test_a_column_under_the_view_is_still_widened(warehouse):
     # THEN the column is widened and the view made afresh
     assert report.widened_columns == [f"{FACT_TABLE}.content_id"]
     with warehouse.connect() as connection:
-        assert "cdn_requests" in connection.execute(text("SELECT * FROM player_sessions")).keys()
+        assert "cdn_requests" in list(connection.execute(text("SELECT * FROM player_sessions")).keys())
