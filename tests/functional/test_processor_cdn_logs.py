@@ -111,6 +111,10 @@ def test_cdn_log_lines_become_one_event_per_media_request(aws, pipeline, log_str
     assert failed.original == lines["unreadable"]
     assert failed.error_code == "FieldCountError"
     assert stage.cdn is not None and stage.cdn.counts.not_media == 1
+    # every line that reached the stream is accounted for: stored, counted, failed or a duplicate
+    duplicates = 1
+    assert len(records) == len(lake) + stage.cdn.counts.not_media + 1 + duplicates
+    assert stage.cdn.counts.lines == len(records) and stage.cdn.counts.unreadable == 1
 
 
 def test_raw_records_still_take_the_first_input(aws, pipeline, log_stream):
