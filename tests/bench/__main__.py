@@ -1,5 +1,6 @@
 """`make bench`: every throughput figure of Sluice, each beside its baseline, in one run, on one
-core (the benchmarks are single-threaded, as a Lambda invocation is).
+core (the benchmarks are single-threaded, as a Lambda invocation is). It exits 1 when a figure
+misses its goal; it is not part of `make test` (shared machines are too noisy to gate every run).
 
 It also writes the stages' CPU time per record to shared/src/sluice/cost/data/stage_cpu.json:
 `sluice cost` and the budget check read it from there (commit it with the code it measures).
@@ -14,7 +15,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from bench import codec, sinks, stages
-from bench.timing import Result
+from bench.timing import Result, verdict
 
 # The benchmarks reuse the test suite's embedded services (tests/support).
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
@@ -29,6 +30,9 @@ def main() -> None:
     for result in results:
         print(result.line())
     write_stage_cpu(results, machine)
+    status, summary = verdict(results)
+    print(f"\n{summary}")
+    sys.exit(status)
 
 
 def write_stage_cpu(results: list, machine: str) -> None:  # type: ignore[type-arg]

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 
@@ -41,12 +41,26 @@ class Result:
     def ratio(self) -> float:
         return self.rate / self.baseline_rate
 
+    @property
+    def misses_goal(self) -> bool:
+        return self.goal_ratio is not None and self.ratio < self.goal_ratio
+
     def line(self) -> str:
         rate, baseline = self.rate / self.scale, self.baseline_rate / self.scale
         verdict = ""
         if self.goal_ratio is not None:
-            verdict = f" ({'meets' if self.ratio >= self.goal_ratio else 'MISSES'} goal {self.goal_ratio:.2f})"
+            verdict = f" ({'MISSES' if self.misses_goal else 'meets'} goal {self.goal_ratio:.2f})"
         return (
             f"{self.name:<32} {rate:>10,.1f} {self.unit:<5} {self.baseline_name:<32} {baseline:>10,.1f} {self.unit:<5} "
             f"ratio {self.ratio:4.2f}{verdict}"
         )
+
+
+def verdict(results: Sequence[object]) -> tuple[int, str]:
+    """`make bench`'s exit status and closing line: 1 when any result misses its goal, so a
+    regression fails the run (CI or a release check) instead of scrolling past as one word."""
+    missed = [r.name for r in results if isinstance(r, Result) and r.misses_goal]
+    if missed:
+        return 1, f"{len(missed)} goal(s) missed: {', '.join(missed)}"
+    goals = sum(1 for r in results if isinstance(r, Result) and r.goal_ratio is not None)
+    return 0, f"every goal met ({goals})"
