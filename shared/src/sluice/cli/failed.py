@@ -5,13 +5,14 @@ queue (``recover``)."""
 from __future__ import annotations
 
 import argparse
+import json
 import math
 import os
 import sys
 import time
 from collections import Counter
 from datetime import datetime
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from sluice.cli.errors import UsageError
 from sluice.cli.options import add_format, positive_int, print_json
@@ -29,7 +30,17 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
         description="Read failed events from the lake bucket (the failed-events Firehose writes them under failed/).",
     )
     sub = parser.add_subparsers(dest="action", required=True, metavar="ACTION")
-    listing = sub.add_parser("list", help="summarise failed events by type, stage and time")
+    listing = sub.add_parser(
+        "list",
+        help="summarise failed events by type, stage and time; --show lists each one",
+        description="Count failed events by failure type, stage and error. With --show, first one row per "
+        "failed event, in the order the lake holds them: when it failed, the failure type, stage and error "
+        "code, the event's type and id, and the reason; with --format json, --show prints one JSON object "
+        "per failed event and line (JSON Lines) and no summary.",
+    )
+    listing.add_argument(
+        "--show", action="store_true", help="list each failed event: which event, what failed, why, where and when"
+    )
     replay = sub.add_parser(
         "replay",
         help="put the original records back on the raw stream (dry run unless --execute); "
@@ -127,6 +138,41 @@ def _truncated_note(item: StoredFailure) -> str:
     )
 
 
+# --show's table: one row per failed event; the reason last and whole (it is what the operator reads).
+_SHOW_COLUMNS = f"{'failed at':<26}{'type':<16}{'stage':<12}{'error':<28}{'event type':<20}{'event id':<38}reason"
+
+
+def _shown(item: StoredFailure) -> dict[str, Any]:
+    """One failed event as --show prints it: which event, what failed, why, where and when."""
+    event = item.event
+    return {
+        "failure_id": event.failure_id,
+        "event_id": event.event_id,
+        "event_type": event.event_type,
+        "failure_type": event.failure_type,
+        "error_code": event.error_code,
+        "error": event.error,
+        "stage": event.stage,
+        "failed_time": iso_millis(event.failed_time),
+        "arrival_time": iso_millis(event.arrival_time),
+        "source": event.source,
+        "shard_id": event.shard_id,
+        "sequence_number": event.sequence_number,
+        "replayable": event.replayable,
+        "key": item.key,
+        "line": item.line,
+    }
+
+
+def _show_row(shown: dict[str, Any]) -> str:
+    # A reason written over several lines (a wrapped validation message) stays on its row.
+    reason = " ".join(str(shown["error"]).split())
+    return (
+        f"{shown['failed_time']:<26}{shown['failure_type']:<16}{shown['stage']:<12}{shown['error_code']:<28}"
+        f"{shown['event_type'] or '-':<20}{shown['event_id'] or '-':<38}{reason}"
+    )
+
+
 def _list(args: argparse.Namespace) -> int:
     from sluice.failures.store import StoredFailure
 
@@ -135,18 +181,30 @@ def _list(args: argparse.Namespace) -> int:
     first: int | None = None
     last: int | None = None
     unreadable = 0
+    json_lines = args.show and args.format == "json"
+    if args.show and not json_lines:
+        print(_SHOW_COLUMNS)
     for item in _selected(args):
         if not isinstance(item, StoredFailure):
             unreadable += 1
             if args.format == "table":
                 print(f"unreadable: {item.key} line {item.line}: {item.error}")
+            elif json_lines:
+                # stdout holds failed events only, so each line reads with one schema.
+                print(f"sluice: unreadable: {item.key} line {item.line}: {item.error}", file=sys.stderr)
             continue
         event = item.event
+        if args.show:
+            shown = _shown(item)
+            print(json.dumps(shown, sort_keys=True) if json_lines else _show_row(shown), flush=True)
         counts[(event.failure_type, event.stage, event.error_code)] += 1
         if not event.replayable:
             truncated.append(item)
         first = event.failed_time if first is None else min(first, event.failed_time)
         last = event.failed_time if last is None else max(last, event.failed_time)
+    status = 1 if unreadable else 0
+    if json_lines:
+        return status
     total = sum(counts.values())
     if args.format == "json":
         print_json(
@@ -173,10 +231,12 @@ def _list(args: argparse.Namespace) -> int:
                 ],
             }
         )
-        return 1 if unreadable else 0
+        return status
+    if args.show:
+        print()
     if not total:
         print("no failed events" + (f" ({unreadable} unreadable lines)" if unreadable else ""))
-        return 1 if unreadable else 0
+        return status
     print(f"{total} failed events from {iso_millis(first)} to {iso_millis(last)}")
     print(f"  {'type':<16}{'stage':<12}{'error':<28}{'count':>8}")
     for (failure_type, stage, code), count in sorted(counts.items(), key=lambda kv: -kv[1]):
@@ -185,7 +245,7 @@ def _list(args: argparse.Namespace) -> int:
         print(f"{len(truncated)} truncated (cannot be replayed; the whole record is at its source):")
         for item in truncated:
             print(f"  {_truncated_note(item)}")
-    return 1 if unreadable else 0
+    return status
 
 
 def _lateness_limit_ms(args: argparse.Namespace) -> int:
