@@ -12,7 +12,6 @@ headers, not its query (the lines on the CDN log stream)."""
 
 from __future__ import annotations
 
-import base64
 import os
 import shutil
 import time
@@ -92,6 +91,11 @@ class Session:
     rows: list[dict[str, Any]]  # the session's cdn_request rows in the warehouse
     lines: list[dict[str, Any]]  # the session's lines on the CDN log stream, as the CDN wrote them
 
+    def requests(self) -> list[tuple[Any, ...]]:
+        """Each row's path, status and main CMCD keys: what a failed check shows."""
+        keys = ("cdn_path", "cdn_status", "cmcd_ot", "cmcd_sf", "cmcd_br", "cmcd_d", "cmcd_sid")
+        return [tuple(r[k] for k in keys) for r in self.rows]
+
     def figures(self) -> str:
         segments = [r for r in self.rows if r["cmcd_ot"] in ("v", "a", "av")]
         return (
@@ -107,6 +111,7 @@ def _play(site: Path, pipeline: LocalPipeline, player: str, mode: str, edge: str
 
     assert pipeline.cdn is not None
     sid = str(uuid.uuid4())
+    started_ms = int(time.time() * 1000)
     edge_url = pipeline.cdn.edges[edge].url
     with MediaServer(site) as page_server, sync_playwright() as playwright:
         browser = playwright.chromium.launch(
@@ -122,7 +127,9 @@ def _play(site: Path, pipeline: LocalPipeline, player: str, mode: str, edge: str
             browser.close()
     time.sleep(1.0)  # the stand-in's last lines: flushed every 0.5 s
     assert pipeline.drain(timeout_s=120)
-    session = Session(player, mode, edge, sid, finished, errors, _rows(pipeline, sid), _lines(pipeline, sid))
+    session = Session(
+        player, mode, edge, sid, finished, errors, _rows(pipeline, sid), _lines(pipeline, sid, started_ms)
+    )
     print(session.figures())  # the session counts the note quotes (pytest -s)
     return session
 
@@ -141,9 +148,9 @@ def _rows(pipeline: LocalPipeline, sid: str) -> list[dict[str, Any]]:
     return rows
 
 
-def _lines(pipeline: LocalPipeline, sid: str) -> list[dict[str, Any]]:
+def _lines(pipeline: LocalPipeline, sid: str, since_ms: int) -> list[dict[str, Any]]:
     """The CDN log stream's lines of one session (its sid in the query or the headers) and the
-    preflights of its player (a preflight carries no CMCD: all of them, the tests play one at a time)."""
+    preflights since it began (a preflight carries no CMCD; the tests play one at a time)."""
     kinesis, stream = pipeline.client("kinesis"), pipeline.settings["cdn_log_stream"]
     lines = []
     for shard in kinesis.list_shards(StreamName=stream)["Shards"]:
@@ -152,15 +159,13 @@ def _lines(pipeline: LocalPipeline, sid: str) -> list[dict[str, Any]]:
         )["ShardIterator"]
         while iterator:
             page = kinesis.get_records(ShardIterator=iterator, Limit=10_000)
-            lines += [
-                parse_line(base64.b64decode(r["Data"]) if isinstance(r["Data"], str) else r["Data"], local_fields())
-                for r in page["Records"]
-            ]
+            lines += [parse_line(r["Data"], local_fields()) for r in page["Records"]]
             iterator = page.get("NextShardIterator") if page["Records"] else None
     return [
         line
         for line in lines
-        if sid in f"{line['cs-uri-query'] or ''}{line['cs-headers'] or ''}" or line["cs-method"] == "OPTIONS"
+        if int(line["timestamp"]) >= since_ms
+        and (sid in f"{line['cs-uri-query'] or ''}{line['cs-headers'] or ''}" or line["cs-method"] == "OPTIONS")
     ]
 
 
@@ -175,7 +180,8 @@ def _assert_session_in_the_warehouse(session: Session) -> None:
     assert {r["content_id"] for r in rows} == {"test-pattern"}
     assert {r["cdn_edge_location"] for r in rows} == {session.edge}
     assert {r["cdn_status"] for r in rows} == {200}
-    assert {r["cmcd_sf"] for r in rows} == {FORMAT[session.player]}
+    # every segment names its streaming format (dash.js leaves sf off its manifest request)
+    assert {r["cmcd_sf"] for r in rows if r["cmcd_ot"] != "m"} == {FORMAT[session.player]}, session.requests()
     assert {r["cmcd_v"] for r in rows} <= {1, None}
     # the manifest and the media segments, each with its object type; every video segment its bitrate
     assert "m" in {r["cmcd_ot"] for r in rows}
