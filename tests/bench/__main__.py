@@ -14,7 +14,7 @@ import sys
 from datetime import UTC, datetime
 from pathlib import Path
 
-from bench import codec, sinks, stages
+from bench import cdn, codec, sinks, stages
 from bench.timing import Result, verdict
 
 # The benchmarks reuse the test suite's embedded services (tests/support).
@@ -26,7 +26,7 @@ STAGE_CPU = Path(__file__).resolve().parents[2] / "shared/src/sluice/cost/data/s
 def main() -> None:
     machine = f"Python {platform.python_version()}, {os.cpu_count()} cores (one used)"
     print(f"Sluice benchmarks: {machine}, records from the traffic generator\n")
-    results = [*codec.run(), *stages.run(), *sinks.run()]
+    results = [*codec.run(), *stages.run(), *sinks.run(), *cdn.run()]
     for result in results:
         print(result.line())
     write_stage_cpu(results, machine)
@@ -46,6 +46,8 @@ def write_stage_cpu(results: list, machine: str) -> None:  # type: ignore[type-a
         "monitor": 1e6 / by_name["monitor"].rate,
         # The indexer decodes each clean record, then builds its bulk lines.
         "indexer": decode_us + 1e6 / by_name["indexer bulk body, gzipped"].records_per_s,
+        # The processor's second input, per CloudFront real-time log line (sluice.cost.cdn_path).
+        "cdn_processor": 1e6 / by_name["processor, CDN log lines"].rate,
     }
     evaluation = next(r for r in results if isinstance(r, stages.WindowCost))
     measured_on = f"{datetime.now(UTC):%Y-%m-%d}, {machine}, {platform.machine()}"

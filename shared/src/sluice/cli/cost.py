@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import re
 from importlib import resources
 from pathlib import Path
@@ -56,6 +55,13 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
         help="Kinesis capacity mode (default: on-demand, as deployed; provisioned sizes shards for the peak)",
     )
     cost.add_argument("--naive", action="store_true", help="also price the one-event-per-record design beside it")
+    cost.add_argument(
+        "--cdn-log-lines",
+        type=events_per_day,
+        metavar="N",
+        help="also price the CDN path for N CloudFront real-time log lines a day (requests x the sampling rate), "
+        "e.g. 100M: the lines, their Kinesis stream and key, and the processor reading them",
+    )
     cost.add_argument(
         "--check-budget",
         action="store_true",
@@ -112,9 +118,10 @@ def _common(parser: argparse.ArgumentParser) -> None:
 
 
 def _inputs(args: argparse.Namespace) -> tuple[Any, Any, Any]:
+    from sluice.aws.region import region as aws_region
     from sluice.cost import prices, stage_cpu, traffic
 
-    region = os.environ.get("AWS_REGION") or DEFAULT_REGION
+    region = aws_region() or DEFAULT_REGION
     try:
         book = prices.load(region, Path(args.prices) if args.prices else None)
     except (ValueError, FileNotFoundError) as exc:
@@ -159,8 +166,16 @@ def _cost(args: argparse.Namespace) -> int:
     deployment = _deployment(args, profile)
     estimate = monthly(args.events_per_day, profile, cpu, book, deployment=deployment)
     naive = monthly(args.events_per_day, profile, cpu, book, deployment=deployment.naive()) if args.naive else None
+    cdn = _cdn_path(args) if args.cdn_log_lines else None
+    if cdn is not None:
+        from sluice.cost.cdn_path import with_cdn_path
+
+        estimate = with_cdn_path(estimate, cdn, cpu, book)
+        naive = with_cdn_path(naive, cdn, cpu, book) if naive else None
     if args.format == "json":
         out = {**estimate.to_dict(), "inputs": _inputs_dict(profile, cpu, book)}
+        if cdn is not None:
+            out["inputs"]["cdn_log_line_bytes"] = round(cdn.sample.mean_bytes, 1)
         if naive:
             out["naive"] = naive.to_dict()
         print_json(out)
@@ -168,6 +183,18 @@ def _cost(args: argparse.Namespace) -> int:
     _print_estimate(estimate, naive)
     _print_inputs(profile, cpu, book)
     return 0
+
+
+def _cdn_path(args: argparse.Namespace) -> Any:
+    from sluice.cost import cdn_path
+    from sluice.cost.plan import shards_for
+
+    sample = cdn_path.measure()
+    if getattr(args, "streams", "on-demand") != "provisioned":
+        return cdn_path.CdnPath(args.cdn_log_lines, sample)
+    peak = args.cdn_log_lines / 86_400 * args.peak_factor
+    shards = shards_for(peak, peak * sample.mean_bytes)
+    return cdn_path.CdnPath(args.cdn_log_lines, sample, streams="provisioned", shards=shards)
 
 
 def _print_estimate(estimate: Any, naive: Any = None) -> None:
@@ -190,6 +217,13 @@ def _print_estimate(estimate: Any, naive: Any = None) -> None:
     if naive:
         total += f"{_usd(naive.total):>16}{_usd(naive.per_million(naive.total), 4):>14}"
     print(total)
+    if estimate.cdn_items:
+        print(
+            f"\nof which the CDN path, {estimate.cdn_log_lines_per_day:,.0f} real-time log lines a day: "
+            f"{_usd(estimate.cdn_total)} a month, {_usd(estimate.cdn_per_million_lines(estimate.cdn_total), 4)} per million lines"
+        )
+        for line in estimate.cdn_items:
+            print(f"  {line.service:<12}{line.item:<48}{line.quantity:>18,.1f} {line.unit:<12}{_usd(line.usd):>12}")
     print()
     for note in estimate.notes:
         print(f"  - {note}")

@@ -244,6 +244,9 @@ class Estimate:
     usage: Usage
     lines: list[Line]
     notes: list[str] = field(default_factory=list)
+    # The CDN path (sluice.cost.cdn_path), when priced: its lines a day and its items (also in ``lines``).
+    cdn_log_lines_per_day: float = 0.0
+    cdn_items: list[Line] = field(default_factory=list)
 
     @property
     def events_per_month(self) -> float:
@@ -276,6 +279,22 @@ class Estimate:
             },
             "lines": [asdict(line) for line in self.lines],
             "notes": self.notes,
+            **({"cdn_path": self.cdn_path_dict()} if self.cdn_items else {}),
+        }
+
+    @property
+    def cdn_total(self) -> float:
+        return sum(line.usd for line in self.cdn_items)
+
+    def cdn_per_million_lines(self, usd: float) -> float:
+        return usd / (self.cdn_log_lines_per_day * HOURS_PER_MONTH / 24 / 1e6)
+
+    def cdn_path_dict(self) -> dict[str, Any]:
+        return {
+            "log_lines_per_day": self.cdn_log_lines_per_day,
+            "monthly_usd": round(self.cdn_total, 2),
+            "usd_per_million_lines": round(self.cdn_per_million_lines(self.cdn_total), 4),
+            "lines": [asdict(line) for line in self.cdn_items],
         }
 
 

@@ -14,7 +14,8 @@ FILE = "data/stage_cpu.json"
 
 @dataclass(frozen=True)
 class StageCpu:
-    us_per_record: dict[str, float]  # ingest (per event), processor, indexer, monitor (per record)
+    # ingest (per event), processor, indexer, monitor (per record), cdn_processor (per CDN log line)
+    us_per_record: dict[str, float]
     evaluation_ms: float  # one health evaluation window over 10,000 dimension values
     measured_on: str
 

@@ -1,0 +1,76 @@
+"""The CDN-log path on one core: lines from the generator (``sluice.traffic.cdn_logs``, the local
+stand-in's field order) read by ``read_line`` alone, and by the processor's second input end to
+end (line -> ``cdn_request`` event -> checks, enrichment, lake and clean stream entries ready)."""
+
+from __future__ import annotations
+
+import base64
+import time
+
+from bench.stages import BATCH, AcceptingClient, _metrics
+from bench.timing import Result, best_rate
+from sluice.cdn.config import local_fields
+from sluice.cdn.requests import LineCounts, read_line
+from sluice.processor.config import ProcessorConfig
+from sluice.processor.service import Processor
+from sluice.producers.firehose import FirehoseProducer
+from sluice.producers.kinesis import KinesisProducer
+from sluice.producers.retry import Deadline
+from sluice.traffic.cdn_logs import cdn_log_lines
+
+LOG_STREAM = "cdn-logs"
+
+
+def run(sessions: int = 40) -> list[Result]:
+    now = int(time.time() * 1000)
+    lines = [
+        line.encode()
+        for _, line in cdn_log_lines(sessions=sessions, duration_s=300, seed=8, start_ms=now - 10 * 60_000)
+    ]
+    order = local_fields()
+    started = time.perf_counter()
+    list(cdn_log_lines(sessions=sessions, duration_s=300, seed=8, start_ms=now - 10 * 60_000))
+    generated_per_s = len(lines) / (time.perf_counter() - started)
+
+    def read() -> None:
+        counts = LineCounts()
+        for line in lines:
+            read_line(line, order, counts)
+
+    events = [
+        {
+            "Records": [
+                {
+                    "kinesis": {
+                        "sequenceNumber": str(10**20 + i + j),
+                        "partitionKey": "p",
+                        "data": base64.b64encode(data).decode(),
+                        "approximateArrivalTimestamp": now / 1000,
+                    },
+                    "eventID": f"shardId-000000000000:{i + j}",
+                    "eventSourceARN": f"arn:aws:kinesis:eu-west-1:1:stream/{LOG_STREAM}",
+                }
+                for j, data in enumerate(lines[i : i + BATCH])
+            ]
+        }
+        for i in range(0, len(lines), BATCH)
+    ]
+    client = AcceptingClient()
+    processor = Processor(
+        ProcessorConfig("lake", "clean", "failed", cdn_log_stream=LOG_STREAM, cdn_log_fields=tuple(order)),
+        FirehoseProducer(client, "lake"),
+        KinesisProducer(client, "clean"),
+        FirehoseProducer(client, "failed"),
+        _metrics("processor"),
+    )
+
+    def process() -> None:
+        for event in events:
+            response = processor.handle(event, Deadline.after(60))
+            assert not response["batchItemFailures"]
+
+    read_rate = best_rate(read, len(lines))
+    return [
+        Result("cdn read_line", read_rate, "cdn lines generated", generated_per_s, unit="line/s"),
+        Result("processor, CDN log lines", best_rate(process, len(lines)), "cdn read_line", read_rate, unit="line/s"),
+    ]
