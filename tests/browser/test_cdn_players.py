@@ -125,7 +125,6 @@ def _play(site: Path, pipeline: LocalPipeline, player: str, mode: str, edge: str
             page.close()
         finally:
             browser.close()
-    time.sleep(1.0)  # the stand-in's last lines: flushed every 0.5 s
     assert pipeline.drain(timeout_s=120)
     session = Session(
         player, mode, edge, sid, finished, errors, _rows(pipeline, sid), _lines(pipeline, sid, started_ms)

@@ -189,3 +189,21 @@ def test_a_path_outside_the_content_is_a_404_logged_as_an_error(cdn_stream, cdn)
     assert status == 404
     (line,) = _lines(cdn_stream, 1)
     assert line["sc-status"] == 404 and line["x-edge-result-type"] == "Error"
+
+
+def test_lines_the_stream_refuses_are_kept_and_put_on_a_later_flush(aws):
+    # GIVEN the stand-in's log delivery to a stream that does not exist yet
+    kinesis = aws_client("kinesis", aws)
+    shipper = LogShipper(kinesis, STREAM)
+    for index in range(1200):  # more than one PutRecords holds (500)
+        shipper.add(f"line {index}", f"request-{index}")
+    # WHEN it flushes, THEN nothing is written and nothing is lost
+    assert shipper.flush() == 0
+    assert (shipper.pending, shipper.dropped) == (1200, 0)
+    # AND once the stream is there every line is put, one line a record, in three PutRecords
+    kinesis.create_stream(StreamName=STREAM, ShardCount=1)
+    kinesis.get_waiter("stream_exists").wait(StreamName=STREAM)
+    assert shipper.flush() == 1200
+    assert shipper.pending == 0
+    data = [base64.b64decode(r["kinesis"]["data"]).decode() for r in read_stream(aws, STREAM)]
+    assert data == [f"line {index}" for index in range(1200)]

@@ -91,9 +91,8 @@ class LogShipper:
             raise
         # A line over a record's 1 MiB can never be put (none is: a CloudFront line is at most
         # sluice.cdn.logline.MAX_LINE_BYTES); it is dropped and counted, not retried for ever.
-        self.dropped += len(delivery.rejected)
         retryable = delivery.retryable
-        self._requeue([batch[i] for i in sorted(retryable)])
+        self._requeue([batch[i] for i in sorted(retryable)], dropped=len(delivery.rejected))
         if delivery.failed:
             log.warning(
                 "CDN log lines refused by the stream, kept for the next flush",
@@ -104,11 +103,13 @@ class LogShipper:
                 },
             )
         written = delivery.delivered
-        self.written += written
+        with self._lock:
+            self.written += written
         return written
 
-    def _requeue(self, records: Sequence[StreamRecord]) -> None:
+    def _requeue(self, records: Sequence[StreamRecord], dropped: int = 0) -> None:
         with self._lock:
+            self.dropped += dropped
             self._pending.extendleft(reversed(records))
             while len(self._pending) > MAX_PENDING_LINES:
                 self._pending.popleft()

@@ -346,6 +346,8 @@ class LocalPipeline:
         flight (``in_flight()`` says where), which is not the same as lost."""
         assert self.loop is not None
         started = time.monotonic()
+        if self.cdn is not None:
+            self.cdn.shipper.flush()  # the CDN's last requests, not left for its next flush
         drained = wait_drained(self.loop, timeout_s, progress=progress)
         for poller in self.monitor_pollers:
             # Close the open windows now rather than wait for them; on a runtime thread, as the
