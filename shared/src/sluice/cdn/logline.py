@@ -131,6 +131,9 @@ def _typed(name: str, raw: str) -> Value:
 # ("..%2F720p%2Fseg_00043.m4s"); a query keeps its "&" and "=" between encoded names and values,
 # as the player sent it ("CMCD=br%3D3200%2Csid%3D%226e2f%22").
 _TEXT_SAFE = "!$&'()*+,;=:@/?"
+# Values that need no encoding at all, written as they are (most of a line: quote() is the cost).
+_PLAIN_TEXT = re.compile(r"[A-Za-z0-9_.~!$&'()*+,;=:@/?-]*")
+_PLAIN_CMCD = re.compile(r"[A-Za-z0-9_.~-]*")
 # "-" is a field with no value: a text value that is "-" itself is written encoded.
 _NO_VALUE = "-"
 _NO_VALUE_ENCODED = "%2D"
@@ -167,10 +170,10 @@ def _formatted(name: str, value: Value) -> str:
         return _NO_VALUE_ENCODED
     try:
         if fmt is FieldFormat.CMCD:
-            return urllib.parse.quote(value, safe="")
+            return value if _PLAIN_CMCD.fullmatch(value) else urllib.parse.quote(value, safe="")
         if name == "cs-uri-query":
             return _query(value)
-        return urllib.parse.quote(value, safe=_TEXT_SAFE)
+        return value if _PLAIN_TEXT.fullmatch(value) else urllib.parse.quote(value, safe=_TEXT_SAFE)
     except UnicodeEncodeError:
         raise ValueError(f"{name}: text that is not UTF-8 (a lone surrogate) in {_shown(value)}") from None
 
