@@ -2,7 +2,8 @@
 
 Endpoints come only from botocore's standard configuration (``AWS_ENDPOINT_URL``,
 ``AWS_ENDPOINT_URL_KINESIS``, ...), so the same code talks to AWS or to a local emulator without
-knowing which.
+knowing which. The region is :func:`sluice.aws.region.region`'s: ``AWS_REGION`` before
+``AWS_DEFAULT_REGION``, as the AWS CLI v2 reads them (botocore alone reads only the second).
 
 A dependency that accepts the connection and never answers holds a call for its whole read
 timeout, on every attempt. So each call goes through a client whose worst case (attempts x
@@ -17,6 +18,7 @@ from __future__ import annotations
 from functools import cache
 from typing import Any
 
+from sluice.aws.region import region
 from sluice.producers.retry import Deadline, current_deadline
 from sluice.runtime.errors import RetryableError
 
@@ -68,7 +70,7 @@ class BoundedClient:
                 tcp_keepalive=True,
             )
             found = session().create_client(
-                self.service, endpoint_url=self.endpoint_url, region_name=self.region, config=config
+                self.service, endpoint_url=self.endpoint_url, region_name=self.region or region(), config=config
             )
             self._clients[budget] = found
         return found

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import unquote, urlparse
 
+from sluice.aws.region import region as aws_region
 from sluice.runtime.config import ConfigError, Env
 
 
@@ -36,7 +37,7 @@ class ClusterConfig:
         return cls(
             url=url,
             auth=env.choice("SLUICE_OPENSEARCH_AUTH", ("none", "basic", "sigv4"), "none"),
-            region=env.text("AWS_REGION") or env.text("AWS_DEFAULT_REGION"),
+            region=aws_region(env.environ),
             service=env.choice("SLUICE_OPENSEARCH_SERVICE", ("es", "aoss"), "es"),
             username=env.text("SLUICE_OPENSEARCH_USERNAME"),
             password_secret_arn=env.text("SLUICE_OPENSEARCH_PASSWORD_SECRET_ARN"),
