@@ -84,6 +84,7 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
         "--sampling-rate",
         type=_percentage,
         default=100,
+        metavar="PERCENT",
         help="the configuration's sampling rate, the percentage of requests logged (default: 100)",
     )
     cdn.add_argument(
