@@ -84,7 +84,9 @@ def test_functions_and_their_triggers(applied, moto_url):
     def mappings_of(stage: str) -> list[dict]:
         return [m for m in every if m["FunctionArn"].endswith(f":function:{functions[stage]}")]
 
-    (mapping,) = mappings_of("processor")
+    (mapping,) = [
+        m for m in mappings_of("processor") if m["EventSourceArn"].endswith(f":stream/{settings['raw_stream']}")
+    ]
     assert mapping["FunctionResponseTypes"] == ["ReportBatchItemFailures"]
     assert mapping["BisectBatchOnFunctionError"] is True
     assert mapping["MaximumRetryAttempts"] == 10
@@ -170,6 +172,58 @@ def test_the_cdn_log_stream_its_key_and_cloudfronts_role(applied, moto_url):
         ("kinesis:PutRecords", cdn_logs["stream_arn"]),
         ("kms:GenerateDataKey", cdn_logs["kms_key_arn"]),
     }
+
+
+def test_the_processor_reads_the_cdn_log_stream_as_its_second_input(applied, moto_url):
+    """The processor's second event source mapping is the CDN-log stream, with the raw stream's
+    safe settings and on-failure queue; it is told the stand-in's field order (no configuration
+    to ask: the emulator has no real-time log API) and may read that stream and its key only."""
+    from sluice.cdn.config import local_fields
+
+    settings, state = applied
+    cdn_logs = json.loads(_terraform("output", "-json", state=state, endpoint=moto_url).stdout)["cdn_logs"]["value"]
+    lambdas = aws_client("lambda", moto_url)
+    processor = settings["functions"]["processor"]
+    mappings = [
+        m
+        for m in lambdas.list_event_source_mappings()["EventSourceMappings"]
+        if m["FunctionArn"].endswith(f":function:{processor}")
+    ]
+    by_stream = {m["EventSourceArn"].rsplit("/", 1)[-1]: m for m in mappings}
+    assert set(by_stream) == {settings["raw_stream"], cdn_logs["stream_name"]}
+    raw, cdn = by_stream[settings["raw_stream"]], by_stream[cdn_logs["stream_name"]]
+    assert cdn["EventSourceArn"] == cdn_logs["stream_arn"]
+    assert cdn["FunctionResponseTypes"] == ["ReportBatchItemFailures"]
+    assert cdn["BisectBatchOnFunctionError"] is True
+    for setting in (
+        "BatchSize",
+        "MaximumBatchingWindowInSeconds",
+        "ParallelizationFactor",
+        "MaximumRetryAttempts",
+        "MaximumRecordAgeInSeconds",
+    ):
+        assert cdn[setting] == raw[setting], setting
+    assert cdn["StartingPosition"] == "TRIM_HORIZON"
+    assert cdn["DestinationConfig"]["OnFailure"]["Destination"].endswith(":sluice-processor-on-failure")
+
+    variables = lambdas.get_function(FunctionName=processor)["Configuration"]["Environment"]["Variables"]
+    assert variables["SLUICE_CDN_LOG_STREAM"] == cdn_logs["stream_arn"]
+    assert variables["SLUICE_CDN_LOG_FIELDS"].split(",") == local_fields()
+    assert variables["SLUICE_CDN_SAMPLING_RATE"] == "100"
+    assert "SLUICE_CDN_REALTIME_LOG_CONFIG" not in variables
+
+    iam = aws_client("iam", moto_url)
+    role = lambdas.get_function(FunctionName=processor)["Configuration"]["Role"].rsplit("/", 1)[-1]
+    (policy_name,) = iam.list_role_policies(RoleName=role)["PolicyNames"]
+    statements = iam.get_role_policy(RoleName=role, PolicyName=policy_name)["PolicyDocument"]["Statement"]
+    granted = {statement["Sid"]: statement for statement in statements}
+    assert _as_list(granted["ReadCdnLogs"]["Resource"]) == [cdn_logs["stream_arn"]]
+    assert "kinesis:GetRecords" in _as_list(granted["ReadCdnLogs"]["Action"])
+    assert _as_list(granted["DecryptCdnLogs"]["Resource"]) == [cdn_logs["kms_key_arn"]]
+    assert _as_list(granted["DecryptCdnLogs"]["Action"]) == ["kms:Decrypt"]
+    assert "ReadCdnLogConfig" not in granted  # no configuration to read locally
+    reading_the_log_stream = {sid for sid, st in granted.items() if cdn_logs["stream_arn"] in _as_list(st["Resource"])}
+    assert reading_the_log_stream == {"ReadCdnLogs"}
 
 
 def _as_list(value: str | list[str]) -> list[str]:

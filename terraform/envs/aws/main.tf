@@ -35,6 +35,13 @@ module "sluice" {
   alert_emails                 = var.alert_emails
   origin_verify_secret_arn     = var.create_edge ? module.edge[0].origin_verify_secret_arn : null
   capacity                     = var.capacity
+  # With create_cdn_logs the processor reads the log stream too, in the deployed configuration's
+  # field order (asked of CloudFront, as is the sampling rate).
+  cdn_logs = var.create_cdn_logs ? {
+    stream_arn              = module.cdn_logs.stream_arn
+    kms_key_arn             = module.cdn_logs.kms_key_arn
+    realtime_log_config_arn = module.cdn_logs.realtime_log_config_arn
+  } : null
 }
 
 # Per-client rate limiting, on by default: CloudFront with a WAF rate-based rule in front of the
@@ -58,8 +65,9 @@ module "registry" {
 }
 
 # CloudFront real-time logs of the media distribution (players' segment requests with their
-# CMCD), off by default. The distribution is not this stack's: attach the output's
-# realtime_log_config_arn to its cache behaviours (modules/cdn_logs/README.md).
+# CMCD), off by default; the processor reads them (module.sluice above). The distribution is not
+# this stack's: attach the output's realtime_log_config_arn to its cache behaviours
+# (terraform/README.md, modules/cdn_logs/README.md).
 module "cdn_logs" {
   source        = "../../modules/cdn_logs"
   create        = var.create_cdn_logs

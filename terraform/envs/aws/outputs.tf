@@ -69,11 +69,12 @@ output "capacity" {
 }
 
 output "cdn_logs" {
-  description = "With create_cdn_logs: the real-time log configuration to attach to the media distribution's cache behaviours, its stream and the stream's key (all null when off)."
+  description = "With create_cdn_logs: the real-time log configuration to attach to the media distribution's cache behaviours, its stream, the stream's key and the processor's input from it (all null when off)."
   value = {
     realtime_log_config_arn = module.cdn_logs.realtime_log_config_arn
     stream_name             = module.cdn_logs.stream_name
     stream_arn              = module.cdn_logs.stream_arn
     kms_key_arn             = module.cdn_logs.kms_key_arn
+    processor_input         = module.sluice.cdn_log_input
   }
 }

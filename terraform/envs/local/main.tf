@@ -55,6 +55,17 @@ module "sluice" {
   create_event_source_mappings = var.create_event_source_mappings
   # The emulator speaks plain HTTP; a TLS-only bucket policy would refuse every request.
   enforce_tls = false
+
+  # The processor's second input: the log stream the local CDN stand-in writes. No configuration
+  # to ask for the field order (the emulator has no real-time log API): the processor is told the
+  # stand-in's, the list in the code (sluice.cdn.config.local_fields()), and its sampling rate.
+  cdn_logs = {
+    stream_arn              = module.cdn_logs.stream_arn
+    kms_key_arn             = module.cdn_logs.kms_key_arn
+    realtime_log_config_arn = var.create_realtime_log_config ? module.cdn_logs.realtime_log_config_arn : null
+    fields                  = var.create_realtime_log_config ? null : jsondecode(file("${path.module}/../../generated/cdn_realtime_log_fields.json"))
+    sampling_rate           = var.cdn_logs_sampling_rate
+  }
 }
 
 # The CDN-log stream, its key and the role CloudFront would assume, as on AWS. moto has no
@@ -63,4 +74,5 @@ module "cdn_logs" {
   source                     = "../../modules/cdn_logs"
   name                       = "${var.name}-cdn-logs"
   create_realtime_log_config = var.create_realtime_log_config
+  sampling_rate              = var.cdn_logs_sampling_rate
 }

@@ -18,12 +18,13 @@ output "settings" {
 }
 
 output "cdn_logs" {
-  description = "The CDN-log stream the local CDN stand-in writes real-time log lines to, its key and CloudFront's role (no configuration: the emulator has no real-time log API)."
+  description = "The CDN-log stream the local CDN stand-in writes real-time log lines to, its key, CloudFront's role (no configuration: the emulator has no real-time log API) and the processor's input from it: the mapping's settings and the processor's CDN environment (what a local runtime plays)."
   value = {
     realtime_log_config_arn = module.cdn_logs.realtime_log_config_arn
     stream_name             = module.cdn_logs.stream_name
     stream_arn              = module.cdn_logs.stream_arn
     kms_key_arn             = module.cdn_logs.kms_key_arn
     role_arn                = module.cdn_logs.role_arn
+    processor_input         = module.sluice.cdn_log_input
   }
 }

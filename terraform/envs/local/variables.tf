@@ -57,3 +57,9 @@ variable "create_realtime_log_config" {
   type        = bool
   default     = false
 }
+
+variable "cdn_logs_sampling_rate" {
+  description = "The percentage of media requests the local CDN stand-in logs (1..100), which the processor is told (without a configuration to ask)."
+  type        = number
+  default     = 100
+}

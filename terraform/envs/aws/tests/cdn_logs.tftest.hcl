@@ -47,6 +47,10 @@ run "cdn_logs_are_off_by_default" {
     )
     error_message = "no real-time log configuration, stream, key or role unless create_cdn_logs"
   }
+  assert {
+    condition     = output.cdn_logs.processor_input == null
+    error_message = "the processor has no CDN-log input unless create_cdn_logs"
+  }
 }
 
 run "cdn_logs_when_switched_on" {
@@ -60,5 +64,15 @@ run "cdn_logs_when_switched_on" {
   assert {
     condition     = output.cdn_logs.stream_name == "sluice-cdn-logs"
     error_message = "the log stream is named from the prefix"
+  }
+  # The ARNs are known only after apply; that the processor reads the stream is known now.
+  assert {
+    condition = (
+      output.cdn_logs.processor_input != null
+      && output.cdn_logs.processor_input.trigger.starting_position == "TRIM_HORIZON"
+      && output.cdn_logs.processor_input.trigger.batch_size == 500
+      && length(output.cdn_logs.processor_input.statements) == 3
+    )
+    error_message = "with create_cdn_logs the processor reads the log stream by its own mapping, batched as the raw stream, with its three grants"
   }
 }
