@@ -41,7 +41,7 @@ def test_cdn_logs_are_lines_the_reader_reads_in_time_order(tmp_path):
 def test_a_fault_fails_its_edge_from_its_start(tmp_path):
     result = sluice(
         "generate", "--cdn-logs", "--sessions", "40", "--duration", "120", "--start", START,
-        "--fault", "status:edge=IAD89-C3,status=503,start=30",
+        "--cdn-fault", "status:edge=IAD89-C3,status=503,start=30", "--cdn-fault", "NRT57-P1=slow:2000",
         "--cmcd-mode", "headers",
     )  # fmt: skip
     assert result.returncode == 0, result.stderr
@@ -50,6 +50,8 @@ def test_a_fault_fails_its_edge_from_its_start(tmp_path):
     assert faulted and all(v["sc-status"] == 503 for v in faulted)
     before = [v for v in values if v["x-edge-location"] == "IAD89-C3" and v["timestamp"] < START_MS + 30_000]
     assert before and sum(v["sc-status"] == 503 for v in before) < len(before) / 10
+    slow = [v for v in values if v["x-edge-location"] == "NRT57-P1"]
+    assert slow and min(v["time-to-first-byte"] for v in slow) >= 1.6  # as `sluice local up --cdn-fault` writes it
     assert {v["cs-uri-query"] for v in values} == {None} and all("CMCD-Session:" in v["cs-headers"] for v in values)
 
 
@@ -67,12 +69,14 @@ def test_the_field_order_and_sampling_are_the_configurations():
 @pytest.mark.parametrize(
     ("args", "message"),
     [
-        (("--fault", "meltdown"), "argument --fault: 'meltdown' is not a fault: one of status, slow_first_byte"),
-        (("--fault", "status:edge"), "'edge' in 'status:edge': KEY=VALUE with KEY one of edge, origin"),
-        (("--fault", "status:status=oops"), "status='oops' in 'status:status=oops' is not a number"),
-        (("--fault", "status:status=700"), "fault status 700: an HTTP status from 100 to 599"),
-        (("--fault", "status:edge=AMS1-c1"), "fault edge 'AMS1-c1': one of AMS1-C1"),
-        (("--fault", "origin_slow:origin=/media/*"), "fault origin '/media/*': one of /live/*, /vod/*"),
+        (("--cdn-fault", "meltdown"), "argument --cdn-fault: 'meltdown' is not a fault: EDGE=STATUS, EDGE=slow:MS"),
+        (("--cdn-fault", "status:edge"), "'edge' in 'status:edge': KEY=VALUE with KEY one of edge, origin"),
+        (("--cdn-fault", "status:status=oops"), "status='oops' in 'status:status=oops' is not a number"),
+        (("--cdn-fault", "status:status=700"), "fault status 700: an HTTP status from 100 to 599"),
+        (("--cdn-fault", "status:edge=AMS1-c1"), "fault edge 'AMS1-c1': one of AMS1-C1"),
+        (("--cdn-fault", "origin_slow:origin=/media/*"), "fault origin '/media/*': one of /live/*, /vod/*"),
+        (("--cdn-fault", "XYZ1-C1=503"), "no edge location 'XYZ1-C1'"),
+        (("--cdn-fault", "AMS1-C1=slow:0"), "slow:MS takes 1 to 60000 milliseconds"),
         (("--sampling-rate", "0"), "0 is not a whole percentage from 1 to 100"),
         (("--fields", "timestamp,c-ip"), "--fields lacks x-edge-request-id"),
         (("--labels", "x.jsonl"), "--labels: for events, not --cdn-logs"),
@@ -87,5 +91,5 @@ def test_a_mistake_is_one_line_and_exit_status_2(args, message, tmp_path):
 
 
 def test_cdn_options_without_cdn_logs_are_refused():
-    result = sluice("generate", "--fault", "status")
-    assert result.returncode == 2 and "--fault only with --cdn-logs" in result.stderr
+    result = sluice("generate", "--cdn-fault", "AMS1-C1=503")
+    assert result.returncode == 2 and "--cdn-fault only with --cdn-logs" in result.stderr

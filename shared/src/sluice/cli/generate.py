@@ -11,7 +11,8 @@ from sluice.cdn.config import local_fields, missing_fields
 from sluice.cli.errors import UsageError
 from sluice.cli.io import open_output
 from sluice.cli.options import fraction, non_negative_int, positive_int
-from sluice.traffic.cdn_logs import CMCD_MODES, FAULT_KINDS, PLAYER_DEFAULTS, CdnFault, cdn_log_lines
+from sluice.local.cdn import CdnFaultError, parse_faults
+from sluice.traffic.cdn_logs import CMCD_MODES, EDGE_LOCATIONS, FAULT_KINDS, PLAYER_DEFAULTS, CdnFault, cdn_log_lines
 from sluice.traffic.generator import TrafficConfig, generate
 
 # --fault KIND:key=value,...: the keys and the CdnFault field each sets.
@@ -64,13 +65,15 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
         help="seconds of traffic from --start; sessions start in the first half (default: 600)",
     )
     cdn.add_argument(
-        "--fault",
-        type=fault,
+        "--cdn-fault",
+        type=faults,
         action="append",
         default=[],
-        metavar="KIND[:KEY=VALUE,...]",
-        help=f"inject a fault, repeatable: KIND one of {', '.join(FAULT_KINDS)}; keys {', '.join(_FAULT_KEYS)} "
-        "(seconds from --start), e.g. status:edge=AMS1-C1,status=503,start=60,end=300 or origin_slow:origin=/vod/*,first-byte-ms=2000",
+        metavar="FAULT",
+        help="inject a fault, repeatable: as for `sluice local up`, EDGE=STATUS or EDGE=slow:MS for the whole "
+        f"traffic (AMS1-C1=503, FRA56-P2=slow:1500); or KIND:KEY=VALUE,... with KIND one of {', '.join(FAULT_KINDS)} "
+        f"and keys {', '.join(_FAULT_KEYS)} (seconds from --start), e.g. status:edge=AMS1-C1,start=60,end=300 or "
+        "origin_slow:origin=/vod/*,first-byte-ms=2000",
     )
     cdn.add_argument(
         "--cmcd-mode",
@@ -95,11 +98,30 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
     parser.set_defaults(run=_generate)
 
 
-def fault(text: str) -> CdnFault:
-    """``KIND[:key=value,...]`` as a ``CdnFault`` (argparse's type: a mistake is one line)."""
+def faults(text: str) -> list[CdnFault]:
+    """One ``--cdn-fault`` as the faults it injects (argparse's type: a mistake is one line)."""
     kind, _, rest = text.partition(":")
-    if kind not in FAULT_KINDS:
-        raise argparse.ArgumentTypeError(f"{kind!r} is not a fault: one of {', '.join(FAULT_KINDS)}")
+    if kind in FAULT_KINDS:
+        return [_fault(kind, rest, text)]
+    if "=" not in kind:
+        raise argparse.ArgumentTypeError(
+            f"{text!r} is not a fault: EDGE=STATUS, EDGE=slow:MS or KIND:KEY=VALUE with KIND one of {', '.join(FAULT_KINDS)}"
+        )
+    # `sluice local up`'s grammar, read by its own parser, for the generator's edge locations.
+    try:
+        by_edge = parse_faults([text], EDGE_LOCATIONS)
+    except CdnFaultError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
+    found: list[CdnFault] = []
+    for edge, fault in by_edge.items():
+        if fault.status is not None:
+            found.append(CdnFault("status", edge_location=edge, status=fault.status))
+        if fault.first_byte_delay_s:
+            found.append(CdnFault("slow_first_byte", edge_location=edge, first_byte_ms=fault.first_byte_delay_s * 1000))
+    return found
+
+
+def _fault(kind: str, rest: str, text: str) -> CdnFault:
     options: dict[str, object] = {}
     for pair in filter(None, rest.split(",")):
         key, equals, value = pair.partition("=")
@@ -144,7 +166,7 @@ def _start_ms(text: str | None) -> int:
 def _generate(args: argparse.Namespace) -> int:
     if args.cdn_logs:
         return _cdn_logs(args)
-    cdn_only = [name for name, given in (("--fault", args.fault), ("--fields", args.fields)) if given]
+    cdn_only = [name for name, given in (("--cdn-fault", args.cdn_fault), ("--fields", args.fields)) if given]
     if cdn_only:
         raise UsageError(f"{', '.join(cdn_only)} only with --cdn-logs")
     config = TrafficConfig(
@@ -181,7 +203,7 @@ def _cdn_logs(args: argparse.Namespace) -> int:
             duration_s=args.duration,
             seed=args.seed,
             start_ms=_start_ms(args.start),
-            faults=args.fault,
+            faults=[fault for given in args.cdn_fault for fault in given],
             order=order,
             sampling_rate=args.sampling_rate,
             cmcd_mode=args.cmcd_mode,
