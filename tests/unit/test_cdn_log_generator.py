@@ -20,7 +20,7 @@ START_MS = 1_795_680_000_000
 
 
 def lines(**options):
-    return list(cdn_log_lines(**{"sessions": 60, "duration_s": 300, "seed": 7, "start_ms": START_MS, **options}))
+    return list(cdn_log_lines(**{"sessions": 40, "duration_s": 240, "seed": 7, "start_ms": START_MS, **options}))
 
 
 def read(generated):
@@ -48,7 +48,7 @@ def test_every_line_is_a_media_request_event_with_the_session_edge_and_status_ge
             )
             assert event["payload"]["cmcd_invalid_keys"] is None
     # one session per viewer: by its CMCD sid, or inferred from its network and player
-    assert len({event["session_id"] for _, event in pairs}) == 60
+    assert len({event["session_id"] for _, event in pairs}) == 40
 
 
 def test_the_same_seed_gives_the_same_lines_in_time_order(normal):
