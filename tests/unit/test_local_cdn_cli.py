@@ -88,8 +88,9 @@ def test_local_status_names_the_stand_in_its_streams_and_the_log_stream(tmp_path
     out = result.stdout
     assert "AMS1-C1     http://127.0.0.1:41001   fault: 503" in out
     assert "FRA56-P2    http://127.0.0.1:41002\n" in out
-    assert "test stream hls       http://127.0.0.1:41001/hls/master.m3u8" in out
-    assert "test stream dash      http://127.0.0.1:41001/dash/manifest.mpd" in out
+    # the streams at an edge without a fault
+    assert "test stream hls       http://127.0.0.1:41002/hls/master.m3u8   (at FRA56-P2;" in out
+    assert "test stream dash      http://127.0.0.1:41002/dash/manifest.mpd   (at FRA56-P2;" in out
     assert "stream sluice-cdn-logs (56 fields" in out
 
 

@@ -133,9 +133,11 @@ def _print_cdn(cdn: dict | None) -> None:  # type: ignore[type-arg]
         for location, edge in cdn["edges"].items():
             fault = "" if edge["fault"] == "none" else f"   fault: {edge['fault']}"
             print(f"    {location:<10}  {edge['url']}{fault}")
-        first = next(iter(cdn["streams"].values()))
-        for kind, url in first.items():
-            print(f"  test stream {kind:<5}     {url}   (the same path at every edge)")
+        # The streams' URLs at the first edge without a fault (the same paths at every edge).
+        healthy = [name for name, edge in cdn["edges"].items() if edge["fault"] == "none"]
+        shown = healthy[0] if healthy else next(iter(cdn["edges"]))
+        for kind, url in cdn["streams"][shown].items():
+            print(f"  test stream {kind:<5}     {url}   (at {shown}; the same path at every edge)")
     print(
         f"  CDN real-time logs    stream {cdn['log_stream']} ({cdn['fields']} fields, the order `sluice cdn fields` prints)"
     )
