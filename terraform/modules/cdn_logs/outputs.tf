@@ -1,20 +1,20 @@
 output "realtime_log_config_arn" {
-  description = "Set as realtime_log_config_arn on each cache behaviour whose requests should be logged (null when not created)."
+  description = "Set as realtime_log_config_arn on each cache behaviour whose requests should be logged; the pipeline module's cdn_logs.realtime_log_config_arn, whose field order the processor reads (null when not created)."
   value       = one(aws_cloudfront_realtime_log_config.this[*].arn)
 }
 
 output "stream_name" {
-  description = "The log stream the CDN-log reader consumes (null when not created)."
+  description = "The log stream the processor reads as its second input (null when not created)."
   value       = one(aws_kinesis_stream.this[*].name)
 }
 
 output "stream_arn" {
-  description = "The log stream's ARN, for the reader's event source mapping (null when not created)."
+  description = "The log stream's ARN, for the processor's second event source mapping (the pipeline module's cdn_logs.stream_arn; null when not created)."
   value       = one(aws_kinesis_stream.this[*].arn)
 }
 
 output "kms_key_arn" {
-  description = "The stream's customer-managed key: the reader needs kms:Decrypt on it (null when not created)."
+  description = "The stream's customer-managed key: the processor needs kms:Decrypt on it (the pipeline module's cdn_logs.kms_key_arn; null when not created)."
   value       = one(module.key[*].arn)
 }
 

@@ -26,6 +26,7 @@ locals {
   cdn_on         = var.cdn_logs != null
   cdn_from_lines = local.cdn_on ? var.cdn_logs.fields != null : false
   cdn_env = !local.cdn_on ? {} : merge({ SLUICE_CDN_LOG_STREAM = var.cdn_logs.stream_arn }, local.cdn_from_lines ? {
+    # Lambda allows 4 KB of environment in all: the 55 fields of cdn_realtime_log_fields.json are 0.9 KB.
     SLUICE_CDN_LOG_FIELDS    = join(",", var.cdn_logs.fields)
     SLUICE_CDN_SAMPLING_RATE = tostring(var.cdn_logs.sampling_rate)
     } : {

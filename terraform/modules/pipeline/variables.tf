@@ -215,20 +215,16 @@ variable "cmcd_keys_dropped_rate_threshold" {
   default     = null
 }
 
+# One object, not loose ARNs: whether the processor has this input must be known at plan time
+# (it decides a mapping and grants), while the ARNs of a stream made in the same apply are not.
+# The starting position: TRIM_HORIZON reads every line the stream still holds (at most its 24 h;
+# each event keeps the line's arrival time on the stream as its receive time, so a backlog read
+# late is judged in the windows it arrived in, not as a burst now; 24 h is within the processor's
+# lateness bound). LATEST would lose the
+# lines written while the mapping is being created, which takes minutes (AWS Lambda Developer
+# Guide, stream starting positions); the accounting covers every line that reached the stream.
 variable "cdn_logs" {
-  description = <<-EOT
-    The processor's second input: a CloudFront real-time log stream (modules/cdn_logs), each line a
-    `cdn_request` event on the processor's usual path. null: no CDN input. One object, not loose
-    ARNs, so that the mapping's existence is known at plan time while the ARNs are not yet.
-    stream_arn: the log stream (the processor reads it by its own mapping); kms_key_arn: its key
-    (kms:Decrypt); and the field order its lines carry, from exactly one of
-    realtime_log_config_arn (the deployed configuration, asked with cloudfront:GetRealtimeLogConfig,
-    which also gives the sampling rate) or fields (the order itself, with sampling_rate: the local
-    CDN stand-in, the emulator having no real-time log API). starting_position: where the new
-    mapping starts reading the stream (TRIM_HORIZON: every line the stream still holds, at most
-    its 24 h; LATEST: only lines written after the mapping is ready, losing those written while it
-    is created, which takes minutes).
-  EOT
+  description = "The processor's second input, a CloudFront real-time log stream (modules/cdn_logs); null: none. stream_arn and its kms_key_arn (kms:Decrypt); the lines' field order from exactly one of realtime_log_config_arn (asked of CloudFront with cloudfront:GetRealtimeLogConfig, as is the sampling rate) or fields with sampling_rate (the local CDN stand-in: the emulator has no real-time log API); starting_position of the new mapping (TRIM_HORIZON: every line the stream holds; LATEST)."
   type = object({
     stream_arn              = string
     kms_key_arn             = string
