@@ -61,7 +61,11 @@ def _lines(now_s: float) -> dict[str, bytes]:
         "favicon": line(
             timestamp=stamp, x_edge_request_id="req-favicon", cs_uri_stem="/favicon.ico", sc_content_type="image/x-icon"
         ),
-        "unreadable": line(timestamp=stamp, x_edge_request_id="req-torn").replace(b"\t", b" ", 3),
+        "unreadable": line(
+            timestamp=stamp,
+            x_edge_request_id="req-torn",
+            cs_headers="Cookie:session%3Dsecret%0ACMCD-Session:sid%3D%22x%22%0A",
+        ).replace(b"\t", b" ", 3),
     }
 
 
@@ -108,7 +112,10 @@ def test_cdn_log_lines_become_one_event_per_media_request(aws, pipeline, log_str
     assert clean["req-segment-1"]["payload"][1]["cmcd_session_inferred"] is True
     # the torn line is a failed event holding its bytes; the favicon is counted, not stored
     (failed,) = failed_events(aws, pipeline.lake_bucket)
-    assert failed.original == lines["unreadable"]
+    # (the viewer's address truncated and the cookie left out: all else as CloudFront wrote it)
+    assert failed.original == lines["unreadable"].replace(b"198.51.100.7", b"198.51.100.0/24").replace(
+        b"Cookie:session%3Dsecret", b"Cookie:-"
+    )
     assert failed.error_code == "FieldCountError"
     assert stage.cdn is not None and stage.cdn.counts.not_media == 1
     # every line that reached the stream is accounted for: stored, counted, failed or a duplicate
@@ -147,3 +154,33 @@ def test_a_second_input_that_cannot_be_read_is_a_configuration_error(environ, me
     }
     with pytest.raises(ConfigError, match=message):
         ProcessorConfig.from_env({**base, **environ})
+
+
+def test_a_failed_line_is_replayed_to_the_log_stream_only(aws, pipeline, log_stream):
+    import os
+    import subprocess
+    import sys
+
+    from support.services import AWS_ENV
+
+    def sluice(*args: str) -> subprocess.CompletedProcess[str]:
+        env = {**os.environ, **AWS_ENV, "AWS_ENDPOINT_URL": aws}
+        return subprocess.run(
+            [sys.executable, "-m", "sluice", *args], capture_output=True, text=True, env=env, timeout=120, check=False
+        )
+
+    # GIVEN a torn line the processor made a failed event of
+    torn = _lines(time.time())["unreadable"]
+    _put(log_stream, [torn])
+    stage = processor(aws, pipeline, cdn_log_stream=LOG_STREAM, cdn_log_fields=tuple(field_names()))
+    for event in kinesis_events_by_shard(read_stream(aws, LOG_STREAM)):
+        stage.handle(event, Deadline.after(30))
+    # WHEN an operator replays every failure onto the raw stream
+    to_raw = sluice("failed", "replay", "--bucket", pipeline.lake_bucket, "--stream", pipeline.raw_stream, "--execute")
+    # THEN the line is refused there (it would fail as an Avro record), and goes back to its own stream
+    assert to_raw.returncode == 1
+    assert f"came from {LOG_STREAM}; replay it there (--stream {LOG_STREAM})" in to_raw.stdout
+    assert read_stream(aws, pipeline.raw_stream) == []
+    back = sluice("failed", "replay", "--bucket", pipeline.lake_bucket, "--stream", LOG_STREAM, "--execute")
+    assert back.returncode == 0, back.stdout + back.stderr
+    assert len(read_stream(aws, LOG_STREAM)) == 2

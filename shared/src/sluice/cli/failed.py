@@ -300,6 +300,15 @@ class _LateCheck:
         )
 
 
+def _from_another_stream(source: str | None, stream: str) -> str | None:
+    """The name of the Kinesis stream a failed record came from, when it is not ``stream``."""
+    if not source or ":kinesis:" not in source or ":stream/" not in source:
+        return None  # from a request or an object: any stream may take it
+    name = source.rsplit(":stream/", 1)[1]
+    target = stream.rsplit(":stream/", 1)[-1]
+    return None if name == target else name
+
+
 def _replay(args: argparse.Namespace) -> int:
     from sluice.aws.clients import client
     from sluice.failures.store import StoredFailure
@@ -308,7 +317,7 @@ def _replay(args: argparse.Namespace) -> int:
 
     late = _LateCheck(_lateness_limit_ms(args))
     records = []
-    refused = 0
+    refused = other_stream = 0
     for item in _selected(args):
         if isinstance(item, StoredFailure):
             event = item.event
@@ -317,22 +326,31 @@ def _replay(args: argparse.Namespace) -> int:
                 refused += 1
                 print(f"cannot replay {_truncated_note(item)}")
                 continue
+            elsewhere = None if event.fingerprint else _from_another_stream(event.source, args.stream)
+            if elsewhere:
+                # A record that is no Avro event is read as what its own stream carries: a CDN
+                # log line put on the raw stream would fail again there, as a new failure.
+                other_stream += 1
+                print(f"cannot replay {item.key}: it came from {elsewhere}; replay it there (--stream {elsewhere})")
+                continue
             records.append(StreamRecord(event.original, event.event_id or event.failure_id))
             late.add(event.original)
             if not args.execute:
                 print(
                     f"would send {len(event.original):>6} bytes  {event.failure_type:<12} {event.event_id or '-':<36}  {item.key}"
                 )
-    not_replayable = f"; {refused} truncated not replayable" if refused else ""
+    not_replayable = (f"; {refused} truncated not replayable" if refused else "") + (
+        f"; {other_stream} from another stream" if other_stream else ""
+    )
     late.warn(len(records))
     if not args.execute:
         print(f"dry run: {len(records)} records would go to {args.stream}{not_replayable}; add --execute to send them")
-        return 1 if refused else 0
+        return 1 if refused or other_stream else 0
     delivery = KinesisProducer(client("kinesis"), args.stream).put(records, Deadline.after(300))
     print(f"sent {delivery.delivered} of {len(records)} records to {args.stream}{not_replayable}")
     for index, error in sorted(delivery.failed.items()):
         print(f"  not sent: record {index}: {error}")
-    return 0 if delivery.ok and not refused else 1
+    return 0 if delivery.ok and not refused and not other_stream else 1
 
 
 def _recover(args: argparse.Namespace) -> int:

@@ -9,8 +9,9 @@ PUT payload units and a second invocation per batch). The two inputs are two eve
 on one function; a batch comes from one of them, told apart by its records' ``eventSourceARN``.
 
 Each record holds one line (CloudFront writes one log record per request). A line that cannot be
-read becomes a failed event holding its bytes; a request that is not for media is counted and
-dropped (``LineCounts``), so the accounting covers every line that reached the stream.
+read becomes a failed event holding the line, its viewer's address truncated and its headers
+other than CMCD's left out (``sluice.cdn.redaction``); a request that is not for media is counted
+and dropped (``LineCounts``), so the accounting covers every line that reached the stream.
 """
 
 from __future__ import annotations
@@ -20,9 +21,11 @@ from typing import Any
 
 from sluice.batch.kinesis import KinesisRecord
 from sluice.cdn.config import FieldOrder, LogConfiguration, deployed_order
+from sluice.cdn.redaction import redacted_line
 from sluice.cdn.requests import LineCounts, read_line
 from sluice.events.json_mapping import EventMapper
 from sluice.processor.config import ProcessorConfig
+from sluice.runtime.errors import PoisonRecordError
 
 
 def reads_stream(source_arn: str | None, stream: str) -> bool:
@@ -64,12 +67,17 @@ class CdnLogInput:
 
         ``server_time`` is when the line reached the stream (its approximate arrival time), the
         moment Sluice received it, as ingest stamps its own receive time on a player's event."""
-        event = read_line(record.data, self.order, self.counts)
-        if event is None:
-            return None
-        event["payload"]["cdn_sampling_rate"] = self.order.sampling_rate
-        received_ms = int(record.arrival_time * 1000) if record.arrival_time else now_ms
-        ingest = event.pop("ingest")
-        datum = self.mapper.to_record(event, server_time=received_ms)
+        try:
+            event = read_line(record.data, self.order, self.counts)
+            if event is None:
+                return None
+            event["payload"]["cdn_sampling_rate"] = self.order.sampling_rate
+            received_ms = int(record.arrival_time * 1000) if record.arrival_time else now_ms
+            ingest = event.pop("ingest")
+            datum = self.mapper.to_record(event, server_time=received_ms)
+        except PoisonRecordError:
+            # The failed event is made of the record's bytes: what of the line may be kept.
+            record.data = redacted_line(record.data, self.order.order())
+            raise
         datum["ingest"] = ingest
         return datum
