@@ -10,7 +10,7 @@ PYTHON_IMAGE ?= python:3.12.8-slim-bookworm
 export PYTHON_IMAGE
 
 .DEFAULT_GOAL := help
-.PHONY: help test test-web test-browser test-unit test-functional test-integration test-images tf-validate security tf-images lint typecheck format bench demo soak clean build-images push-images run-image image-report local-base
+.PHONY: help test test-web test-browser test-unit test-functional test-integration test-images tf-validate security tf-images lint typecheck format bench demo soak clean build-images push-images run-image image-report local-base release
 
 help: ## List the targets
 	@echo "Sluice: a realtime event pipeline for video-player telemetry"
@@ -66,6 +66,13 @@ tf-validate: $(VENV)/.installed ## Terraform fmt, validate, plan-only tests and 
 
 security: $(VENV)/.installed ## checkov over terraform/
 	$(TOX) run -e security
+
+release: ## Cut release VERSION=x.y.z: check it, bump every version, build and tag sluice-<stage>:x.y.z, digests into CHANGELOG.md
+	@test -n "$(VERSION)" || { echo "set VERSION=x.y.z (the one now: $$(cat VERSION))"; exit 2; }
+	python3 scripts/release.py bump $(VERSION)
+	$(MAKE) build-images
+	python3 scripts/release.py images
+	@echo "review, then: git commit -am 'Release $(VERSION)' && git tag v$(VERSION); after make push-images, python3 scripts/release.py images adds the registry digests"
 
 tf-images: ## Write terraform/envs/aws/images.auto.tfvars.json from images.lock.json (after push-images)
 	python3 docker/images.py tfvars --output terraform/envs/aws/images.auto.tfvars.json

@@ -19,7 +19,6 @@ import os
 import shutil
 import subprocess
 import sys
-import tomllib
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -60,7 +59,8 @@ def docker() -> str:
 
 
 def version() -> str:
-    return str(tomllib.loads((ROOT / "shared/pyproject.toml").read_text())["project"]["version"])
+    """The repository's one version (VERSION; scripts/release.py keeps every other place equal)."""
+    return (ROOT / "VERSION").read_text().strip()
 
 
 def revision() -> str:
@@ -112,6 +112,8 @@ def build(args: argparse.Namespace) -> None:
             "docker/Dockerfile",
             "--build-arg",
             f"PYTHON_IMAGE={args.python_image}",
+            "--build-arg",
+            f"VERSION={ver}",
             *secret,
             "-t",
             base_tag,
@@ -144,6 +146,8 @@ def build(args: argparse.Namespace) -> None:
                 f"STAGE={stage}",
                 "--build-arg",
                 f"BASE_IMAGE={base_tag}",
+                "--build-arg",
+                f"VERSION={ver}",
                 *secret,
                 "-t",
                 tag,
@@ -181,8 +185,10 @@ def push(args: argparse.Namespace) -> None:
         if args.stages and stage not in args.stages:
             continue
         remote = f"{registry}/sluice-{stage}:{lock['git_revision']}"
-        subprocess.run([docker(), "tag", entry["image"], remote], check=True)
-        subprocess.run([docker(), "push", remote], check=True)
+        # The release's tag too: operators pin sluice-<stage>:<version> (and its digest).
+        for tag in (remote, f"{registry}/sluice-{stage}:{lock['version']}"):
+            subprocess.run([docker(), "tag", entry["image"], tag], check=True)
+            subprocess.run([docker(), "push", tag], check=True)
         digests = [d for d in inspect(remote)["repo_digests"] if str(d).startswith(f"{registry}/sluice-{stage}@")]
         if not digests:
             fail(f"{remote}: the registry returned no digest")
