@@ -17,10 +17,10 @@ help: ## List the targets
 	@echo
 	@awk 'BEGIN {FS = ":.*## "} /^[a-z][a-zA-Z_-]+:.*## / {printf "  make %-14s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
 
-$(VENV)/.installed: shared/pyproject.toml images/*/pyproject.toml tests/requirements.txt
+$(VENV)/.installed: shared/pyproject.toml tools/pyproject.toml images/*/pyproject.toml tests/requirements.txt
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
-	$(BIN)/pip install --quiet tox tox-uv ruff -e 'shared[local]' -e images/ingest -e images/processor -e images/indexer -e images/loader -e images/monitor -r tests/requirements.txt
+	$(BIN)/pip install --quiet tox tox-uv ruff -e shared -e tools -e images/ingest -e images/processor -e images/indexer -e images/loader -e images/monitor -r tests/requirements.txt
 	@touch $@
 
 test: $(VENV)/.installed ## Run every check and test, as CI does
@@ -56,7 +56,7 @@ run-image: ## Run STAGE=<stage> under the Lambda Runtime Interface Emulator on p
 	python3 docker/images.py run --stage $(STAGE)
 
 image-report: $(VENV)/.installed ## Size, layers and cold-start time of every built image
-	$(BIN)/python -m sluice.local.image_report
+	$(BIN)/python -m sluice_tools.local.image_report
 
 local-base: ## Build the registry-free Debian base (debootstrap) and import it into the engine
 	docker/local-base/build-local-base.sh
@@ -93,7 +93,7 @@ demo: $(VENV)/.installed ## The whole pipeline locally: simulated players, then 
 	$(BIN)/sluice demo $(DEMO_ARGS)
 
 soak: $(VENV)/.installed ## 200,000 events from 16 concurrent clients, then the exact accounting (SOAK_ARGS="--events 50000")
-	$(BIN)/python -m sluice.local.soak $(SOAK_ARGS)
+	$(BIN)/python -m sluice_tools.local.soak $(SOAK_ARGS)
 
 clean: ## Remove the virtualenv, tox environments and caches
 	rm -rf $(VENV) .tox .mypy_cache .ruff_cache .pytest_cache

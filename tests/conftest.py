@@ -53,8 +53,8 @@ def postgres_url() -> Iterator[str]:
 @pytest.fixture
 def warehouse(postgres_url: str) -> Iterator[Any]:
     """An engine on an empty database, migrated to the current schema."""
-    from sluice.warehouse.connection import create_engine_for
-    from sluice.warehouse.migrate import migrate
+    from sluice_tools.warehouse.engine import create_engine_for
+    from sluice_tools.warehouse.migrate import migrate
 
     engine = create_engine_for(postgres_url)
     with engine.begin() as connection:

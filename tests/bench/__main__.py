@@ -2,7 +2,7 @@
 core (the benchmarks are single-threaded, as a Lambda invocation is). It exits 1 when a figure
 misses its goal; it is not part of `make test` (shared machines are too noisy to gate every run).
 
-It also writes the stages' CPU time per record to shared/src/sluice/cost/data/stage_cpu.json:
+It also writes the stages' CPU time per record to tools/src/sluice_tools/cost/data/stage_cpu.json:
 `sluice cost` and the budget check read it from there (commit it with the code it measures).
 """
 
@@ -20,7 +20,7 @@ from bench.timing import Result, verdict
 # The benchmarks reuse the test suite's embedded services (tests/support).
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-STAGE_CPU = Path(__file__).resolve().parents[2] / "shared/src/sluice/cost/data/stage_cpu.json"
+STAGE_CPU = Path(__file__).resolve().parents[2] / "tools/src/sluice_tools/cost/data/stage_cpu.json"
 
 
 def main() -> None:
@@ -36,7 +36,7 @@ def main() -> None:
 
 
 def write_stage_cpu(results: list, machine: str) -> None:  # type: ignore[type-arg]
-    from sluice.cost import stage_cpu
+    from sluice_tools.cost import stage_cpu
 
     by_name = {r.name.split(" (")[0]: r for r in results if isinstance(r, Result)}
     decode_us = 1e6 / by_name["codec decode"].rate
@@ -46,7 +46,7 @@ def write_stage_cpu(results: list, machine: str) -> None:  # type: ignore[type-a
         "monitor": 1e6 / by_name["monitor"].rate,
         # The indexer decodes each clean record, then builds its bulk lines.
         "indexer": decode_us + 1e6 / by_name["indexer bulk body, gzipped"].records_per_s,
-        # The processor's second input, per CloudFront real-time log line (sluice.cost.cdn_path).
+        # The processor's second input, per CloudFront real-time log line (sluice_tools.cost.cdn_path).
         "cdn_processor": 1e6 / by_name["processor, CDN log lines"].rate,
     }
     evaluation = next(r for r in results if isinstance(r, stages.WindowCost))

@@ -1,4 +1,4 @@
-"""The CDN-log path on one core: lines from the generator (``sluice.traffic.cdn_logs``, the local
+"""The CDN-log path on one core: lines from the generator (``sluice_tools.traffic.cdn_logs``, the local
 stand-in's field order) read by ``read_line`` alone, and by the processor's second input end to
 end (line -> ``cdn_request`` event -> checks, enrichment, lake and clean stream entries ready)."""
 
@@ -6,6 +6,8 @@ from __future__ import annotations
 
 import base64
 import time
+
+from sluice_tools.traffic.cdn_logs import cdn_log_lines
 
 from bench.stages import BATCH, AcceptingClient, _metrics
 from bench.timing import Result, best_rate
@@ -15,8 +17,7 @@ from sluice.processor.config import ProcessorConfig
 from sluice.processor.service import Processor
 from sluice.producers.firehose import FirehoseProducer
 from sluice.producers.kinesis import KinesisProducer
-from sluice.producers.retry import Deadline
-from sluice.traffic.cdn_logs import cdn_log_lines
+from sluice.runtime.deadline import Deadline
 
 LOG_STREAM = "cdn-logs"
 

@@ -10,11 +10,11 @@ from io import BytesIO
 from typing import Any
 
 from fastavro import schemaless_reader, schemaless_writer
+from sluice_tools.traffic.generator import TrafficConfig, generate
 
 from bench.timing import Result, best_rate
 from sluice.events.codec import HEADER_SIZE, Codec
 from sluice.events.intake import EventIntake
-from sluice.traffic.generator import TrafficConfig, generate
 
 START_MS = 1_795_680_000_000
 

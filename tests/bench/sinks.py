@@ -13,6 +13,8 @@ import time
 from typing import Any
 
 import orjson
+from sluice_tools.traffic.generator import TrafficConfig, generate
+from sluice_tools.warehouse.migrate import migrate
 from sqlalchemy import create_engine
 
 from bench.timing import Result, best_rate
@@ -26,9 +28,7 @@ from sluice.processor.enrichment import enrich
 from sluice.processor.lake import lake_line
 from sluice.sinks.opensearch.bulk import Document, action_lines
 from sluice.sinks.opensearch.http import GZIP_LEVEL
-from sluice.traffic.generator import TrafficConfig, generate
 from sluice.warehouse.connection import Warehouse
-from sluice.warehouse.migrate import migrate
 
 
 def _records(sessions: int) -> list[dict[str, Any]]:

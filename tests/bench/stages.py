@@ -16,6 +16,7 @@ from io import BytesIO
 from typing import Any
 
 from fastavro import schemaless_reader, schemaless_writer
+from sluice_tools.traffic.generator import TrafficConfig, generate
 
 from bench.timing import Result, best_rate, best_seconds
 from sluice.events.codec import HEADER_SIZE, Codec
@@ -39,9 +40,8 @@ from sluice.processor.config import ProcessorConfig
 from sluice.processor.service import Processor
 from sluice.producers.firehose import FirehoseProducer
 from sluice.producers.kinesis import KinesisProducer
-from sluice.producers.retry import Deadline
+from sluice.runtime.deadline import Deadline
 from sluice.runtime.metrics import Metrics
-from sluice.traffic.generator import TrafficConfig, generate
 
 BATCH = 100
 

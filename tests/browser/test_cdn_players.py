@@ -21,13 +21,13 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from sluice_tools.local.cdn import EdgeFault
+from sluice_tools.local.pipeline import LocalOptions, LocalPipeline
 from sqlalchemy import create_engine, text
 from support.media import MediaServer
 
 from sluice.cdn.config import local_fields
 from sluice.cdn.logline import parse_line
-from sluice.local.cdn import EdgeFault
-from sluice.local.pipeline import LocalOptions, LocalPipeline
 
 ROOT = Path(__file__).resolve().parents[2]
 WEB = ROOT / "clients/web"

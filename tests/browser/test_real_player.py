@@ -21,12 +21,12 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from sluice_tools.local.pipeline import LocalOptions, LocalPipeline
 from sqlalchemy import create_engine, text
 from support.media import Faults, MediaServer, make_dash, make_mp4, make_stream
 from support.player_config import cmcd_snippets, write_cmcd_module
 
 from sluice.events.codec import Codec
-from sluice.local.pipeline import LocalOptions, LocalPipeline
 from sluice.monitor.aggregate import Aggregate, WindowAggregates
 
 ROOT = Path(__file__).resolve().parents[2]

@@ -19,7 +19,7 @@ def sluice(aws: str, region_variables: dict[str, str], *args: str) -> subprocess
     env = {k: v for k, v in {**os.environ, **AWS_ENV}.items() if k not in ("AWS_REGION", "AWS_DEFAULT_REGION")}
     env.update(AWS_ENDPOINT_URL=aws, **region_variables)
     return subprocess.run(
-        [sys.executable, "-m", "sluice", *args], capture_output=True, text=True, env=env, timeout=120, check=False
+        [sys.executable, "-m", "sluice_tools", *args], capture_output=True, text=True, env=env, timeout=120, check=False
     )
 
 

@@ -10,13 +10,13 @@ import time
 from collections import Counter
 
 import pytest
+from sluice_tools.traffic.cdn_logs import CdnFault, cdn_log_lines
 from support.aws import aws_client, bucket_lines, failed_events, kinesis_events_by_shard, read_stream, stream_events
 from support.stages import processor
 
 from sluice.cdn.config import local_fields
 from sluice.cdn.logline import parse_line
-from sluice.producers.retry import Deadline
-from sluice.traffic.cdn_logs import CdnFault, cdn_log_lines
+from sluice.runtime.deadline import Deadline
 
 LOG_STREAM = "sluice-cdn-logs"
 PUT_RECORDS_MAX = 500  # Kinesis PutRecords: at most 500 records a call

@@ -10,6 +10,7 @@ import threading
 import time
 
 import pytest
+from sluice_tools.warehouse.engine import create_engine_for
 from sqlalchemy import text
 from support.apigateway import body_of, http_api_event
 from support.aws import FakeContext, notify_queue, sqs_event, stage_client
@@ -21,9 +22,8 @@ from sluice.batch.kinesis import BatchFailedError
 from sluice.ingest.config import IngestConfig
 from sluice.ingest.service import IngestService
 from sluice.producers.kinesis import KinesisProducer
-from sluice.producers.retry import Deadline
+from sluice.runtime.deadline import Deadline
 from sluice.runtime.metrics import Metrics
-from sluice.warehouse.connection import create_engine_for
 from sluice.warehouse.tables import FACT_TABLE
 
 # What Lambda's context would say is left; each handler keeps its margin out of it.
@@ -156,7 +156,7 @@ def test_an_authorization_error_from_opensearch_alarms_at_once_and_keeps_the_rec
 def test_bounded_calls_leave_the_other_threads_alone():
     # The deadline is per thread: a stage thread with a tight deadline does not bound another.
     from sluice.aws.clients import BoundedClient
-    from sluice.producers.retry import bind_deadline, current_deadline
+    from sluice.runtime.deadline import bind_deadline, current_deadline
 
     seen = {}
 
@@ -175,7 +175,7 @@ def test_bounded_calls_leave_the_other_threads_alone():
 
 
 def test_a_connection_waits_no_longer_than_the_invocation_has_left():
-    from sluice.producers.retry import bind_deadline
+    from sluice.runtime.deadline import bind_deadline
     from sluice.warehouse.connection import Warehouse
 
     with black_hole() as (host, port):
@@ -196,10 +196,10 @@ def test_a_connection_waits_no_longer_than_the_invocation_has_left():
 def test_the_monitor_gives_up_on_a_hanging_health_table_before_its_deadline(aws, pipeline):
     import base64
 
+    from sluice_tools.tumbling import iso
     from support.factories import clean_record
 
     from sluice.events.codec import Codec
-    from sluice.local.tumbling import iso
     from sluice.monitor.config import MonitorConfig
     from sluice.monitor.service import Monitor
     from sluice.monitor.store import DynamoHealthStore

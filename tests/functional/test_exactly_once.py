@@ -6,6 +6,9 @@ from __future__ import annotations
 import json
 import time
 
+from sluice_tools.opensearch.bootstrap import bootstrap
+from sluice_tools.opensearch.client import build_client
+from sluice_tools.traffic.generator import TrafficConfig, generate
 from sqlalchemy import text
 from support.aws import kinesis_events_by_shard, notify_queue, read_stream, sqs_event
 from support.factories import kinesis_event
@@ -14,10 +17,8 @@ from support.stages import indexer, loader, processor
 
 from sluice.events.codec import Codec
 from sluice.events.json_mapping import EventMapper
-from sluice.producers.retry import Deadline
-from sluice.sinks.opensearch.bootstrap import bootstrap
-from sluice.sinks.opensearch.client import ClusterConfig, build_client
-from sluice.traffic.generator import TrafficConfig, generate
+from sluice.runtime.deadline import Deadline
+from sluice.sinks.opensearch.client import ClusterConfig
 from sluice.warehouse.tables import FACT_TABLE
 
 

@@ -18,7 +18,7 @@ from support.stages import processor
 
 from sluice.events.codec import Codec
 from sluice.events.failed import FailedEvent
-from sluice.producers.retry import Deadline
+from sluice.runtime.deadline import Deadline
 
 DAY_MS = 86_400_000
 
@@ -26,7 +26,7 @@ DAY_MS = 86_400_000
 def sluice(aws: str, *args: str) -> subprocess.CompletedProcess[str]:
     env = {**os.environ, **AWS_ENV, "AWS_ENDPOINT_URL": aws}
     return subprocess.run(
-        [sys.executable, "-m", "sluice", *args], capture_output=True, text=True, env=env, timeout=120, check=False
+        [sys.executable, "-m", "sluice_tools", *args], capture_output=True, text=True, env=env, timeout=120, check=False
     )
 
 

@@ -10,9 +10,8 @@ import shutil
 from contextlib import redirect_stdout
 
 import pytest
-
-from sluice.cli.main import main
-from sluice.traffic.generator import Incident, Problems, TrafficConfig, generate
+from sluice_tools.cli.main import main
+from sluice_tools.traffic.generator import Incident, Problems, TrafficConfig, generate
 
 START = 1_795_680_000_000  # 2026-11-26T08:00:00Z
 MINUTE = 60_000

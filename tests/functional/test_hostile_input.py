@@ -8,6 +8,7 @@ import json
 import time
 
 import pytest
+from sluice_tools.traffic.generator import TrafficConfig, generate
 from sqlalchemy import text
 from support.apigateway import alb_event, body_of, http_api_event
 from support.aws import aws_client, failed_events, notify_queue, read_stream, sqs_event, stream_events
@@ -19,8 +20,7 @@ from sluice.events.codec import Codec
 from sluice.events.json_mapping import EventMapper
 from sluice.ingest.request import UnsupportedTriggerError as NotHttp
 from sluice.loader.notifications import UnsupportedTriggerError as NotS3
-from sluice.producers.retry import Deadline
-from sluice.traffic.generator import TrafficConfig, generate
+from sluice.runtime.deadline import Deadline
 from sluice.warehouse.tables import FACT_TABLE
 
 
@@ -172,7 +172,7 @@ def _longest_event() -> dict:
 
 def test_an_event_at_every_bound_is_accepted_and_reaches_the_warehouse_intact(aws, pipeline, warehouse):
     # GIVEN the warehouse's tables and lake notifications
-    from sluice.warehouse.migrate import migrate
+    from sluice_tools.warehouse.migrate import migrate
 
     migrate(warehouse)
     queue = notify_queue(aws, pipeline.lake_bucket)

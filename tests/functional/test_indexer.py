@@ -10,6 +10,8 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 
 import pytest
+from sluice_tools.opensearch.bootstrap import bootstrap
+from sluice_tools.opensearch.client import build_client
 from support.aws import FakeContext, failed_events
 from support.factories import clean_encoded, clean_record, kinesis_event
 from support.fault_proxy import closed_port_url, raw_server
@@ -19,11 +21,10 @@ from urllib3.exceptions import InsecureRequestWarning
 
 from sluice.batch.kinesis import BatchFailedError
 from sluice.events.codec import Codec
-from sluice.producers.retry import Deadline
+from sluice.runtime.deadline import Deadline
 from sluice.sinks.opensearch import http as bulk_http
-from sluice.sinks.opensearch.bootstrap import bootstrap
 from sluice.sinks.opensearch.bulk import Document, action_lines
-from sluice.sinks.opensearch.client import ClusterConfig, build_client
+from sluice.sinks.opensearch.client import ClusterConfig
 from sluice.sinks.opensearch.http import BulkClient, BulkRequestError, ClusterUnreachableError
 
 

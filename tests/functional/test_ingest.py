@@ -8,6 +8,7 @@ import json
 import time
 
 import pytest
+from sluice_tools.traffic.generator import TrafficConfig, generate
 from support.apigateway import body_of, http_api_event, rest_api_event
 from support.aws import read_stream, stream_events
 from support.factories import player_json
@@ -15,8 +16,7 @@ from support.fault_proxy import Rule, closed_port_url, fault_proxy
 from support.stages import ingest_service
 
 from sluice.events.codec import Codec
-from sluice.producers.retry import Deadline
-from sluice.traffic.generator import TrafficConfig, generate
+from sluice.runtime.deadline import Deadline
 
 PUT_RECORDS = "Kinesis_20131202.PutRecords"
 

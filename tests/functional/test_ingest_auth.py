@@ -13,7 +13,7 @@ from support.factories import player_json
 from support.stages import ingest_service
 
 from sluice.ingest.auth import WriteKeys
-from sluice.producers.retry import Deadline
+from sluice.runtime.deadline import Deadline
 
 
 def _with_keys(aws, pipeline, keys: dict[str, str]):
@@ -68,8 +68,8 @@ def test_keys_that_cannot_be_read_make_a_503_the_player_retries(aws, pipeline):
 
 
 def test_the_local_endpoint_carries_the_query_string_as_api_gateway_does(aws, pipeline):
-    from sluice.local.api import IngestEndpoint
-    from sluice.local.esm import in_process
+    from sluice_tools.local.api import IngestEndpoint
+    from sluice_tools.local.esm import in_process
 
     stage, _, _ = _with_keys(aws, pipeline, {"watch.example": "wk local+1"})
     endpoint = IngestEndpoint(in_process(lambda event, context: stage.handle(event, Deadline.after(10))))

@@ -17,15 +17,15 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
+from sluice_tools.local.api import IngestEndpoint
+from sluice_tools.local.esm import in_process
 from support.aws import stream_events
 from support.fault_proxy import closed_port_url
 from support.stages import ingest_service
 
 from sluice.cmcd.session import inferred_session_id
 from sluice.ingest.service import IngestService
-from sluice.local.api import IngestEndpoint
-from sluice.local.esm import in_process
-from sluice.producers.retry import Deadline
+from sluice.runtime.deadline import Deadline
 from sluice.runtime.metrics import Metrics
 
 CHROME = "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0 Safari/537.36"
@@ -206,14 +206,15 @@ def test_every_captured_players_reports_are_accepted(aws, pipeline, path):
 
 
 def test_dash_js_reports_become_warehouse_rows_and_documents_with_their_types_and_session(aws, pipeline, warehouse):
+    from sluice_tools.opensearch.bootstrap import bootstrap
+    from sluice_tools.opensearch.client import build_client
+    from sluice_tools.warehouse.migrate import migrate
     from sqlalchemy import text
     from support.aws import kinesis_events_by_shard, notify_queue, read_stream, sqs_event
     from support.opensearch_double import bulk_double
     from support.stages import indexer, loader, processor
 
-    from sluice.sinks.opensearch.bootstrap import bootstrap
-    from sluice.sinks.opensearch.client import ClusterConfig, build_client
-    from sluice.warehouse.migrate import migrate
+    from sluice.sinks.opensearch.client import ClusterConfig
     from sluice.warehouse.tables import FACT_TABLE
 
     # GIVEN a warehouse made before these columns, migrated

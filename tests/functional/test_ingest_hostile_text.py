@@ -15,7 +15,7 @@ from support.factories import avro_record, kinesis_event, player_json
 from support.stages import ingest_service, processor
 
 from sluice.events.codec import Codec
-from sluice.producers.retry import Deadline
+from sluice.runtime.deadline import Deadline
 from sluice.runtime.metrics import Metrics
 
 SID = "6e2fb550-c457-11e9-bb97-0800200c9a66"

@@ -9,7 +9,7 @@ from support.apigateway import body_of, http_api_event
 from support.factories import player_json
 from support.stages import ingest_service
 
-from sluice.producers.retry import Deadline
+from sluice.runtime.deadline import Deadline
 
 
 def test_a_text_body_holding_a_lone_surrogate_rejects_that_event_and_stores_its_sibling(aws, pipeline):

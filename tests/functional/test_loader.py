@@ -9,14 +9,14 @@ import time
 import uuid
 
 import pytest
+from sluice_tools.traffic.generator import TrafficConfig, generate
 from sqlalchemy import text
 from support.aws import aws_client, bucket_lines, failed_events, notify_queue, sqs_event
 from support.factories import kinesis_event
 from support.stages import loader, processor
 
 from sluice.events.codec import Codec
-from sluice.producers.retry import Deadline
-from sluice.traffic.generator import TrafficConfig, generate
+from sluice.runtime.deadline import Deadline
 from sluice.warehouse.tables import FACT_TABLE
 
 

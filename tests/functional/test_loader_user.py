@@ -9,21 +9,22 @@ import subprocess
 import sys
 
 import pytest
+from sluice_tools.warehouse.engine import create_engine_for
+from sluice_tools.warehouse.users import LOADER_USER
 from sqlalchemy import text
 from sqlalchemy.exc import ProgrammingError
 from support.aws import REGION, aws_client, notify_queue, sqs_event, stage_client
 from support.stages import lake_from_traffic, loader
 
-from sluice.producers.retry import Deadline
-from sluice.warehouse.connection import WarehouseConfig, create_engine_for, resolve_url
+from sluice.runtime.deadline import Deadline
+from sluice.warehouse.connection import WarehouseConfig, resolve_url
 from sluice.warehouse.tables import FACT_TABLE
-from sluice.warehouse.users import LOADER_USER
 
 
 def _migrate(aws: str, url: str, secret_arn: str) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
         [
-            *(sys.executable, "-m", "sluice", "warehouse", "migrate", "--url", url),
+            *(sys.executable, "-m", "sluice_tools", "warehouse", "migrate", "--url", url),
             *("--loader-secret-arn", secret_arn, "--endpoint-url", aws, "--region", REGION),
         ],
         capture_output=True,

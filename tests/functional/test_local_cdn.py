@@ -14,13 +14,13 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
+from sluice_tools.local.cdn import CdnStandIn, EdgeFault, content_root
+from sluice_tools.local.cdn_log import FLUSH_INTERVAL_S, LogShipper
 from support.aws import aws_client, read_stream
 
 from sluice.cdn.config import local_fields
 from sluice.cdn.logline import parse_line
 from sluice.cdn.requests import to_event
-from sluice.local.cdn import CdnStandIn, EdgeFault, content_root
-from sluice.local.cdn_log import FLUSH_INTERVAL_S, LogShipper
 
 STREAM = "sluice-cdn-logs"
 SID = "6e2fb550-c457-11e9-bb97-0800200c9a66"

@@ -16,10 +16,9 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from sluice_tools.local.cdn import EdgeFault
+from sluice_tools.local.pipeline import LocalOptions, LocalPipeline
 from sqlalchemy import create_engine, text
-
-from sluice.local.cdn import EdgeFault
-from sluice.local.pipeline import LocalOptions, LocalPipeline
 
 SID = "0b9f0a52-3c1e-4d7e-9a51-7c1f2f6d0e11"
 CMCD = f'br=400,bl=3000,d=1000,ot=v,sf=h,sid="{SID}",cid="test-pattern",su,v=1'

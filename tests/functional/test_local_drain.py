@@ -6,10 +6,9 @@ from __future__ import annotations
 
 import time
 
+from sluice_tools.local.drain import backlogs, in_flight, wait_drained
+from sluice_tools.local.esm import KinesisPoller, KinesisSettings, PollingLoop
 from support.aws import aws_client
-
-from sluice.local.drain import backlogs, in_flight, wait_drained
-from sluice.local.esm import KinesisPoller, KinesisSettings, PollingLoop
 
 
 def _slow_stream(aws: str, name: str) -> None:

@@ -4,9 +4,8 @@ retry limit or the record age into the on-failure destination, and chain tumblin
 
 from __future__ import annotations
 
+from sluice_tools.local.esm import InvocationFailed, KinesisPoller, KinesisSettings
 from support.aws import aws_client
-
-from sluice.local.esm import InvocationFailed, KinesisPoller, KinesisSettings
 
 
 def _stream(aws: str, records: int, name: str = "esm-test") -> None:

@@ -14,6 +14,8 @@ import zlib
 from datetime import UTC, datetime
 
 import pytest
+from sluice_tools.tumbling import run_windows
+from sluice_tools.traffic.generator import Incident, Problems, TrafficConfig, generate
 from support.aws import create_monitoring, received_alerts, stream_arn
 from support.factories import clean_record, generated_clean_record, kinesis_trigger_record
 from support.opensearch_double import bulk_double
@@ -21,10 +23,8 @@ from support.services import AWS_ENV
 from support.stages import evaluator, monitor
 
 from sluice.events.codec import Codec
-from sluice.local.tumbling import run_windows
 from sluice.monitor.aggregate import WindowAggregates
-from sluice.producers.retry import Deadline
-from sluice.traffic.generator import Incident, Problems, TrafficConfig, generate
+from sluice.runtime.deadline import Deadline
 
 START = 1_795_680_000_000  # 2026-11-26T08:00:00Z
 MINUTE = 60_000
@@ -118,7 +118,7 @@ def test_a_cdn_outage_is_one_incident_naming_the_cdn_opened_then_resolved(aws, p
         [
             sys.executable,
             "-m",
-            "sluice",
+            "sluice_tools",
             "health",
             "report",
             "--table",
@@ -203,7 +203,7 @@ def test_late_events_are_counted_as_late_and_never_lost(aws, pipeline, monitorin
         for i, r in enumerate(fresh + late)
     ]
     window_start = now // 1000 - (now // 1000) % 60
-    from sluice.local.tumbling import iso
+    from sluice_tools.tumbling import iso
 
     response = stage.handle(
         {
@@ -321,7 +321,7 @@ def test_a_batch_delivered_twice_in_a_window_is_counted_once(aws, pipeline, moni
         for i, r in enumerate(starts + failures)
     ]
     window_start = now // 1000 - (now // 1000) % 60
-    from sluice.local.tumbling import iso
+    from sluice_tools.tumbling import iso
 
     window = {"start": iso(window_start), "end": iso(window_start + 60)}
     state: dict = {}

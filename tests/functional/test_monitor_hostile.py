@@ -12,23 +12,23 @@ import random
 from datetime import UTC, datetime
 
 import pytest
+from sluice_tools import tumbling
+from sluice_tools.tumbling import run_windows
+from sluice_tools.traffic.generator import Incident, Problems, TrafficConfig, generate
 from support.aws import aws_client, create_monitoring, received_alerts, stream_arn
 from support.factories import clean_record, generated_clean_record, kinesis_trigger_record
 from support.opensearch_double import bulk_double
 from support.stages import evaluator, monitor
 
 from sluice.events.codec import Codec
-from sluice.local import tumbling
-from sluice.local.tumbling import run_windows
 from sluice.monitor.aggregate import WindowAggregates
 from sluice.monitor.dedupe import MAX_IDS
 from sluice.monitor.evaluator import EvaluationSettings, Evaluator
 from sluice.monitor.incidents import AlertMessage
 from sluice.monitor.outputs import sns_publisher
 from sluice.monitor.store import DynamoHealthStore, WindowPart
-from sluice.producers.retry import Deadline
+from sluice.runtime.deadline import Deadline
 from sluice.runtime.metrics import Metrics
-from sluice.traffic.generator import Incident, Problems, TrafficConfig, generate
 
 START = 1_795_680_000_000  # 2026-11-26T08:00:00Z
 MINUTE = 60_000

@@ -8,9 +8,8 @@ import json
 import subprocess
 import sys
 
+from sluice_tools.opensearch.security import WRITER_ROLE
 from support.opensearch_double import bulk_double
-
-from sluice.sinks.opensearch.security import WRITER_ROLE
 
 INDEXER = "arn:aws:iam::123456789012:role/sluice-indexer"
 MONITOR = "arn:aws:iam::123456789012:role/sluice-monitor"
@@ -18,7 +17,7 @@ MONITOR = "arn:aws:iam::123456789012:role/sluice-monitor"
 
 def _bootstrap(url: str, *args: str) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
-        [sys.executable, "-m", "sluice", "opensearch", "bootstrap", "--url", url, *args],
+        [sys.executable, "-m", "sluice_tools", "opensearch", "bootstrap", "--url", url, *args],
         capture_output=True,
         text=True,
         timeout=120,

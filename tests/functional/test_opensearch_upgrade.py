@@ -6,17 +6,18 @@ from __future__ import annotations
 
 import copy
 
+from sluice_tools.artifacts.opensearch import index_template
+from sluice_tools.cli.main import main
+from sluice_tools.opensearch.client import build_client
+from sluice_tools.opensearch.security import WRITER_ROLE
 from support.aws import failed_events
 from support.factories import clean_record, kinesis_event
 from support.opensearch_double import bulk_double
 from support.stages import indexer
 
-from sluice.artifacts.opensearch import index_template
-from sluice.cli.main import main
 from sluice.events.codec import Codec
-from sluice.producers.retry import Deadline
-from sluice.sinks.opensearch.client import ClusterConfig, build_client
-from sluice.sinks.opensearch.security import WRITER_ROLE
+from sluice.runtime.deadline import Deadline
+from sluice.sinks.opensearch.client import ClusterConfig
 
 V4_FIELDS = ("enrichment_traffic_class", "enrichment_traffic_reason")
 

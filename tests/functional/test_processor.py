@@ -10,6 +10,7 @@ from collections import Counter
 
 import aws_kinesis_agg.aggregator as official_aggregator
 import pytest
+from sluice_tools.traffic.generator import TrafficConfig, generate
 from support.apigateway import http_api_event
 from support.aws import FakeContext, bucket_lines, failed_events, kinesis_events_by_shard, read_stream, stream_events
 from support.factories import avro_record, encoded, kinesis_event, kinesis_trigger_record
@@ -18,8 +19,7 @@ from support.stages import ingest_service, processor
 
 from sluice.batch.kinesis import BatchFailedError
 from sluice.events.codec import MAGIC, Codec
-from sluice.producers.retry import Deadline
-from sluice.traffic.generator import TrafficConfig, generate
+from sluice.runtime.deadline import Deadline
 
 PUT_RECORD_BATCH = "Firehose_20150804.PutRecordBatch"
 PUT_RECORDS = "Kinesis_20131202.PutRecords"

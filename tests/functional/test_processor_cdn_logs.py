@@ -18,8 +18,8 @@ from sluice.cdn.fields import field_names
 from sluice.cdn.requests import CDN_REQUEST_NAMESPACE
 from sluice.events.codec import Codec
 from sluice.processor.config import ProcessorConfig
-from sluice.producers.retry import Deadline
 from sluice.runtime.config import ConfigError
+from sluice.runtime.deadline import Deadline
 
 LOG_STREAM = "sluice-cdn-logs"
 SID = "6e4c2c3e-8f1a-4d7b-9c55-2f0d1a7b9e01"
@@ -166,7 +166,12 @@ def test_a_failed_line_is_replayed_to_the_log_stream_only(aws, pipeline, log_str
     def sluice(*args: str) -> subprocess.CompletedProcess[str]:
         env = {**os.environ, **AWS_ENV, "AWS_ENDPOINT_URL": aws}
         return subprocess.run(
-            [sys.executable, "-m", "sluice", *args], capture_output=True, text=True, env=env, timeout=120, check=False
+            [sys.executable, "-m", "sluice_tools", *args],
+            capture_output=True,
+            text=True,
+            env=env,
+            timeout=120,
+            check=False,
         )
 
     # GIVEN a torn line the processor made a failed event of

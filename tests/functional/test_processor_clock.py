@@ -15,7 +15,7 @@ from support.stages import processor
 from sluice.batch.kinesis import iter_records
 from sluice.events.codec import Codec
 from sluice.events.failed import FailedEvent
-from sluice.producers.retry import Deadline
+from sluice.runtime.deadline import Deadline
 
 DAY_MS = 86_400_000
 

@@ -12,15 +12,15 @@ import subprocess
 import sys
 import time
 
+from sluice_tools.local.esm import KinesisPoller, KinesisSettings, in_process
+from sluice_tools.traffic.generator import TrafficConfig, generate
 from sqlalchemy import text
 from support.apigateway import body_of, http_api_event
 from support.aws import REGION, aws_client, notify_queue, read_stream, sqs_event, stream_arn
 from support.fault_proxy import Rule, fault_proxy
 from support.stages import ingest_service, loader, processor
 
-from sluice.local.esm import KinesisPoller, KinesisSettings, in_process
-from sluice.producers.retry import Deadline
-from sluice.traffic.generator import TrafficConfig, generate
+from sluice.runtime.deadline import Deadline
 from sluice.warehouse.tables import FACT_TABLE
 
 PUT_RECORD_BATCH = "Firehose_20150804.PutRecordBatch"
@@ -28,7 +28,7 @@ PUT_RECORD_BATCH = "Firehose_20150804.PutRecordBatch"
 
 def sluice(aws: str, *args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
-        [sys.executable, "-m", "sluice", *args, "--endpoint-url", aws, "--region", REGION],
+        [sys.executable, "-m", "sluice_tools", *args, "--endpoint-url", aws, "--region", REGION],
         capture_output=True,
         text=True,
         timeout=120,

@@ -15,7 +15,7 @@ from support.services import AWS_ENV
 from support.stages import processor
 
 from sluice.events.codec import Codec
-from sluice.producers.retry import Deadline
+from sluice.runtime.deadline import Deadline
 
 DAY_MS = 86_400_000
 HOUR_MS = 3_600_000
@@ -25,7 +25,12 @@ def sluice(aws: str, *args: str, env: dict[str, str] | None = None) -> subproces
     environ = {k: v for k, v in os.environ.items() if k != "SLUICE_MAX_LATENESS_HOURS"}
     environ |= {**AWS_ENV, "AWS_ENDPOINT_URL": aws, **(env or {})}
     return subprocess.run(
-        [sys.executable, "-m", "sluice", *args], capture_output=True, text=True, env=environ, timeout=120, check=False
+        [sys.executable, "-m", "sluice_tools", *args],
+        capture_output=True,
+        text=True,
+        env=environ,
+        timeout=120,
+        check=False,
     )
 
 

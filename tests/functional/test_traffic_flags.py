@@ -10,6 +10,10 @@ import time
 import uuid
 from datetime import UTC, datetime
 
+from sluice_tools.tumbling import run_windows
+from sluice_tools.opensearch.bootstrap import bootstrap
+from sluice_tools.opensearch.client import build_client
+from sluice_tools.warehouse.migrate import migrate
 from sqlalchemy import text
 from support.apigateway import http_api_event
 from support.aws import (
@@ -27,13 +31,10 @@ from support.stages import indexer, ingest_service, loader, monitor, processor
 
 from sluice.batch.kinesis import iter_records
 from sluice.events.codec import Codec
-from sluice.local.tumbling import run_windows
 from sluice.processor.config import ProcessorConfig
-from sluice.producers.retry import Deadline
+from sluice.runtime.deadline import Deadline
 from sluice.runtime.metrics import Metrics
-from sluice.sinks.opensearch.bootstrap import bootstrap
-from sluice.sinks.opensearch.client import ClusterConfig, build_client
-from sluice.warehouse.migrate import migrate
+from sluice.sinks.opensearch.client import ClusterConfig
 from sluice.warehouse.tables import FACT_TABLE
 
 VIEWER = (

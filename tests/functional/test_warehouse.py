@@ -9,6 +9,7 @@ import subprocess
 import sys
 
 import pytest
+from sluice_tools.warehouse.migrate import migrate
 from sqlalchemy import column, create_mock_engine, inspect, table, text
 from support.factories import avro_record
 
@@ -18,7 +19,6 @@ from sluice.loader.notifications import LakeObject
 from sluice.loader.redshift import RedshiftLoad, manifest
 from sluice.processor.lake import lake_line
 from sluice.warehouse.connection import Warehouse
-from sluice.warehouse.migrate import migrate
 from sluice.warehouse.tables import FACT_TABLE
 
 ROLE = "arn:aws:iam::123456789012:role/sluice-redshift-copy"
@@ -52,7 +52,7 @@ def test_the_migrate_command(postgres_url):
         connection.exec_driver_sql("DROP DATABASE IF EXISTS migrate_cli")
         connection.exec_driver_sql("CREATE DATABASE migrate_cli")
     first = subprocess.run(
-        [sys.executable, "-m", "sluice", "warehouse", "migrate", "--url", with_db],
+        [sys.executable, "-m", "sluice_tools", "warehouse", "migrate", "--url", with_db],
         capture_output=True,
         text=True,
         env=env,
@@ -61,7 +61,7 @@ def test_the_migrate_command(postgres_url):
     assert first.returncode == 0, first.stderr
     assert first.stdout.splitlines() == ["created table player_events", "created table sluice_load_ledger"]
     again = subprocess.run(
-        [sys.executable, "-m", "sluice", "warehouse", "migrate", "--url", with_db],
+        [sys.executable, "-m", "sluice_tools", "warehouse", "migrate", "--url", with_db],
         capture_output=True,
         text=True,
         env=env,
@@ -69,7 +69,15 @@ def test_the_migrate_command(postgres_url):
     )
     assert again.stdout.strip() == "warehouse is up to date"
     bad = subprocess.run(
-        [sys.executable, "-m", "sluice", "warehouse", "migrate", "--url", "postgresql+psycopg2://nobody@127.0.0.1:1/x"],
+        [
+            sys.executable,
+            "-m",
+            "sluice_tools",
+            "warehouse",
+            "migrate",
+            "--url",
+            "postgresql+psycopg2://nobody@127.0.0.1:1/x",
+        ],
         capture_output=True,
         text=True,
         env=env,
@@ -191,9 +199,8 @@ def test_the_loader_will_not_talk_to_redshift_without_verified_tls(postgres_url)
     """The embedded PostgreSQL speaks no TLS: as PostgreSQL the loader connects; taken for Redshift
     (TLS required, the certificate verified) it refuses to send anything in the clear."""
     import psycopg2
+    from sluice_tools.local.services import tcp_to_unix
     from sqlalchemy.engine import make_url
-
-    from sluice.local.services import tcp_to_unix
 
     url = make_url(postgres_url)
     with tcp_to_unix(f"{url.query['host']}/.s.PGSQL.{url.port or 5432}") as port:
@@ -256,10 +263,11 @@ def _cdn_record(session_id: str, request_id: str, **fields: str) -> dict:
 
 
 def test_a_session_seen_by_the_sdk_and_the_cdn_is_one_row_of_player_sessions(warehouse):
+    from sluice_tools.warehouse.views import SESSIONS_VIEW
+
     from sluice.loader.lines import parse_object
     from sluice.loader.notifications import LakeObject
     from sluice.loader.postgres import PostgresLoad
-    from sluice.warehouse.views import SESSIONS_VIEW
 
     # GIVEN one viewer's session as its player reported it and as the CDN served it
     sid = "0d6e1f6a-3c39-4c1e-9d6f-6a1b8f0e2c44"

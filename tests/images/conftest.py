@@ -15,8 +15,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-
-from sluice.local.containers import engine_available
+from sluice_tools.local.containers import engine_available
 
 ROOT = Path(__file__).resolve().parents[2]
 

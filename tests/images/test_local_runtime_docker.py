@@ -5,14 +5,15 @@ from __future__ import annotations
 
 import time
 
+from sluice_tools.local.accounting import failed_events, warehouse
+from sluice_tools.local.demo import send
+from sluice_tools.local.pipeline import LocalOptions, LocalPipeline
+from sluice_tools.opensearch.bootstrap import bootstrap
+from sluice_tools.opensearch.client import build_client
+from sluice_tools.traffic.generator import TrafficConfig, generate
 from support.opensearch_double import bulk_double
 
-from sluice.local.accounting import failed_events, warehouse
-from sluice.local.demo import send
-from sluice.local.pipeline import LocalOptions, LocalPipeline
-from sluice.sinks.opensearch.bootstrap import bootstrap
-from sluice.sinks.opensearch.client import ClusterConfig, build_client
-from sluice.traffic.generator import TrafficConfig, generate
+from sluice.sinks.opensearch.client import ClusterConfig
 
 
 def test_the_pipeline_with_stages_in_their_images_accounts_for_every_event(images, monkeypatch):

@@ -10,6 +10,10 @@ import time
 from pathlib import Path
 
 import pytest
+from sluice_tools.local.containers import docker_binary, stage_container
+from sluice_tools.local.runtime_api import InvocationError
+from sluice_tools.opensearch.bootstrap import bootstrap
+from sluice_tools.opensearch.client import build_client
 from sqlalchemy import text
 from support.apigateway import body_of, http_api_event
 from support.aws import create_monitoring, kinesis_events_by_shard, notify_queue, read_stream, sqs_event
@@ -18,12 +22,9 @@ from support.opensearch_double import bulk_double
 from support.services import AWS_ENV, tcp_to_unix
 from support.stages import processor
 
-from sluice.local.containers import docker_binary, stage_container
-from sluice.local.runtime_api import InvocationError
 from sluice.monitor.aggregate import WindowAggregates
-from sluice.producers.retry import Deadline
-from sluice.sinks.opensearch.bootstrap import bootstrap
-from sluice.sinks.opensearch.client import ClusterConfig, build_client
+from sluice.runtime.deadline import Deadline
+from sluice.sinks.opensearch.client import ClusterConfig
 
 
 def _env(aws: str, **extra: str) -> dict[str, str]:
@@ -191,7 +192,18 @@ def test_images_run_as_non_root_hold_no_credentials_and_import_lazily(images, st
 
 # What no stage image carries: the CLI's libraries (SQLAlchemy for migrations, opensearch-py for
 # cluster administration, and what they pull in), and the local tools.
-NOT_IN_ANY_IMAGE = ("opensearchpy", "sqlalchemy", "sqlalchemy_redshift", "requests", "moto", "pgserver")
+# The tools distribution (sluice_tools: the CLI, the local pipeline, cost, traffic, the report)
+# and what only the tools use: an image installs the runtime alone.
+NOT_IN_ANY_IMAGE = (
+    "sluice_tools",
+    "opensearchpy",
+    "sqlalchemy",
+    "sqlalchemy_redshift",
+    "requests",
+    "moto",
+    "pgserver",
+    "plotly",
+)
 ONLY_IN = {"psycopg2": "loader", "ua_parser": "processor"}
 
 

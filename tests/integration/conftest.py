@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import pytest
+from sluice_tools.local.pipeline import LocalOptions, LocalPipeline
+from sluice_tools.opensearch.bootstrap import bootstrap
+from sluice_tools.opensearch.client import build_client
 from support.opensearch_double import bulk_double
 
-from sluice.local.pipeline import LocalOptions, LocalPipeline
-from sluice.sinks.opensearch.bootstrap import bootstrap
-from sluice.sinks.opensearch.client import ClusterConfig, build_client
+from sluice.sinks.opensearch.client import ClusterConfig
 
 
 @pytest.fixture

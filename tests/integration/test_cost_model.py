@@ -17,10 +17,11 @@ import urllib.request
 from collections import defaultdict
 from typing import Any
 
+from sluice_tools.cost.model import Deployment, usage
+from sluice_tools.cost.traffic import REQUEST_HEADERS, generated_events, measure, requests_of
+from sluice_tools.local.pipeline import LocalPipeline
+
 from sluice.aws.clients import session
-from sluice.cost.model import Deployment, usage
-from sluice.cost.traffic import REQUEST_HEADERS, generated_events, measure, requests_of
-from sluice.local.pipeline import LocalPipeline
 
 TOLERANCE = 0.05
 

@@ -9,13 +9,12 @@ import json
 import threading
 import time
 
+from sluice_tools.local.accounting import failed_events, lake_event_ids, warehouse
+from sluice_tools.local.demo import send
+from sluice_tools.local.pipeline import LocalOptions, LocalPipeline
+from sluice_tools.local.soak import recent_sessions
+from sluice_tools.traffic.generator import GeneratedEvent, TrafficConfig, generate
 from sqlalchemy import create_engine
-
-from sluice.local.accounting import failed_events, lake_event_ids, warehouse
-from sluice.local.demo import send
-from sluice.local.pipeline import LocalOptions, LocalPipeline
-from sluice.local.soak import recent_sessions
-from sluice.traffic.generator import GeneratedEvent, TrafficConfig, generate
 
 
 def _traffic(seed: int, sessions: int = 40) -> list[GeneratedEvent]:
@@ -96,8 +95,9 @@ def test_sinks_down_for_a_while_lose_nothing_and_double_nothing(pipeline, cluste
 
 
 def test_a_cdn_incident_is_one_incident_from_the_scheduled_evaluation_through_the_whole_pipeline(monkeypatch):
+    from sluice_tools.traffic.generator import Incident, Problems
+
     from sluice.monitor.store import DynamoHealthStore
-    from sluice.traffic.generator import Incident, Problems
 
     # GIVEN the pipeline with windows of 4 s, and 3 minutes of sessions replayed over 40 s
     # (about 10 windows) with fastly failing to start from the timeline's middle on

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from collections import Counter
 
-from sluice.local.soak import CLIENTS, soak
+from sluice_tools.local.soak import CLIENTS, soak
 
 EVENTS = 20_000
 SEND_DEADLINE_S = 15 * 60.0

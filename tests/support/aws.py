@@ -10,11 +10,11 @@ from typing import Any
 
 import boto3
 from botocore.config import Config
+from sluice_tools.local.esm import lambda_record
 
 from sluice.batch.kinesis import iter_records
 from sluice.events.codec import Codec
 from sluice.events.failed import FailedEvent
-from sluice.local.esm import lambda_record
 from support.services import REGION
 
 ACCOUNT = "123456789012"

@@ -10,9 +10,10 @@ from datetime import UTC, datetime
 from functools import cache
 from typing import Any
 
+from sluice_tools.traffic.generator import GeneratedEvent
+
 from sluice.events.codec import Codec
 from sluice.events.json_mapping import EventMapper, iso_millis
-from sluice.traffic.generator import GeneratedEvent
 
 NOW_MS = 1_795_680_000_000  # 2026-11-26T08:00:00Z
 

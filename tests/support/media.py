@@ -1,5 +1,5 @@
 """The browser tests' media server: the pages, the players' scripts and the test streams (made by
-``sluice.local.media`` with Debian's ffmpeg: an HLS and a DASH ladder, a plain MP4), served by a
+``sluice_tools.local.media`` with Debian's ffmpeg: an HLS and a DASH ladder, a plain MP4), served by a
 local HTTP server that injects faults (a held segment, a 404 on a rendition, every segment
 failing); and a CMCD collector that records what a player posts, exactly as sent."""
 
@@ -13,7 +13,7 @@ from http.server import BaseHTTPRequestHandler, SimpleHTTPRequestHandler, Thread
 from pathlib import Path
 from typing import Any
 
-from sluice.local.media import HELD_TARGET_S, RENDITIONS, SECONDS, make_dash, make_mp4, make_stream
+from sluice_tools.local.media import HELD_TARGET_S, RENDITIONS, SECONDS, make_dash, make_mp4, make_stream
 
 __all__ = ["HELD_TARGET_S", "RENDITIONS", "SECONDS", "CmcdCollector", "Faults", "MediaServer", "Post",
            "make_dash", "make_mp4", "make_stream"]  # fmt: skip

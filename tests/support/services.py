@@ -3,7 +3,7 @@ mode, the embedded PostgreSQL), so tests and `sluice local` run the same way."""
 
 from __future__ import annotations
 
-from sluice.local.services import (
+from sluice_tools.local.services import (
     AWS_ENV,
     free_port,
     moto_server,

@@ -130,10 +130,11 @@ def lake_from_traffic(endpoint: str, pipeline: Pipeline, *, sessions: int = 2, s
     import json
     import time
 
+    from sluice_tools.traffic.generator import TrafficConfig, generate
+
     from sluice.events.codec import Codec
     from sluice.events.json_mapping import EventMapper
-    from sluice.producers.retry import Deadline
-    from sluice.traffic.generator import TrafficConfig, generate
+    from sluice.runtime.deadline import Deadline
     from support.factories import kinesis_event
 
     now = int(time.time() * 1000)

@@ -116,7 +116,7 @@ def test_monitoring_topic_and_table(applied, moto_url):
 def test_the_recorded_local_settings_are_what_the_stack_outputs(applied):
     """`sluice local up` without Terraform creates resources from this record: it must be the
     stack's own output, not a second list."""
-    from sluice.local.provision import normalise_settings, recorded_settings
+    from sluice_tools.local.provision import normalise_settings, recorded_settings
 
     settings, _ = applied
     assert normalise_settings(settings) == recorded_settings(ROOT)

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import re
 
+from sluice_tools.artifacts.opensearch import index_template
+from sluice_tools.artifacts.warehouse import create_table_ddl
 from support.factories import avro_record
 
 from sluice.artifacts.columns import event_columns, flattener
-from sluice.artifacts.opensearch import index_template
-from sluice.artifacts.warehouse import create_table_ddl
 from sluice.events.registry import PLAYER_EVENT, default_registry
 
 
@@ -67,7 +67,7 @@ def test_the_committed_glue_table_is_generated_from_the_schemas():
     import json
     from pathlib import Path
 
-    from sluice.artifacts.glue import glue_table
+    from sluice_tools.artifacts.glue import glue_table
 
     committed = json.loads((Path(__file__).resolve().parents[2] / "terraform/generated/glue_table.json").read_text())
     assert committed == glue_table(), "run: sluice schemas render glue > terraform/generated/glue_table.json"
@@ -78,7 +78,7 @@ def test_the_committed_glue_table_is_generated_from_the_schemas():
 def test_the_web_sdks_contract_module_is_generated_from_the_schemas():
     from pathlib import Path
 
-    from sluice.artifacts.web import web_contract_module
+    from sluice_tools.artifacts.web import web_contract_module
 
     committed = (Path(__file__).resolve().parents[2] / "clients/web/src/contract.generated.js").read_text()
     assert committed == web_contract_module(), "run: sluice schemas render web > clients/web/src/contract.generated.js"
@@ -87,9 +87,10 @@ def test_the_web_sdks_contract_module_is_generated_from_the_schemas():
 def _every_kind_of_event() -> list[dict]:
     import time
 
+    from sluice_tools.cost.traffic import generated_events
+
     from sluice.cmcd.contract import to_event
     from sluice.cmcd.report import parse_report
-    from sluice.cost.traffic import generated_events
     from sluice.events.json_mapping import EventMapper
 
     now = int(time.time() * 1000)

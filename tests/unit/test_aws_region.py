@@ -6,10 +6,10 @@ from __future__ import annotations
 import json
 
 import pytest
+from sluice_tools.cli.main import main
 
 from sluice.aws.clients import BoundedClient
 from sluice.aws.region import region
-from sluice.cli.main import main
 from sluice.sinks.opensearch.client import ClusterConfig
 
 
@@ -78,7 +78,7 @@ def test_opensearch_sigv4_signs_for_the_same_region():
     ],
 )
 def test_sluice_cost_prices_the_same_region(monkeypatch, capsys, variables, expected):
-    from sluice.cost import traffic
+    from sluice_tools.cost import traffic
 
     # A few sessions are traffic enough to name the region (the default sample takes ~15 s).
     sample = traffic.generated_events

@@ -6,11 +6,11 @@ from __future__ import annotations
 import json
 
 import pytest
+from sluice_tools.artifacts.opensearch import index_template
+from sluice_tools.artifacts.warehouse import create_table_ddl
 from support.factories import NOW_MS, player_json
 
 from sluice.artifacts.columns import event_columns
-from sluice.artifacts.opensearch import index_template
-from sluice.artifacts.warehouse import create_table_ddl
 from sluice.events.bounds import RecordBounds, clip, field_bounds, max_bytes
 from sluice.events.errors import SchemaViolationError
 from sluice.events.json_mapping import EventMapper

@@ -116,7 +116,7 @@ def test_bad_lines_do_not_turn_into_configuration_reads():
 
 def sluice(*args: str) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
-        [sys.executable, "-m", "sluice", *args], capture_output=True, text=True, timeout=60, check=False
+        [sys.executable, "-m", "sluice_tools", *args], capture_output=True, text=True, timeout=60, check=False
     )
 
 
@@ -129,8 +129,9 @@ def test_sluice_cdn_fields_prints_the_configured_order_one_per_line():
 
 
 def test_sluice_cdn_fields_against_aws_prints_the_deployed_order(monkeypatch, capsys):
+    from sluice_tools.cli.main import main
+
     from sluice.aws import clients
-    from sluice.cli.main import main
 
     client = cloudfront()
     deployed = ["x-edge-request-id", "timestamp", "sc-status"]
@@ -142,8 +143,9 @@ def test_sluice_cdn_fields_against_aws_prints_the_deployed_order(monkeypatch, ca
 
 
 def test_sluice_cdn_fields_says_when_the_reader_cannot_use_the_deployed_order(monkeypatch, capsys):
+    from sluice_tools.cli.main import main
+
     from sluice.aws import clients
-    from sluice.cli.main import main
 
     client = cloudfront()
     monkeypatch.setattr(clients, "client", lambda service: client)
@@ -156,8 +158,9 @@ def test_sluice_cdn_fields_says_when_the_reader_cannot_use_the_deployed_order(mo
 
 
 def test_sluice_cdn_fields_names_a_configuration_that_does_not_exist(monkeypatch, capsys):
+    from sluice_tools.cli.main import main
+
     from sluice.aws import clients
-    from sluice.cli.main import main
 
     client = cloudfront()
     monkeypatch.setattr(clients, "client", lambda service: client)

@@ -1,4 +1,4 @@
-"""``sluice.traffic.cdn_logs``: the lines read as CloudFront's (every one a media request the
+"""``sluice_tools.traffic.cdn_logs``: the lines read as CloudFront's (every one a media request the
 reader turns into a ``cdn_request`` event with the session, edge and status generated), viewing
 that looks real, faults exactly where and when asked, and sampling as CloudFront samples."""
 
@@ -9,11 +9,11 @@ import statistics
 from collections import defaultdict
 
 import pytest
+from sluice_tools.traffic.cdn_logs import EDGE_LOCATIONS, CdnFault, cdn_log_lines
 
 from sluice.cdn.config import local_fields
 from sluice.cdn.logline import parse_line
 from sluice.cdn.requests import LineCounts, read_line
-from sluice.traffic.cdn_logs import EDGE_LOCATIONS, CdnFault, cdn_log_lines
 
 ORDER = local_fields()
 START_MS = 1_795_680_000_000

@@ -11,8 +11,8 @@ import sys
 import avro.io
 import avro.schema
 import pytest
+from sluice_tools.cli.main import build_parser
 
-from sluice.cli.main import build_parser
 from sluice.events.codec import MAGIC
 from sluice.events.registry import default_registry
 
@@ -21,7 +21,12 @@ START = "2026-11-26T08:00:00Z"
 
 def sluice(*args: str, stdin: str = "") -> subprocess.CompletedProcess[str]:
     return subprocess.run(
-        [sys.executable, "-m", "sluice", *args], input=stdin, capture_output=True, text=True, timeout=120, check=False
+        [sys.executable, "-m", "sluice_tools", *args],
+        input=stdin,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
     )
 
 
@@ -227,7 +232,7 @@ def test_health_report_without_a_region_says_so_in_one_line(tmp_path, monkeypatc
     env = {k: v for k, v in __import__("os").environ.items() if not k.startswith("AWS_")}
     env["AWS_CONFIG_FILE"] = str(tmp_path / "none")
     result = subprocess.run(
-        [sys.executable, "-m", "sluice", "health", "report", "--table", "t", "-o", str(tmp_path / "r.html")],
+        [sys.executable, "-m", "sluice_tools", "health", "report", "--table", "t", "-o", str(tmp_path / "r.html")],
         capture_output=True,
         text=True,
         timeout=120,
@@ -240,7 +245,7 @@ def test_health_report_without_a_region_says_so_in_one_line(tmp_path, monkeypatc
 
 
 def test_aws_options_go_before_or_after_the_command():
-    from sluice.cli.options import split_aws_options
+    from sluice_tools.cli.options import split_aws_options
 
     options, rest = split_aws_options(["failed", "list", "--bucket", "b", "--region", "eu-west-1"])
     assert (options.region, rest) == ("eu-west-1", ["failed", "list", "--bucket", "b"])
@@ -264,7 +269,7 @@ def test_the_loader_verifies_redshift_tls_unless_the_url_says_otherwise():
     assert "sslmode" not in chosen.connect_arguments()  # the URL's own, in the DSN libpq reads
     local = Warehouse("postgresql+psycopg2://postgres:@/postgres?host=/tmp/sock")
     assert not local.is_redshift and "sslmode" not in local.connect_arguments()
-    from sluice.producers.retry import Deadline, bind_deadline
+    from sluice.runtime.deadline import Deadline, bind_deadline
 
     bind_deadline(None)  # outside an invocation: the configured connect timeout
     assert local.connect_arguments()["connect_timeout"] == 5
@@ -276,7 +281,7 @@ def test_the_loader_verifies_redshift_tls_unless_the_url_says_otherwise():
 
 
 def test_a_plain_postgresql_url_uses_the_installed_driver():
-    from sluice.warehouse.connection import create_engine_for
+    from sluice_tools.warehouse.engine import create_engine_for
 
     engine = create_engine_for("postgresql://u:p@127.0.0.1:1/db")
     assert engine.dialect.driver == "psycopg2"
@@ -287,7 +292,7 @@ def test_local_status_as_json(tmp_path):
 
     env = {**os.environ, "SLUICE_LOCAL_STATE": str(tmp_path / "state.json")}
     stopped = subprocess.run(
-        [sys.executable, "-m", "sluice", "local", "status", "--format", "json"],
+        [sys.executable, "-m", "sluice_tools", "local", "status", "--format", "json"],
         capture_output=True,
         text=True,
         timeout=60,
@@ -298,7 +303,7 @@ def test_local_status_as_json(tmp_path):
     state = {"pid": os.getpid(), "runtime": "inprocess", "ingest_url": "http://127.0.0.1:1/events"}
     (tmp_path / "state.json").write_text(json.dumps(state))
     running = subprocess.run(
-        [sys.executable, "-m", "sluice", "local", "status", "--format", "json"],
+        [sys.executable, "-m", "sluice_tools", "local", "status", "--format", "json"],
         capture_output=True,
         text=True,
         timeout=60,

@@ -18,7 +18,7 @@ START_MS = 1_795_680_000_000
 
 def sluice(*args: str) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
-        [sys.executable, "-m", "sluice", *args], capture_output=True, text=True, timeout=120, check=False
+        [sys.executable, "-m", "sluice_tools", *args], capture_output=True, text=True, timeout=120, check=False
     )
 
 

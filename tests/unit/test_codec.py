@@ -142,7 +142,8 @@ def test_filling_the_last_field_gives_the_bytes_a_full_encode_gives():
     record a full encode writes, for every kind of event."""
     import time
 
-    from sluice.cost.traffic import generated_events
+    from sluice_tools.cost.traffic import generated_events
+
     from sluice.events.json_mapping import EventMapper
     from sluice.processor.enrichment import enrich
 

@@ -5,7 +5,8 @@ from __future__ import annotations
 import copy
 from typing import Any
 
-from sluice.events.compatibility import backward_problems, backward_transitive_problems
+from sluice_tools.schemas.compatibility import backward_problems, backward_transitive_problems
+
 from sluice.events.registry import PLAYER_EVENT, default_registry
 
 

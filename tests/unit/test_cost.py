@@ -10,12 +10,11 @@ from dataclasses import replace
 from pathlib import Path
 
 import pytest
-
-from sluice.cli import cost as cost_cli
-from sluice.cli.main import main
-from sluice.cost import prices, stage_cpu, traffic
-from sluice.cost.model import Deployment, monthly
-from sluice.cost.plan import PlanError, plan
+from sluice_tools.cli import cost as cost_cli
+from sluice_tools.cli.main import main
+from sluice_tools.cost import prices, stage_cpu, traffic
+from sluice_tools.cost.model import Deployment, monthly
+from sluice_tools.cost.plan import PlanError, plan
 
 ROOT = Path(__file__).resolve().parents[2]
 

@@ -6,10 +6,9 @@ from __future__ import annotations
 import json
 
 import pytest
-
-from sluice.cli.main import main
-from sluice.cost import cdn_path, prices, stage_cpu, traffic
-from sluice.cost.model import HOURS_PER_MONTH, monthly
+from sluice_tools.cli.main import main
+from sluice_tools.cost import cdn_path, prices, stage_cpu, traffic
+from sluice_tools.cost.model import HOURS_PER_MONTH, monthly
 
 LINES_PER_DAY = 100e6
 MONTH_LINES = LINES_PER_DAY * HOURS_PER_MONTH / 24

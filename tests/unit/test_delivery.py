@@ -6,7 +6,8 @@ import pytest
 from botocore.exceptions import ClientError
 
 from sluice.producers.batching import BatchLimits, chunk, deliver
-from sluice.producers.retry import Backoff, Deadline
+from sluice.producers.retry import Backoff
+from sluice.runtime.deadline import Deadline
 
 LIMITS = BatchLimits(max_entries=3, max_request_bytes=100, max_entry_bytes=60)
 NO_WAIT = Backoff(base_s=0.0, cap_s=0.0, sleep=lambda s: None)

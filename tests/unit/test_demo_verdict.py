@@ -3,8 +3,7 @@
 from __future__ import annotations
 
 import pytest
-
-from sluice.local.demo import verdict
+from sluice_tools.local.demo import verdict
 
 
 @pytest.mark.parametrize(

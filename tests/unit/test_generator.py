@@ -6,20 +6,20 @@ import json
 from collections import Counter
 
 import pytest
+from sluice_tools.traffic.bad_events import BadKind
+from sluice_tools.traffic.generator import Incident, Problems, TrafficConfig, generate
 from support.factories import NOW_MS
 
 from sluice.events.codec import Codec
-from sluice.events.json_mapping import READER_EVENT_TYPES
 from sluice.events.errors import (
     MalformedJsonError,
     OversizedEventError,
     SchemaViolationError,
 )
 from sluice.events.intake import EventIntake
+from sluice.events.json_mapping import READER_EVENT_TYPES
 from sluice.events.validation import check_client_time, check_payload
 from sluice.runtime.errors import PoisonRecordError
-from sluice.traffic.bad_events import BadKind
-from sluice.traffic.generator import Incident, Problems, TrafficConfig, generate
 
 EXPECTED = {
     BadKind.MALFORMED_JSON: (MalformedJsonError, None),

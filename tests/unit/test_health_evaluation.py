@@ -6,14 +6,14 @@ from __future__ import annotations
 import itertools
 from functools import cache
 
+from sluice_tools.health.simulate import CleanEvents, shard_of
+from sluice_tools.traffic.generator import TrafficConfig, generate
 from support.factories import clean_record
 
 from sluice.monitor.aggregate import PAIRS, WindowAggregates, pair_dimension
 from sluice.monitor.evaluator import EvaluationSettings, judge
 from sluice.monitor.incidents import incident_id
 from sluice.monitor.significance import Baseline, ProportionTest, wilson_lower, z_for
-from sluice.monitor.simulate import CleanEvents, shard_of
-from sluice.traffic.generator import TrafficConfig, generate
 
 START = "2026-11-26T08:00:00Z"
 _SESSIONS = itertools.count()

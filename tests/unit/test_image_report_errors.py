@@ -11,8 +11,7 @@ import textwrap
 from pathlib import Path
 
 import pytest
-
-from sluice.local import image_report
+from sluice_tools.local import image_report
 
 LOCK = {
     "version": "0.2.0",
@@ -63,7 +62,7 @@ def report(tmp_path: Path, **engine: str) -> subprocess.CompletedProcess[str]:
         lock.write_text(json.dumps(LOCK))
     env = {**os.environ, "DOCKER": str(engine.pop("docker", None) or fake_engine(tmp_path, **engine))}
     return subprocess.run(
-        [sys.executable, "-m", "sluice.local.image_report", "--lock", str(lock), "--runs", "1"],
+        [sys.executable, "-m", "sluice_tools.local.image_report", "--lock", str(lock), "--runs", "1"],
         capture_output=True,
         text=True,
         env=env,
@@ -83,7 +82,7 @@ def one_line_error(result: subprocess.CompletedProcess[str]) -> str:
 
 def test_no_lock_file_says_to_build_the_images_first(tmp_path):
     result = subprocess.run(
-        [sys.executable, "-m", "sluice.local.image_report", "--lock", str(tmp_path / "images.lock.json")],
+        [sys.executable, "-m", "sluice_tools.local.image_report", "--lock", str(tmp_path / "images.lock.json")],
         capture_output=True,
         text=True,
         timeout=120,
@@ -136,7 +135,7 @@ def test_an_image_that_never_answers_is_named(tmp_path, monkeypatch, capsys):
 @pytest.mark.parametrize("runs", ["0", "-1"])
 def test_runs_below_one_is_a_usage_error(tmp_path, runs):
     result = subprocess.run(
-        [sys.executable, "-m", "sluice.local.image_report", "--runs", runs],
+        [sys.executable, "-m", "sluice_tools.local.image_report", "--runs", runs],
         capture_output=True,
         text=True,
         timeout=120,

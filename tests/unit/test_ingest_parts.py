@@ -8,7 +8,8 @@ import pytest
 
 from sluice.ingest.body import split_events
 from sluice.ingest.config import IngestConfig
-from sluice.ingest.context import country_of, truncate_ip
+from sluice.events.addresses import truncate_ip
+from sluice.ingest.context import country_of
 from sluice.ingest.request import HttpRequest, RequestError, decoded_body
 from sluice.runtime.config import ConfigError
 

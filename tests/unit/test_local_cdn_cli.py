@@ -11,14 +11,13 @@ import sys
 from pathlib import Path
 
 import pytest
-
-from sluice.local.cdn import EDGE_LOCATIONS, CdnFaultError, EdgeFault, parse_faults
+from sluice_tools.local.cdn import EDGE_LOCATIONS, CdnFaultError, EdgeFault, parse_faults
 
 
 def _sluice(state: Path, *args: str) -> subprocess.CompletedProcess[str]:
     env = {**os.environ, "SLUICE_LOCAL_STATE": str(state)}
     return subprocess.run(
-        [sys.executable, "-m", "sluice", *args], capture_output=True, text=True, timeout=60, check=False, env=env
+        [sys.executable, "-m", "sluice_tools", *args], capture_output=True, text=True, timeout=60, check=False, env=env
     )
 
 

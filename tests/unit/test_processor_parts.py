@@ -6,6 +6,7 @@ import json
 import re
 
 import pytest
+from sluice_tools.traffic import catalogue
 from support.factories import avro_record
 
 from sluice.events.bounds import max_bytes
@@ -13,7 +14,6 @@ from sluice.processor.cleaning import flag_traffic
 from sluice.processor.config import DEFAULT_BOT_PATTERN, ProcessorConfig
 from sluice.processor.enrichment import classify_user_agent, enrich
 from sluice.processor.lake import lake_line, pack
-from sluice.traffic import catalogue
 
 
 @pytest.mark.parametrize("device", catalogue.DEVICES, ids=lambda d: f"{d.type}-{d.model}")

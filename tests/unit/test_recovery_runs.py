@@ -3,7 +3,7 @@ each run is unbroken by a record that did not, so its range marks nothing that i
 
 from __future__ import annotations
 
-from sluice.failures.recovery import delivered_runs
+from sluice_tools.failures.recovery import delivered_runs
 
 
 def _records(*sequences: int) -> list[dict[str, str]]:

@@ -8,8 +8,8 @@ from typing import Any
 
 import avro.schema
 import pytest
+from sluice_tools.schemas.compatibility import backward_problems, backward_transitive_problems
 
-from sluice.events.compatibility import backward_problems, backward_transitive_problems
 from sluice.events.registry import FAILED_EVENT, PLAYER_EVENT, SchemaNotFoundError, default_registry
 
 REQUIRED_EVENT_TYPES = {

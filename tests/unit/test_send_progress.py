@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import io
 
-from sluice.local.demo import SendProgress
+from sluice_tools.local.demo import SendProgress
 
 
 class Terminal(io.StringIO):

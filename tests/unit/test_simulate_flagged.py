@@ -9,8 +9,9 @@ import json
 import uuid
 from contextlib import redirect_stderr, redirect_stdout
 
-from sluice.cli.main import main
-from sluice.monitor.simulate import Simulation, simulate
+from sluice_tools.cli.main import main
+from sluice_tools.health.simulate import Simulation, simulate
+
 from sluice.monitor.store import pack
 
 START = "2026-11-26T08:00:00Z"

@@ -8,7 +8,7 @@ from typing import Any
 
 from sluice.batch.kinesis import PartialBatchResponse
 from sluice.indexer.service import Indexer
-from sluice.producers.retry import Deadline
+from sluice.runtime.deadline import Deadline
 from sluice.runtime.logging import bind_request, setup_logging
 
 setup_logging("indexer")

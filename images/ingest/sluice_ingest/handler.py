@@ -6,7 +6,7 @@ from functools import cache
 from typing import Any
 
 from sluice.ingest.service import IngestService
-from sluice.producers.retry import Deadline
+from sluice.runtime.deadline import Deadline
 from sluice.runtime.logging import bind_request, setup_logging
 
 setup_logging("ingest")

@@ -7,7 +7,7 @@ from functools import cache
 from typing import Any
 
 from sluice.loader.service import Loader
-from sluice.producers.retry import Deadline
+from sluice.runtime.deadline import Deadline
 from sluice.runtime.logging import bind_request, setup_logging
 
 setup_logging("loader")

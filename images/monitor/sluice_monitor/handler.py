@@ -12,7 +12,7 @@ from functools import cache
 from typing import TYPE_CHECKING, Any
 
 from sluice.monitor.service import Monitor
-from sluice.producers.retry import Deadline, bind_deadline
+from sluice.runtime.deadline import Deadline, bind_deadline
 from sluice.runtime.logging import bind_request, setup_logging
 
 if TYPE_CHECKING:

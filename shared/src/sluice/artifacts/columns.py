@@ -16,6 +16,8 @@ from typing import Any
 from sluice.events.json_mapping import iso_millis
 from sluice.events.registry import PLAYER_EVENT, Registry, default_registry
 
+__all__ = ["Column", "Flattener", "compact_flattener", "compact_row", "event_columns", "flattener"]
+
 
 @dataclass(frozen=True, slots=True)
 class Column:

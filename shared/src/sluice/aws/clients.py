@@ -8,7 +8,7 @@ knowing which. The region is :func:`sluice.aws.region.region`'s: ``AWS_REGION`` 
 A dependency that accepts the connection and never answers holds a call for its whole read
 timeout, on every attempt. So each call goes through a client whose worst case (attempts x
 (connect + read timeout)) fits in the time the current invocation has left: a handler binds its
-deadline (``sluice.producers.retry.bind_deadline``), and :class:`BoundedClient` picks, call by call, the client with
+deadline (``sluice.runtime.deadline.bind_deadline``), and :class:`BoundedClient` picks, call by call, the client with
 the longest timeouts that still fit. When not even the shortest fits, the call is not made and
 :class:`DeadlineReachedError` (retryable) says so, leaving the handler its margin to report.
 """
@@ -19,8 +19,18 @@ from functools import cache
 from typing import Any
 
 from sluice.aws.region import region
-from sluice.producers.retry import Deadline, current_deadline
+from sluice.runtime.deadline import Deadline, current_deadline
 from sluice.runtime.errors import RetryableError
+
+__all__ = [
+    "BUDGETS",
+    "MAX_CONNECT_TIMEOUT_S",
+    "BoundedClient",
+    "DeadlineReachedError",
+    "client",
+    "session",
+    "worst_case_s",
+]
 
 # (attempts, read timeout in seconds) to choose from, most patient first. Our producers retry
 # failed entries themselves, inside the remaining time; botocore's own retries are kept to one

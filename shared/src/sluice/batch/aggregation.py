@@ -14,6 +14,20 @@ import hashlib
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 
+from sluice.runtime.errors import SluiceError
+
+__all__ = [
+    "DIGEST_SIZE",
+    "MAGIC",
+    "MAX_RECORD_BYTES",
+    "Aggregate",
+    "AggregatedUserRecord",
+    "AggregationFormatError",
+    "Aggregator",
+    "deaggregate",
+    "is_aggregated",
+]
+
 MAGIC = b"\xf3\x89\x9a\xc2"
 DIGEST_SIZE = 16
 # Kinesis caps a record (data plus partition key) at 1 MiB.
@@ -25,7 +39,7 @@ _PARTITION_KEY_INDEX, _EXPLICIT_HASH_KEY_INDEX, _DATA = 1, 2, 3
 _VARINT, _LENGTH_DELIMITED = 0, 2
 
 
-class AggregationFormatError(ValueError):
+class AggregationFormatError(SluiceError, ValueError):
     """The bytes carry the aggregation magic and a valid digest but not a valid message."""
 
 

@@ -21,6 +21,20 @@ from sluice.events.failed import FailedEvent
 from sluice.events.fingerprint import fingerprint_hex
 from sluice.runtime.errors import PoisonRecordError, RetryableError, UnsupportedTriggerError
 
+__all__ = [
+    "LAMBDA_WINDOW_STATE_BYTES",
+    "BatchFailedError",
+    "BatchItemFailure",
+    "BatchOutcome",
+    "KinesisRecord",
+    "MalformedTriggerError",
+    "PartialBatchResponse",
+    "iter_records",
+    "kinesis_records",
+    "process_batch",
+    "user_records",
+]
+
 # Lambda keeps at most 1 MB of tumbling-window state per shard and ends the window early past it
 # (AWS Lambda Developer Guide, "Tumbling windows"); measured as the JSON of the state, every
 # non-ASCII character escaped (its widest form). The monitor keeps under it; the local runtime

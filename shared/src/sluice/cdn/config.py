@@ -18,6 +18,21 @@ from sluice.cdn.fields import field_names
 from sluice.cdn.logline import FieldCountError, Value, parse_line
 from sluice.runtime.errors import SluiceError
 
+__all__ = [
+    "FULL_SAMPLING_RATE",
+    "MIN_REFRESH_INTERVAL_S",
+    "ORDER_TTL_S",
+    "REQUIRED_FIELDS",
+    "FieldOrder",
+    "FieldOrderError",
+    "LogConfiguration",
+    "deployed_configuration",
+    "deployed_fields",
+    "deployed_order",
+    "local_fields",
+    "missing_fields",
+]
+
 # How long a fetched order is trusted before it is read again: a configuration is rarely changed,
 # and CloudFront's control-plane API is throttled per account (a reader at full rate must not
 # call it per batch). A line whose field count differs re-reads it sooner (see FieldOrder.parse).

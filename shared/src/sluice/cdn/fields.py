@@ -19,6 +19,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from enum import Enum
 
+__all__ = ["BY_NAME", "FIELDS", "FieldFormat", "LogField", "field_names"]
+
 
 class FieldFormat(Enum):
     """How CloudFront writes a field's value, hence the Python type the reader gives it."""

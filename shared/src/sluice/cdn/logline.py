@@ -20,6 +20,19 @@ from collections.abc import Mapping, Sequence
 from sluice.cdn.fields import BY_NAME, FieldFormat
 from sluice.runtime.errors import PoisonRecordError
 
+__all__ = [
+    "MAX_LINE_BYTES",
+    "MAX_LONG",
+    "FieldCountError",
+    "FieldValueError",
+    "LineEncodingError",
+    "LineTooLongError",
+    "LogLineError",
+    "Value",
+    "format_line",
+    "parse_line",
+]
+
 # A line is one viewer request: CloudFront refuses a URL over 8,192 bytes and request headers over
 # 20,480 bytes in all (Developer Guide, "How requests are logged when the request URL or headers
 # exceed the maximum size"). URL-encoded (at most 3 bytes a byte), the URL, cs-headers and the

@@ -19,7 +19,9 @@ import re
 import urllib.parse
 from collections.abc import Sequence
 
-from sluice.ingest.context import truncate_ip
+from sluice.events.addresses import truncate_ip
+
+__all__ = ["redacted_line"]
 
 _CMCD_HEADER = re.compile(r"(?i)^\s*cmcd-[a-z]+\s*:")
 # Candidate addresses in a line whose fields cannot be located: checked by ipaddress before

@@ -39,8 +39,23 @@ from sluice.cmcd.keys import KEYS, Kind, field_name
 from sluice.cmcd.report import CmcdError, CmcdReport, parse_headers, parse_query, parse_report
 from sluice.cmcd.session import inferred_session_id, utc_day
 from sluice.cmcd.structured import StructuredFieldError, parse_dictionary
+from sluice.events.addresses import truncate_ip
 from sluice.events.bounds import clip, max_bytes
-from sluice.ingest.context import truncate_ip
+
+__all__ = [
+    "CDN_REQUEST_NAMESPACE",
+    "CDN_TEXT_MAX_BYTES",
+    "EVENT_TYPE",
+    "MAX_STATUS",
+    "MEDIA_EXTENSIONS",
+    "MEDIA_TYPES",
+    "MEDIA_TYPE_PREFIXES",
+    "LineCounts",
+    "cmcd_of",
+    "is_media",
+    "read_line",
+    "to_event",
+]
 
 EVENT_TYPE = "cdn_request"
 

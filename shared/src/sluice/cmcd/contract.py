@@ -43,6 +43,17 @@ from sluice.cmcd.report import CmcdReport
 from sluice.cmcd.session import inferred_session_id, utc_day
 from sluice.events.bounds import clip, max_bytes
 
+__all__ = [
+    "CMCD_NAMESPACE",
+    "MAX_INVALID_ENTRIES",
+    "MAX_INVALID_REASON_BYTES",
+    "event_id",
+    "invalid_keys",
+    "json_within",
+    "mode_of",
+    "to_event",
+]
+
 # Sluice's namespace for the UUIDv5 ids of CMCD reports (fixed: a resend must get its report's id).
 CMCD_NAMESPACE = uuid.UUID("5e1c7c3d-2b1a-5c4e-9d0f-c3cdc3cdc3cd")
 

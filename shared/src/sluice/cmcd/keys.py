@@ -14,6 +14,8 @@ from __future__ import annotations
 
 from enum import Enum
 
+__all__ = ["HEADERS", "KEYS", "OBJECT_TYPES", "TOKENS", "Kind", "field_name", "is_custom"]
+
 
 class Kind(Enum):
     INTEGER = "integer"

@@ -41,7 +41,21 @@ from sluice.cmcd.structured import (
     parse_dictionary,
 )
 from sluice.events.bounds import Bound, field_bounds
-from sluice.runtime.errors import PoisonRecordError
+from sluice.runtime.errors import PoisonRecordError, SluiceError
+
+__all__ = [
+    "ENVELOPE_FIELDS",
+    "EPOCH_MS_2001",
+    "MAX_DURATION_MS",
+    "MAX_REPORT_BYTES",
+    "MAX_UNREAD_KEY_CHARS",
+    "PREFERRED_OBJECT_TYPES",
+    "CmcdError",
+    "CmcdReport",
+    "parse_headers",
+    "parse_query",
+    "parse_report",
+]
 
 # A report line is a few hundred bytes; longer is not CMCD (a bound before any parsing).
 MAX_REPORT_BYTES = 8 * 1024
@@ -70,7 +84,7 @@ class CmcdError(PoisonRecordError):
         self.reason = reason
 
 
-class _Unusable(Exception):  # internal: caught in _typed, never raised out of this module
+class _Unusable(SluiceError):  # internal: caught in _typed, never raised out of this module
     """Why one key of a readable report is dropped from it."""
 
     def __init__(self, reason: str) -> None:

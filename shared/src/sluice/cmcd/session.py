@@ -24,7 +24,9 @@ import json
 import uuid
 from datetime import UTC, date, datetime
 
-from sluice.ingest.context import truncate_ip
+from sluice.events.addresses import truncate_ip
+
+__all__ = ["SESSION_NAMESPACE", "inferred_session_id", "utc_day"]
 
 # Sluice's namespace for inferred CMCD sessions (fixed: the CDN-log reader must derive the same
 # id; apart from the namespace of report ids, so a session id is never also an event id).

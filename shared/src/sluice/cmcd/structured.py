@@ -14,6 +14,21 @@ import re
 from dataclasses import dataclass, field
 from typing import Union
 
+from sluice.runtime.errors import SluiceError
+
+__all__ = [
+    "MAX_INNER_ITEMS",
+    "MAX_MEMBERS",
+    "BareItem",
+    "InnerList",
+    "Item",
+    "Member",
+    "StructuredFieldError",
+    "Token",
+    "canonical",
+    "parse_dictionary",
+]
+
 # Parsing bounds: a dictionary has at most this many members and an inner list this many items
 # (a report is a few dozen keys; the bounds stop a hostile line from becoming a loop bound).
 MAX_MEMBERS = 256
@@ -24,7 +39,7 @@ _TOKEN = re.compile(r"[A-Za-z*][A-Za-z0-9!#$%&'*+\-.^_`|~:/]*")
 _NUMBER = re.compile(r"-?[0-9]+(\.[0-9]+)?")
 
 
-class StructuredFieldError(ValueError):
+class StructuredFieldError(SluiceError, ValueError):
     """A report that is not a Structured Field Dictionary: where it broke and why."""
 
     def __init__(self, position: int, reason: str) -> None:

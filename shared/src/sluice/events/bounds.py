@@ -25,6 +25,20 @@ from typing import Any
 from sluice.events.errors import FieldError
 from sluice.events.registry import PLAYER_EVENT, Registry, default_registry, fullname
 
+__all__ = [
+    "BOUND_ATTRIBUTES",
+    "REPLACEMENT",
+    "UNSTORABLE_TEXT",
+    "Bound",
+    "Check",
+    "RecordBounds",
+    "clip",
+    "encoded_size",
+    "field_bounds",
+    "max_bytes",
+    "text_problem",
+]
+
 BOUND_ATTRIBUTES = ("min_length", "max_length", "minimum", "maximum")
 
 # What no sink can store in a string: refused in every string a client sends (Bound), replaced

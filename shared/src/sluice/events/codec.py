@@ -25,6 +25,8 @@ from sluice.events.errors import (
 from sluice.events.fingerprint import fingerprint_hex
 from sluice.events.registry import PLAYER_EVENT, Registry, SchemaVersion, default_registry
 
+__all__ = ["HEADER_SIZE", "MAGIC", "Codec", "header_for", "read_header"]
+
 MAGIC = b"\xc3\x01"
 HEADER_SIZE = len(MAGIC) + 8
 

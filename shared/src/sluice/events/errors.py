@@ -7,6 +7,23 @@ from dataclasses import dataclass
 
 from sluice.runtime.errors import PoisonRecordError
 
+__all__ = [
+    "BadMagicError",
+    "CorruptBodyError",
+    "DecodeError",
+    "EncodeError",
+    "FieldError",
+    "FutureEventError",
+    "LateEventError",
+    "MalformedJsonError",
+    "OversizedEventError",
+    "SchemaViolationError",
+    "TrailingBytesError",
+    "TruncatedBodyError",
+    "UnknownFingerprintError",
+    "ValidationError",
+]
+
 
 class DecodeError(PoisonRecordError):
     """A Kinesis record that is not a well-formed single-object encoded event."""

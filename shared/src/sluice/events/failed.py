@@ -10,6 +10,8 @@ from typing import Any
 
 from sluice.runtime.errors import PoisonRecordError
 
+__all__ = ["FAILURE_TYPES", "FailedEvent"]
+
 FAILURE_TYPES = ("size", "format", "schema", "validation", "late", "future", "enrichment", "sink_rejection")
 
 

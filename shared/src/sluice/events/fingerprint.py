@@ -6,6 +6,8 @@ from __future__ import annotations
 import json
 from typing import Any
 
+__all__ = ["canonical_form", "crc64_avro", "fingerprint_hex"]
+
 
 def canonical_form(schema: Any) -> str:
     """The Parsing Canonical Form of a schema given as parsed JSON (docs, defaults dropped)."""

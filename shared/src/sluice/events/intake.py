@@ -8,6 +8,8 @@ from typing import Any
 from sluice.events.json_mapping import EventMapper, parse_json
 from sluice.events.validation import DEFAULT_MAX_EVENT_BYTES, check_size, check_size_of
 
+__all__ = ["EventIntake"]
+
 
 @dataclass(frozen=True)
 class EventIntake:

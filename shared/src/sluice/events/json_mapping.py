@@ -21,6 +21,28 @@ from sluice.events.bounds import Bound
 from sluice.events.errors import FieldError, MalformedJsonError, SchemaViolationError
 from sluice.events.registry import PLAYER_EVENT, Registry, default_registry, fullname
 
+__all__ = [
+    "EPOCH",
+    "INT_RANGE",
+    "LONG_RANGE",
+    "MISSING",
+    "ONE_MILLISECOND",
+    "READER_EVENT_TYPES",
+    "SERVER_FIELDS",
+    "Convert",
+    "Errors",
+    "EventMapper",
+    "OutOfRangeNumber",
+    "describe",
+    "iso_millis",
+    "json_size",
+    "parse_json",
+    "payload_record_name",
+    "refuse_reader_event_type",
+    "timestamp_fields",
+    "to_json_value",
+]
+
 # Fields the server owns: a player that sends them is told so rather than silently overridden.
 SERVER_FIELDS = frozenset({"server_time", "ingest", "enrichment"})
 # Event types only Sluice's own readers write: a CMCD report (ingest's /cmcd reads what a player

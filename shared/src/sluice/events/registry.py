@@ -15,6 +15,20 @@ from functools import cache, cached_property
 from typing import Any
 
 from sluice.events.fingerprint import fingerprint_hex
+from sluice.runtime.errors import SluiceError
+
+__all__ = [
+    "FAILED_EVENT",
+    "FINGERPRINTS_FILE",
+    "PLAYER_EVENT",
+    "Registry",
+    "SchemaNotFoundError",
+    "SchemaVersion",
+    "default_registry",
+    "fingerprints_manifest",
+    "fullname",
+    "load_schema_file",
+]
 
 PLAYER_EVENT = "player_event"
 FAILED_EVENT = "failed_event"
@@ -57,7 +71,7 @@ class SchemaVersion:
         return parse_schema(self.schema)
 
 
-class SchemaNotFoundError(LookupError):
+class SchemaNotFoundError(SluiceError, LookupError):
     """No shipped schema matches the name or fingerprint asked for."""
 
 

@@ -7,6 +7,16 @@ from typing import Any
 from sluice.events.errors import FutureEventError, LateEventError, OversizedEventError, ValidationError
 from sluice.events.json_mapping import payload_record_name
 
+__all__ = [
+    "DEFAULT_MAX_EVENT_BYTES",
+    "DEFAULT_MAX_FUTURE_SKEW_MS",
+    "DEFAULT_MAX_LATENESS_MS",
+    "check_client_time",
+    "check_payload",
+    "check_size",
+    "check_size_of",
+]
+
 DEFAULT_MAX_EVENT_BYTES = 32 * 1024
 # Ingest's clock and the processor's may differ a little; a record received further ahead is not ours.
 DEFAULT_MAX_FUTURE_SKEW_MS = 5 * 60 * 1000

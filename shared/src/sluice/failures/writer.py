@@ -16,7 +16,9 @@ from typing import TYPE_CHECKING, Any
 from sluice.events.bounds import REPLACEMENT, UNSTORABLE_TEXT, clip
 from sluice.producers.batching import Delivery
 from sluice.producers.firehose import PUT_RECORD_BATCH_LIMITS, RecordSink
-from sluice.producers.retry import Deadline
+from sluice.runtime.deadline import Deadline
+
+__all__ = ["MAX_LINE_BYTES", "FailedEventWriter", "failed_line"]
 
 if TYPE_CHECKING:
     from sluice.events.codec import Codec

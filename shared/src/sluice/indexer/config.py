@@ -9,6 +9,8 @@ from dataclasses import dataclass
 from sluice.runtime.config import Env
 from sluice.sinks.opensearch.bulk import DEFAULT_MAX_BULK_BYTES, DEFAULT_MAX_BULK_DOCS
 
+__all__ = ["IndexerConfig"]
+
 
 @dataclass(frozen=True)
 class IndexerConfig:

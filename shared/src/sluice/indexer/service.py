@@ -13,11 +13,13 @@ from sluice.events.failed import FailedEvent
 from sluice.failures.writer import FailedEventWriter
 from sluice.indexer.config import IndexerConfig
 from sluice.producers.firehose import FirehoseProducer
-from sluice.producers.retry import Deadline, bind_deadline
 from sluice.runtime.alarms import configuration_error
+from sluice.runtime.deadline import Deadline, bind_deadline
 from sluice.runtime.errors import RetryableError
 from sluice.runtime.metrics import Metrics
 from sluice.sinks.opensearch.bulk import BulkIndexer, Document
+
+__all__ = ["FAILED_WRITE_RESERVE_S", "STAGE", "Indexer", "daily_index"]
 
 log = logging.getLogger("sluice.indexer")
 STAGE = "indexer"

@@ -21,6 +21,8 @@ from typing import Any
 from sluice.runtime.config import ConfigError
 from sluice.runtime.errors import RetryableError
 
+__all__ = ["KEY_HEADER", "KEY_PARAMETER", "CachedSecret", "OriginCheck", "WriteKeys", "parse_keys"]
+
 log = logging.getLogger("sluice.ingest.auth")
 KEY_PARAMETER = "key"
 KEY_HEADER = "x-sluice-write-key"

@@ -11,6 +11,8 @@ from sluice.events.json_mapping import json_size, parse_json
 from sluice.ingest.request import RequestError
 from sluice.runtime.errors import PoisonRecordError
 
+__all__ = ["NDJSON_TYPES", "BodyEvent", "split_cmcd", "split_events"]
+
 NDJSON_TYPES = (
     "application/x-ndjson",
     "application/jsonl",

@@ -9,6 +9,8 @@ from dataclasses import dataclass
 from sluice.events.validation import DEFAULT_MAX_EVENT_BYTES
 from sluice.runtime.config import Env
 
+__all__ = ["DEFAULT_MAX_BODY_BYTES", "DEFAULT_MAX_EVENTS", "IngestConfig"]
+
 # API Gateway accepts up to 10 MB, but a synchronous Lambda invocation at most 6 MB, and a
 # player rarely needs more than a few hundred kilobytes per flush.
 DEFAULT_MAX_BODY_BYTES = 1024 * 1024

@@ -2,27 +2,16 @@
 
 from __future__ import annotations
 
-import ipaddress
 from typing import Any
 
+from sluice.events.addresses import truncate_ip
 from sluice.events.bounds import clip, max_bytes
 from sluice.ingest.request import HttpRequest
 
+__all__ = ["COUNTRY_HEADERS", "country_of", "ingest_context"]
+
 # CloudFront adds the viewer's country when it sits in front of API Gateway.
 COUNTRY_HEADERS = ("cloudfront-viewer-country", "x-country-code")
-
-
-def truncate_ip(address: str | None) -> str | None:
-    """The client's network, never the full address: /24 for IPv4, /48 for IPv6."""
-    if not address:
-        return None
-    try:
-        # A proxy may write the address as a one-host network (192.168.0.1/32).
-        ip = ipaddress.ip_network(address.strip(), strict=False).network_address
-    except ValueError:
-        return None
-    prefix = 24 if ip.version == 4 else 48
-    return str(ipaddress.ip_network(f"{ip}/{prefix}", strict=False))
 
 
 def country_of(request: HttpRequest) -> str | None:

@@ -9,10 +9,12 @@ import zlib
 from dataclasses import dataclass, field
 from typing import Any
 
-from sluice.runtime.errors import UnsupportedTriggerError
+from sluice.runtime.errors import SluiceError, UnsupportedTriggerError
+
+__all__ = ["HttpRequest", "RequestError", "decoded_body", "from_http_trigger", "gzip_body", "request_origin"]
 
 
-class RequestError(Exception):
+class RequestError(SluiceError):
     """A request Sluice refuses as a whole: a 4xx status and a message naming the problem."""
 
     def __init__(self, status: int, message: str, **details: Any) -> None:

@@ -5,6 +5,8 @@ from __future__ import annotations
 import json
 from typing import Any
 
+__all__ = ["allowed_origin", "cors_headers", "json_response", "preflight"]
+
 
 def allowed_origin(origin: str | None, allowed: tuple[str, ...]) -> str | None:
     """What ``access-control-allow-origin`` says: ``*`` when any origin may read, the request's

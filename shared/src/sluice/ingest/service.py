@@ -20,10 +20,12 @@ from sluice.ingest.request import HttpRequest, RequestError, decoded_body, from_
 from sluice.ingest.response import allowed_origin, json_response, preflight
 from sluice.producers.batching import Delivery
 from sluice.producers.kinesis import KinesisProducer, StreamRecord
-from sluice.producers.retry import Deadline, bind_deadline
 from sluice.runtime.alarms import configuration_error
+from sluice.runtime.deadline import Deadline, bind_deadline
 from sluice.runtime.errors import PoisonRecordError, RetryableError, SinkRejectedError
 from sluice.runtime.metrics import Metrics
+
+__all__ = ["CMCD_PATH", "UNREADABLE_SAMPLES", "UNREADABLE_SAMPLE_CHARS", "Accepted", "IngestService"]
 
 log = logging.getLogger("sluice.ingest")
 

@@ -10,6 +10,8 @@ from sluice.runtime.config import Env
 from sluice.warehouse.connection import WarehouseConfig
 from sluice.warehouse.tables import FACT_TABLE
 
+__all__ = ["LoaderConfig"]
+
 
 @dataclass(frozen=True)
 class LoaderConfig:

@@ -20,6 +20,18 @@ from typing import Any
 from sluice.artifacts.columns import Column, event_columns
 from sluice.events.bounds import text_problem
 
+__all__ = [
+    "BIGINT_RANGE",
+    "INT_RANGE",
+    "REAL_MAX",
+    "REDSHIFT_VARCHAR_MAX_BYTES",
+    "BadLine",
+    "ParsedObject",
+    "Problem",
+    "column_names",
+    "parse_object",
+]
+
 # Redshift VARCHAR holds at most 65,535 bytes, whatever a schema's bound says.
 REDSHIFT_VARCHAR_MAX_BYTES = 65_535
 # PostgreSQL / Redshift INTEGER and BIGINT ranges; REAL (float4) largest finite value.

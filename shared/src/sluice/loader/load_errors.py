@@ -14,6 +14,8 @@ from sluice.events.failed import FailedEvent
 from sluice.producers.retry import error_code
 from sluice.runtime.errors import RetryableError
 
+__all__ = ["STAGE", "failed_events"]
+
 log = logging.getLogger("sluice.loader")
 STAGE = "loader"
 

@@ -11,6 +11,8 @@ from urllib.parse import unquote_plus
 
 from sluice.runtime.errors import UnsupportedTriggerError
 
+__all__ = ["LakeObject", "Notification", "read_notifications"]
+
 
 @dataclass(frozen=True, slots=True)
 class LakeObject:

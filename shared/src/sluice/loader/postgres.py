@@ -20,6 +20,8 @@ from sluice.warehouse import sql
 from sluice.warehouse.connection import Warehouse
 from sluice.warehouse.tables import FACT_TABLE, LEDGER_TABLE
 
+__all__ = ["LoadResult", "PostgresLoad", "ReportBadLines"]
+
 # JSON lines cannot hold a raw newline or control character (JSON escapes them), so with these
 # as CSV quote and delimiter each line arrives in its single column untouched.
 _COPY_LINES = "COPY staging_lines (line) FROM STDIN WITH (FORMAT csv, QUOTE E'\\x01', DELIMITER E'\\x02')"

@@ -17,6 +17,8 @@ from sluice.warehouse import sql
 from sluice.warehouse.connection import Warehouse
 from sluice.warehouse.tables import FACT_TABLE, LEDGER_TABLE
 
+__all__ = ["RedshiftBatch", "RedshiftLoad", "manifest"]
+
 
 @dataclass
 class RedshiftBatch:

@@ -17,10 +17,13 @@ from sluice.loader.postgres import PostgresLoad
 from sluice.loader.redshift import RedshiftLoad
 from sluice.producers.batching import INVALID_ENTRY_CODES
 from sluice.producers.firehose import FirehoseProducer
-from sluice.producers.retry import Backoff, Deadline, bind_deadline, error_code
+from sluice.producers.retry import Backoff, error_code
+from sluice.runtime.deadline import Deadline, bind_deadline
 from sluice.runtime.errors import PoisonRecordError, RetryableError
 from sluice.runtime.metrics import Metrics
 from sluice.warehouse.connection import CONNECT_TIMEOUT_S, Warehouse, is_connection_loss, resolve_url
+
+__all__ = ["MIN_LOAD_TIME_S", "STAGE", "Loader", "UnrequestableObjectError"]
 
 log = logging.getLogger("sluice.loader")
 STAGE = "loader"

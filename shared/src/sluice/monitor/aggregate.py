@@ -35,6 +35,26 @@ from sluice.monitor.signals import MAX_SESSION_FACTS, SessionFacts, Signals
 from sluice.monitor.signals import read as read_signals
 from sluice.monitor.sketch import QuantileSketch
 
+__all__ = [
+    "ALL",
+    "COUNTERS",
+    "DIMENSIONS",
+    "DIMENSION_FIELDS",
+    "MAX_VALUES",
+    "OTHER",
+    "PAIRS",
+    "PAIR_SEPARATOR",
+    "STATE_BUDGET",
+    "Aggregate",
+    "Cause",
+    "WindowAggregates",
+    "cause_of",
+    "key_of",
+    "max_value_bytes",
+    "pair_dimension",
+    "pair_value",
+]
+
 # Values kept per dimension and shard in a window (Space-Saving's k); the state's bytes are bounded
 # apart from it (``fit_state``).
 MAX_VALUES = 100

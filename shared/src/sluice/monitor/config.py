@@ -11,6 +11,8 @@ from typing import TYPE_CHECKING
 from sluice.monitor.aggregate import MAX_VALUES
 from sluice.runtime.config import ConfigError, Env
 
+__all__ = ["EvaluatorConfig", "MonitorConfig", "evaluation_settings"]
+
 if TYPE_CHECKING:
     # The evaluation's settings: loaded by the evaluator's handler only (see evaluation_settings).
     from sluice.monitor.evaluator import EvaluationSettings

@@ -18,6 +18,8 @@ from __future__ import annotations
 import base64
 import hashlib
 
+__all__ = ["DIGEST_BYTES", "MAX_IDS", "EventIds"]
+
 DIGEST_BYTES = 6
 # A 60 s window at 830 events/s on one shard (a shard takes at most 1,000 records/s).
 MAX_IDS = 50_000

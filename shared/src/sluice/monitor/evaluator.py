@@ -28,6 +28,18 @@ from sluice.monitor.isolation import Settings, Window, isolate
 from sluice.monitor.store import EvaluatorState, HealthStore, merged
 from sluice.runtime.metrics import Metrics
 
+__all__ = [
+    "EvaluationSettings",
+    "Evaluator",
+    "Outcome",
+    "Publish",
+    "evaluator_from_env",
+    "iso",
+    "judge",
+    "parse",
+    "scheduled_time",
+]
+
 log = logging.getLogger("sluice.monitor.evaluator")
 Publish = Callable[[AlertMessage], None]
 

@@ -17,6 +17,8 @@ from sluice.monitor.aggregate import Cause
 from sluice.monitor.isolation import Finding, Window
 from sluice.monitor.rules import Evidence
 
+__all__ = ["MAX_IMPACTED", "MAX_OPEN", "WORSENS", "AlertMessage", "Incident", "advance", "cause_text", "incident_id"]
+
 WORSENS = 1.10  # an update needs the metric 10% above what was last reported
 MAX_OPEN = 100  # bounds the evaluator's state: far past any real set of simultaneous causes
 # Knock-ons listed in a message, largest first: with the schema's longest values a message stays

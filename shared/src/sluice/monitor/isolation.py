@@ -31,6 +31,8 @@ from sluice.monitor.aggregate import ALL, DIMENSIONS, OTHER, Aggregate, Cause, W
 from sluice.monitor.rules import BY_NAME, PART_OF, RULES, Evidence
 from sluice.monitor.significance import ProportionTest, z_for
 
+__all__ = ["FLEET", "Finding", "Settings", "Window", "isolate"]
+
 FLEET: Cause = (("all", ALL),)
 
 

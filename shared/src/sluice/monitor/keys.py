@@ -7,6 +7,8 @@ from __future__ import annotations
 
 import hashlib
 
+__all__ = ["DIGEST_BYTES", "bounded"]
+
 DIGEST_BYTES = 16  # 128 bits: distinct keys never meet in practice
 _MARK = "~"
 

@@ -13,6 +13,18 @@ from sluice.monitor.keys import bounded
 from sluice.monitor.qoe import metrics
 from sluice.sinks.opensearch.bulk import Document
 
+__all__ = [
+    "EMF_DIMENSIONS",
+    "EMF_METRICS",
+    "OPENSEARCH_ID_BYTES",
+    "SNS_SUBJECT_CHARACTERS",
+    "emf_documents",
+    "rollup_documents",
+    "sns_publisher",
+    "sns_subject",
+    "write_emf",
+]
+
 if TYPE_CHECKING:
     from sluice.monitor.incidents import AlertMessage
     from sluice.monitor.store import WindowPart

@@ -7,6 +7,8 @@ from typing import Any
 
 from sluice.monitor.aggregate import Aggregate
 
+__all__ = ["metrics"]
+
 
 def _ratio(numerator: float, denominator: float) -> float | None:
     return numerator / denominator if denominator else None

@@ -24,6 +24,8 @@ from sluice.monitor.aggregate import Aggregate, Cause
 from sluice.monitor.significance import Baseline, ProportionTest
 from sluice.monitor.sketch import QuantileSketch
 
+__all__ = ["BY_NAME", "PART_OF", "RULES", "RULE_NAMES", "Counter", "Evidence", "ProportionRule", "Rule", "StartupRule"]
+
 Counter = Callable[[Aggregate], int]
 
 

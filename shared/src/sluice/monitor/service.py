@@ -17,11 +17,13 @@ from sluice.monitor.config import MonitorConfig
 from sluice.monitor.outputs import emf_documents, rollup_documents, write_emf
 from sluice.monitor.store import DynamoHealthStore, HealthStore, WindowPart
 from sluice.producers.firehose import FirehoseProducer, RecordSink
-from sluice.producers.retry import Deadline, bind_deadline
 from sluice.runtime.alarms import configuration_error
+from sluice.runtime.deadline import Deadline, bind_deadline
 from sluice.runtime.errors import RetryableError
 from sluice.runtime.metrics import Metrics
 from sluice.sinks.opensearch.bulk import BulkIndexer
+
+__all__ = ["PART", "STAGE", "Monitor", "not_viewing", "window_part"]
 
 log = logging.getLogger("sluice.monitor")
 STAGE = "monitor"

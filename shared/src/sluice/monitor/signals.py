@@ -40,6 +40,18 @@ from typing import Any
 
 from sluice.monitor.dedupe import DIGEST_BYTES, EventIds
 
+__all__ = [
+    "DEFAULT_REBUFFERING",
+    "MAX_SESSION_FACTS",
+    "MAX_STARTING",
+    "REBUFFERING",
+    "SAME_MOMENT_MS",
+    "STARTING",
+    "SessionFacts",
+    "Signals",
+    "read",
+]
+
 # Two reports of one stall (the audio and the video segment's ``bs``) or of one switch (the SDK's
 # and the player's) are at most this far apart.
 SAME_MOMENT_MS = 1_000

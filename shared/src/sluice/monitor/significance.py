@@ -19,6 +19,8 @@ import math
 from dataclasses import dataclass
 from statistics import NormalDist
 
+__all__ = ["Baseline", "ProportionTest", "wilson_interval", "wilson_lower", "wilson_upper", "z_for"]
+
 _NORMAL = NormalDist()
 
 

@@ -31,6 +31,27 @@ from typing import TYPE_CHECKING, Any, Protocol
 from sluice.monitor.aggregate import WindowAggregates
 from sluice.monitor.keys import bounded
 
+__all__ = [
+    "AFTER_WINDOW",
+    "CHUNK_SUFFIX_BYTES",
+    "DYNAMODB_ITEM_BYTES",
+    "DYNAMODB_PARTITION_KEY_BYTES",
+    "DYNAMODB_SORT_KEY_BYTES",
+    "PART_BYTES",
+    "RETENTION_DAYS",
+    "UNREADABLE",
+    "DynamoHealthStore",
+    "EvaluatorState",
+    "FleetWindow",
+    "HealthStore",
+    "MemoryHealthStore",
+    "WindowPart",
+    "alert_sort_key",
+    "merged",
+    "pack",
+    "unpack",
+]
+
 if TYPE_CHECKING:
     # The evaluator's types: imported where its state is read back, so the stream handler (which
     # only writes windows) does not load the incident rules.

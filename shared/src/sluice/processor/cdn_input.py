@@ -27,6 +27,8 @@ from sluice.events.json_mapping import EventMapper
 from sluice.processor.config import ProcessorConfig
 from sluice.runtime.errors import PoisonRecordError
 
+__all__ = ["CdnLogInput", "reads_stream"]
+
 
 def reads_stream(source_arn: str | None, stream: str) -> bool:
     """Whether a record's ``eventSourceARN`` is ``stream`` (its ARN, or its name)."""

@@ -9,6 +9,8 @@ from typing import Any
 from sluice.events.bounds import clip, max_bytes
 from sluice.processor.enrichment import BOT_CLASS, PARSER_BOT_DEVICE
 
+__all__ = ["flag_traffic", "normalise"]
+
 
 def normalise(record: dict[str, Any]) -> bool:
     """In place: categories (CDN, device type, player) trimmed and lower-cased, so that

@@ -13,6 +13,8 @@ from sluice.cdn.fields import field_names
 from sluice.events.validation import DEFAULT_MAX_FUTURE_SKEW_MS, DEFAULT_MAX_LATENESS_MS
 from sluice.runtime.config import ConfigError, Env
 
+__all__ = ["DEFAULT_BOT_PATTERN", "DEFAULT_LAKE_RECORD_BYTES", "ProcessorConfig"]
+
 # Crawlers, monitoring probes and headless browsers: not viewers. Matching events are flagged
 # (enrichment.traffic_class "bot"), never dropped; "none" turns the pattern off, while the
 # user-agent parser's own bot class (Spider) flags whatever the pattern.

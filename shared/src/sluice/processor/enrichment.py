@@ -9,6 +9,8 @@ from typing import Any
 from sluice.events.bounds import clip, max_bytes
 from sluice.runtime.errors import PoisonRecordError
 
+__all__ = ["BOT_CLASS", "PARSER_BOT_DEVICE", "EnrichmentError", "classify_user_agent", "enrich"]
+
 
 class EnrichmentError(PoisonRecordError):
     failure_type = "enrichment"

@@ -10,6 +10,8 @@ import orjson
 
 from sluice.artifacts.columns import compact_row
 
+__all__ = ["PackedRecord", "lake_line", "pack"]
+
 
 def lake_line(record: dict[str, Any]) -> tuple[tuple[str, str, str], bytes]:
     """(partition, JSON line) for one event: its compact row and the partition fields."""

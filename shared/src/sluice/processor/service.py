@@ -26,10 +26,12 @@ from sluice.processor.lake import lake_line, pack
 from sluice.producers.batching import Delivery
 from sluice.producers.firehose import FirehoseProducer
 from sluice.producers.kinesis import KinesisProducer, StreamRecord
-from sluice.producers.retry import Deadline, bind_deadline
 from sluice.runtime.alarms import configuration_error
+from sluice.runtime.deadline import Deadline, bind_deadline
 from sluice.runtime.errors import PoisonRecordError, RetryableError, SinkRejectedError
 from sluice.runtime.metrics import Metrics
+
+__all__ = ["STAGE", "WRITE_RESERVE_S", "Outputs", "Processor"]
 
 log = logging.getLogger("sluice.processor")
 STAGE = "processor"

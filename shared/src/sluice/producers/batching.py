@@ -12,7 +12,10 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from sluice.producers.retry import Backoff, Deadline, error_code
+from sluice.producers.retry import Backoff, error_code
+from sluice.runtime.deadline import Deadline
+
+__all__ = ["CONFIGURATION_CODES", "INVALID_ENTRY_CODES", "BatchLimits", "Delivery", "SendBatch", "chunk", "deliver"]
 
 # Errors that say an entry can never be stored as it is: retrying only burns the invocation's
 # time (botocore's ParamValidationError is raised before any request, for example an empty or

@@ -7,7 +7,10 @@ from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 from sluice.producers.batching import BatchLimits, Delivery, deliver
-from sluice.producers.retry import Backoff, Deadline
+from sluice.producers.retry import Backoff
+from sluice.runtime.deadline import Deadline
+
+__all__ = ["PUT_RECORD_BATCH_LIMITS", "FirehoseProducer", "RecordSink"]
 
 # PutRecordBatch: at most 500 records and 4 MiB per request, 1,000 KiB per record (Firehose quotas).
 PUT_RECORD_BATCH_LIMITS = BatchLimits(max_entries=500, max_request_bytes=4 * 1024 * 1024, max_entry_bytes=1000 * 1024)

@@ -7,7 +7,10 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from sluice.producers.batching import BatchLimits, Delivery, deliver
-from sluice.producers.retry import Backoff, Deadline
+from sluice.producers.retry import Backoff
+from sluice.runtime.deadline import Deadline
+
+__all__ = ["PUT_RECORDS_LIMITS", "KinesisProducer", "StreamRecord"]
 
 # PutRecords: at most 500 records and 5 MiB per request; a record's data plus partition key at
 # most 1 MiB (Kinesis Data Streams quotas).

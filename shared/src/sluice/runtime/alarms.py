@@ -13,6 +13,8 @@ import logging
 
 from sluice.runtime.metrics import Metrics
 
+__all__ = ["CONFIGURATION_ERRORS", "configuration_error"]
+
 log = logging.getLogger("sluice.alarms")
 CONFIGURATION_ERRORS = "ConfigurationErrors"
 

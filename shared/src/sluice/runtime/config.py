@@ -5,8 +5,12 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
+from sluice.runtime.errors import SluiceError
 
-class ConfigError(ValueError):
+__all__ = ["ConfigError", "Env"]
+
+
+class ConfigError(SluiceError, ValueError):
     """A missing or malformed configuration variable."""
 
 

@@ -8,6 +8,8 @@ failed event and the batch moves on.
 
 from __future__ import annotations
 
+__all__ = ["PoisonRecordError", "RetryableError", "SinkRejectedError", "SluiceError", "UnsupportedTriggerError"]
+
 
 class SluiceError(Exception):
     """Base class of every error Sluice raises on purpose."""

@@ -12,6 +12,8 @@ import time
 from contextvars import ContextVar
 from typing import Any
 
+__all__ = ["JsonFormatter", "bind_request", "request_id", "setup_logging"]
+
 request_id: ContextVar[str | None] = ContextVar("sluice_request_id", default=None)
 
 _RESERVED = frozenset(vars(logging.makeLogRecord({})))

@@ -11,6 +11,8 @@ import time
 from collections import defaultdict
 from typing import IO, Any
 
+__all__ = ["MAX_METRICS_PER_DOCUMENT", "Metrics"]
+
 # EMF allows at most 100 metrics per document and 30 dimensions per set.
 MAX_METRICS_PER_DOCUMENT = 100
 

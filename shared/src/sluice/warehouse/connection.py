@@ -5,7 +5,7 @@ Redshift managed master password), so no password sits in an environment variabl
 
 The loader talks to it through psycopg2 alone (:class:`Warehouse`): its statements are plain
 SQL, and SQLAlchemy costs ~200 ms of cold start. SQLAlchemy and sqlalchemy-redshift build the
-tables (``sluice warehouse migrate``), through :func:`create_engine_for`.
+tables (``sluice warehouse migrate``), through ``sluice_tools.warehouse.engine``.
 """
 
 from __future__ import annotations
@@ -19,6 +19,19 @@ from typing import Any
 from urllib.parse import quote
 
 from sluice.runtime.config import ConfigError, Env
+
+__all__ = [
+    "CONNECT_TIMEOUT_S",
+    "KEEPALIVES",
+    "MIN_STATEMENT_TIMEOUT_MS",
+    "Warehouse",
+    "WarehouseConfig",
+    "is_connection_loss",
+    "libpq_url",
+    "normalised_url",
+    "resolve_url",
+    "system_ca_file",
+]
 
 
 @dataclass(frozen=True)
@@ -69,7 +82,7 @@ def resolve_url(config: WarehouseConfig, secrets: Any | None = None) -> str:
 # libpq waits at most this long for a connection (its minimum is 2 s); keepalives notice a peer
 # that vanished while a statement runs.
 CONNECT_TIMEOUT_S = 5
-_KEEPALIVES = {"keepalives": 1, "keepalives_idle": 5, "keepalives_interval": 2, "keepalives_count": 3}
+KEEPALIVES = {"keepalives": 1, "keepalives_idle": 5, "keepalives_interval": 2, "keepalives_count": 3}
 # A statement never gets less than this (a smaller statement_timeout only fails it early).
 MIN_STATEMENT_TIMEOUT_MS = 100
 
@@ -97,7 +110,7 @@ def libpq_url(url: str) -> str:
 class Warehouse:
     """The loader's warehouse connection: one psycopg2 connection, kept while the Lambda
     environment is warm, whose every connect and statement ends before the bound deadline
-    (``sluice.producers.retry.bind_deadline``): a warehouse that accepts the connection and never
+    (``sluice.runtime.deadline.bind_deadline``): a warehouse that accepts the connection and never
     answers cannot outlive the invocation."""
 
     def __init__(self, url: str, *, connect_timeout_s: int = CONNECT_TIMEOUT_S) -> None:
@@ -170,12 +183,12 @@ class Warehouse:
     def connect_arguments(self) -> dict[str, Any]:
         """What libpq gets beside the URL: timeouts, keepalives, TLS."""
         tls = {"sslmode": "verify-full", "sslrootcert": system_ca_file()} if self._verify_tls else {}
-        return {"connect_timeout": self._connect_timeout(), **_KEEPALIVES, **tls}
+        return {"connect_timeout": self._connect_timeout(), **KEEPALIVES, **tls}
 
     def _connect_timeout(self) -> int:
         """No longer than the invocation has left (libpq counts whole seconds, 2 at least), and
         never longer than the configured connect timeout."""
-        from sluice.producers.retry import current_deadline
+        from sluice.runtime.deadline import current_deadline
 
         deadline = current_deadline()
         if deadline is None:
@@ -188,7 +201,7 @@ class Warehouse:
         """The transaction's statements end when the invocation's time does (statement_timeout
         is in milliseconds on PostgreSQL and Redshift alike; SET LOCAL ends with the
         transaction). Without a deadline, a round trip all the same: it proves the connection."""
-        from sluice.producers.retry import current_deadline
+        from sluice.runtime.deadline import current_deadline
 
         deadline = current_deadline()
         with connection.cursor() as cursor:
@@ -214,19 +227,3 @@ def is_connection_loss(exc: BaseException) -> bool:
     import psycopg2
 
     return isinstance(exc, (psycopg2.OperationalError, psycopg2.InterfaceError))
-
-
-def create_engine_for(url: str, *, connect_timeout_s: int = CONNECT_TIMEOUT_S) -> Any:
-    """A SQLAlchemy engine (migrations, the CLI, tests): psycopg2 for plain URLs, a bounded
-    connect, keepalives."""
-    from sqlalchemy import create_engine
-
-    return create_engine(
-        normalised_url(url),
-        # pool_pre_ping: a pooled connection may have been closed by the server.
-        pool_pre_ping=True,
-        pool_size=1,
-        max_overflow=0,
-        pool_timeout=connect_timeout_s,
-        connect_args={"connect_timeout": connect_timeout_s, **_KEEPALIVES},
-    )

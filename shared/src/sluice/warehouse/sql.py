@@ -11,6 +11,23 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+__all__ = [
+    "LOAD_ERRORS",
+    "analyze",
+    "claim_object",
+    "create_staging",
+    "create_unique_staging",
+    "drop_staging",
+    "insert_new_lines",
+    "literal",
+    "loaded_objects",
+    "merge",
+    "quoted",
+    "record_objects",
+    "redshift_copy",
+    "update_object_counts",
+]
+
 
 def quoted(name: str) -> str:
     return f'"{name}"'

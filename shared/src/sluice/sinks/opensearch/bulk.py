@@ -19,7 +19,21 @@ from typing import TYPE_CHECKING, Any
 import orjson
 
 from sluice.producers.batching import BatchLimits, chunk
-from sluice.producers.retry import Backoff, Deadline
+from sluice.producers.retry import Backoff
+from sluice.runtime.deadline import Deadline
+
+__all__ = [
+    "CONFIGURATION_STATUS",
+    "DEFAULT_MAX_BULK_BYTES",
+    "DEFAULT_MAX_BULK_DOCS",
+    "MIN_REQUEST_TIMEOUT_S",
+    "RETRYABLE_ITEM_STATUS",
+    "STORED_ITEM_STATUS",
+    "BulkIndexer",
+    "BulkOutcome",
+    "Document",
+    "action_lines",
+]
 
 if TYPE_CHECKING:
     from sluice.sinks.opensearch.http import BulkClient

@@ -37,7 +37,19 @@ import urllib3
 from urllib3.exceptions import HTTPError, ProtocolError
 
 from sluice.runtime.config import ConfigError
+from sluice.runtime.errors import SluiceError
 from sluice.sinks.opensearch.client import ClusterConfig, basic_credentials
+
+__all__ = [
+    "GZIP_LEVEL",
+    "MAX_RESPONSE_BYTES",
+    "READ_BYTES",
+    "Authorizer",
+    "BulkClient",
+    "BulkRequestError",
+    "ClusterUnreachableError",
+    "MalformedResponseError",
+]
 
 # Level 1 keeps 12% of the bulk NDJSON's bytes (level 9: 8%) at a fraction of the CPU (make bench).
 GZIP_LEVEL = 1
@@ -49,11 +61,11 @@ READ_BYTES = 64 * 1024
 Authorizer = Callable[[str, str, bytes, dict[str, str]], dict[str, str]]
 
 
-class MalformedResponseError(Exception):
+class MalformedResponseError(SluiceError):
     """The answer is not one the client reads (encoded, or larger than it reads)."""
 
 
-class BulkRequestError(Exception):
+class BulkRequestError(SluiceError):
     """The cluster answered the request as a whole with an error status (413, 429, 401, ...)."""
 
     def __init__(self, status: int, error: str) -> None:
@@ -62,7 +74,7 @@ class BulkRequestError(Exception):
         self.error = error
 
 
-class ClusterUnreachableError(Exception):
+class ClusterUnreachableError(SluiceError):
     """No whole answer: refused, reset, timed out or garbled. Nothing is known to be stored."""
 
 

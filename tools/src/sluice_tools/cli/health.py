@@ -1,0 +1,107 @@
+"""``sluice health``: the report an on-call engineer opens first, and the simulation that tunes
+the rules on a team's own traffic."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+from sluice_tools.cli.errors import UsageError
+from sluice_tools.cli.io import open_input
+from sluice_tools.cli.options import positive_int
+
+__all__ = ["register"]
+
+
+def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    parser = commands.add_parser(
+        "health",
+        help="player health: the report, the simulation",
+        description="Player health from the monitor's windows and incidents.",
+    )
+    sub = parser.add_subparsers(dest="action", required=True, metavar="ACTION")
+    report = sub.add_parser(
+        "report",
+        help="render the QoE metrics over time with the incidents shaded (HTML)",
+        description="Render the fleet's QoE metrics per window (all shards combined) as an HTML page of charts, one per metric, with every incident's span shaded and its cause named. Works offline.",
+    )
+    report.add_argument(
+        "--table",
+        default=os.environ.get("SLUICE_HEALTH_TABLE"),
+        help="the monitor's DynamoDB table (default: $SLUICE_HEALTH_TABLE)",
+    )
+    report.add_argument("--hours", type=positive_int, default=6, help="how far back to draw (default: 6)")
+    report.add_argument(
+        "-o", "--output", default="player-health.html", help="where to write the page (default: player-health.html)"
+    )
+    report.set_defaults(run=_report)
+
+    simulate = sub.add_parser(
+        "simulate",
+        help="run the monitor and the evaluator over a file of events; print every alert message",
+        description="Run the real monitor and evaluator in-process over player events (JSON lines, as `sluice generate` writes them; an optional `request` object per line gives the user_agent and country its request carried). Each event's client_time stands for its arrival; sessions split across --shards by session_id as Kinesis splits them. Prints every incident message as one JSON line; tuning comes from the same SLUICE_* variables as the evaluator's.",
+    )
+    simulate.add_argument("events", help="JSON lines of player events (- for stdin)")
+    simulate.add_argument("--shards", type=positive_int, default=1, help="shards of the clean stream (default: 1)")
+    simulate.add_argument(
+        "--window-seconds", type=positive_int, default=60, help="the monitor's tumbling window (default: 60)"
+    )
+    simulate.add_argument("--report", help="also write the health report of the simulated windows (HTML)")
+    simulate.set_defaults(run=_simulate)
+
+
+def _report(args: argparse.Namespace) -> int:
+    if not args.table:
+        raise UsageError("give --table or set SLUICE_HEALTH_TABLE")
+    from botocore.exceptions import BotoCoreError, ClientError, NoRegionError
+
+    from sluice.aws.clients import client
+    from sluice.monitor.evaluator import iso
+    from sluice.monitor.store import DynamoHealthStore
+    from sluice_tools.health.report import render_html
+
+    store = DynamoHealthStore(client("dynamodb"), args.table)
+    now = datetime.now(UTC)
+    try:
+        windows = store.fleet_windows(iso(now - timedelta(hours=args.hours)), iso(now))
+        alerts = store.alerts()
+    except NoRegionError:
+        raise UsageError("no AWS region: pass --region or set AWS_REGION") from None
+    except (BotoCoreError, ClientError) as exc:
+        raise UsageError(f"reading {args.table}: {exc}") from None
+    Path(args.output).write_text(render_html(windows, alerts), encoding="utf-8")
+    print(f"wrote {args.output}: {len(windows)} windows, {len({a.incident_id for a in alerts})} incidents")
+    return 0
+
+
+def _simulate(args: argparse.Namespace) -> int:
+    from dataclasses import replace
+
+    from sluice.monitor.config import evaluation_settings
+    from sluice.runtime.config import ConfigError, Env
+    from sluice_tools.health.simulate import message_line, simulate
+
+    try:
+        settings = replace(evaluation_settings(Env(os.environ)), window_seconds=args.window_seconds, delay_seconds=0)
+    except ConfigError as exc:
+        raise UsageError(str(exc)) from None
+    with open_input(args.events) as handle:
+        lines = (raw.decode("utf-8", "replace") for raw in handle)
+        result = simulate(lines, shards=args.shards, settings=settings)
+    for message in result.messages:
+        print(message_line(message))
+    if args.report:
+        from sluice_tools.health.report import render_html
+
+        windows = result.store.fleet_windows("0", "~")
+        Path(args.report).write_text(render_html(windows, result.messages), encoding="utf-8")
+    print(
+        f"{result.events} events ({result.refused} refused as ingest would) in {result.windows} windows over "
+        f"{result.shards} shard(s): {len({m.incident_id for m in result.messages})} incidents, {len(result.messages)} messages; "
+        f"{result.flagged} bot or test-player events left out, as the monitor leaves them out",
+        file=sys.stderr,
+    )
+    return 0

@@ -1,0 +1,153 @@
+"""`sluice plan`: the capacity settings for a traffic's peak and a target end-to-end latency,
+from the same measured profile as the cost model, written as a tfvars file envs/aws reads.
+
+The rules, each a limit AWS documents or a figure measured here:
+- shards: a shard takes 1 MB/s or 1,000 records/s of writes; the peak is kept under 80% of both;
+- the processor's parallelization factor (1-10 per shard) gives it the CPU the peak needs at
+  70% busy, from the measured CPU time per event and Lambda's share of a vCPU at its memory;
+- batching windows and the lake Firehose buffer share the target latency. The lake, and the
+  warehouse behind it, cannot be fresher than the Firehose buffer interval: with dynamic
+  partitioning its floor is 60 s, so a lower target is refused with that reason.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from dataclasses import dataclass, replace
+from pathlib import Path
+from typing import Any
+
+from sluice.runtime.errors import SluiceError
+from sluice_tools.cost.model import (
+    FULL_VCPU_MB,
+    KINESIS_SHARD_WRITE_BYTES,
+    KINESIS_SHARD_WRITE_RECORDS,
+    Deployment,
+    Estimate,
+    Trigger,
+    monthly,
+)
+from sluice_tools.cost.prices import PriceBook
+from sluice_tools.cost.stage_cpu import StageCpu
+from sluice_tools.cost.traffic import Profile
+
+__all__ = [
+    "BUSY",
+    "FIREHOSE_MAX_BUFFER_S",
+    "FIREHOSE_MIN_BUFFER_S",
+    "HEADROOM",
+    "LOADER_S",
+    "MEMORY_STEPS",
+    "Plan",
+    "PlanError",
+    "plan",
+    "shards_for",
+]
+
+HEADROOM = 0.8  # of a shard's write limits at the peak
+BUSY = 0.7  # of a processor's CPU at the peak
+FIREHOSE_MIN_BUFFER_S = 60  # with dynamic partitioning
+FIREHOSE_MAX_BUFFER_S = 900
+LOADER_S = 10  # S3 notification, the loader's 5 s batching window, one COPY + MERGE
+MEMORY_STEPS = (512, 1024, 1769, 3008)
+
+
+class PlanError(SluiceError, ValueError):
+    pass
+
+
+@dataclass(frozen=True)
+class Plan:
+    deployment: Deployment
+    peak_events_per_s: float
+    target_latency_s: float
+    warehouse_latency_s: float
+    estimate: Estimate
+    slowest_estimate: Estimate  # the same plan with the longest lake buffer: what latency costs
+
+    def tfvars(self) -> dict[str, Any]:
+        d = self.deployment
+        return {
+            "capacity": {
+                "on_demand_streams": False,
+                "raw_shards": d.raw_shards,
+                "clean_shards": d.clean_shards,
+                "processor": _trigger(d.processor),
+                "indexer": _trigger(d.indexer),
+                "monitor": _trigger(d.monitor),
+                "memory_mb": {k: v for k, v in d.memory_mb.items() if k != "evaluator"},
+                "lake_buffering_seconds": d.lake_buffer_seconds,
+                "lake_buffering_mb": d.lake_buffer_mb,
+            }
+        }
+
+    def write(self, path: Path) -> None:
+        path.write_text(json.dumps(self.tfvars(), indent=2) + "\n")
+
+
+def _trigger(t: Trigger) -> dict[str, int]:
+    return {
+        "batch_size": t.batch_size,
+        "batching_window_seconds": int(t.batching_window_seconds),
+        "parallelization_factor": t.parallelization_factor,
+    }
+
+
+def shards_for(records_per_s: float, bytes_per_s: float) -> int:
+    return max(
+        1,
+        math.ceil(records_per_s / (KINESIS_SHARD_WRITE_RECORDS * HEADROOM)),
+        math.ceil(bytes_per_s / (KINESIS_SHARD_WRITE_BYTES * HEADROOM)),
+    )
+
+
+def plan(
+    events_per_day: float,
+    profile: Profile,
+    cpu: StageCpu,
+    prices: PriceBook,
+    *,
+    peak_factor: float,
+    target_latency_s: float,
+    base: Deployment | None = None,
+) -> Plan:
+    base = base or Deployment()
+    p = profile
+    peak = events_per_day / 86_400 * peak_factor
+    raw_records = peak / (p.events / p.raw_records_kpl)
+    raw_shards = shards_for(raw_records, peak * p.raw_bytes_kpl / p.events)
+    clean_shards = shards_for(peak * p.clean_events / p.events, peak * p.clean_bytes / p.events)
+    # The processor: CPU for the peak per shard, at the smallest memory that needs <= 10 slots.
+    per_shard_cpu_s = peak / raw_shards * cpu.us("processor") / 1e6
+    for memory in MEMORY_STEPS:
+        vcpu = min(1.0, memory / FULL_VCPU_MB)
+        factor = math.ceil(per_shard_cpu_s / (vcpu * BUSY))
+        if factor <= 10:
+            break
+    else:
+        raise PlanError(
+            f"the processor cannot keep up with {peak:,.0f} events/s on {raw_shards} shards even at 10 x {memory} MB: add shards"
+        )
+    lake_floor = FIREHOSE_MIN_BUFFER_S + 1 + LOADER_S
+    if target_latency_s < lake_floor:
+        raise PlanError(
+            f"a target of {target_latency_s:.0f} s is under the lake's floor of {lake_floor} s: Firehose with dynamic "
+            f"partitioning buffers at least {FIREHOSE_MIN_BUFFER_S} s, then the loader needs about {LOADER_S} s "
+            "(OpenSearch and the health monitor see events within seconds either way)"
+        )
+    buffer_s = int(min(FIREHOSE_MAX_BUFFER_S, target_latency_s - 1 - LOADER_S))
+    deployment = replace(
+        base,
+        streams="provisioned",
+        raw_shards=raw_shards,
+        clean_shards=clean_shards,
+        processor=Trigger(base.processor.batch_size, 1, max(1, factor)),
+        memory_mb={**base.memory_mb, "processor": memory},
+        lake_buffer_seconds=buffer_s,
+    )
+    estimate = monthly(events_per_day, p, cpu, prices, deployment=deployment)
+    slowest = monthly(
+        events_per_day, p, cpu, prices, deployment=replace(deployment, lake_buffer_seconds=FIREHOSE_MAX_BUFFER_S)
+    )
+    return Plan(deployment, peak, target_latency_s, buffer_s + 1 + LOADER_S, estimate, slowest)
