@@ -57,3 +57,20 @@ def test_the_other_region_has_no_such_queue(aws, queue_in_us_west_2):
 
     assert result.returncode == 2
     assert "QueueDoesNotExist" in result.stderr or "NonExistentQueue" in result.stderr, result.stderr
+
+
+def test_region_on_the_command_line_comes_before_both(aws, queue_in_us_west_2):
+    result = sluice(
+        aws,
+        {"AWS_REGION": "eu-west-1", "AWS_DEFAULT_REGION": "eu-west-1"},
+        "failed",
+        "recover",
+        "--queue",
+        QUEUE,
+        "--bucket",
+        BUCKET,
+        "--region",
+        "us-west-2",
+    )
+
+    assert result.returncode == 0, result.stderr
