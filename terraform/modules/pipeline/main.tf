@@ -113,6 +113,7 @@ module "ingest" {
   source               = "../stage_function"
   name                 = "${var.name}-ingest"
   metrics_stage        = "ingest"
+  log_level            = var.log_level
   memory_mb            = lookup(var.capacity.memory_mb, "ingest", 512)
   image_uri            = var.images["ingest"]
   timeout_seconds      = 30
@@ -155,6 +156,7 @@ module "processor" {
   source               = "../stage_function"
   name                 = "${var.name}-processor"
   metrics_stage        = "processor"
+  log_level            = var.log_level
   memory_mb            = lookup(var.capacity.memory_mb, "processor", 512)
   create_trigger       = var.create_event_source_mappings
   image_uri            = var.images["processor"]
@@ -185,6 +187,7 @@ module "indexer" {
   source               = "../stage_function"
   name                 = "${var.name}-indexer"
   metrics_stage        = "indexer"
+  log_level            = var.log_level
   memory_mb            = lookup(var.capacity.memory_mb, "indexer", 512)
   create_trigger       = var.create_event_source_mappings
   image_uri            = var.images["indexer"]
@@ -206,6 +209,7 @@ module "loader" {
   source               = "../stage_function"
   name                 = "${var.name}-loader"
   metrics_stage        = "loader"
+  log_level            = var.log_level
   memory_mb            = lookup(var.capacity.memory_mb, "loader", 512)
   create_trigger       = var.create_event_source_mappings
   image_uri            = var.images["loader"]
@@ -242,6 +246,7 @@ module "monitor" {
   source               = "../stage_function"
   name                 = "${var.name}-monitor"
   metrics_stage        = "monitor"
+  log_level            = var.log_level
   memory_mb            = lookup(var.capacity.memory_mb, "monitor", 512)
   create_trigger       = var.create_event_source_mappings
   image_uri            = var.images["monitor"]
@@ -272,6 +277,7 @@ module "evaluator" {
   source        = "../stage_function"
   name          = "${var.name}-health-evaluator"
   metrics_stage = "monitor-evaluator" # the Stage dimension evaluator_from_env writes
+  log_level     = var.log_level
   image_uri     = var.images["monitor"]
   command       = "sluice_monitor.handler.evaluate"
   # One evaluation at a time: incidents advance window by window (the state write is also

@@ -10,7 +10,7 @@ variable "images" {
 
   validation {
     condition     = alltrue([for stage in ["ingest", "processor", "indexer", "loader", "monitor"] : contains(keys(var.images), stage)])
-    error_message = "images needs an entry for every stage: ingest, processor, indexer, loader, monitor."
+    error_message = "images needs an entry for every stage: ingest, processor, indexer, loader, monitor (after `make push-images`, `make tf-images` writes them to terraform/envs/aws/images.auto.tfvars.json)."
   }
 }
 
@@ -168,6 +168,12 @@ variable "create_event_source_mappings" {
   description = "Create the stages' event source mappings (false: the local runtime plays them)."
   type        = bool
   default     = true
+}
+
+variable "log_level" {
+  description = "The stages' application log level (AWS_LAMBDA_LOG_LEVEL): TRACE, DEBUG or INFO (see modules/stage_function)."
+  type        = string
+  default     = "INFO"
 }
 
 variable "tags" {

@@ -105,6 +105,14 @@ resource "aws_lambda_function" "this" {
     mode = var.tracing ? "Active" : "PassThrough"
   }
 
+  # Advanced logging controls: Lambda sets AWS_LAMBDA_LOG_LEVEL only when they are on, and the
+  # stages' logger (Powertools) takes its level from it; JSON so Lambda filters by each line's level.
+  logging_config {
+    log_format            = "JSON"
+    application_log_level = var.log_level
+    log_group             = aws_cloudwatch_log_group.this.name
+  }
+
   dynamic "vpc_config" {
     for_each = var.vpc_subnet_ids == null ? [] : [1]
     content {

@@ -144,6 +144,17 @@ variable "tracing" {
   default     = true
 }
 
+variable "log_level" {
+  description = "The stage's application log level (AWS_LAMBDA_LOG_LEVEL). At most INFO: Lambda files the EMF metric lines, which carry no level, at INFO, so a WARN or ERROR filter would drop the stage's metrics and blind its alarms."
+  type        = string
+  default     = "INFO"
+
+  validation {
+    condition     = contains(["TRACE", "DEBUG", "INFO"], var.log_level)
+    error_message = "log_level must be TRACE, DEBUG or INFO (above INFO, Lambda drops the EMF metric lines the alarms read)."
+  }
+}
+
 variable "log_retention_days" {
   description = "Log retention."
   type        = number
