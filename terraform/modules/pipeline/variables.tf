@@ -1,7 +1,21 @@
+variable "create" {
+  description = "Create the whole pipeline; false creates nothing and every output is null."
+  type        = bool
+  default     = true
+}
+
 variable "name" {
-  description = "Name prefix of every resource."
+  description = "Name prefix of every resource; also the OpenSearch domain's and the Redshift cluster's name."
   type        = string
   default     = "sluice"
+
+  validation {
+    # The tightest of the names made from it: an OpenSearch domain (3..28 of a-z 0-9 -, a letter
+    # first) and a Redshift cluster identifier (no "--", no trailing hyphen). Stage functions
+    # (<name>-health-evaluator) then fit Lambda's 64 characters.
+    condition     = can(regex("^[a-z][a-z0-9-]{1,26}[a-z0-9]$", var.name)) && !strcontains(var.name, "--")
+    error_message = "name must be 3..28 of a-z 0-9 -, beginning with a letter, ending with a letter or digit, without \"--\" (it names the OpenSearch domain and the Redshift cluster)."
+  }
 }
 
 variable "images" {

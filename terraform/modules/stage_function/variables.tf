@@ -1,6 +1,18 @@
+variable "create" {
+  description = "Create the function, its role, log group, queues, mappings and alarms; false creates nothing and every output is null."
+  type        = bool
+  default     = true
+}
+
 variable "name" {
   description = "Function name (also the role and log group name)."
   type        = string
+
+  validation {
+    # Lambda FunctionName (a name, not an ARN): 1..64 of [a-zA-Z0-9-_]; the role's limit is 64 too.
+    condition     = can(regex("^[A-Za-z0-9_-]{1,64}$", var.name))
+    error_message = "name must be 1..64 of A-Z a-z 0-9 _ - (a Lambda function name; also its role's name)."
+  }
 }
 
 variable "image_uri" {

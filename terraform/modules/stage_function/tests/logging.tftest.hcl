@@ -25,11 +25,11 @@ run "json_logs_at_info_by_default" {
   command = plan
 
   assert {
-    condition     = aws_lambda_function.this.logging_config[0].log_format == "JSON" && aws_lambda_function.this.logging_config[0].application_log_level == "INFO"
+    condition     = aws_lambda_function.this[0].logging_config[0].log_format == "JSON" && aws_lambda_function.this[0].logging_config[0].application_log_level == "INFO"
     error_message = "the function logs JSON at INFO, so Lambda sets AWS_LAMBDA_LOG_LEVEL for the stage's logger"
   }
   assert {
-    condition     = aws_lambda_function.this.logging_config[0].log_group == "/aws/lambda/sluice-processor"
+    condition     = aws_lambda_function.this[0].logging_config[0].log_group == "/aws/lambda/sluice-processor"
     error_message = "the function logs to the module's log group (its retention and key)"
   }
 }
@@ -39,7 +39,7 @@ run "debug_when_asked" {
   variables { log_level = "DEBUG" }
 
   assert {
-    condition     = aws_lambda_function.this.logging_config[0].application_log_level == "DEBUG"
+    condition     = aws_lambda_function.this[0].logging_config[0].application_log_level == "DEBUG"
     error_message = "the level variable reaches the function"
   }
 }
