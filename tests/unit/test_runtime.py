@@ -135,7 +135,7 @@ def test_emf_document_follows_the_specification(monkeypatch):
     assert {m["Name"] for m in directive["Metrics"]} == {"RecordsProcessed", "FailedEvents", "ProcessLagMs"}
     assert {m["Name"]: m["Unit"] for m in directive["Metrics"]}["ProcessLagMs"] == "Milliseconds"
     assert document["Stage"] == "processor" and "service" not in document
-    assert document["RecordsProcessed"] == [99]
+    assert document["RecordsProcessed"] == 99
     assert document["ProcessLagMs"] == [120, 80]
     assert isinstance(document["_aws"]["Timestamp"], int)
 
@@ -198,8 +198,8 @@ def test_each_metrics_object_writes_only_its_own_values():
     b.flush()
     a.flush()
     (doc_a,), (doc_b,) = _documents(ingest), _documents(processor)
-    assert (doc_a["Stage"], doc_a["RecordsAccepted"], "RecordsProcessed" in doc_a) == ("ingest", [3], False)
-    assert (doc_b["Stage"], doc_b["RecordsProcessed"], "RecordsAccepted" in doc_b) == ("processor", [5], False)
+    assert (doc_a["Stage"], doc_a["RecordsAccepted"], "RecordsProcessed" in doc_a) == ("ingest", 3, False)
+    assert (doc_b["Stage"], doc_b["RecordsProcessed"], "RecordsAccepted" in doc_b) == ("processor", 5, False)
 
 
 def test_a_failed_event_encodes_with_the_failed_event_schema():

@@ -19,6 +19,9 @@ What is ours, and why:
   set itself, to stdout, when it reaches 100 metrics or values, so the set is written here one
   value before that, and every line reaches the stage's stream.
 - Values must be finite: Powertools takes NaN and infinity, which JSON cannot carry.
+- A metric's lone value is written as a number, not a one-element array (EMF takes both): Logs
+  Insights sums numbers (``stats sum(RecordsProcessed)``), not arrays, and the lines stay as
+  they were for the queries and tests that read them.
 """
 
 from __future__ import annotations
@@ -27,7 +30,7 @@ import json
 import math
 import numbers
 import sys
-from typing import IO
+from typing import IO, Any
 
 from aws_lambda_powertools.metrics.exceptions import MetricValueError
 from aws_lambda_powertools.metrics.provider.cloudwatch_emf.cloudwatch import AmazonCloudWatchEMFProvider
@@ -78,6 +81,9 @@ class Metrics:
     def _write(self) -> None:
         if not self._emf.metric_set:
             return
-        document = self._emf.serialize_metric_set()
+        document: dict[str, Any] = dict(self._emf.serialize_metric_set())
+        for name in self._emf.metric_set:
+            if len(document[name]) == 1:
+                document[name] = document[name][0]  # a lone value as a number (EMF takes both)
         (self.stream or sys.stdout).write(json.dumps(document, separators=(",", ":")) + "\n")
         self._emf.metric_set.clear()
