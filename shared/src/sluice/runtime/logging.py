@@ -9,6 +9,11 @@ fields a call site passes in ``extra``; CloudWatch Logs Insights reads them dire
 The level is Lambda's ``AWS_LAMBDA_LOG_LEVEL`` (set only under advanced logging controls, which
 the stage_function module turns on), else ``POWERTOOLS_LOG_LEVEL``, else INFO: Powertools' order.
 
+Its cost, once per process (measured with farm-bench, 2 cores at load 4-6): importing Powertools
+(its package imports Logger, Metrics and Tracer together) is 23 ms at best, 51 ms median, of
+module time; a whole ingest first invocation (import, clients, one PutRecords to a local
+endpoint) took 27 ms more CPU at the median (588 against 561 ms, ratio 1.03).
+
 What is ours, and why:
 
 - One Powertools logger for the process, named ``sluice``, so every ``logging.getLogger("sluice.…")``
