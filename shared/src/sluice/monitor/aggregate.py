@@ -1,7 +1,8 @@
-"""Window aggregates: counters and a startup-time sketch per dimension value and per pair of
-dimension values (``cdn=fastly × country=GB``: root-cause isolation needs them), updated event by
-event, merged across invocations and shards by addition, kept small enough for Lambda's 1 MB
-window state.
+"""Window aggregates: counters and time sketches (startup; a CDN request's first byte and its
+origin's) per dimension value and per pair of dimension values (``cdn=fastly × country=GB``:
+root-cause isolation needs them), updated event by event, merged across invocations and shards by
+addition, kept small enough for Lambda's 1 MB window state. A CDN request (``cdn_request``) is
+also counted where it was served (``CDN_DIMENSIONS``, ``CDN_PAIRS``).
 
 Each dimension keeps at most ``max_values`` values, chosen by Space-Saving (Metwally, Agrawal and
 El Abbadi, 2005): when a new value arrives with every slot taken, the value with the fewest
@@ -13,7 +14,7 @@ window's end (a failing content id cannot vanish into ``other``); its counters m
 its first event is exact; and the tracked values plus ``other`` always add up to the exact total.
 
 The state Lambda carries between invocations is also bounded in bytes (``fit_state``): values at
-their schema bounds (a 512-byte content id, in 15 dimensions and pairs) can fill Lambda's 1 MB
+their schema bounds (a 512-byte content id, in 15 dimensions and pairs, 19 for a CDN request) can fill Lambda's 1 MB
 long before every slot is taken. Past the budget, the lightest values of every dimension fold
 into ``other`` (counted in ``folded``), and a value arriving after that starts with the largest
 count folded as its ``missed``: the totals stay exact, the bound on a value's miss stays true.
