@@ -1,5 +1,5 @@
 variable "create" {
-  description = "Create the whole pipeline; false creates nothing and every output is null."
+  description = "Create the whole pipeline; false creates nothing in any of its modules and every output is null (the inputs without a default are still asked for)."
   type        = bool
   default     = true
 }

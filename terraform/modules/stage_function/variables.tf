@@ -1,5 +1,5 @@
 variable "create" {
-  description = "Create the function, its role, log group, queues, mappings and alarms; false creates nothing and every output is null."
+  description = "Create the function, its role, log group, queues, mappings and alarms; false creates nothing: every output is null (event_source_mappings is empty)."
   type        = bool
   default     = true
 }
