@@ -22,11 +22,11 @@ variable "media_bucket_name" {
   validation {
     # The S3 bucket naming rules (Amazon S3 User Guide, "General purpose bucket naming rules").
     condition = (
-      can(regex("^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$", var.media_bucket_name))
-      && !strcontains(var.media_bucket_name, "..")
-      && !can(regex("^[0-9]+[.][0-9]+[.][0-9]+[.][0-9]+$", var.media_bucket_name))
-      && !can(regex("^(xn--|sthree-|amzn-s3-demo-)", var.media_bucket_name))
-      && !can(regex("(-s3alias|--ol-s3|[.]mrap|--x-s3|--table-s3)$", var.media_bucket_name))
+      can(regex("^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$", var.media_bucket_name)) &&
+      !strcontains(var.media_bucket_name, "..") &&
+      !can(regex("^[0-9]+[.][0-9]+[.][0-9]+[.][0-9]+$", var.media_bucket_name)) &&
+      !can(regex("^(xn--|sthree-|amzn-s3-demo-)", var.media_bucket_name)) &&
+      !can(regex("(-s3alias|--ol-s3|[.]mrap|--x-s3|--table-s3)$", var.media_bucket_name))
     )
     error_message = "media_bucket_name must follow the S3 bucket naming rules: 3 to 63 of a-z 0-9 . - , beginning and ending with a letter or digit, no \"..\", not an IP address, no reserved prefix (xn--, sthree-, amzn-s3-demo-) or suffix (-s3alias, --ol-s3, .mrap, --x-s3, --table-s3)."
   }

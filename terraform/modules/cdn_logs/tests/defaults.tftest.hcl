@@ -42,9 +42,9 @@ run "fields_from_the_one_list_without_the_request_headers" {
   }
   assert {
     condition = (
-      aws_cloudfront_realtime_log_config.this[0].fields == toset([for f in jsondecode(file("../../generated/cdn_realtime_log_fields.json")) : f if f != "cs-headers"])
-      && !contains(aws_cloudfront_realtime_log_config.this[0].fields, "cs-headers")
-      && contains(aws_cloudfront_realtime_log_config.this[0].fields, "cmcd-buffer-length")
+      aws_cloudfront_realtime_log_config.this[0].fields == toset([for f in jsondecode(file("../../generated/cdn_realtime_log_fields.json")) : f if f != "cs-headers"]) &&
+      !contains(aws_cloudfront_realtime_log_config.this[0].fields, "cs-headers") &&
+      contains(aws_cloudfront_realtime_log_config.this[0].fields, "cmcd-buffer-length")
     )
     error_message = "by default the configuration carries every field of the list but cs-headers (every request header, cookies and Authorization included), and still the cmcd-* fields"
   }
