@@ -70,9 +70,12 @@ security: $(VENV)/.installed ## checkov over terraform/
 release: ## Cut release VERSION=x.y.z: check it, bump every version, build and tag sluice-<stage>:x.y.z, digests into CHANGELOG.md
 	@test -n "$(VERSION)" || { echo "set VERSION=x.y.z (the one now: $$(cat VERSION))"; exit 2; }
 	python3 scripts/release.py bump $(VERSION)
+	@# Committed before the build, so the images carry the release commit's revision, not -dirty.
+	git commit -q -m "Release $(VERSION)" -- $$(python3 scripts/release.py files)
 	$(MAKE) build-images
 	python3 scripts/release.py images
-	@echo "review, then: git commit -am 'Release $(VERSION)' && git tag v$(VERSION); after make push-images, python3 scripts/release.py images adds the registry digests"
+	@echo "then: git commit -m 'CHANGELOG: the images of $(VERSION)' CHANGELOG.md && git tag v$(VERSION);"
+	@echo "after make push-images REGISTRY=..., python3 scripts/release.py images again records the registry digests"
 
 tf-images: ## Write terraform/envs/aws/images.auto.tfvars.json from images.lock.json (after push-images)
 	python3 docker/images.py tfvars --output terraform/envs/aws/images.auto.tfvars.json

@@ -185,10 +185,8 @@ def push(args: argparse.Namespace) -> None:
         if args.stages and stage not in args.stages:
             continue
         remote = f"{registry}/sluice-{stage}:{lock['git_revision']}"
-        # The release's tag too: operators pin sluice-<stage>:<version> (and its digest).
-        for tag in (remote, f"{registry}/sluice-{stage}:{lock['version']}"):
-            subprocess.run([docker(), "tag", entry["image"], tag], check=True)
-            subprocess.run([docker(), "push", tag], check=True)
+        subprocess.run([docker(), "tag", entry["image"], remote], check=True)
+        subprocess.run([docker(), "push", remote], check=True)
         digests = [d for d in inspect(remote)["repo_digests"] if str(d).startswith(f"{registry}/sluice-{stage}@")]
         if not digests:
             fail(f"{remote}: the registry returned no digest")

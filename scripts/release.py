@@ -3,6 +3,7 @@
 library only, like docker/images.py: it runs before any virtualenv exists.
 
     python3 scripts/release.py check            # every place carries the version in VERSION
+    python3 scripts/release.py files            # the files a bump writes (for `git commit`)
     python3 scripts/release.py bump 0.3.0       # semver, newer than VERSION: written everywhere,
                                                 # CHANGELOG.md's [Unreleased] becomes [0.3.0] - <date>
     python3 scripts/release.py images           # after `make build-images` (again after `make
@@ -329,12 +330,16 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--root", type=Path, default=ROOT, help=argparse.SUPPRESS)
     sub = parser.add_subparsers(dest="action", required=True)
     sub.add_parser("check", help="every place carries the version in VERSION")
+    sub.add_parser("files", help="the files a bump writes, one a line")
     b = sub.add_parser("bump", help="check the version and write it everywhere; date the changelog entry")
     b.add_argument("version")
     i = sub.add_parser("images", help="after make build-images: tag the images, record their digests")
     i.add_argument("--lock", type=Path, help="the lock file (default: images.lock.json at the root)")
     args = parser.parse_args(argv)
     try:
+        if args.action == "files":
+            print("\n".join([*(place.path for place in places(args.root)), "CHANGELOG.md"]))
+            return 0
         if args.action == "check":
             said = check(args.root)
         elif args.action == "bump":

@@ -8,7 +8,9 @@ What is checked is what a user would see: each session's media requests as ``cdn
 in the warehouse (the stand-in's real-time log lines, read by the processor's second input,
 through the lake and the loader) with the player's CMCD (sid, cid, br, ot, sf, ...) and the edge
 location that served them; and, for the header mode, that the CDN saw the CMCD in the request's
-headers, not its query (the lines on the CDN log stream)."""
+headers, not its query (the lines on the CDN log stream). A player at an edge faulted to answer
+503 is a session of failed requests named by that edge; one at an edge slow to first byte plays,
+each row saying the edge's time to first byte."""
 
 from __future__ import annotations
 
@@ -39,7 +41,8 @@ SCRIPTS = (
     "dashjs/dist/modern/umd/dash.all.min.js",
     "shaka-player/dist/shaka-player.compiled.js",
 )
-HEALTHY, FAULTED = "IAD89-C3", "AMS1-C1"
+HEALTHY, FAULTED, SLOW = "IAD89-C3", "AMS1-C1", "FRA56-P2"
+SLOW_FIRST_BYTE_S = 0.3  # the slow edge's hold on each first byte: under the players' timeouts
 # Each player's CMCD streaming format and the video bitrates its br can take (kbps): the ladder's
 # 400 and 1200; Shaka's br is the variant's, its 64 kbps audio in (464, 1264).
 FORMAT = {"hls.js": "h", "dash.js": "d", "shaka": "d"}
@@ -72,7 +75,11 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Path:
 @pytest.fixture(scope="module")
 def pipeline(site: Path):
     local = LocalPipeline(
-        LocalOptions(provisioning="direct", say=lambda line: None, cdn_faults={FAULTED: EdgeFault(status=503)})
+        LocalOptions(
+            provisioning="direct",
+            say=lambda line: None,
+            cdn_faults={FAULTED: EdgeFault(status=503), SLOW: EdgeFault(first_byte_delay_s=SLOW_FIRST_BYTE_S)},
+        )
     )
     local.start()
     assert local.cdn is not None and local.cdn.root is not None, local.cdn and local.cdn.off
@@ -229,3 +236,11 @@ def test_a_player_at_a_failing_edge_is_a_session_of_failed_requests(site, pipeli
     assert {(r["cdn_edge_location"], r["cdn_status"], r["cdn_result_type"]) for r in session.rows} == {
         (FAULTED, 503, "Error")
     }
+
+
+def test_a_player_at_a_slow_edge_plays_and_its_rows_say_the_time_to_first_byte(site, pipeline):
+    # GIVEN Shaka playing from the edge location that holds every first byte 300 ms
+    session = _play(site, pipeline, "shaka", "query", SLOW)
+    # THEN it plays to the end, and every row of its session names that edge and its slow first byte
+    _assert_session_in_the_warehouse(session)
+    assert all(r["cdn_time_to_first_byte_ms"] >= SLOW_FIRST_BYTE_S * 1000 for r in session.rows), session.requests()

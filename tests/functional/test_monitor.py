@@ -14,8 +14,8 @@ import zlib
 from datetime import UTC, datetime
 
 import pytest
-from sluice_tools.tumbling import run_windows
 from sluice_tools.traffic.generator import Incident, Problems, TrafficConfig, generate
+from sluice_tools.tumbling import run_windows
 from support.aws import create_monitoring, received_alerts, stream_arn
 from support.factories import clean_record, generated_clean_record, kinesis_trigger_record
 from support.opensearch_double import bulk_double

@@ -10,9 +10,9 @@ import time
 import uuid
 from datetime import UTC, datetime
 
-from sluice_tools.tumbling import run_windows
 from sluice_tools.opensearch.bootstrap import bootstrap
 from sluice_tools.opensearch.client import build_client
+from sluice_tools.tumbling import run_windows
 from sluice_tools.warehouse.migrate import migrate
 from sqlalchemy import text
 from support.apigateway import http_api_event

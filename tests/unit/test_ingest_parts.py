@@ -6,9 +6,9 @@ import gzip
 
 import pytest
 
+from sluice.events.addresses import truncate_ip
 from sluice.ingest.body import split_events
 from sluice.ingest.config import IngestConfig
-from sluice.events.addresses import truncate_ip
 from sluice.ingest.context import country_of
 from sluice.ingest.request import HttpRequest, RequestError, decoded_body
 from sluice.runtime.config import ConfigError

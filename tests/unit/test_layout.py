@@ -13,9 +13,9 @@ import sys
 from pathlib import Path
 
 import pytest
+import sluice_tools
 
 import sluice
-import sluice_tools
 from sluice.runtime.errors import SluiceError
 
 ROOT = Path(__file__).resolve().parents[2]

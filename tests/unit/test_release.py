@@ -258,3 +258,10 @@ def test_make_release_without_a_version_says_how(tmp_path):
     )
     assert result.returncode == 2
     assert result.stdout.strip() == f"set VERSION=x.y.z (the one now: {(ROOT / 'VERSION').read_text().strip()})"
+
+
+def test_files_lists_what_a_bump_writes_for_the_release_commit(repo):
+    status, said = run("--root", str(repo), "files")
+
+    assert status == 0
+    assert said.splitlines() == [*(place.path for place in release.places(repo)), "CHANGELOG.md"]

@@ -7,9 +7,9 @@ from typing import Any
 
 from sluice.ingest.service import IngestService
 from sluice.runtime.deadline import Deadline
-from sluice.runtime.logging import bind_request, setup_logging
+from sluice.runtime.logging import setup_logging
 
-setup_logging("ingest")
+log = setup_logging("ingest")
 
 
 @cache
@@ -19,7 +19,7 @@ def _service() -> IngestService:
 
 
 def handle(event: dict[str, Any], context: Any) -> dict[str, Any]:
-    bind_request(context)
+    log.bind(context)
     # API Gateway gives up after 29 s, whatever the function's timeout: answer well before, so
     # the player learns what was stored.
     return _service().handle(event, Deadline.from_context(context, margin_ms=1500, fallback_s=25, cap_s=26))

@@ -8,9 +8,9 @@ from typing import Any
 
 from sluice.loader.service import Loader
 from sluice.runtime.deadline import Deadline
-from sluice.runtime.logging import bind_request, setup_logging
+from sluice.runtime.logging import setup_logging
 
-setup_logging("loader")
+log = setup_logging("loader")
 
 
 @cache
@@ -20,5 +20,5 @@ def _loader() -> Loader:
 
 
 def handle(event: dict[str, Any], context: Any) -> dict[str, Any]:
-    bind_request(context)
+    log.bind(context)
     return _loader().handle(event, Deadline.from_context(context, margin_ms=5000))

@@ -13,12 +13,15 @@ from typing import TYPE_CHECKING, Any
 
 from sluice.monitor.service import Monitor
 from sluice.runtime.deadline import Deadline, bind_deadline
-from sluice.runtime.logging import bind_request, setup_logging
+from sluice.runtime.logging import setup_logging
 
 if TYPE_CHECKING:
     from sluice.monitor.evaluator import Evaluator
 
-setup_logging("monitor")
+log = setup_logging("monitor")
+# The evaluation is a function of its own: its own stage label (its metrics' Stage dimension)
+# and its own cold start.
+evaluator_log = setup_logging("monitor-evaluator")
 
 
 @cache
@@ -31,18 +34,18 @@ def _monitor() -> Monitor:
 def _evaluator() -> Evaluator:
     # Imported here: the two handlers are separate functions, and the stream handler's cold
     # start should not pay for the incident rules it never runs.
-    from sluice.monitor.evaluator import evaluator_from_env
+    from sluice.monitor.evaluation import evaluator_from_env
 
     return evaluator_from_env()
 
 
 def handle(event: dict[str, Any], context: Any) -> dict[str, Any]:
-    bind_request(context)
+    log.bind(context)
     return _monitor().handle(event, Deadline.from_context(context))
 
 
 def evaluate(event: dict[str, Any], context: Any) -> dict[str, Any]:
-    bind_request(context)
+    evaluator_log.bind(context)
     deadline = Deadline.from_context(context)
     bind_deadline(deadline)  # every DynamoDB and SNS call ends before it
     evaluator = _evaluator()

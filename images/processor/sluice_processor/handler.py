@@ -9,9 +9,9 @@ from typing import Any
 from sluice.batch.kinesis import PartialBatchResponse
 from sluice.processor.service import Processor
 from sluice.runtime.deadline import Deadline
-from sluice.runtime.logging import bind_request, setup_logging
+from sluice.runtime.logging import setup_logging
 
-setup_logging("processor")
+log = setup_logging("processor")
 
 
 @cache
@@ -21,5 +21,5 @@ def _processor() -> Processor:
 
 
 def handle(event: dict[str, Any], context: Any) -> PartialBatchResponse:
-    bind_request(context)
+    log.bind(context)
     return _processor().handle(event, Deadline.from_context(context))

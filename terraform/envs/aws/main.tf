@@ -69,8 +69,9 @@ module "registry" {
 # this stack's: attach the output's realtime_log_config_arn to its cache behaviours
 # (terraform/README.md, modules/cdn_logs/README.md).
 module "cdn_logs" {
-  source        = "../../modules/cdn_logs"
-  create        = var.create_cdn_logs
-  name          = "${var.name}-cdn-logs"
-  sampling_rate = var.cdn_logs_sampling_rate
+  source              = "../../modules/cdn_logs"
+  create              = var.create_cdn_logs
+  name                = "${var.name}-cdn-logs"
+  sampling_rate       = var.cdn_logs_sampling_rate
+  log_request_headers = var.cdn_logs_request_headers
 }

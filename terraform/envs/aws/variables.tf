@@ -2,6 +2,11 @@ variable "region" {
   description = "AWS region."
   type        = string
   default     = "eu-west-1"
+
+  validation {
+    condition     = can(regex("^[a-z]{2}(-[a-z]+)+-[0-9]+$", var.region))
+    error_message = "region must be an AWS region code such as eu-west-1 or us-gov-west-1."
+  }
 }
 
 variable "environment" {
@@ -17,8 +22,9 @@ variable "name" {
 }
 
 variable "images" {
-  description = "Stage -> image pinned by digest: images.auto.tfvars.json from `make tf-images`."
+  description = "Stage -> image pinned by digest: images.auto.tfvars.json from `make tf-images`. Empty only for the first step, `terraform apply -target=module.registry` (the repositories the images are pushed to); any other plan needs every stage."
   type        = map(string)
+  default     = {}
 
   validation {
     condition     = alltrue([for uri in values(var.images) : can(regex("@sha256:[0-9a-f]{64}$", uri))])
@@ -27,8 +33,20 @@ variable "images" {
 }
 
 variable "lake_bucket_name" {
-  description = "The lake bucket (globally unique)."
+  description = "The lake bucket (globally unique; S3 bucket naming rules)."
   type        = string
+
+  validation {
+    # The S3 bucket naming rules (Amazon S3 User Guide, "General purpose bucket naming rules").
+    condition = (
+      can(regex("^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$", var.lake_bucket_name)) &&
+      !strcontains(var.lake_bucket_name, "..") &&
+      !can(regex("^[0-9]+[.][0-9]+[.][0-9]+[.][0-9]+$", var.lake_bucket_name)) &&
+      !can(regex("^(xn--|sthree-|amzn-s3-demo-)", var.lake_bucket_name)) &&
+      !can(regex("(-s3alias|--ol-s3|[.]mrap|--x-s3|--table-s3)$", var.lake_bucket_name))
+    )
+    error_message = "lake_bucket_name must follow the S3 bucket naming rules: 3 to 63 of a-z 0-9 . - , beginning and ending with a letter or digit, no \"..\", not an IP address, no reserved prefix (xn--, sthree-, amzn-s3-demo-) or suffix (-s3alias, --ol-s3, .mrap, --x-s3, --table-s3)."
+  }
 }
 
 variable "private_subnet_ids" {
@@ -130,4 +148,10 @@ variable "cdn_logs_sampling_rate" {
   description = "With create_cdn_logs: the percentage of media requests logged (1..100; $0.01 per million lines logged)."
   type        = number
   default     = 100
+}
+
+variable "cdn_logs_request_headers" {
+  description = "With create_cdn_logs: also log cs-headers, every request header (cookies and Authorization included) kept on the log stream for its 24 h. Needed only for players in CMCD header mode that send version-2 keys (they ride only in headers); the cmcd-* fields carry the version-1 keys either way."
+  type        = bool
+  default     = false
 }

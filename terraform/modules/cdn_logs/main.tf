@@ -7,7 +7,11 @@ locals {
   # The one list of fields (shared/src/sluice/cdn/fields.py, rendered by `sluice schemas render
   # cdn-fields`). The provider holds them as a set: the order on the stream is the one
   # GetRealtimeLogConfig reports, which is what the reader reads.
-  fields = jsondecode(file("${path.module}/../../generated/cdn_realtime_log_fields.json"))
+  all_fields = jsondecode(file("${path.module}/../../generated/cdn_realtime_log_fields.json"))
+  # cs-headers is every request header (cookies, Authorization included) on the stream for its
+  # 24 h: asked for only when the operator says so (var.log_request_headers). The processor reads
+  # the deployed configuration's fields, so a configuration without it is read the same way.
+  fields = var.log_request_headers ? local.all_fields : [for f in local.all_fields : f if f != "cs-headers"]
 
   # Kinesis' minimum retention (24 hours). The stream holds every request's full client address
   # (c-ip, x-forwarded-for) until the reader truncates it: keep it no longer than Kinesis must.

@@ -32,6 +32,12 @@ variable "sampling_rate" {
   }
 }
 
+variable "log_request_headers" {
+  description = "Ask CloudFront for cs-headers: every request header (cookies and Authorization included) kept on the log stream for its 24 h. Players in CMCD header mode send CMCD version-2 keys only there, so turn it on for them; the cmcd-* fields carry the version-1 keys either way (query or header mode). The processor reads only the CMCD-* headers of it."
+  type        = bool
+  default     = false
+}
+
 variable "on_demand" {
   description = "On-demand stream capacity (scales by itself); false for provisioned shards."
   type        = bool

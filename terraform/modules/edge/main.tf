@@ -10,6 +10,7 @@ locals {
 }
 
 resource "aws_wafv2_web_acl" "edge" {
+  count = var.create ? 1 : 0
   #checkov:skip=CKV2_AWS_31:WAF logs would keep every client's full IP address; Sluice keeps a /24 (/48) prefix only (README: what is kept where)
   provider    = aws.us_east_1
   name        = "${var.name}-ingest"
@@ -76,6 +77,7 @@ resource "aws_wafv2_web_acl" "edge" {
 }
 
 resource "aws_cloudfront_origin_request_policy" "ingest" {
+  count   = var.create ? 1 : 0
   name    = "${var.name}-ingest"
   comment = "What ingest reads: its headers, the viewer's country and address, the query (write key)."
   cookies_config {
@@ -104,6 +106,7 @@ resource "aws_cloudfront_origin_request_policy" "ingest" {
 }
 
 resource "aws_cloudfront_distribution" "ingest" {
+  count = var.create ? 1 : 0
   #checkov:skip=CKV_AWS_86:access logs would keep every client's full IP address (see the README's privacy section)
   #checkov:skip=CKV_AWS_174:the default *.cloudfront.net certificate; with your own domain, set a certificate with TLSv1.2_2021
   #checkov:skip=CKV2_AWS_42:the default *.cloudfront.net certificate (as above)
@@ -117,7 +120,7 @@ resource "aws_cloudfront_distribution" "ingest" {
   price_class     = var.price_class
   http_version    = "http2and3"
   is_ipv6_enabled = true
-  web_acl_id      = aws_wafv2_web_acl.edge.arn
+  web_acl_id      = aws_wafv2_web_acl.edge[0].arn
 
   origin {
     origin_id   = local.origin_id
@@ -140,7 +143,7 @@ resource "aws_cloudfront_distribution" "ingest" {
     cached_methods           = ["GET", "HEAD"]
     viewer_protocol_policy   = "https-only"
     cache_policy_id          = local.caching_disabled
-    origin_request_policy_id = aws_cloudfront_origin_request_policy.ingest.id
+    origin_request_policy_id = aws_cloudfront_origin_request_policy.ingest[0].id
     compress                 = false
   }
 
@@ -159,6 +162,7 @@ resource "aws_cloudfront_distribution" "ingest" {
 
 # Ingest compares CloudFront's origin header with this value (SLUICE_ORIGIN_VERIFY_SECRET_ARN).
 resource "aws_secretsmanager_secret" "origin_verify" {
+  count = var.create ? 1 : 0
   #checkov:skip=CKV2_AWS_57:rotated by changing origin_verify_token (CloudFront and this secret change together)
   #checkov:skip=CKV_AWS_149:a shared value between CloudFront and ingest, not a credential to data; the AWS-managed key suffices
   name        = "${var.name}-origin-verify"
@@ -167,6 +171,7 @@ resource "aws_secretsmanager_secret" "origin_verify" {
 }
 
 resource "aws_secretsmanager_secret_version" "origin_verify" {
-  secret_id     = aws_secretsmanager_secret.origin_verify.id
+  count         = var.create ? 1 : 0
+  secret_id     = aws_secretsmanager_secret.origin_verify[0].id
   secret_string = var.origin_verify_token
 }

@@ -1,3 +1,9 @@
+variable "create" {
+  description = "Create the distribution, its web ACL and the origin secret; false creates nothing and every output is null."
+  type        = bool
+  default     = true
+}
+
 variable "name" {
   description = "Prefix of every resource's name."
   type        = string

@@ -1,11 +1,11 @@
 output "url" {
   description = "POST events to <url>/events."
-  value       = aws_apigatewayv2_api.this.api_endpoint
+  value       = try(aws_apigatewayv2_api.this[0].api_endpoint, null)
 }
 
 output "api_id" {
   description = "The HTTP API."
-  value       = aws_apigatewayv2_api.this.id
+  value       = try(aws_apigatewayv2_api.this[0].id, null)
 }
 
 output "write_keys_secret_arn" {

@@ -1,3 +1,9 @@
+variable "create" {
+  description = "Create the HTTP API, its routes and authorizers; false creates nothing and every output is null."
+  type        = bool
+  default     = true
+}
+
 variable "name" {
   description = "API name."
   type        = string

@@ -1,9 +1,9 @@
 output "arn" {
   description = "Key ARN."
-  value       = aws_kms_key.this.arn
+  value       = try(aws_kms_key.this[0].arn, null)
 }
 
 output "key_id" {
   description = "Key id."
-  value       = aws_kms_key.this.key_id
+  value       = try(aws_kms_key.this[0].key_id, null)
 }

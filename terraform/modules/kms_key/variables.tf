@@ -1,3 +1,9 @@
+variable "create" {
+  description = "Create the key; false creates nothing and every output is null."
+  type        = bool
+  default     = true
+}
+
 variable "description" {
   description = "What the key encrypts (shown in the KMS console)."
   type        = string

@@ -4,7 +4,7 @@ data "aws_partition" "current" {}
 
 module "key" {
   source      = "../kms_key"
-  count       = var.create_kms_key ? 1 : 0
+  count       = var.create && var.create_kms_key ? 1 : 0
   description = "Sluice lake ${var.bucket_name}"
   tags        = var.tags
 }
@@ -16,12 +16,13 @@ moved {
 }
 
 locals {
-  kms_key_arn = var.create_kms_key ? module.key[0].arn : var.kms_key_arn
+  kms_key_arn = var.create_kms_key ? one(module.key[*].arn) : var.kms_key_arn
   # Firehose dynamic partitioning reads these keys from each (de-aggregated) JSON line.
   partition_prefix = "events/event_type=!{partitionKeyFromQuery:event_type}/event_date=!{partitionKeyFromQuery:event_date}/event_hour=!{partitionKeyFromQuery:event_hour}/"
 }
 
 resource "aws_s3_bucket" "lake" {
+  count = var.create ? 1 : 0
   #checkov:skip=CKV_AWS_18:only Firehose writes and the loader / COPY read; CloudTrail data events are the audit trail, not a second bucket of access logs
   #checkov:skip=CKV2_AWS_62:the S3 -> SQS notifications are in the warehouse module, next to the loader they feed
   #checkov:skip=CKV_AWS_144:cross-region replication doubles the lake's cost; an organisation-level choice made outside this module
@@ -31,14 +32,16 @@ resource "aws_s3_bucket" "lake" {
 }
 
 resource "aws_s3_bucket_versioning" "lake" {
-  bucket = aws_s3_bucket.lake.id
+  count  = var.create ? 1 : 0
+  bucket = aws_s3_bucket.lake[0].id
   versioning_configuration {
     status = "Enabled"
   }
 }
 
 resource "aws_s3_bucket_server_side_encryption_configuration" "lake" {
-  bucket = aws_s3_bucket.lake.id
+  count  = var.create ? 1 : 0
+  bucket = aws_s3_bucket.lake[0].id
   rule {
     apply_server_side_encryption_by_default {
       sse_algorithm     = "aws:kms"
@@ -49,7 +52,8 @@ resource "aws_s3_bucket_server_side_encryption_configuration" "lake" {
 }
 
 resource "aws_s3_bucket_public_access_block" "lake" {
-  bucket                  = aws_s3_bucket.lake.id
+  count                   = var.create ? 1 : 0
+  bucket                  = aws_s3_bucket.lake[0].id
   block_public_acls       = true
   block_public_policy     = true
   ignore_public_acls      = true
@@ -57,7 +61,8 @@ resource "aws_s3_bucket_public_access_block" "lake" {
 }
 
 resource "aws_s3_bucket_lifecycle_configuration" "lake" {
-  bucket = aws_s3_bucket.lake.id
+  count  = var.create ? 1 : 0
+  bucket = aws_s3_bucket.lake[0].id
 
   rule {
     id     = "abort-incomplete-uploads"
@@ -124,13 +129,14 @@ resource "aws_s3_bucket_lifecycle_configuration" "lake" {
 }
 
 data "aws_iam_policy_document" "tls_only" {
+  count = var.create ? 1 : 0
   statement {
     sid     = "DenyInsecureTransport"
     effect  = "Deny"
     actions = ["s3:*"]
     resources = [
-      aws_s3_bucket.lake.arn,
-      "${aws_s3_bucket.lake.arn}/*",
+      aws_s3_bucket.lake[0].arn,
+      "${aws_s3_bucket.lake[0].arn}/*",
     ]
     principals {
       type        = "*"
@@ -145,9 +151,9 @@ data "aws_iam_policy_document" "tls_only" {
 }
 
 resource "aws_s3_bucket_policy" "lake" {
-  count  = var.enforce_tls ? 1 : 0
-  bucket = aws_s3_bucket.lake.id
-  policy = data.aws_iam_policy_document.tls_only.json
+  count  = var.create && var.enforce_tls ? 1 : 0
+  bucket = aws_s3_bucket.lake[0].id
+  policy = data.aws_iam_policy_document.tls_only[0].json
 }
 
 # --- Firehose ------------------------------------------------------------------------------
@@ -168,16 +174,18 @@ data "aws_iam_policy_document" "firehose_assume" {
 }
 
 resource "aws_iam_role" "firehose" {
+  count              = var.create ? 1 : 0
   name               = "${var.name}-firehose"
   assume_role_policy = data.aws_iam_policy_document.firehose_assume.json
   tags               = var.tags
 }
 
 data "aws_iam_policy_document" "firehose" {
+  count = var.create ? 1 : 0
   statement {
     sid       = "WriteLake"
     actions   = ["s3:AbortMultipartUpload", "s3:GetBucketLocation", "s3:GetObject", "s3:ListBucket", "s3:ListBucketMultipartUploads", "s3:PutObject"]
-    resources = [aws_s3_bucket.lake.arn, "${aws_s3_bucket.lake.arn}/*"]
+    resources = [aws_s3_bucket.lake[0].arn, "${aws_s3_bucket.lake[0].arn}/*"]
   }
   statement {
     sid       = "EncryptLake"
@@ -187,17 +195,19 @@ data "aws_iam_policy_document" "firehose" {
   statement {
     sid       = "DeliveryLogs"
     actions   = ["logs:PutLogEvents"]
-    resources = ["${aws_cloudwatch_log_group.firehose.arn}:*"]
+    resources = ["${aws_cloudwatch_log_group.firehose[0].arn}:*"]
   }
 }
 
 resource "aws_iam_role_policy" "firehose" {
+  count  = var.create ? 1 : 0
   name   = "deliver"
-  role   = aws_iam_role.firehose.id
-  policy = data.aws_iam_policy_document.firehose.json
+  role   = aws_iam_role.firehose[0].id
+  policy = data.aws_iam_policy_document.firehose[0].json
 }
 
 resource "aws_cloudwatch_log_group" "firehose" {
+  count             = var.create ? 1 : 0
   name              = "/aws/kinesisfirehose/${var.name}"
   retention_in_days = var.log_retention_days
   kms_key_id        = var.logs_kms_key_arn
@@ -205,6 +215,7 @@ resource "aws_cloudwatch_log_group" "firehose" {
 }
 
 resource "aws_kinesis_firehose_delivery_stream" "lake" {
+  count       = var.create ? 1 : 0
   name        = "${var.name}-lake"
   destination = "extended_s3"
 
@@ -215,8 +226,8 @@ resource "aws_kinesis_firehose_delivery_stream" "lake" {
   }
 
   extended_s3_configuration {
-    role_arn            = aws_iam_role.firehose.arn
-    bucket_arn          = aws_s3_bucket.lake.arn
+    role_arn            = aws_iam_role.firehose[0].arn
+    bucket_arn          = aws_s3_bucket.lake[0].arn
     kms_key_arn         = local.kms_key_arn
     prefix              = local.partition_prefix
     error_output_prefix = "errors/lake/!{firehose:error-output-type}/!{timestamp:yyyy/MM/dd/HH}/"
@@ -259,7 +270,7 @@ resource "aws_kinesis_firehose_delivery_stream" "lake" {
 
     cloudwatch_logging_options {
       enabled         = true
-      log_group_name  = aws_cloudwatch_log_group.firehose.name
+      log_group_name  = aws_cloudwatch_log_group.firehose[0].name
       log_stream_name = "lake"
     }
   }
@@ -268,6 +279,7 @@ resource "aws_kinesis_firehose_delivery_stream" "lake" {
 }
 
 resource "aws_kinesis_firehose_delivery_stream" "failed" {
+  count       = var.create ? 1 : 0
   name        = "${var.name}-failed"
   destination = "extended_s3"
 
@@ -278,8 +290,8 @@ resource "aws_kinesis_firehose_delivery_stream" "failed" {
   }
 
   extended_s3_configuration {
-    role_arn            = aws_iam_role.firehose.arn
-    bucket_arn          = aws_s3_bucket.lake.arn
+    role_arn            = aws_iam_role.firehose[0].arn
+    bucket_arn          = aws_s3_bucket.lake[0].arn
     kms_key_arn         = local.kms_key_arn
     prefix              = "failed/!{timestamp:yyyy/MM/dd/HH}/"
     error_output_prefix = "errors/failed/!{firehose:error-output-type}/!{timestamp:yyyy/MM/dd/HH}/"
@@ -289,7 +301,7 @@ resource "aws_kinesis_firehose_delivery_stream" "failed" {
 
     cloudwatch_logging_options {
       enabled         = true
-      log_group_name  = aws_cloudwatch_log_group.firehose.name
+      log_group_name  = aws_cloudwatch_log_group.firehose[0].name
       log_stream_name = "failed"
     }
   }
@@ -303,12 +315,14 @@ resource "aws_kinesis_firehose_delivery_stream" "failed" {
 # projection_start_date to today, event_hour 00..23.
 
 resource "aws_glue_catalog_database" "lake" {
-  name = replace("${var.name}_lake", "-", "_")
+  count = var.create ? 1 : 0
+  name  = replace("${var.name}_lake", "-", "_")
 }
 
 resource "aws_glue_catalog_table" "events" {
+  count         = var.create ? 1 : 0
   name          = "player_events"
-  database_name = aws_glue_catalog_database.lake.name
+  database_name = aws_glue_catalog_database.lake[0].name
   table_type    = "EXTERNAL_TABLE"
 
   parameters = {
@@ -325,7 +339,7 @@ resource "aws_glue_catalog_table" "events" {
     "projection.event_hour.type"          = "integer"
     "projection.event_hour.range"         = "0,23"
     "projection.event_hour.digits"        = "2"
-    "storage.location.template"           = "s3://${aws_s3_bucket.lake.bucket}/events/event_type=$${event_type}/event_date=$${event_date}/event_hour=$${event_hour}/"
+    "storage.location.template"           = "s3://${aws_s3_bucket.lake[0].bucket}/events/event_type=$${event_type}/event_date=$${event_date}/event_hour=$${event_hour}/"
   }
 
   partition_keys {
@@ -342,7 +356,7 @@ resource "aws_glue_catalog_table" "events" {
   }
 
   storage_descriptor {
-    location      = "s3://${aws_s3_bucket.lake.bucket}/events/"
+    location      = "s3://${aws_s3_bucket.lake[0].bucket}/events/"
     input_format  = "org.apache.hadoop.mapred.TextInputFormat"
     output_format = "org.apache.hadoop.hive.ql.io.HiveIgnoreKeyTextOutputFormat"
     ser_de_info {

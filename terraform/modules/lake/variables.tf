@@ -1,11 +1,35 @@
+variable "create" {
+  description = "Create the bucket, its key, the delivery streams and the Glue table; false creates nothing and every output is null."
+  type        = bool
+  default     = true
+}
+
 variable "name" {
   description = "Name prefix of the delivery streams and their role."
   type        = string
+
+  validation {
+    # Firehose stream names are [a-zA-Z0-9_.-]; the role <name>-firehose must fit IAM's 64.
+    condition     = can(regex("^[A-Za-z0-9_.-]{1,55}$", var.name))
+    error_message = "name must be 1..55 of A-Z a-z 0-9 _ . - (Firehose names; the role <name>-firehose must fit IAM's 64 characters)."
+  }
 }
 
 variable "bucket_name" {
-  description = "The lake bucket."
+  description = "The lake bucket (globally unique; S3 bucket naming rules)."
   type        = string
+
+  validation {
+    # The S3 bucket naming rules (Amazon S3 User Guide, "General purpose bucket naming rules").
+    condition = (
+      can(regex("^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$", var.bucket_name)) &&
+      !strcontains(var.bucket_name, "..") &&
+      !can(regex("^[0-9]+[.][0-9]+[.][0-9]+[.][0-9]+$", var.bucket_name)) &&
+      !can(regex("^(xn--|sthree-|amzn-s3-demo-)", var.bucket_name)) &&
+      !can(regex("(-s3alias|--ol-s3|[.]mrap|--x-s3|--table-s3)$", var.bucket_name))
+    )
+    error_message = "bucket_name must follow the S3 bucket naming rules: 3 to 63 of a-z 0-9 . - , beginning and ending with a letter or digit, no \"..\", not an IP address, no reserved prefix (xn--, sthree-, amzn-s3-demo-) or suffix (-s3alias, --ol-s3, .mrap, --x-s3, --table-s3)."
+  }
 }
 
 variable "create_kms_key" {

@@ -1,7 +1,7 @@
 
 module "key" {
   source      = "../kms_key"
-  count       = var.create_kms_key ? 1 : 0
+  count       = var.create && var.create_kms_key ? 1 : 0
   description = "Sluice alerts ${var.name}"
   tags        = var.tags
 }
@@ -13,14 +13,15 @@ moved {
 }
 
 resource "aws_sns_topic" "alerts" {
+  count             = var.create ? 1 : 0
   name              = "${var.name}-alerts"
   kms_master_key_id = var.create_kms_key ? module.key[0].arn : var.kms_key_arn
   tags              = var.tags
 }
 
 resource "aws_sns_topic_subscription" "email" {
-  for_each  = toset(var.alert_emails)
-  topic_arn = aws_sns_topic.alerts.arn
+  for_each  = toset(var.create ? var.alert_emails : [])
+  topic_arn = aws_sns_topic.alerts[0].arn
   protocol  = "email"
   endpoint  = each.value
 }
@@ -28,6 +29,7 @@ resource "aws_sns_topic_subscription" "email" {
 # The monitor's memory across windows and shards: each shard's counters per window, the
 # combined windows, the evaluator's open incidents and every message it sent.
 resource "aws_dynamodb_table" "health" {
+  count        = var.create ? 1 : 0
   name         = "${var.name}-health"
   billing_mode = "PAY_PER_REQUEST"
   hash_key     = "pk"
@@ -65,6 +67,7 @@ locals {
 }
 
 resource "aws_cloudwatch_dashboard" "health" {
+  count          = var.create ? 1 : 0
   dashboard_name = "${var.name}-player-health"
   dashboard_body = jsonencode({
     widgets = concat(
@@ -108,7 +111,7 @@ resource "aws_cloudwatch_dashboard" "health" {
 # The share of records that became failed events (every stage writes them to one Firehose):
 # a schema change, a bad client release or a sink refusing documents shows here first.
 resource "aws_cloudwatch_metric_alarm" "failed_event_rate" {
-  count               = var.failed_firehose_name == null ? 0 : 1
+  count               = var.create && var.failed_firehose_name != null ? 1 : 0
   alarm_name          = "${var.name}-failed-event-rate"
   alarm_description   = "More than ${var.failed_event_rate_threshold * 100}% of the processed records became failed events: `sluice failed list --bucket <lake>` names the types and stages."
   comparison_operator = "GreaterThanThreshold"
@@ -116,8 +119,8 @@ resource "aws_cloudwatch_metric_alarm" "failed_event_rate" {
   evaluation_periods  = 3
   datapoints_to_alarm = 2
   treat_missing_data  = "notBreaching"
-  alarm_actions       = [aws_sns_topic.alerts.arn]
-  ok_actions          = [aws_sns_topic.alerts.arn]
+  alarm_actions       = [aws_sns_topic.alerts[0].arn]
+  ok_actions          = [aws_sns_topic.alerts[0].arn]
 
   metric_query {
     id          = "rate"
@@ -160,8 +163,9 @@ locals {
 # so judging goes on without it: any at all means windows judged with part of the fleet missing,
 # or open incidents forgotten. The evaluation's ERROR log names the item's key.
 resource "aws_cloudwatch_metric_alarm" "unreadable_health_items" {
+  count               = var.create ? 1 : 0
   alarm_name          = "${var.name}-unreadable-health-items"
-  alarm_description   = "The health evaluation skipped health items it could not read (${aws_dynamodb_table.health.name}): windows are judged without them. Its ERROR log \"health item unreadable: skipped\" names each key; delete or rewrite the item."
+  alarm_description   = "The health evaluation skipped health items it could not read (${aws_dynamodb_table.health[0].name}): windows are judged without them. Its ERROR log \"health item unreadable: skipped\" names each key; delete or rewrite the item."
   namespace           = "Sluice"
   metric_name         = "UnreadableHealthItems"
   dimensions          = { Stage = local.evaluator_stage }
@@ -171,8 +175,8 @@ resource "aws_cloudwatch_metric_alarm" "unreadable_health_items" {
   threshold           = 0
   comparison_operator = "GreaterThanThreshold"
   treat_missing_data  = "notBreaching"
-  alarm_actions       = [aws_sns_topic.alerts.arn]
-  ok_actions          = [aws_sns_topic.alerts.arn]
+  alarm_actions       = [aws_sns_topic.alerts[0].arn]
+  ok_actions          = [aws_sns_topic.alerts[0].arn]
   tags                = var.tags
 }
 
@@ -180,6 +184,7 @@ resource "aws_cloudwatch_metric_alarm" "unreadable_health_items" {
 # player is answered 200 so that it does not resend them ten times, and the report is lost, so the
 # operator hears of it here. A rate per accepted event: one hostile client is not a page at 3 a.m.
 resource "aws_cloudwatch_metric_alarm" "cmcd_reports_unreadable" {
+  count               = var.create ? 1 : 0
   alarm_name          = "${var.name}-cmcd-reports-unreadable"
   alarm_description   = "Ingest could not read more than ${var.cmcd_unreadable_rate_threshold} CMCD report lines per accepted event (answered 200, not stored): its WARNING log \"CMCD report lines could not be read\" shows a sample with the reason."
   comparison_operator = "GreaterThanThreshold"
@@ -187,8 +192,8 @@ resource "aws_cloudwatch_metric_alarm" "cmcd_reports_unreadable" {
   evaluation_periods  = 3
   datapoints_to_alarm = 2
   treat_missing_data  = "notBreaching"
-  alarm_actions       = [aws_sns_topic.alerts.arn]
-  ok_actions          = [aws_sns_topic.alerts.arn]
+  alarm_actions       = [aws_sns_topic.alerts[0].arn]
+  ok_actions          = [aws_sns_topic.alerts[0].arn]
 
   metric_query {
     id          = "rate"
@@ -223,7 +228,7 @@ resource "aws_cloudwatch_metric_alarm" "cmcd_reports_unreadable" {
 # refuses): a player or CDN release writing bad CMCD shows here. Some players always send a few
 # odd keys, so it is a rate per accepted event, and off unless a threshold is given.
 resource "aws_cloudwatch_metric_alarm" "cmcd_keys_dropped" {
-  count               = var.cmcd_keys_dropped_rate_threshold == null ? 0 : 1
+  count               = var.create && var.cmcd_keys_dropped_rate_threshold != null ? 1 : 0
   alarm_name          = "${var.name}-cmcd-keys-dropped"
   alarm_description   = "Ingest dropped more than ${coalesce(var.cmcd_keys_dropped_rate_threshold, 0)} CMCD keys per accepted event: its WARNING log \"CMCD keys dropped from stored reports\" names the keys."
   comparison_operator = "GreaterThanThreshold"
@@ -231,8 +236,8 @@ resource "aws_cloudwatch_metric_alarm" "cmcd_keys_dropped" {
   evaluation_periods  = 3
   datapoints_to_alarm = 2
   treat_missing_data  = "notBreaching"
-  alarm_actions       = [aws_sns_topic.alerts.arn]
-  ok_actions          = [aws_sns_topic.alerts.arn]
+  alarm_actions       = [aws_sns_topic.alerts[0].arn]
+  ok_actions          = [aws_sns_topic.alerts[0].arn]
 
   metric_query {
     id          = "rate"

@@ -1,3 +1,9 @@
+variable "create" {
+  description = "Create the alert topic, its key, the dashboard and the alarms; false creates nothing and every output is null."
+  type        = bool
+  default     = true
+}
+
 variable "name" {
   description = "Name prefix."
   type        = string
@@ -6,6 +12,11 @@ variable "name" {
 variable "region" {
   description = "Region of the dashboard's metrics."
   type        = string
+
+  validation {
+    condition     = can(regex("^[a-z]{2}(-[a-z]+)+-[0-9]+$", var.region))
+    error_message = "region must be an AWS region code such as eu-west-1 or us-gov-west-1."
+  }
 }
 
 variable "function_names" {

@@ -10,7 +10,7 @@ locals {
   search_url   = var.create_search ? module.search.endpoint : var.opensearch_url
   search_on    = var.create_search || var.opensearch_url != null
   failed_grant = { sid = "WriteFailedEvents", actions = ["firehose:PutRecordBatch"], resources = [module.lake.failed_firehose_arn] }
-  es_grant     = { sid = "OpenSearch", actions = ["es:ESHttpGet", "es:ESHttpPost", "es:ESHttpPut", "es:ESHttpHead"], resources = ["${coalesce(module.search.domain_arn, "arn:aws:es:${data.aws_region.current.name}:000000000000:domain/none")}/*"] }
+  es_grant     = { sid = "OpenSearch", actions = ["es:ESHttpGet", "es:ESHttpPost", "es:ESHttpPut", "es:ESHttpHead"], resources = ["${coalesce(module.search.domain_arn, "arn:aws:es:${data.aws_region.current.id}:000000000000:domain/none")}/*"] }
   common_env   = { POWERTOOLS_SERVICE_NAME = var.name, SLUICE_FAILED_FIREHOSE = module.lake.failed_firehose_name }
   # The event source settings, in one place: the mappings below and the local runtime read them.
   triggers = {
@@ -42,6 +42,7 @@ locals {
 
 module "raw" {
   source          = "../stream"
+  create          = var.create
   name            = "${var.name}-raw"
   on_demand       = local.on_demand
   shard_count     = var.capacity.raw_shards
@@ -51,6 +52,7 @@ module "raw" {
 
 module "clean" {
   source          = "../stream"
+  create          = var.create
   name            = "${var.name}-clean"
   on_demand       = local.on_demand
   shard_count     = var.capacity.clean_shards
@@ -60,6 +62,7 @@ module "clean" {
 
 module "lake" {
   source      = "../lake"
+  create      = var.create
   name        = var.name
   bucket_name = var.lake_bucket_name
   glue_table  = var.glue_table
@@ -73,8 +76,9 @@ module "lake" {
 
 module "monitoring" {
   source         = "../monitoring"
+  create         = var.create
   name           = var.name
-  region         = data.aws_region.current.name
+  region         = data.aws_region.current.id
   function_names = [for stage in local.stages : "${var.name}-${stage}"]
   alert_emails   = var.alert_emails
 
@@ -86,6 +90,7 @@ module "monitoring" {
 
 module "warehouse" {
   source                 = "../warehouse"
+  create                 = var.create
   name                   = var.name
   create_cluster         = var.create_warehouse_cluster
   lake_bucket_name       = module.lake.bucket_name
@@ -101,7 +106,7 @@ module "warehouse" {
 
 module "search" {
   source             = "../search"
-  create             = var.create_search
+  create             = var.create && var.create_search
   domain_name        = var.name
   subnet_ids         = var.private_subnet_ids
   security_group_ids = var.search_security_group_ids
@@ -111,8 +116,10 @@ module "search" {
 
 module "ingest" {
   source               = "../stage_function"
+  create               = var.create
   name                 = "${var.name}-ingest"
   metrics_stage        = "ingest"
+  log_level            = var.log_level
   memory_mb            = lookup(var.capacity.memory_mb, "ingest", 512)
   image_uri            = var.images["ingest"]
   timeout_seconds      = 30
@@ -141,6 +148,7 @@ module "ingest" {
 
 module "ingest_api" {
   source              = "../ingest_api"
+  create              = var.create
   name                = var.name
   function_name       = module.ingest.function_name
   function_invoke_arn = module.ingest.invoke_arn
@@ -153,8 +161,10 @@ module "ingest_api" {
 
 module "processor" {
   source               = "../stage_function"
+  create               = var.create
   name                 = "${var.name}-processor"
   metrics_stage        = "processor"
+  log_level            = var.log_level
   memory_mb            = lookup(var.capacity.memory_mb, "processor", 512)
   create_trigger       = var.create_event_source_mappings
   image_uri            = var.images["processor"]
@@ -183,8 +193,10 @@ module "processor" {
 module "indexer" {
   count                = local.search_on ? 1 : 0
   source               = "../stage_function"
+  create               = var.create
   name                 = "${var.name}-indexer"
   metrics_stage        = "indexer"
+  log_level            = var.log_level
   memory_mb            = lookup(var.capacity.memory_mb, "indexer", 512)
   create_trigger       = var.create_event_source_mappings
   image_uri            = var.images["indexer"]
@@ -204,8 +216,10 @@ module "indexer" {
 
 module "loader" {
   source               = "../stage_function"
+  create               = var.create
   name                 = "${var.name}-loader"
   metrics_stage        = "loader"
+  log_level            = var.log_level
   memory_mb            = lookup(var.capacity.memory_mb, "loader", 512)
   create_trigger       = var.create_event_source_mappings
   image_uri            = var.images["loader"]
@@ -225,8 +239,8 @@ module "loader" {
   trigger         = merge(local.triggers.loader, { type = "sqs", source_arn = module.warehouse.loader_queue_arn })
   alarm_topic_arn = module.monitoring.alert_topic_arn
   policy_statements = concat([
-    { sid = "ReadLake", actions = ["s3:GetObject"], resources = ["${module.lake.bucket_arn}/events/*"] },
-    { sid = "WriteManifests", actions = ["s3:PutObject"], resources = ["${module.lake.bucket_arn}/manifests/*"] },
+    { sid = "ReadLake", actions = ["s3:GetObject"], resources = [for arn in compact([module.lake.bucket_arn]) : "${arn}/events/*"] },
+    { sid = "WriteManifests", actions = ["s3:PutObject"], resources = [for arn in compact([module.lake.bucket_arn]) : "${arn}/manifests/*"] },
     { sid = "DecryptLake", actions = ["kms:Decrypt", "kms:GenerateDataKey"], resources = [module.lake.kms_key_arn] },
     local.failed_grant,
     ], var.create_warehouse_cluster ? [
@@ -240,8 +254,10 @@ module "loader" {
 
 module "monitor" {
   source               = "../stage_function"
+  create               = var.create
   name                 = "${var.name}-monitor"
   metrics_stage        = "monitor"
+  log_level            = var.log_level
   memory_mb            = lookup(var.capacity.memory_mb, "monitor", 512)
   create_trigger       = var.create_event_source_mappings
   image_uri            = var.images["monitor"]
@@ -270,8 +286,10 @@ module "monitor" {
 # each window over every shard's counters combined and sends one message per incident change.
 module "evaluator" {
   source        = "../stage_function"
+  create        = var.create
   name          = "${var.name}-health-evaluator"
   metrics_stage = "monitor-evaluator" # the Stage dimension evaluator_from_env writes
+  log_level     = var.log_level
   image_uri     = var.images["monitor"]
   command       = "sluice_monitor.handler.evaluate"
   # One evaluation at a time: incidents advance window by window (the state write is also
@@ -295,6 +313,7 @@ module "evaluator" {
 }
 
 data "aws_iam_policy_document" "scheduler_assume" {
+  count = var.create ? 1 : 0
   statement {
     actions = ["sts:AssumeRole"]
     principals {
@@ -310,14 +329,16 @@ data "aws_iam_policy_document" "scheduler_assume" {
 }
 
 resource "aws_iam_role" "scheduler" {
+  count              = var.create ? 1 : 0
   name               = "${var.name}-health-schedule"
-  assume_role_policy = data.aws_iam_policy_document.scheduler_assume.json
+  assume_role_policy = data.aws_iam_policy_document.scheduler_assume[0].json
   tags               = var.tags
 }
 
 resource "aws_iam_role_policy" "scheduler" {
-  name = "invoke-health-evaluator"
-  role = aws_iam_role.scheduler.id
+  count = var.create ? 1 : 0
+  name  = "invoke-health-evaluator"
+  role  = aws_iam_role.scheduler[0].id
   policy = jsonencode({
     Version = "2012-10-17"
     Statement = concat(
@@ -330,6 +351,7 @@ resource "aws_iam_role_policy" "scheduler" {
 
 # Every window (Scheduler's rate() counts in minutes: a shorter window is caught up on each run).
 resource "aws_scheduler_schedule" "health_evaluation" {
+  count                        = var.create ? 1 : 0
   name                         = "${var.name}-health-evaluation"
   schedule_expression          = "rate(${max(1, ceil(var.health_window_seconds / 60))} minute${max(1, ceil(var.health_window_seconds / 60)) == 1 ? "" : "s"})"
   schedule_expression_timezone = "UTC"
@@ -339,7 +361,7 @@ resource "aws_scheduler_schedule" "health_evaluation" {
   }
   target {
     arn      = module.evaluator.function_arn
-    role_arn = aws_iam_role.scheduler.arn
+    role_arn = aws_iam_role.scheduler[0].arn
     # The scheduled time, so a delayed run judges the windows due when it was meant to run.
     input = jsonencode({ scheduled_time = "<aws.scheduler.scheduled-time>" })
     retry_policy {

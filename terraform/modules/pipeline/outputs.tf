@@ -40,7 +40,7 @@ output "warehouse_endpoint" {
 
 output "opensearch_url" {
   description = "The search cluster (null when the search leg is off)."
-  value       = local.search_url
+  value       = !var.create ? null : local.search_url
 }
 
 output "alert_topic_arn" {
@@ -55,7 +55,7 @@ output "health_table" {
 
 output "functions" {
   description = "Stage -> function name."
-  value = merge(
+  value = !var.create ? null : merge(
     { ingest = module.ingest.function_name, processor = module.processor.function_name, loader = module.loader.function_name, monitor = module.monitor.function_name },
     local.search_on ? { indexer = module.indexer[0].function_name } : {}
   )
@@ -63,7 +63,7 @@ output "functions" {
 
 output "triggers" {
   description = "Stage -> its source and event source mapping settings (the local event-source-mapping runtime reads these)."
-  value = {
+  value = !var.create ? null : {
     processor = merge(local.triggers.processor, { stream = module.raw.name })
     indexer   = merge(local.triggers.indexer, { stream = module.clean.name })
     monitor   = merge(local.triggers.monitor, { stream = module.clean.name })
@@ -73,7 +73,7 @@ output "triggers" {
 
 output "cdn_log_input" {
   description = "The processor's second input (null without var.cdn_logs): the CDN-log stream, the mapping's settings (the raw stream's, with its own starting position: what a local runtime plays), the mapping made (null without create_event_source_mappings), the processor's CDN environment and what its role may do for it."
-  value = local.cdn_on ? {
+  value = !var.create ? null : local.cdn_on ? {
     stream_arn  = var.cdn_logs.stream_arn
     trigger     = merge(local.triggers.processor, { starting_position = var.cdn_logs.starting_position })
     environment = local.cdn_env
@@ -84,7 +84,7 @@ output "cdn_log_input" {
 
 output "ingest_api_authorizer" {
   description = "How players authenticate to ingest (write_key, jwt, iam or none)."
-  value       = var.api_authorizer
+  value       = !var.create ? null : var.api_authorizer
 }
 
 output "write_keys_secret_arn" {
@@ -109,7 +109,7 @@ output "warehouse_loader_secret_arn" {
 
 output "undelivered_queues" {
   description = "Per stage, where what it gave up on waits (`sluice failed recover --queue <name>`)."
-  value = {
+  value = !var.create ? null : {
     processor = module.processor.undelivered_queue_name
     indexer   = try(module.indexer[0].undelivered_queue_name, null)
     monitor   = module.monitor.undelivered_queue_name
@@ -124,10 +124,10 @@ output "api_endpoint" {
 
 output "health_evaluation" {
   description = "The health evaluation: the monitor image's second handler, its schedule (EventBridge Scheduler) and the window it judges."
-  value = {
+  value = !var.create ? null : {
     function_name  = module.evaluator.function_name
     image_uri      = var.images["monitor"]
-    schedule       = aws_scheduler_schedule.health_evaluation.schedule_expression
+    schedule       = aws_scheduler_schedule.health_evaluation[0].schedule_expression
     window_seconds = var.health_window_seconds
     delay_seconds  = var.evaluation_delay_seconds
   }
@@ -135,7 +135,7 @@ output "health_evaluation" {
 
 output "capacity" {
   description = "The sizing in effect (defaults, or var.capacity from `sluice plan`)."
-  value = {
+  value = !var.create ? null : {
     raw_stream             = module.raw.capacity
     clean_stream           = module.clean.capacity
     triggers               = { for stage in ["processor", "indexer", "monitor"] : stage => { for k, v in local.triggers[stage] : k => v if k != "starting_position" } }

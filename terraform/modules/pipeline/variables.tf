@@ -1,7 +1,21 @@
+variable "create" {
+  description = "Create the whole pipeline; false creates nothing in any of its modules and every output is null (the inputs without a default are still asked for)."
+  type        = bool
+  default     = true
+}
+
 variable "name" {
-  description = "Name prefix of every resource."
+  description = "Name prefix of every resource; also the OpenSearch domain's and the Redshift cluster's name."
   type        = string
   default     = "sluice"
+
+  validation {
+    # The tightest of the names made from it: an OpenSearch domain (3..28 of a-z 0-9 -, a letter
+    # first) and a Redshift cluster identifier (no "--", no trailing hyphen). Stage functions
+    # (<name>-health-evaluator) then fit Lambda's 64 characters.
+    condition     = can(regex("^[a-z][a-z0-9-]{1,26}[a-z0-9]$", var.name)) && !strcontains(var.name, "--")
+    error_message = "name must be 3..28 of a-z 0-9 -, beginning with a letter, ending with a letter or digit, without \"--\" (it names the OpenSearch domain and the Redshift cluster)."
+  }
 }
 
 variable "images" {
@@ -10,7 +24,7 @@ variable "images" {
 
   validation {
     condition     = alltrue([for stage in ["ingest", "processor", "indexer", "loader", "monitor"] : contains(keys(var.images), stage)])
-    error_message = "images needs an entry for every stage: ingest, processor, indexer, loader, monitor."
+    error_message = "images needs an entry for every stage: ingest, processor, indexer, loader, monitor (after `make push-images`, `make tf-images` writes them to terraform/envs/aws/images.auto.tfvars.json)."
   }
 }
 
@@ -168,6 +182,12 @@ variable "create_event_source_mappings" {
   description = "Create the stages' event source mappings (false: the local runtime plays them)."
   type        = bool
   default     = true
+}
+
+variable "log_level" {
+  description = "The stages' application log level (AWS_LAMBDA_LOG_LEVEL): TRACE, DEBUG or INFO (see modules/stage_function)."
+  type        = string
+  default     = "INFO"
 }
 
 variable "tags" {

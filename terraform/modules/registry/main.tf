@@ -1,5 +1,5 @@
 resource "aws_ecr_repository" "stage" {
-  for_each             = toset(var.stages)
+  for_each             = toset(var.create ? var.stages : [])
   name                 = "${var.prefix}-${each.key}"
   image_tag_mutability = "IMMUTABLE"
   force_delete         = var.force_delete

@@ -1,7 +1,19 @@
+variable "create" {
+  description = "Create the repositories; false creates nothing (repository_urls is empty)."
+  type        = bool
+  default     = true
+}
+
 variable "prefix" {
   description = "Repository name prefix: repositories are <prefix>-<stage>."
   type        = string
   default     = "sluice"
+
+  validation {
+    # ECR repository names: lowercase components joined by . _ - or / (ECR API Reference).
+    condition     = can(regex("^[a-z0-9]+([._/-][a-z0-9]+)*$", var.prefix)) && length(var.prefix) <= 200
+    error_message = "prefix must be lowercase a-z 0-9 components joined by . _ - or / (ECR repository names), at most 200 characters."
+  }
 }
 
 variable "stages" {

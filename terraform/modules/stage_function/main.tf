@@ -16,21 +16,21 @@ locals {
   # What the role grants, in the policy below and in the policy_statements output (what the
   # plan tests read: the document itself is only known once the provider renders it).
   statements = concat(
-    [{ sid = "Logs", actions = ["logs:CreateLogStream", "logs:PutLogEvents"], resources = ["${aws_cloudwatch_log_group.this.arn}:*"] }],
+    [{ sid = "Logs", actions = ["logs:CreateLogStream", "logs:PutLogEvents"], resources = ["${try(aws_cloudwatch_log_group.this[0].arn, "")}:*"] }],
     [for key, source in local.kinesis_sources : {
       sid       = key == "trigger" ? "ReadTrigger" : "Read${join("", [for word in split("_", key) : title(word)])}"
       actions   = local.kinesis_read
       resources = [source.source_arn]
     }],
     local.sqs ? [{ sid = "ReadTrigger", actions = ["sqs:ReceiveMessage", "sqs:DeleteMessage", "sqs:GetQueueAttributes", "sqs:ChangeMessageVisibility"], resources = [var.trigger.source_arn] }] : [],
-    var.trigger.type == "none" ? [] : [{ sid = "OnFailureDestination", actions = ["sqs:SendMessage"], resources = [aws_sqs_queue.on_failure[0].arn] }],
+    var.trigger.type == "none" ? [] : [{ sid = "OnFailureDestination", actions = ["sqs:SendMessage"], resources = [try(aws_sqs_queue.on_failure[0].arn, null)] }],
     var.policy_statements,
     # ENI actions do not support resource-level permissions.
     var.vpc_subnet_ids == null ? [] : [{ sid = "VpcNetworkInterfaces", actions = ["ec2:CreateNetworkInterface", "ec2:DescribeNetworkInterfaces", "ec2:DeleteNetworkInterface", "ec2:AssignPrivateIpAddresses", "ec2:UnassignPrivateIpAddresses"], resources = ["*"] }],
   )
   # Where what the stage could not handle waits: the mapping's on-failure destination, or the
   # function's dead-letter queue when it has no trigger.
-  undelivered_queue_name = var.trigger.type == "none" ? aws_sqs_queue.dead_letter[0].name : aws_sqs_queue.on_failure[0].name
+  undelivered_queue_name = try(var.trigger.type == "none" ? aws_sqs_queue.dead_letter[0].name : aws_sqs_queue.on_failure[0].name, null)
 }
 
 # --- role: the logs, the trigger's sources, and exactly the statements the caller grants -----
@@ -46,12 +46,14 @@ data "aws_iam_policy_document" "assume" {
 }
 
 resource "aws_iam_role" "this" {
+  count              = var.create ? 1 : 0
   name               = var.name
   assume_role_policy = data.aws_iam_policy_document.assume.json
   tags               = var.tags
 }
 
 data "aws_iam_policy_document" "this" {
+  count = var.create ? 1 : 0
   dynamic "statement" {
     for_each = local.statements
     content {
@@ -63,12 +65,14 @@ data "aws_iam_policy_document" "this" {
 }
 
 resource "aws_iam_role_policy" "this" {
+  count  = var.create ? 1 : 0
   name   = "stage"
-  role   = aws_iam_role.this.id
-  policy = data.aws_iam_policy_document.this.json
+  role   = aws_iam_role.this[0].id
+  policy = data.aws_iam_policy_document.this[0].json
 }
 
 resource "aws_cloudwatch_log_group" "this" {
+  count             = var.create ? 1 : 0
   name              = "/aws/lambda/${var.name}"
   retention_in_days = var.log_retention_days
   kms_key_id        = var.logs_kms_key_arn
@@ -78,10 +82,11 @@ resource "aws_cloudwatch_log_group" "this" {
 # --- the function: an image pinned by digest -----------------------------------------------
 
 resource "aws_lambda_function" "this" {
+  count = var.create ? 1 : 0
   #checkov:skip=CKV_AWS_272:Lambda code signing applies to .zip packages only; images are pinned by digest from an immutable, scanned repository
   #checkov:skip=CKV_AWS_117:a VPC only for the stages that reach private resources (var.vpc_subnet_ids); the others reach AWS APIs directly
   function_name                  = var.name
-  role                           = aws_iam_role.this.arn
+  role                           = aws_iam_role.this[0].arn
   package_type                   = "Image"
   image_uri                      = var.image_uri
   architectures                  = [var.architecture]
@@ -103,6 +108,14 @@ resource "aws_lambda_function" "this" {
 
   tracing_config {
     mode = var.tracing ? "Active" : "PassThrough"
+  }
+
+  # Advanced logging controls: Lambda sets AWS_LAMBDA_LOG_LEVEL only when they are on, and the
+  # stages' logger (Powertools) takes its level from it; JSON so Lambda filters by each line's level.
+  logging_config {
+    log_format            = "JSON"
+    application_log_level = var.log_level
+    log_group             = aws_cloudwatch_log_group.this[0].name
   }
 
   dynamic "vpc_config" {
@@ -134,7 +147,7 @@ resource "aws_lambda_function" "this" {
 # --- the trigger, with safe defaults ---------------------------------------------------------
 
 resource "aws_sqs_queue" "on_failure" {
-  count                     = var.trigger.type == "none" ? 0 : 1
+  count                     = var.create && var.trigger.type != "none" ? 1 : 0
   name                      = "${var.name}-on-failure"
   message_retention_seconds = 1209600 # 14 days to inspect and replay
   sqs_managed_sse_enabled   = true
@@ -142,7 +155,7 @@ resource "aws_sqs_queue" "on_failure" {
 }
 
 resource "aws_sqs_queue" "dead_letter" {
-  count                     = var.trigger.type == "none" ? 1 : 0
+  count                     = var.create && var.trigger.type == "none" ? 1 : 0
   name                      = "${var.name}-dead-letter"
   message_retention_seconds = 1209600
   sqs_managed_sse_enabled   = true
@@ -151,8 +164,8 @@ resource "aws_sqs_queue" "dead_letter" {
 
 # One mapping per stream, every one with the same safe settings and the same on-failure queue.
 resource "aws_lambda_event_source_mapping" "kinesis" {
-  for_each                           = var.create_trigger ? local.kinesis_sources : {}
-  function_name                      = aws_lambda_function.this.arn
+  for_each                           = var.create && var.create_trigger ? local.kinesis_sources : {}
+  function_name                      = aws_lambda_function.this[0].arn
   event_source_arn                   = each.value.source_arn
   starting_position                  = each.value.starting_position
   batch_size                         = var.trigger.batch_size
@@ -179,8 +192,8 @@ moved {
 }
 
 resource "aws_lambda_event_source_mapping" "sqs" {
-  count                              = local.sqs && var.create_trigger ? 1 : 0
-  function_name                      = aws_lambda_function.this.arn
+  count                              = var.create && local.sqs && var.create_trigger ? 1 : 0
+  function_name                      = aws_lambda_function.this[0].arn
   event_source_arn                   = var.trigger.source_arn
   batch_size                         = var.trigger.batch_size
   maximum_batching_window_in_seconds = var.trigger.batching_window_seconds
@@ -194,11 +207,12 @@ resource "aws_lambda_event_source_mapping" "sqs" {
 # --- alarms ----------------------------------------------------------------------------------
 
 resource "aws_cloudwatch_metric_alarm" "errors" {
+  count               = var.create ? 1 : 0
   alarm_name          = "${var.name}-errors"
   alarm_description   = "${var.name}: invocations failing (the handler raised)."
   namespace           = "AWS/Lambda"
   metric_name         = "Errors"
-  dimensions          = { FunctionName = aws_lambda_function.this.function_name }
+  dimensions          = { FunctionName = aws_lambda_function.this[0].function_name }
   statistic           = "Sum"
   period              = 300
   evaluation_periods  = 1
@@ -211,11 +225,12 @@ resource "aws_cloudwatch_metric_alarm" "errors" {
 }
 
 resource "aws_cloudwatch_metric_alarm" "throttles" {
+  count               = var.create ? 1 : 0
   alarm_name          = "${var.name}-throttles"
   alarm_description   = "${var.name}: invocations throttled (reserved concurrency too low?)."
   namespace           = "AWS/Lambda"
   metric_name         = "Throttles"
-  dimensions          = { FunctionName = aws_lambda_function.this.function_name }
+  dimensions          = { FunctionName = aws_lambda_function.this[0].function_name }
   statistic           = "Sum"
   period              = 300
   evaluation_periods  = 1
@@ -227,12 +242,12 @@ resource "aws_cloudwatch_metric_alarm" "throttles" {
 }
 
 resource "aws_cloudwatch_metric_alarm" "iterator_age" {
-  count               = local.kinesis ? 1 : 0
+  count               = var.create && local.kinesis ? 1 : 0
   alarm_name          = "${var.name}-iterator-age"
   alarm_description   = "${var.name}: falling behind the stream (records waiting too long)."
   namespace           = "AWS/Lambda"
   metric_name         = "IteratorAge"
-  dimensions          = { FunctionName = aws_lambda_function.this.function_name }
+  dimensions          = { FunctionName = aws_lambda_function.this[0].function_name }
   statistic           = "Maximum"
   period              = 60
   evaluation_periods  = 5
@@ -246,6 +261,7 @@ resource "aws_cloudwatch_metric_alarm" "iterator_age" {
 # Records Lambda gave up on (on-failure queue) or messages that kept failing (dead-letter queue):
 # any message at all means data waits for an operator (`sluice failed recover`, terraform/README.md).
 resource "aws_cloudwatch_metric_alarm" "undelivered" {
+  count               = var.create ? 1 : 0
   alarm_name          = "${var.name}-undelivered"
   alarm_description   = "${var.name}: batches given up on wait in ${local.undelivered_queue_name}; recover them with `sluice failed recover --queue ${local.undelivered_queue_name} --bucket <lake bucket>` once the cause is fixed."
   namespace           = "AWS/SQS"
@@ -264,7 +280,7 @@ resource "aws_cloudwatch_metric_alarm" "undelivered" {
 
 # A destination refused the stage itself (access denied, missing, 401/403): alarms at once.
 resource "aws_cloudwatch_metric_alarm" "configuration_errors" {
-  count               = var.metrics_stage == null ? 0 : 1
+  count               = var.create && var.metrics_stage != null ? 1 : 0
   alarm_name          = "${var.name}-configuration-errors"
   alarm_description   = "${var.name}: a destination refuses this stage (access, a missing resource, credentials); the records are kept for retry and recovery. The stage's ERROR log names the destination."
   namespace           = "Sluice"

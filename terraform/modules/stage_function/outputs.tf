@@ -1,21 +1,21 @@
 output "function_name" {
   description = "Function name."
-  value       = aws_lambda_function.this.function_name
+  value       = try(aws_lambda_function.this[0].function_name, null)
 }
 
 output "function_arn" {
   description = "Function ARN."
-  value       = aws_lambda_function.this.arn
+  value       = try(aws_lambda_function.this[0].arn, null)
 }
 
 output "invoke_arn" {
   description = "For API Gateway integrations."
-  value       = aws_lambda_function.this.invoke_arn
+  value       = try(aws_lambda_function.this[0].invoke_arn, null)
 }
 
 output "role_name" {
   description = "The function's role."
-  value       = aws_iam_role.this.name
+  value       = try(aws_iam_role.this[0].name, null)
 }
 
 output "on_failure_queue_arn" {
@@ -35,12 +35,12 @@ output "event_source_mappings" {
 
 output "policy_statements" {
   description = "What the function's role grants: sid, actions and resources of each statement of its policy."
-  value       = local.statements
+  value       = var.create ? local.statements : null
 }
 
 output "role_arn" {
   description = "The function's execution role (map it in OpenSearch's fine-grained access control, for example)."
-  value       = aws_iam_role.this.arn
+  value       = try(aws_iam_role.this[0].arn, null)
 }
 
 output "undelivered_queue_name" {
@@ -50,5 +50,5 @@ output "undelivered_queue_name" {
 
 output "environment" {
   description = "The function's environment variables (configuration only, never a secret)."
-  value       = aws_lambda_function.this.environment[0].variables
+  value       = try(aws_lambda_function.this[0].environment[0].variables, null)
 }

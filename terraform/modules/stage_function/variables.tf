@@ -1,6 +1,18 @@
+variable "create" {
+  description = "Create the function, its role, log group, queues, mappings and alarms; false creates nothing: every output is null (event_source_mappings is empty)."
+  type        = bool
+  default     = true
+}
+
 variable "name" {
   description = "Function name (also the role and log group name)."
   type        = string
+
+  validation {
+    # Lambda FunctionName (a name, not an ARN): 1..64 of [a-zA-Z0-9-_]; the role's limit is 64 too.
+    condition     = can(regex("^[A-Za-z0-9_-]{1,64}$", var.name))
+    error_message = "name must be 1..64 of A-Z a-z 0-9 _ - (a Lambda function name; also its role's name)."
+  }
 }
 
 variable "image_uri" {
@@ -142,6 +154,17 @@ variable "tracing" {
   description = "X-Ray active tracing."
   type        = bool
   default     = true
+}
+
+variable "log_level" {
+  description = "The stage's application log level (AWS_LAMBDA_LOG_LEVEL). At most INFO: Lambda files the EMF metric lines, which carry no level, at INFO, so a WARN or ERROR filter would drop the stage's metrics and blind its alarms."
+  type        = string
+  default     = "INFO"
+
+  validation {
+    condition     = contains(["TRACE", "DEBUG", "INFO"], var.log_level)
+    error_message = "log_level must be TRACE, DEBUG or INFO (above INFO, Lambda drops the EMF metric lines the alarms read)."
+  }
 }
 
 variable "log_retention_days" {

@@ -1,7 +1,7 @@
 
 module "key" {
   source      = "../kms_key"
-  count       = var.create_kms_key ? 1 : 0
+  count       = var.create && var.create_kms_key ? 1 : 0
   description = "Sluice stream ${var.name}"
   tags        = var.tags
 }
@@ -13,10 +13,11 @@ moved {
 }
 
 locals {
-  kms_key_arn = var.create_kms_key ? module.key[0].arn : var.kms_key_arn
+  kms_key_arn = var.create_kms_key ? one(module.key[*].arn) : var.kms_key_arn
 }
 
 resource "aws_kinesis_stream" "this" {
+  count            = var.create ? 1 : 0
   name             = var.name
   retention_period = var.retention_hours
   shard_count      = var.on_demand ? null : var.shard_count

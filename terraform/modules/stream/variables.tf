@@ -1,6 +1,18 @@
+variable "create" {
+  description = "Create the stream and its key; false creates nothing and every output is null."
+  type        = bool
+  default     = true
+}
+
 variable "name" {
   description = "Name of the Kinesis stream."
   type        = string
+
+  validation {
+    # Kinesis StreamName: 1..128 of [a-zA-Z0-9_.-] (Kinesis Data Streams API Reference).
+    condition     = can(regex("^[A-Za-z0-9_.-]{1,128}$", var.name))
+    error_message = "name must be 1..128 of A-Z a-z 0-9 _ . - (the Kinesis stream name pattern)."
+  }
 }
 
 variable "on_demand" {

@@ -1,11 +1,11 @@
 output "loader_queue_arn" {
   description = "The queue of new lake objects (the loader's trigger)."
-  value       = aws_sqs_queue.loader.arn
+  value       = try(aws_sqs_queue.loader[0].arn, null)
 }
 
 output "loader_queue_url" {
   description = "The queue's URL."
-  value       = aws_sqs_queue.loader.id
+  value       = try(aws_sqs_queue.loader[0].id, null)
 }
 
 output "endpoint" {
@@ -20,7 +20,7 @@ output "port" {
 
 output "database_name" {
   description = "Database name."
-  value       = var.database_name
+  value       = var.create ? var.database_name : null
 }
 
 output "master_password_secret_arn" {
@@ -40,7 +40,7 @@ output "loader_secret_arn" {
 
 output "loader_dead_letter_queue_name" {
   description = "Where lake-object notifications go after 5 failed loads."
-  value       = aws_sqs_queue.loader_dead_letter.name
+  value       = try(aws_sqs_queue.loader_dead_letter[0].name, null)
 }
 
 output "kms_key_arn" {

@@ -1,3 +1,9 @@
+variable "create" {
+  description = "Create the loader's queues, the lake notification and (with create_cluster) the cluster; false creates nothing and every output is null."
+  type        = bool
+  default     = true
+}
+
 variable "name" {
   description = "Name of the cluster and its companions."
   type        = string

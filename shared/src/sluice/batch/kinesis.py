@@ -5,6 +5,15 @@ reports, and retries from there. So every retryable failure must be reported wit
 own (parent) sequence number, never an empty or null identifier, which Lambda would take as a
 failure of the whole batch. A user record from a KPL aggregate is reported through its parent:
 Lambda only knows parent sequence numbers, and retrying the parent retries all its user records.
+
+This stays ours rather than Powertools' ``BatchProcessor``: that calls a handler per Kinesis record
+and reports each record whose handler raised, which fits none of the three things done here. A
+stage writes a batch as a whole (one PutRecordBatch / PutRecords / _bulk for all its outputs,
+retrying only the failed entries), so a failure is known per output, after every record was read;
+a KPL aggregate is many user records under one sequence number, which Powertools does not
+de-aggregate, so a failed user record must be mapped back to its parent here; and a poison record
+(bad format, schema or validation) must become a failed event and be reported done, where raising
+would have Powertools report it for retry until the record ages out, a shard held up by one record.
 """
 
 from __future__ import annotations

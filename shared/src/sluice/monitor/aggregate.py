@@ -1,7 +1,8 @@
-"""Window aggregates: counters and a startup-time sketch per dimension value and per pair of
-dimension values (``cdn=fastly × country=GB``: root-cause isolation needs them), updated event by
-event, merged across invocations and shards by addition, kept small enough for Lambda's 1 MB
-window state.
+"""Window aggregates: counters and time sketches (startup; a CDN request's first byte and its
+origin's) per dimension value and per pair of dimension values (``cdn=fastly × country=GB``:
+root-cause isolation needs them), updated event by event, merged across invocations and shards by
+addition, kept small enough for Lambda's 1 MB window state. A CDN request (``cdn_request``) is
+also counted where it was served (``CDN_DIMENSIONS``, ``CDN_PAIRS``).
 
 Each dimension keeps at most ``max_values`` values, chosen by Space-Saving (Metwally, Agrawal and
 El Abbadi, 2005): when a new value arrives with every slot taken, the value with the fewest
@@ -13,7 +14,7 @@ window's end (a failing content id cannot vanish into ``other``); its counters m
 its first event is exact; and the tracked values plus ``other`` always add up to the exact total.
 
 The state Lambda carries between invocations is also bounded in bytes (``fit_state``): values at
-their schema bounds (a 512-byte content id, in 15 dimensions and pairs) can fill Lambda's 1 MB
+their schema bounds (a 512-byte content id, in 15 dimensions and pairs, 19 for a CDN request) can fill Lambda's 1 MB
 long before every slot is taken. Past the budget, the lightest values of every dimension fold
 into ``other`` (counted in ``folded``), and a value arriving after that starts with the largest
 count folded as its ``missed``: the totals stay exact, the bound on a value's miss stays true.
@@ -31,26 +32,39 @@ from typing import Any
 
 from sluice.batch.kinesis import LAMBDA_WINDOW_STATE_BYTES
 from sluice.monitor.dedupe import EventIds
+from sluice.monitor.requests import CDN_REQUEST, MAX_RENDITIONS, payload_of
+from sluice.monitor.requests import read as read_request
 from sluice.monitor.signals import MAX_SESSION_FACTS, SessionFacts, Signals
 from sluice.monitor.signals import read as read_signals
 from sluice.monitor.sketch import QuantileSketch
 
 __all__ = [
     "ALL",
+    "CACHE_RESULTS",
+    "CDN_DIMENSIONS",
+    "CDN_PAIRS",
+    "CDN_PAIR_DIMENSIONS",
     "COUNTERS",
+    "DEFAULT_BEHAVIOUR",
     "DIMENSIONS",
     "DIMENSION_FIELDS",
+    "KEY_ORDER",
     "MAX_VALUES",
+    "ONE_OF_FIELDS",
     "OTHER",
     "PAIRS",
     "PAIR_SEPARATOR",
+    "SINGLE_DIMENSIONS",
     "STATE_BUDGET",
+    "TRACKED_PAIRS",
     "Aggregate",
     "Cause",
     "WindowAggregates",
+    "cache_result",
     "cause_of",
     "key_of",
     "max_value_bytes",
+    "origin",
     "pair_dimension",
     "pair_value",
 ]
@@ -71,6 +85,46 @@ DIMENSIONS: dict[str, Any] = {
     "player_version": lambda e: f"{e['player']['name']}@{e['player']['version']}",
     "country": lambda e: (e.get("ingest") or {}).get("country") or "unknown",
 }
+# What a request result type says of the edge's cache, whatever the response: a request that
+# ended in an error is a miss when CloudFront went to the origin for it (an origin error, an origin
+# first-byte time), else it has no cache result (the edge refused or failed it before its cache:
+# an outcome, which as a dimension value would be nothing but the errors themselves, and be
+# "isolated" as the cause of every error).
+CACHE_RESULTS = frozenset({"Hit", "RefreshHit", "Miss"})
+# CloudFront's default cache behaviour's path pattern: it names no origin, the host does.
+DEFAULT_BEHAVIOUR = "*"
+
+
+def cache_result(event: dict[str, Any]) -> str | None:
+    p = payload_of(event)
+    result = p.get("cdn_result_type")
+    if result in CACHE_RESULTS:
+        return str(result)
+    detailed = p.get("cdn_detailed_result_type") or ""
+    if p.get("cdn_origin_first_byte_ms") is not None or detailed.startswith("Origin"):
+        return "Miss"
+    return None
+
+
+def origin(event: dict[str, Any]) -> str:
+    """The origin a request was for: its cache behaviour's path pattern, else (the default
+    behaviour, or a configuration without the field) the distribution's host."""
+    behaviour = payload_of(event).get("cdn_cache_behavior")
+    if behaviour and behaviour != DEFAULT_BEHAVIOUR:
+        return str(behaviour)
+    return str((event.get("cdn") or {}).get("host") or "unknown")
+
+
+# Dimensions of CDN-sourced events only (``cdn_request``): where a request was served. A reader's
+# None leaves the event out of that dimension (and its pairs). The cache result is kept only
+# beside the origin (``CDN_PAIRS``): alone, misses and refresh hits are a mix of every origin's,
+# and one origin failing or slow moves that mix (its requests leave the successful ones), so the
+# cache result alone would be a knock-on no isolation can take out.
+CDN_DIMENSIONS: dict[str, Any] = {
+    "edge_location": lambda e: payload_of(e).get("cdn_edge_location") or "unknown",
+    "origin": origin,
+}
+CDN_PAIR_DIMENSIONS: dict[str, Any] = {"cache_result": cache_result}
 # dimension -> the schema fields its value is made of: their bounds bound the monitor's keys
 DIMENSION_FIELDS: dict[str, tuple[str, ...]] = {
     "content": ("content.id",),
@@ -78,17 +132,38 @@ DIMENSION_FIELDS: dict[str, tuple[str, ...]] = {
     "device_class": ("enrichment.device_class",),
     "player_version": ("player.name", "player.version"),
     "country": ("ingest.country",),
+    "edge_location": ("cdn_edge_location",),
+    "cache_result": ("cdn_result_type",),
 }
+# dimension -> the schema fields one of which is its value
+ONE_OF_FIELDS: dict[str, tuple[str, ...]] = {"origin": ("cdn_cache_behavior", "cdn.host")}
 
 
 # Pairs of dimensions, tracked like dimensions: a cause may be a pair (a rebuffer storm on one CDN
 # in one country), and removing a cause from any other dimension's counts needs their overlap.
 PAIRS: tuple[tuple[str, str], ...] = tuple(itertools.combinations(DIMENSIONS, 2))
+# Of the CDN dimensions' pairs, only those that can be a cause themselves: an edge that cannot
+# reach one origin, an origin failing on the requests that reach it (its hits still served from
+# the caches). Every other overlap (an edge and a country, an origin and a content id) is bounded
+# by the smaller of the two (``isolation.Window.overlap``): the eight more pairs of every CDN
+# dimension with every other would cost the monitor about twice the time per request, and their
+# values' room in the window state, for knock-ons that bound takes out as well.
+CDN_PAIRS: tuple[tuple[str, str], ...] = (
+    ("edge_location", "origin"),
+    ("origin", "cache_result"),
+)
+# Every single dimension, in the order a pair's two are kept in
+SINGLE_DIMENSIONS: tuple[str, ...] = (*DIMENSIONS, *CDN_DIMENSIONS)
+KEY_ORDER: tuple[str, ...] = (*SINGLE_DIMENSIONS, *CDN_PAIR_DIMENSIONS)
+TRACKED_PAIRS = frozenset((*PAIRS, *CDN_PAIRS))
 PAIR_SEPARATOR = "\u00d7"  # ×
 
 
 def pair_dimension(first: str, second: str) -> str:
     return f"{first}{PAIR_SEPARATOR}{second}"
+
+
+_PAIR_NAMES = {pair: pair_dimension(*pair) for pair in TRACKED_PAIRS}
 
 
 @functools.lru_cache(maxsize=65_536)  # every event makes ten pairs of values a window sees again and again
@@ -122,6 +197,8 @@ def max_value_bytes(dimension: str) -> int:
     """The longest value (UTF-8 bytes) a dimension can take, from the schema's bounds."""
     from sluice.events.bounds import max_bytes
 
+    if dimension in ONE_OF_FIELDS:
+        return max(len(OTHER), len("unknown"), *(max_bytes(f) for f in ONE_OF_FIELDS[dimension]))
     fields = DIMENSION_FIELDS[dimension]
     separators = len(fields) - 1  # player_version is name@version
     return max(len(OTHER), len("unknown"), sum(max_bytes(f) for f in fields) + separators)
@@ -144,6 +221,18 @@ COUNTERS = (
     "heartbeats",  # heartbeat intervals reported
     "stalled_heartbeats",  # heartbeat intervals with rebuffering in them
     "bitrate_switches",  # rendition switches (bitrate_change; CMCD e=bc)
+    # From the CDN's requests (monitor/requests.py), as sampled (rates need no scaling):
+    "media_requests",  # media requests logged
+    "media_request_errors",  # of them answered with a status of 400 or more
+    "request_sessions",  # sessions seen in the window's requests
+    "request_sessions_first_failed",  # of them, sessions whose first requests in the window all failed
+    "request_stalls",  # buffer starvation (CMCD bs) reported on a session's requests, once per moment
+    "requested_bitrate_kbps_total",  # CMCD br of video requests, summed
+    "requested_bitrate_requests",  # video requests with a br
+    "requested_bitrate_switches",  # a session's video br changing from one request to its next
+    "measured_throughput_kbps_total",  # CMCD mtp, summed
+    "measured_throughput_requests",  # requests with an mtp
+    "sampling_rate_total",  # each request's sampling rate (1-100), summed: their mean is the rate
 )
 
 
@@ -151,25 +240,47 @@ COUNTERS = (
 class Aggregate:
     counts: dict[str, int] = field(default_factory=lambda: dict.fromkeys(COUNTERS, 0))
     startup: QuantileSketch = field(default_factory=QuantileSketch)
+    # From the CDN's requests: the edge's time to first byte, and the origin's first-byte latency
+    # of the requests CloudFront took to the origin (empty, two bytes of state, for other values)
+    first_byte: QuantileSketch = field(default_factory=QuantileSketch)
+    origin_first_byte: QuantileSketch = field(default_factory=QuantileSketch)
 
-    def add(self, signals: Signals) -> None:
+    def add(self, signals: Signals, keys: tuple[int | None, int | None, int | None] | None = None) -> None:
+        """``keys``: ``signals.sketch_keys()``, when the caller adds one event to many aggregates."""
+        counts = self.counts
         for name, amount in signals.counts.items():
-            self.counts[name] += amount
-        if signals.startup_ms is not None:
-            self.startup.add(signals.startup_ms)
+            counts[name] += amount
+        startup, first_byte, origin_first_byte = keys or signals.sketch_keys()
+        if startup is not None:
+            self.startup.add_key(startup)
+        if first_byte is not None:
+            self.first_byte.add_key(first_byte)
+        if origin_first_byte is not None:
+            self.origin_first_byte.add_key(origin_first_byte)
 
     def merge(self, other: Aggregate) -> None:
         for name, value in other.counts.items():
             self.counts[name] = self.counts.get(name, 0) + value
         self.startup.merge(other.startup)
+        self.first_byte.merge(other.first_byte)
+        self.origin_first_byte.merge(other.origin_first_byte)
 
     def to_state(self) -> list[Any]:
-        return [[self.counts[n] for n in COUNTERS], self.startup.to_state()]
+        return [
+            [self.counts[n] for n in COUNTERS],
+            self.startup.to_state(),
+            self.first_byte.to_state(),
+            self.origin_first_byte.to_state(),
+        ]
 
     @classmethod
     def from_state(cls, state: list[Any]) -> Aggregate:
+        # A state written before the CDN's counters and sketches (a window open across a deploy)
+        # has fewer of both: the missing ones are zero.
         counts = dict(zip(COUNTERS, state[0], strict=False))
-        return cls({n: int(counts.get(n, 0)) for n in COUNTERS}, QuantileSketch.from_state(state[1]))
+        sketches = [QuantileSketch.from_state(s) for s in state[1:4]]
+        sketches += [QuantileSketch() for _ in range(3 - len(sketches))]
+        return cls({n: int(counts.get(n, 0)) for n in COUNTERS}, *sketches)
 
 
 @dataclass
@@ -186,6 +297,8 @@ class WindowAggregates:
     # reported starting (CMCD sta=s) and have not played yet -> when
     facts: EventIds = field(default_factory=lambda: EventIds(capacity=MAX_SESSION_FACTS))
     starting: dict[str, int] = field(default_factory=dict)
+    # the sessions' last requested video bitrate (CMCD br), for their switches (monitor/requests.py)
+    renditions: dict[str, int] = field(default_factory=dict)
     # per dimension, per tracked value: events it may have had before it took its slot
     missed: dict[str, dict[str, int]] = field(default_factory=dict)
     folded: int = 0  # values folded into ``other`` to keep the state under Lambda's limit
@@ -196,13 +309,26 @@ class WindowAggregates:
     def add_event(self, event: dict[str, Any]) -> None:
         # Read once (a session's facts are counted once, across its events: monitor/signals.py),
         # then added to every value and pair the event belongs to.
-        signals = read_signals(event, SessionFacts(self.facts, self.starting))
-        self._slot("all", ALL).add(signals)
+        facts = SessionFacts(self.facts, self.starting, self.renditions)
+        cdn = event["event_type"] == CDN_REQUEST
+        signals = read_request(event, facts) if cdn else read_signals(event, facts)
+        keys = signals.sketch_keys()
+        self._slot("all", ALL).add(signals, keys)
         values = {dimension: str(read(event)) for dimension, read in DIMENSIONS.items()}
         for dimension, value in values.items():
-            self._slot(dimension, value).add(signals)
+            self._slot(dimension, value).add(signals, keys)
         for first, second in PAIRS:
-            self._slot(pair_dimension(first, second), pair_value(values[first], values[second])).add(signals)
+            self._slot(_PAIR_NAMES[first, second], pair_value(values[first], values[second])).add(signals, keys)
+        if not cdn:
+            return
+        served = {d: str(v) for d, read in CDN_DIMENSIONS.items() if (v := read(event)) is not None}
+        for dimension, value in served.items():
+            self._slot(dimension, value).add(signals, keys)
+        served.update((d, str(v)) for d, read in CDN_PAIR_DIMENSIONS.items() if (v := read(event)) is not None)
+        for first, second in CDN_PAIRS:
+            if first in served and second in served:
+                pair = pair_value(served[first], served[second])
+                self._slot(_PAIR_NAMES[first, second], pair).add(signals, keys)
 
     def get(self, cause: Cause) -> Aggregate | None:
         dimension, value = key_of(cause)
@@ -244,7 +370,7 @@ class WindowAggregates:
             if not self._fold_lightest(keep=0.9 * budget / size):
                 # Only ``other`` is left in every dimension: the event ids are what remains.
                 self.event_ids = EventIds(unchecked=self.event_ids.unchecked + len(self.event_ids))
-                self.facts, self.starting = EventIds(capacity=MAX_SESSION_FACTS), {}
+                self.facts, self.starting, self.renditions = EventIds(capacity=MAX_SESSION_FACTS), {}, {}
             state = self.to_state()
             size = _json_size(state)
         return state
@@ -277,6 +403,7 @@ class WindowAggregates:
             "seen": self.event_ids.to_state(),
             "facts": self.facts.to_state(),
             "starting": self.starting,
+            "renditions": self.renditions,
             "folded": self.folded,
             "floors": self.floors,
             "missed": _pack({d: dict(values) for d, values in self.missed.items() if values}),
@@ -295,6 +422,8 @@ class WindowAggregates:
         aggregates.event_ids = EventIds.from_state(state.get("seen"))
         aggregates.facts = EventIds.from_state(state.get("facts"), MAX_SESSION_FACTS)
         aggregates.starting = {k: int(v) for k, v in (state.get("starting") or {}).items()}
+        renditions = list((state.get("renditions") or {}).items())[:MAX_RENDITIONS]
+        aggregates.renditions = {k: int(v) for k, v in renditions}
         aggregates.folded = int(state.get("folded", 0))
         aggregates.floors = {d: int(n) for d, n in state.get("floors", {}).items()}
         missed = _unpack(state.get("missed"))

@@ -33,7 +33,6 @@ __all__ = [
     "Evaluator",
     "Outcome",
     "Publish",
-    "evaluator_from_env",
     "iso",
     "judge",
     "parse",
@@ -154,16 +153,3 @@ def scheduled_time(event: dict[str, Any]) -> datetime:
         return parse(str(text))
     except ValueError:
         raise ValueError(f"scheduled_time {text!r} is not an ISO-8601 time") from None
-
-
-def evaluator_from_env() -> Evaluator:
-    """The evaluator as its Lambda handler builds it: the health table, the alert topic."""
-    from sluice.aws.clients import client
-    from sluice.monitor.config import EvaluatorConfig
-    from sluice.monitor.outputs import sns_publisher
-    from sluice.monitor.store import DynamoHealthStore
-
-    config = EvaluatorConfig.from_env()
-    metrics = Metrics(dimensions={"Stage": "monitor-evaluator"})
-    store = DynamoHealthStore(client("dynamodb"), config.health_table, metrics)
-    return Evaluator(config.settings, store, sns_publisher(client("sns"), config.alert_topic_arn), metrics)

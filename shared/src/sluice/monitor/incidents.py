@@ -15,7 +15,8 @@ from typing import Any
 
 from sluice.monitor.aggregate import Cause
 from sluice.monitor.isolation import Finding, Window
-from sluice.monitor.rules import Evidence
+from sluice.monitor.qoe import sampling_rate
+from sluice.monitor.rules import BY_NAME, Evidence
 
 __all__ = ["MAX_IMPACTED", "MAX_OPEN", "WORSENS", "AlertMessage", "Incident", "advance", "cause_text", "incident_id"]
 
@@ -71,6 +72,9 @@ class AlertMessage:
     impacted_total: int = 0  # knock-ons in all; the first MAX_IMPACTED are listed
     significance: dict[str, Any] = field(default_factory=dict)
     detail: str = ""
+    # The share (1-100) of the CDN's requests logged, when the rule counts them: below 100 the
+    # impacted figure is scaled by 100 / rate, the significance is the sample's own.
+    sampling_rate: float | None = None
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -84,8 +88,24 @@ def _rounded(value: float | None) -> float | None:
     return None if value is None else round(value, 4)
 
 
+def _sampling(window: Window, cause: Cause, evidence: Evidence | None) -> float | None:
+    """The sampling rate of the cause's requests, for a rule that counts requests."""
+    if evidence is None or not BY_NAME[evidence.rule].sampled:
+        return None
+    aggregate = window.current.get(cause)
+    rate = sampling_rate(aggregate) if aggregate is not None else None
+    return None if rate is None else round(rate, 2)
+
+
 def _message(
-    status: str, incident: Incident, finding: Finding | None, evidence: Evidence | None, *, start: str, end: str
+    status: str,
+    incident: Incident,
+    finding: Finding | None,
+    evidence: Evidence | None,
+    *,
+    start: str,
+    end: str,
+    rate: float | None = None,
 ) -> AlertMessage:
     cause = dict(incident.cause)
     if evidence is None:
@@ -105,7 +125,8 @@ def _message(
             detail=f"no traffic for {cause_text(incident.cause)} in this window",
         )
     test = evidence.test
-    impacted_sessions = max(0, round(test.excess))
+    scale = 100 / rate if rate else 1.0
+    impacted_sessions = max(0, round(test.excess * scale))
     rules = [
         {"rule": e.rule, "metric": e.metric, "observed": _rounded(e.observed), "baseline": _rounded(e.baseline)}
         for e in (finding.rules if finding else (evidence,))
@@ -117,6 +138,8 @@ def _message(
             f"{test.x} of {test.n} against an expected {test.baseline.rate:.2%}: "
             f"{impacted_sessions} beyond the baseline"
         )
+        if rate is not None and rate < 100:
+            detail += f" (requests logged at a sampling rate of {rate:g}%: counts scaled by {scale:.3g})"
     return AlertMessage(
         incident.incident_id,
         status,
@@ -143,6 +166,7 @@ def _message(
         if finding
         else {},
         detail=detail,
+        sampling_rate=rate,
     )
 
 
@@ -169,7 +193,8 @@ def advance(
                 incident_id(finding.cause, start), finding.cause, start, evidence.rule, evidence.observed
             )
             incidents.append(incident)
-            messages.append(_message("opened", incident, finding, evidence, start=start, end=end))
+            rate = _sampling(window, finding.cause, evidence)
+            messages.append(_message("opened", incident, finding, evidence, start=start, end=end, rate=rate))
         else:
             # Worse on the rule it was opened for (another rule joining in is in ``rules``).
             evidence = next((e for e in finding.rules if e.rule == incident.rule), evidence)
@@ -177,7 +202,8 @@ def advance(
             incident.healthy_windows = 0
             if worse:
                 incident.cause, incident.rule, incident.reported = finding.cause, evidence.rule, evidence.observed
-                messages.append(_message("updated", incident, finding, evidence, start=start, end=end))
+                rate = _sampling(window, finding.cause, evidence)
+                messages.append(_message("updated", incident, finding, evidence, start=start, end=end, rate=rate))
         matched.add(incident.incident_id)
     still_open = []
     for incident in incidents:
@@ -185,7 +211,8 @@ def advance(
             incident.healthy_windows += 1
             if incident.healthy_windows >= recover_after:
                 current = next((e for e in window.evidence.get(incident.cause, []) if e.rule == incident.rule), None)
-                messages.append(_message("resolved", incident, None, current, start=start, end=end))
+                rate = _sampling(window, incident.cause, current)
+                messages.append(_message("resolved", incident, None, current, start=start, end=end, rate=rate))
                 continue
         still_open.append(incident)
     return still_open, messages

@@ -27,9 +27,20 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from sluice.monitor.aggregate import ALL, DIMENSIONS, OTHER, Aggregate, Cause, WindowAggregates, cause_of
+from sluice.monitor.aggregate import (
+    ALL,
+    CDN_DIMENSIONS,
+    CDN_PAIR_DIMENSIONS,
+    KEY_ORDER,
+    OTHER,
+    TRACKED_PAIRS,
+    Aggregate,
+    Cause,
+    WindowAggregates,
+    cause_of,
+)
 from sluice.monitor.rules import BY_NAME, PART_OF, RULES, Evidence
-from sluice.monitor.significance import ProportionTest, z_for
+from sluice.monitor.significance import Baseline, ProportionTest, z_for
 
 __all__ = ["FLEET", "Finding", "Settings", "Window", "isolate"]
 
@@ -102,37 +113,52 @@ class Window:
         return t.excess > 0 and t.significant(self.settings.hold_z, self.settings.baseline_z)
 
     # --- removing a cause's sessions ----------------------------------------------------------
-    def overlap(self, a: Cause, b: Cause) -> Aggregate | None:
-        """The sessions two causes share (None: disjoint). Past a pair, the smallest pair that
-        contains the overlap stands for it: removing too much only makes a knock-on look explained."""
+    def overlap(self, a: Cause, b: Cause, within: WindowAggregates | None = None) -> Aggregate | None:
+        """The sessions two causes share (None: disjoint), in this window or ``within`` another
+        (the baseline). Past a tracked pair (three values, or two whose pair is not tracked: an
+        edge location and a country), the smallest tracked pair or value that contains the overlap
+        stands for it: removing too much only makes a knock-on look explained."""
+        counted = self.current if within is None else within
         if a == FLEET:
-            return self.current.get(b)
+            return counted.get(b)
         if b in (FLEET, a):
-            return self.current.get(a)
+            return counted.get(a)
         entries = dict(a)
         for dimension, value in b:
             if entries.get(dimension, value) != value:
                 return None  # same dimension, other value
             entries[dimension] = value
         union = tuple(sorted(entries.items(), key=lambda e: _ORDER[e[0]]))
-        if len(union) <= 2:
-            return self.current.get(union)
-        pairs = [p for i, x in enumerate(union) for y in union[i + 1 :] if (p := self.current.get((x, y)))]
-        return min(pairs, key=lambda p: p.counts["events"], default=None)
+        if len(union) == 2 and (union[0][0], union[1][0]) in TRACKED_PAIRS:
+            return counted.get(union)
+        tracked = [(x, y) for i, x in enumerate(union) for y in union[i + 1 :] if (x[0], y[0]) in TRACKED_PAIRS]
+        if tracked:
+            pairs = [p for pair in tracked if (p := counted.get(pair))]
+            return min(pairs, key=lambda p: p.counts["events"], default=None)  # a tracked pair empty: disjoint
+        singles = [p for entry in union if (p := counted.get((entry,)))]
+        return min(singles, key=lambda p: p.counts["events"], default=None)
 
     def residual(self, evidence: Evidence, removed: list[Cause]) -> ProportionTest:
-        """The evidence's test with the removed causes' sessions taken out."""
+        """The evidence's test with the removed causes' sessions taken out; for a rule judged on
+        its own history, out of its baseline too (``QuantileRule.own_history``: the fleet without
+        a slow origin is the other origins, whose p95 was never the fleet's)."""
         rule = BY_NAME[evidence.rule]
         x, n = evidence.test.x, evidence.test.n
+        baseline = evidence.test.baseline
         for cause in removed:
             shared = self.overlap(evidence.cause, cause)
             if shared is not None:
                 dx, dn = rule.counts(shared, evidence)
                 x, n = x - dx, n - dn
-        return ProportionTest(max(x, 0), max(n, 0), evidence.test.baseline)
+            before = self.overlap(evidence.cause, cause, self.baseline) if getattr(rule, "own_history", False) else None
+            if before is not None:
+                dx, dn = rule.counts(before, evidence)
+                baseline = Baseline(max(baseline.x - dx, 0), max(baseline.n - dn, 0))
+        return ProportionTest(max(x, 0), max(n, 0), baseline)
 
 
-_ORDER = {dimension: index for index, dimension in enumerate(DIMENSIONS)}  # the order pairs are kept in
+_SERVED = frozenset({"cdn", *CDN_DIMENSIONS, *CDN_PAIR_DIMENSIONS})
+_ORDER = {dimension: index for index, dimension in enumerate(KEY_ORDER)}  # the order pairs are kept in
 
 
 def isolate(window: Window, open_causes: list[Cause]) -> list[Finding]:
@@ -180,7 +206,13 @@ def _pick(
     if not candidates:
         return None
     largest = max(excess for excess, _ in candidates)
-    return min((e for x, e in candidates if x >= 0.8 * largest), key=lambda e: e.test.n)
+    return min((e for x, e in candidates if x >= 0.8 * largest), key=lambda e: (e.test.n, _audience(e.cause)))
+
+
+def _audience(cause: Cause) -> bool:
+    """Whether a cause names only who the viewers are, not where they were served: of two
+    candidates with the same trials (the one edge location serving the one country) the edge."""
+    return not any(dimension in _SERVED for dimension, _ in cause)
 
 
 def _concentrated(

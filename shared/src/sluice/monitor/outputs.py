@@ -51,6 +51,13 @@ EMF_METRICS = (
     ("startup_time_p50_ms", "StartupTimeP50", "Milliseconds"),
     ("startup_time_p95_ms", "StartupTimeP95", "Milliseconds"),
     ("average_bitrate_kbps", "AverageBitrate", "Kilobits/Second"),
+    # From the CDN's requests (counts scaled to every request when the logs are sampled)
+    ("media_requests", "MediaRequests", "Count"),
+    ("media_request_errors", "MediaRequestErrors", "Count"),
+    ("media_request_error_rate", "MediaRequestErrorRate", "None"),
+    ("sessions_first_requests_failed", "SessionsFirstRequestsFailed", "Count"),
+    ("time_to_first_byte_p95_ms", "TimeToFirstByteP95", "Milliseconds"),
+    ("origin_first_byte_p95_ms", "OriginFirstByteP95", "Milliseconds"),
 )
 EMF_DIMENSIONS = ("all", "cdn", "player_version", "device_class")
 
@@ -111,6 +118,8 @@ def rollup_documents(prefix: str, where: WindowPart, rows: list[tuple[str, str, 
             "value": value,
             **{f"count_{n}": aggregate.counts[n] for n in COUNTERS},
             "startup_sketch": json.dumps(aggregate.startup.to_state()),
+            "first_byte_sketch": json.dumps(aggregate.first_byte.to_state()),
+            "origin_first_byte_sketch": json.dumps(aggregate.origin_first_byte.to_state()),
             **{k: v for k, v in metrics(aggregate).items() if isinstance(v, float)},
         }
         doc_id = bounded(f"{window_start}|{where.shard}|{where.part}|{dimension}|{value}", OPENSEARCH_ID_BYTES)

@@ -13,6 +13,16 @@ whether the difference is more than chance. Definitions (also in images/monitor/
   of heartbeat intervals that stalled.
 - ``fatal_error_share``: sessions ended by a fatal error (before or after the first frame), per
   attempt.
+
+From the CDN's requests (``requests.py``), as sampled:
+
+- ``media_request_errors``: media requests answered with a status of 400 or more, per request.
+- ``sessions_first_requests_failed``: sessions whose first requests in the window all failed, per
+  session seen in the requests.
+- ``time_to_first_byte_p95``: the edge's time to first byte; tested as the share of requests
+  slower than the baseline's p95.
+- ``origin_first_byte_p95``: the origin's first-byte latency of the requests CloudFront took to
+  it; tested as the share slower than the baseline's p95.
 """
 
 from __future__ import annotations
@@ -24,7 +34,7 @@ from sluice.monitor.aggregate import Aggregate, Cause
 from sluice.monitor.significance import Baseline, ProportionTest
 from sluice.monitor.sketch import QuantileSketch
 
-__all__ = ["BY_NAME", "PART_OF", "RULES", "RULE_NAMES", "Counter", "Evidence", "ProportionRule", "Rule", "StartupRule"]
+__all__ = ["BY_NAME", "PART_OF", "RULES", "RULE_NAMES", "Counter", "Evidence", "ProportionRule", "QuantileRule", "Rule"]
 
 Counter = Callable[[Aggregate], int]
 
@@ -49,6 +59,8 @@ class ProportionRule:
     trials: Counter
     # How the metric reads (rebuffer ratio is time, tested through stalled intervals).
     shown: Callable[[Aggregate], float | None] | None = None
+    # Its trials are the CDN's requests, as sampled: what they cost scales by 100 / rate.
+    sampled: bool = False
 
     def evidence(
         self, cause: Cause, current: Aggregate, own: Aggregate | None, fleet: Aggregate, prior: float
@@ -78,34 +90,42 @@ def _rebuffer_ratio(a: Aggregate) -> float | None:
 
 
 @dataclass(frozen=True)
-class StartupRule:
-    """The p95 of startup time moved up: more than 5% of this window's starts are slower than
-    the baseline's p95. A shift of the whole distribution shows as that share rising."""
+class QuantileRule:
+    """The p95 of a time moved up: more than 5% of this window's values are slower than the
+    baseline's p95. A shift of the whole distribution shows as that share rising."""
 
-    name: str = "startup_time_p95"
-    metric: str = "startup_time_p95_ms"
+    name: str
+    metric: str
+    sketch: Callable[[Aggregate], QuantileSketch]
     quantile: float = 0.95
+    sampled: bool = False
+    # A value is judged on its own history only, never on the fleet's: a request's time depends on
+    # where it was served (a miss waits for its origin, an origin far away is slower), so the
+    # fleet's p95 says nothing of a value's until it has a baseline of its own.
+    own_history: bool = False
 
     def evidence(
         self, cause: Cause, current: Aggregate, own: Aggregate | None, fleet: Aggregate, prior: float
     ) -> Evidence | None:
-        if fleet.startup.count < prior:
+        if self.sketch(fleet).count < prior:
             return None  # no baseline yet
-        reference = own if own is not None and own.startup.count >= prior else fleet
-        threshold = reference.startup.quantile(self.quantile)
-        observed = current.startup.quantile(self.quantile)
+        mine, theirs = self.sketch(current), self.sketch(own) if own is not None else None
+        if self.own_history and (theirs is None or theirs.count < prior):
+            return None
+        reference = theirs if theirs is not None and theirs.count >= prior else self.sketch(fleet)
+        threshold = reference.quantile(self.quantile)
+        observed = mine.quantile(self.quantile)
         if threshold is None or observed is None:
             return None
-        slower = _count_above(current.startup, threshold)
-        own_slower = _count_above(own.startup, threshold) if own is not None else 0
-        own_count = own.startup.count if own is not None else 0
-        test = ProportionTest(
-            slower, current.startup.count, Baseline.of(own_slower, own_count, 1 - self.quantile, prior)
-        )
+        slower = _count_above(mine, threshold)
+        own_slower = _count_above(theirs, threshold) if theirs is not None else 0
+        own_count = theirs.count if theirs is not None else 0
+        test = ProportionTest(slower, mine.count, Baseline.of(own_slower, own_count, 1 - self.quantile, prior))
         return Evidence(self.name, self.metric, cause, test, observed, threshold)
 
     def counts(self, aggregate: Aggregate, evidence: Evidence) -> tuple[int, int]:
-        return _count_above(aggregate.startup, evidence.baseline), aggregate.startup.count
+        sketch = self.sketch(aggregate)
+        return _count_above(sketch, evidence.baseline), sketch.count
 
 
 def _count_above(sketch: QuantileSketch, value: float) -> int:
@@ -113,7 +133,7 @@ def _count_above(sketch: QuantileSketch, value: float) -> int:
     return sum(count for bucket, count in sketch.buckets.items() if bucket > key)
 
 
-Rule = ProportionRule | StartupRule
+Rule = ProportionRule | QuantileRule
 
 RULES: tuple[Rule, ...] = (
     ProportionRule(
@@ -128,7 +148,7 @@ RULES: tuple[Rule, ...] = (
         lambda a: a.counts["exits_before_video_start"],
         lambda a: a.counts["attempts"],
     ),
-    StartupRule(),
+    QuantileRule("startup_time_p95", "startup_time_p95_ms", lambda a: a.startup),
     ProportionRule(
         "rebuffer_ratio",
         "rebuffer_ratio",
@@ -141,6 +161,29 @@ RULES: tuple[Rule, ...] = (
         "fatal_error_share",
         lambda a: a.counts["fatal_errors"],
         lambda a: a.counts["attempts"],
+    ),
+    ProportionRule(
+        "media_request_errors",
+        "media_request_error_rate",
+        lambda a: a.counts["media_request_errors"],
+        lambda a: a.counts["media_requests"],
+        sampled=True,
+    ),
+    ProportionRule(
+        "sessions_first_requests_failed",
+        "sessions_first_requests_failed_rate",
+        lambda a: a.counts["request_sessions_first_failed"],
+        lambda a: a.counts["request_sessions"],
+    ),
+    QuantileRule(
+        "time_to_first_byte_p95", "time_to_first_byte_p95_ms", lambda a: a.first_byte, sampled=True, own_history=True
+    ),
+    QuantileRule(
+        "origin_first_byte_p95",
+        "origin_first_byte_p95_ms",
+        lambda a: a.origin_first_byte,
+        sampled=True,
+        own_history=True,
     ),
 )
 # rule -> the rule whose failures include its own: every video start failure is a fatal error too,

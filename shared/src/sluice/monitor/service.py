@@ -12,7 +12,7 @@ from typing import Any
 from sluice.batch.kinesis import process_batch
 from sluice.events.codec import Codec
 from sluice.failures.writer import FailedEventWriter
-from sluice.monitor.aggregate import DIMENSIONS, Aggregate, WindowAggregates
+from sluice.monitor.aggregate import SINGLE_DIMENSIONS, Aggregate, WindowAggregates
 from sluice.monitor.config import MonitorConfig
 from sluice.monitor.outputs import emf_documents, rollup_documents, write_emf
 from sluice.monitor.store import DynamoHealthStore, HealthStore, WindowPart
@@ -174,6 +174,6 @@ class Monitor:
         """Single dimensions for the metrics and rollups (pairs are for the evaluator)."""
         return [
             (dimension, value, aggregate)
-            for dimension in ("all", *DIMENSIONS)
+            for dimension in ("all", *SINGLE_DIMENSIONS)
             for value, aggregate in aggregates.top(dimension, self.config.top_n).items()
         ]

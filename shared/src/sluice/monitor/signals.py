@@ -39,6 +39,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from sluice.monitor.dedupe import DIGEST_BYTES, EventIds
+from sluice.monitor.sketch import QuantileSketch
 
 __all__ = [
     "DEFAULT_REBUFFERING",
@@ -77,19 +78,34 @@ class Signals:
 
     counts: dict[str, int] = field(default_factory=dict)
     startup_ms: int | None = None
+    first_byte_ms: float | None = None  # a CDN request's (monitor/requests.py)
+    origin_first_byte_ms: float | None = None
 
     def add(self, counter: str, amount: int = 1) -> None:
         if amount:
             self.counts[counter] = self.counts.get(counter, 0) + amount
 
+    def sketch_keys(self) -> tuple[int | None, int | None, int | None]:
+        """The sketch buckets of the startup, first-byte and origin first-byte times (None: no
+        such time), computed once per event for every aggregate it is added to."""
+        return (
+            None if self.startup_ms is None else QuantileSketch.key(self.startup_ms),
+            None if self.first_byte_ms is None else QuantileSketch.key(self.first_byte_ms),
+            None if self.origin_first_byte_ms is None else QuantileSketch.key(self.origin_first_byte_ms),
+        )
+
 
 class SessionFacts:
     """Which facts of which sessions this window has counted, kept in the window's ``EventIds``,
-    and when the sessions that have not started yet reported starting (``starting``)."""
+    when the sessions that have not started yet reported starting (``starting``), and the video
+    bitrate each session last requested from the CDN (``renditions``, monitor/requests.py)."""
 
-    def __init__(self, seen: EventIds, starting: dict[str, int] | None = None) -> None:
+    def __init__(
+        self, seen: EventIds, starting: dict[str, int] | None = None, renditions: dict[str, int] | None = None
+    ) -> None:
         self.seen = seen
         self.starting = starting if starting is not None else {}
+        self.renditions = renditions if renditions is not None else {}
 
     def started_at(self, session: str, ts: int | None) -> None:
         """``session`` reported starting at ``ts`` (the player's clock; kept only with one)."""
@@ -107,6 +123,17 @@ class SessionFacts:
         if started is None or ts is None or not 0 <= ts - started <= _max_startup_ms():
             return None
         return ts - started
+
+    def switched(self, session: str, bitrate_kbps: int, room: int) -> bool:
+        """True when ``session`` last requested another bitrate than ``bitrate_kbps`` in this
+        window; the first bitrate of at most ``room`` sessions is kept (past it, a session's
+        switches are not counted: none is counted twice)."""
+        key = _digest(session)
+        last = self.renditions.get(key)
+        if last is None and len(self.renditions) >= room:
+            return False
+        self.renditions[key] = bitrate_kbps
+        return last is not None and last != bitrate_kbps
 
     def first(self, session: str, fact: str) -> bool:
         """True the first time ``fact`` is seen for ``session`` in this window."""

@@ -26,7 +26,11 @@ class QuantileSketch:
         return math.ceil(math.log(max(value, 1.0)) / _LOG_GAMMA)
 
     def add(self, value: float) -> None:
-        key = self.key(value)
+        self.add_key(self.key(value))
+
+    def add_key(self, key: int) -> None:
+        """A value by its bucket (``key``): an event's value, added to each of its aggregates,
+        has its logarithm taken once."""
         self.buckets[key] = self.buckets.get(key, 0) + 1
         self.count += 1
 

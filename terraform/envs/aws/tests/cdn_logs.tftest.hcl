@@ -12,7 +12,7 @@ mock_provider "aws" {
     defaults = { account_id = "123456789012" }
   }
   mock_data "aws_region" {
-    defaults = { name = "eu-west-1" }
+    defaults = { id = "eu-west-1", name = "eu-west-1" }
   }
   mock_data "aws_partition" {
     defaults = { partition = "aws" }
@@ -74,5 +74,33 @@ run "cdn_logs_when_switched_on" {
       && length(output.cdn_logs.processor_input.statements) == 3
     )
     error_message = "with create_cdn_logs the processor reads the log stream by its own mapping, batched as the raw stream, with its three grants"
+  }
+}
+
+# cs-headers (every request header, cookies and Authorization included) only when asked for.
+run "no_request_headers_on_the_log_stream_unless_asked" {
+  command = plan
+
+  variables {
+    create_cdn_logs = true
+  }
+
+  assert {
+    condition     = !contains(module.cdn_logs.fields, "cs-headers") && contains(module.cdn_logs.fields, "cmcd-session-id")
+    error_message = "by default the configuration asks for the cmcd-* fields but not cs-headers"
+  }
+}
+
+run "request_headers_for_cmcd_header_mode" {
+  command = plan
+
+  variables {
+    create_cdn_logs          = true
+    cdn_logs_request_headers = true
+  }
+
+  assert {
+    condition     = contains(module.cdn_logs.fields, "cs-headers")
+    error_message = "cdn_logs_request_headers = true asks for cs-headers (CMCD v2 keys in header mode)"
   }
 }

@@ -12,7 +12,7 @@ mock_provider "aws" {
     defaults = { account_id = "123456789012" }
   }
   mock_data "aws_region" {
-    defaults = { name = "eu-west-1" }
+    defaults = { id = "eu-west-1", name = "eu-west-1" }
   }
   mock_data "aws_partition" {
     defaults = { partition = "aws" }
@@ -143,5 +143,44 @@ run "default_capacity" {
   assert {
     condition     = output.capacity.raw_stream == "ON_DEMAND" && output.capacity.triggers.processor.parallelization_factor == 2
     error_message = "without a plan the streams are on-demand with the default mappings"
+  }
+}
+
+# S3's bucket naming rules, checked before anything is planned.
+run "a_bucket_name_s3_refuses_is_refused" {
+  command = plan
+
+  variables {
+    lake_bucket_name = "Bad_Bucket!"
+  }
+
+  expect_failures = [var.lake_bucket_name]
+}
+
+run "a_region_that_is_no_region_code_is_refused" {
+  command = plan
+
+  variables {
+    region = "Ireland"
+  }
+
+  expect_failures = [var.region]
+}
+
+# The runbook's first step (terraform/README.md, Deploy): the repositories, before any image exists.
+run "the_first_deploy_step_needs_no_images" {
+  command = plan
+
+  variables {
+    images = {}
+  }
+
+  plan_options {
+    target = [module.registry]
+  }
+
+  assert {
+    condition     = length(module.registry.repository_urls) == 5
+    error_message = "the registry step plans the five repositories without images"
   }
 }

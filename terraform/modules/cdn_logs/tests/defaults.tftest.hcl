@@ -9,7 +9,7 @@ mock_provider "aws" {
     defaults = { account_id = "123456789012" }
   }
   mock_data "aws_region" {
-    defaults = { name = "eu-west-1" }
+    defaults = { id = "eu-west-1", name = "eu-west-1" }
   }
   mock_data "aws_partition" {
     defaults = { partition = "aws" }
@@ -33,19 +33,20 @@ variables {
   name = "sluice-cdn-logs"
 }
 
-run "fields_from_the_one_list" {
+run "fields_from_the_one_list_without_the_request_headers" {
   command = plan
 
   assert {
-    condition     = output.fields == jsondecode(file("../../generated/cdn_realtime_log_fields.json"))
-    error_message = "the module asks for the fields of terraform/generated/cdn_realtime_log_fields.json, in its order"
+    condition     = output.fields == tolist([for f in jsondecode(file("../../generated/cdn_realtime_log_fields.json")) : f if f != "cs-headers"])
+    error_message = "the module asks for the fields of terraform/generated/cdn_realtime_log_fields.json, in its order, but cs-headers"
   }
   assert {
     condition = (
-      aws_cloudfront_realtime_log_config.this[0].fields == toset(jsondecode(file("../../generated/cdn_realtime_log_fields.json")))
-      && length(aws_cloudfront_realtime_log_config.this[0].fields) == length(jsondecode(file("../../generated/cdn_realtime_log_fields.json")))
+      aws_cloudfront_realtime_log_config.this[0].fields == toset([for f in jsondecode(file("../../generated/cdn_realtime_log_fields.json")) : f if f != "cs-headers"]) &&
+      !contains(aws_cloudfront_realtime_log_config.this[0].fields, "cs-headers") &&
+      contains(aws_cloudfront_realtime_log_config.this[0].fields, "cmcd-buffer-length")
     )
-    error_message = "the configuration carries every field of the list, none twice and no other"
+    error_message = "by default the configuration carries every field of the list but cs-headers (every request header, cookies and Authorization included), and still the cmcd-* fields"
   }
   assert {
     condition     = aws_cloudfront_realtime_log_config.this[0].sampling_rate == 100
@@ -195,5 +196,22 @@ run "create_false_creates_nothing" {
       && output.kms_key_arn == null && output.role_arn == null
     )
     error_message = "every output is null when nothing is created"
+  }
+}
+
+run "request_headers_when_asked_for" {
+  command = plan
+
+  variables {
+    log_request_headers = true
+  }
+
+  assert {
+    condition = (
+      output.fields == tolist(jsondecode(file("../../generated/cdn_realtime_log_fields.json")))
+      && aws_cloudfront_realtime_log_config.this[0].fields == toset(jsondecode(file("../../generated/cdn_realtime_log_fields.json")))
+      && length(aws_cloudfront_realtime_log_config.this[0].fields) == length(jsondecode(file("../../generated/cdn_realtime_log_fields.json")))
+    )
+    error_message = "log_request_headers = true asks for every field of the list, cs-headers included (CMCD v2 keys in header mode), none twice and no other"
   }
 }

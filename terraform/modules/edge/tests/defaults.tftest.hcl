@@ -15,19 +15,19 @@ run "a_rate_limit_per_client_in_front_of_ingest" {
   command = plan
 
   assert {
-    condition     = one([for r in aws_wafv2_web_acl.edge.rule : r.statement[0].rate_based_statement[0].limit if r.name == "rate-per-client"]) == 3000
+    condition     = one([for r in aws_wafv2_web_acl.edge[0].rule : r.statement[0].rate_based_statement[0].limit if r.name == "rate-per-client"]) == 3000
     error_message = "each client address gets 3000 requests per 5 minutes by default"
   }
   assert {
-    condition     = one([for r in aws_wafv2_web_acl.edge.rule : r.action[0].block[0].custom_response[0].response_code if r.name == "rate-per-client"]) == 429
+    condition     = one([for r in aws_wafv2_web_acl.edge[0].rule : r.action[0].block[0].custom_response[0].response_code if r.name == "rate-per-client"]) == 429
     error_message = "a limited client gets 429, which the web SDK retries after retry-after"
   }
   assert {
-    condition     = aws_wafv2_web_acl.edge.scope == "CLOUDFRONT"
+    condition     = aws_wafv2_web_acl.edge[0].scope == "CLOUDFRONT"
     error_message = "the web ACL is CloudFront's"
   }
   assert {
-    condition     = one(one(aws_cloudfront_distribution.ingest.origin).custom_header).name == "x-sluice-origin-verify" && one(aws_cloudfront_distribution.ingest.origin).domain_name == "abc123.execute-api.eu-west-1.amazonaws.com"
+    condition     = one(one(aws_cloudfront_distribution.ingest[0].origin).custom_header).name == "x-sluice-origin-verify" && one(aws_cloudfront_distribution.ingest[0].origin).domain_name == "abc123.execute-api.eu-west-1.amazonaws.com"
     error_message = "CloudFront forwards to the API with the origin header ingest checks"
   }
 }
@@ -40,4 +40,31 @@ run "a_short_origin_token_is_refused" {
   }
 
   expect_failures = [var.origin_verify_token]
+}
+
+run "create_false_creates_nothing" {
+  command = plan
+
+  variables {
+    create = false
+  }
+
+  assert {
+    condition = (
+      length(aws_wafv2_web_acl.edge) == 0
+      && length(aws_cloudfront_origin_request_policy.ingest) == 0
+      && length(aws_cloudfront_distribution.ingest) == 0
+      && length(aws_secretsmanager_secret.origin_verify) == 0
+      && length(aws_secretsmanager_secret_version.origin_verify) == 0
+    )
+    error_message = "create = false creates nothing"
+  }
+  assert {
+    condition = (
+      output.url == null
+      && output.origin_verify_secret_arn == null
+      && output.web_acl_arn == null
+    )
+    error_message = "every output is null when nothing is created"
+  }
 }

@@ -8,7 +8,7 @@ mock_provider "aws" {
     defaults = { account_id = "123456789012" }
   }
   mock_data "aws_region" {
-    defaults = { name = "eu-west-1" }
+    defaults = { id = "eu-west-1", name = "eu-west-1" }
   }
   mock_data "aws_partition" {
     defaults = { partition = "aws" }
@@ -17,7 +17,7 @@ mock_provider "aws" {
 
 # The topic's ARN, known at plan, so that the alarms' actions can be checked.
 override_resource {
-  target          = aws_sns_topic.alerts
+  target          = aws_sns_topic.alerts[0]
   override_during = plan
   values          = { arn = "arn:aws:sns:eu-west-1:123456789012:sluice-alerts" }
 }
@@ -32,18 +32,18 @@ run "unreadable_health_items_alarm_by_default" {
 
   assert {
     condition = (
-      aws_cloudwatch_metric_alarm.unreadable_health_items.namespace == "Sluice"
-      && aws_cloudwatch_metric_alarm.unreadable_health_items.metric_name == "UnreadableHealthItems"
-      && aws_cloudwatch_metric_alarm.unreadable_health_items.dimensions == tomap({ Stage = "monitor-evaluator" })
+      aws_cloudwatch_metric_alarm.unreadable_health_items[0].namespace == "Sluice"
+      && aws_cloudwatch_metric_alarm.unreadable_health_items[0].metric_name == "UnreadableHealthItems"
+      && aws_cloudwatch_metric_alarm.unreadable_health_items[0].dimensions == tomap({ Stage = "monitor-evaluator" })
     )
     error_message = "the alarm reads UnreadableHealthItems as the health evaluation writes it (namespace Sluice, Stage monitor-evaluator)"
   }
   assert {
     condition = (
-      aws_cloudwatch_metric_alarm.unreadable_health_items.comparison_operator == "GreaterThanThreshold"
-      && aws_cloudwatch_metric_alarm.unreadable_health_items.threshold == 0
-      && aws_cloudwatch_metric_alarm.unreadable_health_items.statistic == "Sum"
-      && aws_cloudwatch_metric_alarm.unreadable_health_items.treat_missing_data == "notBreaching"
+      aws_cloudwatch_metric_alarm.unreadable_health_items[0].comparison_operator == "GreaterThanThreshold"
+      && aws_cloudwatch_metric_alarm.unreadable_health_items[0].threshold == 0
+      && aws_cloudwatch_metric_alarm.unreadable_health_items[0].statistic == "Sum"
+      && aws_cloudwatch_metric_alarm.unreadable_health_items[0].treat_missing_data == "notBreaching"
     )
     error_message = "any unreadable health item alarms"
   }
@@ -95,7 +95,7 @@ run "every_alarm_notifies_the_alert_topic" {
   assert {
     condition = alltrue([
       for alarm in [
-        aws_cloudwatch_metric_alarm.unreadable_health_items,
+        aws_cloudwatch_metric_alarm.unreadable_health_items[0],
         aws_cloudwatch_metric_alarm.cmcd_keys_dropped[0],
         aws_cloudwatch_metric_alarm.failed_event_rate[0],
       ] : alarm.alarm_actions == toset(["arn:aws:sns:eu-west-1:123456789012:sluice-alerts"]) && alarm.ok_actions == alarm.alarm_actions
@@ -118,13 +118,44 @@ run "cmcd_unreadable_lines_alarm_by_default" {
   command = plan
 
   assert {
-    condition     = aws_cloudwatch_metric_alarm.cmcd_reports_unreadable.threshold == 0.01
+    condition     = aws_cloudwatch_metric_alarm.cmcd_reports_unreadable[0].threshold == 0.01
     error_message = "Unreadable CMCD lines are answered 200 and lost: the alarm is on by default, at 1% of accepted events."
   }
   assert {
     condition = toset([
-      for q in aws_cloudwatch_metric_alarm.cmcd_reports_unreadable.metric_query : one(q.metric).metric_name if length(q.metric) > 0
+      for q in aws_cloudwatch_metric_alarm.cmcd_reports_unreadable[0].metric_query : one(q.metric).metric_name if length(q.metric) > 0
     ]) == toset(["CmcdReportsUnreadable", "EventsAccepted"])
     error_message = "The alarm divides the unreadable lines ingest counts by the events it accepted."
+  }
+}
+
+run "create_false_creates_nothing" {
+  command = plan
+
+  variables {
+    create = false
+  }
+
+  assert {
+    condition = (
+      length(aws_sns_topic.alerts) == 0
+      && length(aws_dynamodb_table.health) == 0
+      && length(aws_cloudwatch_dashboard.health) == 0
+      && length(aws_cloudwatch_metric_alarm.unreadable_health_items) == 0
+      && length(aws_cloudwatch_metric_alarm.cmcd_reports_unreadable) == 0
+      && length(module.key) == 0
+      && length(aws_sns_topic_subscription.email) == 0
+    )
+    error_message = "create = false creates nothing"
+  }
+  assert {
+    condition = (
+      output.alert_topic_arn == null
+      && output.health_table_name == null
+      && output.health_table_arn == null
+      && output.kms_key_arn == null
+      && output.dashboard_name == null
+    )
+    error_message = "every output is null when nothing is created"
   }
 }

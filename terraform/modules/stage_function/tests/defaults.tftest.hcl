@@ -8,7 +8,7 @@ mock_provider "aws" {
     defaults = { account_id = "123456789012" }
   }
   mock_data "aws_region" {
-    defaults = { name = "eu-west-1" }
+    defaults = { id = "eu-west-1", name = "eu-west-1" }
   }
   mock_data "aws_partition" {
     defaults = { partition = "aws" }
@@ -45,11 +45,11 @@ run "kinesis_trigger_defaults" {
     error_message = "no tumbling window unless asked for"
   }
   assert {
-    condition     = aws_lambda_function.this.image_uri == var.image_uri && aws_lambda_function.this.package_type == "Image"
+    condition     = aws_lambda_function.this[0].image_uri == var.image_uri && aws_lambda_function.this[0].package_type == "Image"
     error_message = "the function runs its pinned image"
   }
   assert {
-    condition     = aws_lambda_function.this.reserved_concurrent_executions == 20 && aws_cloudwatch_log_group.this.retention_in_days == 365
+    condition     = aws_lambda_function.this[0].reserved_concurrent_executions == 20 && aws_cloudwatch_log_group.this[0].retention_in_days == 365
     error_message = "reserved concurrency and log retention are set"
   }
   assert {
@@ -112,7 +112,7 @@ run "what_is_given_up_on_and_configuration_errors_alarm_at_once" {
   }
 
   assert {
-    condition     = aws_cloudwatch_metric_alarm.undelivered.metric_name == "ApproximateAgeOfOldestMessage" && aws_cloudwatch_metric_alarm.undelivered.threshold == 0 && aws_cloudwatch_metric_alarm.undelivered.dimensions.QueueName == "sluice-processor-on-failure"
+    condition     = aws_cloudwatch_metric_alarm.undelivered[0].metric_name == "ApproximateAgeOfOldestMessage" && aws_cloudwatch_metric_alarm.undelivered[0].threshold == 0 && aws_cloudwatch_metric_alarm.undelivered[0].dimensions.QueueName == "sluice-processor-on-failure"
     error_message = "any message on the on-failure queue must alarm"
   }
   assert {
@@ -185,4 +185,57 @@ run "an_additional_source_needs_a_kinesis_trigger" {
   }
 
   expect_failures = [aws_lambda_function.this]
+}
+
+run "a_function_name_lambda_refuses_is_refused" {
+  command = plan
+
+  variables {
+    name = "sluice.processor"
+  }
+
+  expect_failures = [var.name]
+}
+
+run "create_false_creates_nothing" {
+  command = plan
+
+  variables {
+    create = false
+  }
+
+  assert {
+    condition = (
+      length(aws_iam_role.this) == 0
+      && length(aws_iam_role_policy.this) == 0
+      && length(aws_cloudwatch_log_group.this) == 0
+      && length(aws_lambda_function.this) == 0
+      && length(aws_cloudwatch_metric_alarm.errors) == 0
+      && length(aws_cloudwatch_metric_alarm.throttles) == 0
+      && length(aws_cloudwatch_metric_alarm.undelivered) == 0
+      && length(aws_sqs_queue.on_failure) == 0
+      && length(aws_sqs_queue.dead_letter) == 0
+      && length(aws_lambda_event_source_mapping.kinesis) == 0
+      && length(aws_lambda_event_source_mapping.sqs) == 0
+      && length(aws_cloudwatch_metric_alarm.iterator_age) == 0
+      && length(aws_cloudwatch_metric_alarm.configuration_errors) == 0
+    )
+    error_message = "create = false creates nothing"
+  }
+  assert {
+    condition = (
+      output.function_name == null
+      && output.function_arn == null
+      && output.invoke_arn == null
+      && output.role_name == null
+      && output.on_failure_queue_arn == null
+      && output.event_source_mapping_uuid == null
+      && output.event_source_mappings == {}
+      && output.policy_statements == null
+      && output.role_arn == null
+      && output.undelivered_queue_name == null
+      && output.environment == null
+    )
+    error_message = "every output is null when nothing is created"
+  }
 }

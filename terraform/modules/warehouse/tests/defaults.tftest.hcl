@@ -6,7 +6,7 @@ mock_provider "aws" {
     defaults = { account_id = "123456789012" }
   }
   mock_data "aws_region" {
-    defaults = { name = "eu-west-1" }
+    defaults = { id = "eu-west-1", name = "eu-west-1" }
   }
   mock_data "aws_partition" {
     defaults = { partition = "aws" }
@@ -33,7 +33,7 @@ run "private_encrypted_cluster_with_a_managed_password" {
     error_message = "the admin password is managed in Secrets Manager"
   }
   assert {
-    condition     = one(aws_s3_bucket_notification.lake.queue).filter_prefix == "events/"
+    condition     = one(aws_s3_bucket_notification.lake[0].queue).filter_prefix == "events/"
     error_message = "new lake objects are announced to the loader's queue"
   }
 }
@@ -46,7 +46,7 @@ run "local_stack_has_no_cluster" {
   }
 
   assert {
-    condition     = length(aws_redshift_cluster.this) == 0 && length(aws_sqs_queue.loader.name) > 0
+    condition     = length(aws_redshift_cluster.this) == 0 && length(aws_sqs_queue.loader[0].name) > 0
     error_message = "without a cluster, the notifications are still wired"
   }
 }
@@ -59,7 +59,49 @@ run "the_loader_has_its_own_secret_and_the_dead_letter_queue_alarms" {
     error_message = "the loader's own user lives in its own secret"
   }
   assert {
-    condition     = aws_cloudwatch_metric_alarm.loader_dead_letter.threshold == 0 && aws_cloudwatch_metric_alarm.loader_dead_letter.dimensions.QueueName == "${var.name}-loader-dead-letter"
+    condition     = aws_cloudwatch_metric_alarm.loader_dead_letter[0].threshold == 0 && aws_cloudwatch_metric_alarm.loader_dead_letter[0].dimensions.QueueName == "${var.name}-loader-dead-letter"
     error_message = "any message on the loader's dead-letter queue must alarm"
+  }
+}
+
+run "create_false_creates_nothing" {
+  command = plan
+
+  variables {
+    create = false
+  }
+
+  assert {
+    condition = (
+      length(aws_sqs_queue.loader_dead_letter) == 0
+      && length(aws_sqs_queue.loader) == 0
+      && length(aws_sqs_queue_policy.loader) == 0
+      && length(aws_s3_bucket_notification.lake) == 0
+      && length(aws_cloudwatch_metric_alarm.loader_dead_letter) == 0
+      && length(aws_iam_role.copy) == 0
+      && length(aws_iam_role_policy.copy) == 0
+      && length(module.key) == 0
+      && length(aws_redshift_subnet_group.this) == 0
+      && length(aws_redshift_parameter_group.this) == 0
+      && length(aws_redshift_cluster.this) == 0
+      && length(aws_redshift_logging.this) == 0
+      && length(aws_secretsmanager_secret.loader) == 0
+    )
+    error_message = "create = false creates nothing"
+  }
+  assert {
+    condition = (
+      output.loader_queue_arn == null
+      && output.loader_queue_url == null
+      && output.endpoint == null
+      && output.port == null
+      && output.database_name == null
+      && output.master_password_secret_arn == null
+      && output.copy_role_arn == null
+      && output.loader_secret_arn == null
+      && output.loader_dead_letter_queue_name == null
+      && output.kms_key_arn == null
+    )
+    error_message = "every output is null when nothing is created"
   }
 }

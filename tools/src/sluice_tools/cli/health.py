@@ -42,9 +42,12 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
     simulate = sub.add_parser(
         "simulate",
         help="run the monitor and the evaluator over a file of events; print every alert message",
-        description="Run the real monitor and evaluator in-process over player events (JSON lines, as `sluice generate` writes them; an optional `request` object per line gives the user_agent and country its request carried). Each event's client_time stands for its arrival; sessions split across --shards by session_id as Kinesis splits them. Prints every incident message as one JSON line; tuning comes from the same SLUICE_* variables as the evaluator's.",
+        description="Run the real monitor and evaluator in-process over player events (JSON lines, as `sluice generate` writes them; an optional `request` object per line gives the user_agent and country its request carried), or with --cdn-logs over CloudFront real-time log lines (as `sluice generate --cdn-logs` writes them, in the local field order of `sluice cdn fields`; SLUICE_CDN_SAMPLING_RATE gives the rate they were logged at, 100 by default). Each event's client_time (a line's timestamp) stands for its arrival; sessions split across --shards by session_id as Kinesis splits them. Prints every incident message as one JSON line; tuning comes from the same SLUICE_* variables as the evaluator's.",
     )
-    simulate.add_argument("events", help="JSON lines of player events (- for stdin)")
+    simulate.add_argument("events", nargs="?", help="JSON lines of player events (- for stdin)")
+    simulate.add_argument(
+        "--cdn-logs", metavar="FILE", help="CloudFront real-time log lines instead of events (- for stdin)"
+    )
     simulate.add_argument("--shards", type=positive_int, default=1, help="shards of the clean stream (default: 1)")
     simulate.add_argument(
         "--window-seconds", type=positive_int, default=60, help="the monitor's tumbling window (default: 60)"
@@ -82,15 +85,21 @@ def _simulate(args: argparse.Namespace) -> int:
 
     from sluice.monitor.config import evaluation_settings
     from sluice.runtime.config import ConfigError, Env
-    from sluice_tools.health.simulate import message_line, simulate
+    from sluice_tools.health.simulate import CdnRequests, CleanEvents, message_line, simulate
 
+    if (args.events is None) == (args.cdn_logs is None):
+        raise UsageError("give a file of events, or --cdn-logs FILE of CloudFront real-time log lines (not both)")
+    env = Env(os.environ)
     try:
-        settings = replace(evaluation_settings(Env(os.environ)), window_seconds=args.window_seconds, delay_seconds=0)
+        settings = replace(evaluation_settings(env), window_seconds=args.window_seconds, delay_seconds=0)
+        clean: CleanEvents | CdnRequests = CleanEvents()
+        if args.cdn_logs is not None:
+            clean = CdnRequests(env.integer("SLUICE_CDN_SAMPLING_RATE", 100, minimum=1, maximum=100))
     except ConfigError as exc:
         raise UsageError(str(exc)) from None
-    with open_input(args.events) as handle:
+    with open_input(args.cdn_logs if args.cdn_logs is not None else args.events) as handle:
         lines = (raw.decode("utf-8", "replace") for raw in handle)
-        result = simulate(lines, shards=args.shards, settings=settings)
+        result = simulate(lines, shards=args.shards, settings=settings, clean=clean)
     for message in result.messages:
         print(message_line(message))
     if args.report:
@@ -98,8 +107,12 @@ def _simulate(args: argparse.Namespace) -> int:
 
         windows = result.store.fleet_windows("0", "~")
         Path(args.report).write_text(render_html(windows, result.messages), encoding="utf-8")
+    if isinstance(clean, CdnRequests):
+        refused = f"{clean.refused} lines unreadable, {clean.not_media} requests not for media, as the processor would"
+    else:
+        refused = f"{result.refused} refused as ingest would"
     print(
-        f"{result.events} events ({result.refused} refused as ingest would) in {result.windows} windows over "
+        f"{result.events} events ({refused}) in {result.windows} windows over "
         f"{result.shards} shard(s): {len({m.incident_id for m in result.messages})} incidents, {len(result.messages)} messages; "
         f"{result.flagged} bot or test-player events left out, as the monitor leaves them out",
         file=sys.stderr,

@@ -14,7 +14,7 @@ from sluice.monitor.incidents import AlertMessage, cause_text
 from sluice.monitor.qoe import metrics
 from sluice.monitor.store import FleetWindow
 
-__all__ = ["CHARTS", "IncidentSpan", "render_html", "spans"]
+__all__ = ["CDN_CHARTS", "CHARTS", "IncidentSpan", "render_html", "spans"]
 
 # (metric key in qoe.metrics, chart title, axis title, tick format): the QoE metrics the rules test
 CHARTS = (
@@ -24,6 +24,13 @@ CHARTS = (
     ("rebuffer_ratio", "Rebuffer ratio", "stalled time / playing time", ".2%"),
     ("fatal_error_share", "Fatal error share", "sessions ended by a fatal error", ".1%"),
     ("attempts", "Attempts", "session starts per window", ",.0f"),
+)
+# From the CDN's requests: drawn when the windows hold any (a fleet whose CDN logs are read)
+CDN_CHARTS = (
+    ("media_request_error_rate", "Media request errors", "requests answered 400 or more", ".2%"),
+    ("sessions_first_requests_failed_rate", "Sessions whose first requests all failed", "per session seen", ".1%"),
+    ("time_to_first_byte_p95_ms", "Time to first byte, p95", "milliseconds", ",.0f"),
+    ("origin_first_byte_p95_ms", "Origin first-byte latency, p95", "milliseconds", ",.0f"),
 )
 SHADE, FLEET_COLOUR, CAUSE_COLOURS = "rgba(214,39,40,0.13)", "#1f77b4", ("#d62728", "#ff7f0e", "#9467bd", "#8c564b")
 
@@ -69,7 +76,8 @@ def render_html(
     incidents = spans(messages)
     last = (times[-1] + _step(times)) if times else None
     figures = []
-    for key, chart, axis, tick in CHARTS:
+    cdn = any(w.aggregates.everything.counts["media_requests"] for w in windows)
+    for key, chart, axis, tick in CHARTS + (CDN_CHARTS if cdn else ()):
         figure = go.Figure()
         figure.add_trace(
             go.Scatter(

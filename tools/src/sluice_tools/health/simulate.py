@@ -9,6 +9,13 @@ time; sessions split
 across shards by the MD5 of ``session_id``, as Kinesis splits partition keys; every shard's
 records run through the monitor's handler in Lambda's tumbling windows (``local/tumbling.py``);
 then the evaluator judges each window over all shards, as its schedule would.
+
+With ``--cdn-logs`` each line is a CloudFront real-time log line instead (tab-separated, in the
+local stand-in's field order, ``sluice.cdn.config.local_fields``), read by the processor's CDN
+input (``sluice.processor.cdn_input``: a media request becomes a ``cdn_request`` event stamped
+with the sampling rate, ``SLUICE_CDN_SAMPLING_RATE``, 100 by default; any other request is
+counted; a line that cannot be read is what the processor would make a failed event), arriving
+when the line says the edge answered (its ``timestamp``).
 """
 
 from __future__ import annotations
@@ -18,11 +25,12 @@ import hashlib
 import json
 import os
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import timedelta
 from typing import IO, Any
 
+from sluice.cdn.logline import LogLineError
 from sluice.events.codec import Codec
 from sluice.events.errors import MalformedJsonError, SchemaViolationError
 from sluice.events.json_mapping import EventMapper, parse_json
@@ -37,7 +45,16 @@ from sluice.producers.batching import Delivery
 from sluice.runtime.deadline import Deadline
 from sluice_tools.tumbling import run_windows
 
-__all__ = ["SOURCE_ARN", "CleanEvents", "KeptFailures", "Simulation", "message_line", "shard_of", "simulate"]
+__all__ = [
+    "SOURCE_ARN",
+    "CdnRequests",
+    "CleanEvents",
+    "KeptFailures",
+    "Simulation",
+    "message_line",
+    "shard_of",
+    "simulate",
+]
 
 SOURCE_ARN = "arn:aws:kinesis:eu-west-1:000000000000:stream/simulated-clean"
 # As the processor flags by default: its configuration's pattern, no test players.
@@ -107,11 +124,58 @@ class CleanEvents:
         return record
 
 
+class CdnRequests:
+    """CloudFront real-time log lines as the clean stream carries their media requests: the
+    processor's CDN input, its enrichment and traffic flags. ``refused`` counts the lines the
+    processor would make failed events, ``not_media`` the requests for anything but media."""
+
+    STREAM = "arn:aws:kinesis:eu-west-1:000000000000:stream/simulated-cdn-logs"
+
+    def __init__(self, sampling_rate: int = 100, bot_pattern: re.Pattern[str] | None = _BOT_PATTERN) -> None:
+        from sluice.cdn.config import LogConfiguration, local_fields
+        from sluice.processor.cdn_input import CdnLogInput
+        from sluice.processor.cleaning import flag_traffic
+        from sluice.processor.enrichment import enrich
+
+        configuration = LogConfiguration(tuple(local_fields()), sampling_rate)
+        self.input = CdnLogInput(self.STREAM, lambda: configuration, EventMapper())
+        self.enrich, self.flag, self.bot_pattern, self.refused = enrich, flag_traffic, bot_pattern, 0
+
+    @property
+    def not_media(self) -> int:
+        return self.input.counts.not_media
+
+    def __call__(self, line: str) -> dict[str, Any] | None:
+        from sluice.batch.kinesis import KinesisRecord
+
+        data = line.rstrip("\r\n").encode("utf-8")
+        try:
+            record = KinesisRecord(data, "simulated", str(self.input.counts.lines), source_arn=self.STREAM)
+            datum = self.input.record_of(record, now_ms=0)
+        except (LogLineError, SchemaViolationError):
+            self.refused += 1
+            return None
+        if datum is None:
+            return None
+        datum["server_time"] = datum["client_time"]  # it arrives when the edge answered (its timestamp)
+        self.enrich(datum, datum["server_time"])
+        self.flag(datum, self.bot_pattern, frozenset())
+        return datum
+
+
 def simulate(
-    lines: Iterable[str], *, shards: int = 1, settings: EvaluationSettings | None = None, max_values: int = MAX_VALUES
+    lines: Iterable[str],
+    *,
+    shards: int = 1,
+    settings: EvaluationSettings | None = None,
+    max_values: int = MAX_VALUES,
+    clean: Callable[[str], dict[str, Any] | None] | None = None,
 ) -> Simulation:
+    """``clean`` reads a line into its clean event (None: none), ``CleanEvents`` by default;
+    its ``refused`` is the simulation's."""
     settings = settings or EvaluationSettings()
-    clean, codec = CleanEvents(), Codec()
+    clean = clean or CleanEvents()
+    codec = Codec()
     by_shard: list[list[dict[str, Any]]] = [[] for _ in range(shards)]
     flagged = 0
     for line in lines:
@@ -166,7 +230,7 @@ def simulate(
         while evaluator.run(end).evaluated:
             pass
     events = sum(len(records) for records in by_shard)
-    return Simulation(messages, store, events, clean.refused, flagged, len(store.fleet), shards)
+    return Simulation(messages, store, events, int(getattr(clean, "refused", 0)), flagged, len(store.fleet), shards)
 
 
 def _discard() -> IO[str]:

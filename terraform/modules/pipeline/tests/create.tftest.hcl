@@ -1,0 +1,50 @@
+# create = false: the pipeline makes nothing at all, and says so in every output.
+
+mock_provider "aws" {
+  mock_data "aws_iam_policy_document" {
+    defaults = { json = "{\"Version\":\"2012-10-17\",\"Statement\":[]}" }
+  }
+  mock_data "aws_caller_identity" {
+    defaults = { account_id = "123456789012" }
+  }
+  mock_data "aws_region" {
+    defaults = { id = "eu-west-1", name = "eu-west-1" }
+  }
+  mock_data "aws_partition" {
+    defaults = { partition = "aws" }
+  }
+}
+
+variables {
+  create           = false
+  lake_bucket_name = "test-lake"
+  glue_table       = { columns = [{ name = "event_id", type = "string", comment = "" }], event_types = ["play"] }
+  images = {
+    ingest    = "123456789012.dkr.ecr.eu-west-1.amazonaws.com/sluice-ingest@sha256:1111111111111111111111111111111111111111111111111111111111111111"
+    processor = "123456789012.dkr.ecr.eu-west-1.amazonaws.com/sluice-processor@sha256:2222222222222222222222222222222222222222222222222222222222222222"
+    indexer   = "123456789012.dkr.ecr.eu-west-1.amazonaws.com/sluice-indexer@sha256:3333333333333333333333333333333333333333333333333333333333333333"
+    loader    = "123456789012.dkr.ecr.eu-west-1.amazonaws.com/sluice-loader@sha256:4444444444444444444444444444444444444444444444444444444444444444"
+    monitor   = "123456789012.dkr.ecr.eu-west-1.amazonaws.com/sluice-monitor@sha256:5555555555555555555555555555555555555555555555555555555555555555"
+  }
+}
+
+run "create_false_creates_nothing" {
+  command = plan
+
+  assert {
+    condition = (
+      length(aws_iam_role.scheduler) == 0 && length(aws_iam_role_policy.scheduler) == 0
+      && length(aws_scheduler_schedule.health_evaluation) == 0
+    )
+    error_message = "the pipeline's own resources are not made"
+  }
+  assert {
+    condition = (
+      output.ingest_url == null && output.raw_stream == null && output.clean_stream == null
+      && output.lake_bucket == null && output.warehouse_endpoint == null && output.opensearch_url == null
+      && output.alert_topic_arn == null && output.health_table == null && output.functions == null
+      && output.monitor_role_arn == null && output.indexer_role_arn == null && output.capacity == null
+    )
+    error_message = "no module of the pipeline makes anything: every output is null"
+  }
+}
