@@ -4,8 +4,8 @@
 # `sluice schemas render glue`). Whatever writes events needs firehose:PutRecordBatch on the
 # delivery stream: the policy below.
 
+# The region is your AWS configuration's (AWS_REGION).
 provider "aws" {
-  region = var.region
   default_tags {
     tags = { application = "sluice", example = "lake" }
   }

@@ -4,8 +4,8 @@
 # without a safe default are asked for; envs/aws adds the CDN path, capacity from `sluice plan`
 # and the JWT and alert options.
 
+# The region is your AWS configuration's (AWS_REGION).
 provider "aws" {
-  region = var.region
   default_tags {
     tags = { application = "sluice", example = "pipeline" }
   }

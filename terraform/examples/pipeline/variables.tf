@@ -1,14 +1,3 @@
-variable "region" {
-  description = "Region of every resource."
-  type        = string
-  default     = "eu-west-1"
-
-  validation {
-    condition     = can(regex("^[a-z]{2}(-[a-z]+)+-[0-9]+$", var.region))
-    error_message = "region must be an AWS region code such as eu-west-1 or us-gov-west-1."
-  }
-}
-
 variable "name" {
   description = "Name prefix of every resource."
   type        = string
@@ -16,25 +5,14 @@ variable "name" {
 }
 
 variable "images" {
-  description = "Stage -> image pinned by digest (`make push-images`, then `make tf-images` writes them for envs/aws; copy its images.auto.tfvars.json here)."
+  description = "Stage -> image pinned by digest (`make push-images`, then `make tf-images` writes them for envs/aws; copy its images.auto.tfvars.json here). Empty only for the first step, `terraform apply -target=module.registry`."
   type        = map(string)
+  default     = {}
 }
 
 variable "lake_bucket_name" {
-  description = "The lake bucket (globally unique; S3 bucket naming rules)."
+  description = "The lake bucket (globally unique; the lake module checks it against the S3 bucket naming rules)."
   type        = string
-
-  validation {
-    # The S3 bucket naming rules (Amazon S3 User Guide, "General purpose bucket naming rules").
-    condition = (
-      can(regex("^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$", var.lake_bucket_name)) &&
-      !strcontains(var.lake_bucket_name, "..") &&
-      !can(regex("^[0-9]+[.][0-9]+[.][0-9]+[.][0-9]+$", var.lake_bucket_name)) &&
-      !can(regex("^(xn--|sthree-|amzn-s3-demo-)", var.lake_bucket_name)) &&
-      !can(regex("(-s3alias|--ol-s3|[.]mrap|--x-s3|--table-s3)$", var.lake_bucket_name))
-    )
-    error_message = "lake_bucket_name must follow the S3 bucket naming rules: 3 to 63 of a-z 0-9 . - , beginning and ending with a letter or digit, no \"..\", not an IP address, no reserved prefix (xn--, sthree-, amzn-s3-demo-) or suffix (-s3alias, --ol-s3, .mrap, --x-s3, --table-s3)."
-  }
 }
 
 variable "private_subnet_ids" {

@@ -3,8 +3,8 @@
 # admin. Afterwards `sluice opensearch bootstrap` installs the index template and maps the writers'
 # roles (terraform/README.md).
 
+# The region is your AWS configuration's (AWS_REGION).
 provider "aws" {
-  region = var.region
   default_tags {
     tags = { application = "sluice", example = "search" }
   }

@@ -2,8 +2,8 @@
 # key, 48 h of retention, and the policy a producer needs to write to it (the key's
 # kms:GenerateDataKey beside the stream's PutRecords: a producer without it gets AccessDenied).
 
+# The region is your AWS configuration's (AWS_REGION).
 provider "aws" {
-  region = var.region
   default_tags {
     tags = { application = "sluice", example = "stream" }
   }

@@ -266,12 +266,21 @@ class Aggregate:
         self.origin_first_byte.merge(other.origin_first_byte)
 
     def to_state(self) -> list[Any]:
-        return [
-            [self.counts[n] for n in COUNTERS],
+        # Trailing zeros and empty sketches left out (``from_state`` reads them as such): a
+        # player's events leave every CDN counter at zero, and the state is JSON-encoded and
+        # read back on every invocation of the window.
+        counts = [self.counts[n] for n in COUNTERS]
+        while counts and not counts[-1]:
+            counts.pop()
+        state: list[Any] = [
+            counts,
             self.startup.to_state(),
             self.first_byte.to_state(),
             self.origin_first_byte.to_state(),
         ]
+        while len(state) > 2 and not state[-1]:
+            state.pop()
+        return state
 
     @classmethod
     def from_state(cls, state: list[Any]) -> Aggregate:

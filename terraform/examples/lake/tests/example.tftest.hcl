@@ -1,18 +1,7 @@
 # Plan-only checks of the example: the lake from the contract's Glue table, and its writer's policy.
 
 mock_provider "aws" {
-  mock_data "aws_iam_policy_document" {
-    defaults = { json = "{\"Version\":\"2012-10-17\",\"Statement\":[]}" }
-  }
-  mock_data "aws_caller_identity" {
-    defaults = { account_id = "123456789012" }
-  }
-  mock_data "aws_region" {
-    defaults = { id = "eu-west-1", name = "eu-west-1" }
-  }
-  mock_data "aws_partition" {
-    defaults = { partition = "aws" }
-  }
+  source = "../../testing/aws"
 }
 
 variables {
@@ -36,12 +25,3 @@ run "the_lake_from_the_contract" {
   }
 }
 
-run "a_bucket_name_s3_refuses_is_refused" {
-  command = plan
-
-  variables {
-    bucket_name = "Bad_Bucket!"
-  }
-
-  expect_failures = [var.bucket_name]
-}

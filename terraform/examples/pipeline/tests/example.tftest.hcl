@@ -1,18 +1,7 @@
 # Plan-only checks of the example: the whole pipeline from the inputs without a safe default.
 
 mock_provider "aws" {
-  mock_data "aws_iam_policy_document" {
-    defaults = { json = "{\"Version\":\"2012-10-17\",\"Statement\":[]}" }
-  }
-  mock_data "aws_caller_identity" {
-    defaults = { account_id = "123456789012" }
-  }
-  mock_data "aws_region" {
-    defaults = { id = "eu-west-1", name = "eu-west-1" }
-  }
-  mock_data "aws_partition" {
-    defaults = { partition = "aws" }
-  }
+  source = "../../testing/aws"
 }
 
 mock_provider "aws" {
@@ -51,5 +40,22 @@ run "the_whole_pipeline_plans" {
   assert {
     condition     = module.sluice.ingest_api_authorizer == "write_key"
     error_message = "players send a per-site write key by default"
+  }
+}
+
+run "the_repositories_first_before_any_image" {
+  command = plan
+
+  variables {
+    images = {}
+  }
+
+  plan_options {
+    target = [module.registry]
+  }
+
+  assert {
+    condition     = length(output.repositories) == 5
+    error_message = "the first step plans the five repositories without images"
   }
 }
