@@ -28,16 +28,7 @@ from sluice.monitor.isolation import Settings, Window, isolate
 from sluice.monitor.store import EvaluatorState, HealthStore, merged
 from sluice.runtime.metrics import Metrics
 
-__all__ = [
-    "EvaluationSettings",
-    "Evaluator",
-    "Outcome",
-    "Publish",
-    "iso",
-    "judge",
-    "parse",
-    "scheduled_time",
-]
+__all__ = ["EvaluationSettings", "Evaluator", "Outcome", "Publish", "iso", "judge", "parse", "scheduled_time"]
 
 log = logging.getLogger("sluice.monitor.evaluator")
 Publish = Callable[[AlertMessage], None]
