@@ -163,7 +163,10 @@ def test_an_edge_failing_is_one_incident_naming_it_and_its_sampling_rate(rate):
     opened = messages[0]
     assert opened.sampling_rate == rate
     excess = opened.significance["x"] - opened.significance["n"] * opened.significance["expected_rate"]
-    assert opened.impacted_sessions == pytest.approx(excess * 100 / rate, abs=100 / rate)
+    # in requests, the unit the rule counts: no session count is claimed
+    assert opened.impacted_requests == pytest.approx(excess * 100 / rate, abs=100 / rate)
+    assert opened.impacted_sessions is None
+    assert f"{opened.impacted_requests} requests beyond the baseline" in opened.detail
     assert opened.observed == pytest.approx(0.5, abs=0.01)  # a rate is the sample's, unscaled
     assert ("sampling rate of 10%" in opened.detail) == (rate == 10)
     # AND the counts shown are scaled, the rates not

@@ -64,7 +64,9 @@ class AlertMessage:
     cause: dict[str, str]
     observed: float | None
     baseline: float | None
-    impacted_sessions: int
+    # Beyond the baseline, in the unit the rule counts: sessions for the players' rules, requests
+    # for the rules on the CDN's requests (the other is None): a request count is no session count.
+    impacted_sessions: int | None
     explains_share: float | None
     fleet_rate_without_cause: float | None
     rules: list[dict[str, Any]] = field(default_factory=list)
@@ -75,6 +77,7 @@ class AlertMessage:
     # The share (1-100) of the CDN's requests logged, when the rule counts them: below 100 the
     # impacted figure is scaled by 100 / rate, the significance is the sample's own.
     sampling_rate: float | None = None
+    impacted_requests: int | None = None
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -126,7 +129,9 @@ def _message(
         )
     test = evidence.test
     scale = 100 / rate if rate else 1.0
-    impacted_sessions = max(0, round(test.excess * scale))
+    impacted = max(0, round(test.excess * scale)) if status != "resolved" else 0
+    per_request = BY_NAME[evidence.rule].sampled
+    unit = "requests" if per_request else "sessions"
     rules = [
         {"rule": e.rule, "metric": e.metric, "observed": _rounded(e.observed), "baseline": _rounded(e.baseline)}
         for e in (finding.rules if finding else (evidence,))
@@ -135,8 +140,7 @@ def _message(
         detail = f"{evidence.metric} back to {evidence.observed:.4g} (baseline {evidence.baseline:.4g}) for {incident.healthy_windows} windows"
     else:
         detail = (
-            f"{test.x} of {test.n} against an expected {test.baseline.rate:.2%}: "
-            f"{impacted_sessions} beyond the baseline"
+            f"{test.x} of {test.n} against an expected {test.baseline.rate:.2%}: {impacted} {unit} beyond the baseline"
         )
         if rate is not None and rate < 100:
             detail += f" (requests logged at a sampling rate of {rate:g}%: counts scaled by {scale:.3g})"
@@ -150,7 +154,7 @@ def _message(
         cause,
         _rounded(evidence.observed),
         _rounded(evidence.baseline),
-        impacted_sessions if status != "resolved" else 0,
+        None if per_request else impacted,
         _rounded(finding.explains_share) if finding else None,
         _rounded(finding.fleet_rate_without) if finding else None,
         rules=rules,
@@ -167,6 +171,7 @@ def _message(
         else {},
         detail=detail,
         sampling_rate=rate,
+        impacted_requests=impacted if per_request else None,
     )
 
 

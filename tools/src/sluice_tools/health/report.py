@@ -149,7 +149,9 @@ def _table(incidents: list[IncidentSpan]) -> str:
                     f"{opened.metric}: {opened.observed} against {opened.baseline}",
                     f"{opened.explains_share:.0%}" if opened.explains_share is not None else "-",
                     opened.fleet_rate_without_cause if opened.fleet_rate_without_cause is not None else "-",
-                    opened.impacted_sessions,
+                    f"{opened.impacted_requests} requests"
+                    if opened.impacted_requests is not None
+                    else f"{opened.impacted_sessions} sessions",
                     ", ".join(cause_text(tuple(i.items())) for i in opened.impacted) or "-",
                     f"{incident.start} to {incident.end or 'open'}",
                 )
@@ -164,7 +166,7 @@ def _table(incidents: list[IncidentSpan]) -> str:
             "when opened",
             "explains",
             "fleet rate without it",
-            "impacted sessions",
+            "impacted (beyond the baseline)",
             "knock-on (not alerted)",
             "span",
         )
