@@ -201,7 +201,9 @@ def test_a_cdn_fault_is_one_incident_naming_the_edge_location_or_origin(cdn_outc
     # within two windows of the onset (minute 6), with its evidence, as sampled at 100%
     first = opened[0]
     assert 6 <= _minute(first["window_start"]) <= 7
-    assert first["observed"] > first["baseline"] and first["impacted_sessions"] >= 10
+    # what it cost, in the unit the rule counts: requests, never claimed as sessions
+    assert first["observed"] > first["baseline"] and first["impacted_requests"] >= 10
+    assert first["impacted_sessions"] is None
     assert first["explains_share"] > 0.8 and first["sampling_rate"] == 100
     # AND resolved once healthy for three windows after recovery (minute 9)
     resolved = [m for m in messages if m["status"] == "resolved"]
