@@ -8,6 +8,7 @@ from support.cdn_lines import line
 from sluice.cdn.fields import field_names
 from sluice.cdn.logline import parse_line
 from sluice.cdn.redaction import redacted_line
+from sluice.cdn.requests import cmcd_of
 
 HEADERS = "Host:video.example.com%0ACookie:sid%3Dabc%0AAuthorization:Bearer%20t0ken%0ACMCD-Request:bl%3D1200%0A"
 
@@ -38,3 +39,19 @@ def test_a_torn_line_loses_its_addresses_and_credentials_by_pattern():
 def test_no_address_no_headers_is_left_as_it_is():
     raw = line(c_ip="-", cs_headers="-")
     assert redacted_line(raw, field_names()) == raw
+
+
+def test_the_headers_kept_are_the_ones_the_reader_takes():
+    # GIVEN the four CMCD headers beside a header that only looks like one
+    headers = (
+        "CMCD-Request:bl%3D1200%0ACMCD-Object:br%3D3200%0ACMCD-Status:rtp%3D15000%0A"
+        "CMCD-Session:sid%3D%22s1%22%0ACMCD-Tracking:user%3D42%0A"
+    )
+    raw = line(cs_headers=headers)
+    # WHEN the line is kept
+    kept = parse_line(redacted_line(raw, field_names()), field_names())
+    # THEN the reader still reads its CMCD from the kept line, and nothing else of the headers is kept
+    assert kept["cs-headers"] == (
+        'CMCD-Request:bl=1200\nCMCD-Object:br=3200\nCMCD-Status:rtp=15000\nCMCD-Session:sid="s1"\n'
+    )
+    assert cmcd_of(kept) == cmcd_of(parse_line(raw, field_names()))

@@ -5,7 +5,7 @@ be read again once the reader is fixed), kept under ``failed/`` for the lake's r
 line carries what Sluice stores nowhere else: the viewer's full address (``c-ip``, and
 ``x-forwarded-for``), and in ``cs-headers`` every request header, cookies and credentials
 included. The kept line has the address truncated to its network, as ingest truncates it, and of
-the headers only the ``CMCD-*`` ones (all the reader takes from them).
+the headers only the CMCD ones the reader takes (``sluice.cdn.requests.CMCD_HEADER``).
 
 When the line still splits into the configured number of fields those fields are rewritten in
 place; when it does not (a torn line, the case that fails most), the fields cannot be told apart,
@@ -19,11 +19,11 @@ import re
 import urllib.parse
 from collections.abc import Sequence
 
+from sluice.cdn.requests import CMCD_HEADER
 from sluice.events.addresses import truncate_ip
 
 __all__ = ["redacted_line"]
 
-_CMCD_HEADER = re.compile(r"(?i)^\s*cmcd-[a-z]+\s*:")
 # Candidate addresses in a line whose fields cannot be located: checked by ipaddress before
 # anything is replaced, so a time (12:30:01) is left as it is.
 # An address starts a field or follows a separator (a user agent's "Chrome/120.0.0.0" is none).
@@ -65,7 +65,7 @@ def _cmcd_headers(value: bytes) -> bytes:
     text = value.decode("utf-8", "replace")
     if text == "-":
         return value
-    kept = [h for h in urllib.parse.unquote(text).splitlines() if _CMCD_HEADER.match(h)]
+    kept = [h for h in urllib.parse.unquote(text).splitlines() if CMCD_HEADER.match(h)]
     return urllib.parse.quote("\n".join(kept) + "\n" if kept else "", safe=':/,;="? ').encode() or b"-"
 
 
