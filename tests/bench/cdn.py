@@ -4,19 +4,15 @@ end (line -> ``cdn_request`` event -> checks, enrichment, lake and clean stream 
 
 from __future__ import annotations
 
-import base64
 import time
 
 from sluice_tools.traffic.cdn_logs import cdn_log_lines
 
-from bench.stages import BATCH, AcceptingClient, _metrics
+from bench.stages import AcceptingClient, kinesis_events, processor_of
 from bench.timing import Result, best_rate
 from sluice.cdn.config import local_fields
 from sluice.cdn.requests import LineCounts, read_line
 from sluice.processor.config import ProcessorConfig
-from sluice.processor.service import Processor
-from sluice.producers.firehose import FirehoseProducer
-from sluice.producers.kinesis import KinesisProducer
 from sluice.runtime.deadline import Deadline
 
 LOG_STREAM = "cdn-logs"
@@ -38,31 +34,10 @@ def run(sessions: int = 40) -> list[Result]:
         for line in lines:
             read_line(line, order, counts)
 
-    events = [
-        {
-            "Records": [
-                {
-                    "kinesis": {
-                        "sequenceNumber": str(10**20 + i + j),
-                        "partitionKey": "p",
-                        "data": base64.b64encode(data).decode(),
-                        "approximateArrivalTimestamp": now / 1000,
-                    },
-                    "eventID": f"shardId-000000000000:{i + j}",
-                    "eventSourceARN": f"arn:aws:kinesis:eu-west-1:1:stream/{LOG_STREAM}",
-                }
-                for j, data in enumerate(lines[i : i + BATCH])
-            ]
-        }
-        for i in range(0, len(lines), BATCH)
-    ]
-    client = AcceptingClient()
-    processor = Processor(
+    events = kinesis_events(lines, LOG_STREAM, now)
+    processor = processor_of(
         ProcessorConfig("lake", "clean", "failed", cdn_log_stream=LOG_STREAM, cdn_log_fields=tuple(order)),
-        FirehoseProducer(client, "lake"),
-        KinesisProducer(client, "clean"),
-        FirehoseProducer(client, "failed"),
-        _metrics("processor"),
+        AcceptingClient(),
     )
 
     def process() -> None:

@@ -77,6 +77,40 @@ def _metrics(stage: str) -> Metrics:
     return Metrics(dimensions={"Stage": stage}, stream=_Discard())  # type: ignore[arg-type]
 
 
+def kinesis_events(records: list[bytes], stream: str, now_ms: int) -> list[dict[str, Any]]:
+    """``records`` as Lambda's Kinesis trigger hands them over from ``stream``, ``BATCH`` to an
+    invocation, in order (sequence numbers rising on one shard)."""
+    return [
+        {
+            "Records": [
+                {
+                    "kinesis": {
+                        "sequenceNumber": str(10**20 + i + j),
+                        "partitionKey": "p",
+                        "data": base64.b64encode(data).decode(),
+                        "approximateArrivalTimestamp": now_ms / 1000,
+                    },
+                    "eventID": f"shardId-000000000000:{i + j}",
+                    "eventSourceARN": f"arn:aws:kinesis:eu-west-1:1:stream/{stream}",
+                }
+                for j, data in enumerate(records[i : i + BATCH])
+            ]
+        }
+        for i in range(0, len(records), BATCH)
+    ]
+
+
+def processor_of(config: ProcessorConfig, client: AcceptingClient, clean: AcceptingClient | None = None) -> Processor:
+    """A processor writing to ``client`` (lake, failed) and ``clean`` (the clean stream, else ``client``)."""
+    return Processor(
+        config,
+        FirehoseProducer(client, "lake"),
+        KinesisProducer(clean or client, "clean"),
+        FirehoseProducer(client, "failed"),
+        _metrics("processor"),
+    )
+
+
 def _raw_ceiling(encoded: list[bytes]) -> float:
     schema = Codec().writer.parsed
     bodies = [e[HEADER_SIZE:] for e in encoded]
@@ -128,31 +162,8 @@ def run(sessions: int = 150) -> list[Result]:
     ).handle(everything, Deadline.after(60))
     encoded = recorder.data
     assert len(encoded) == len(generated), "every generated event reaches the raw stream"
-    events = [
-        {
-            "Records": [
-                {
-                    "kinesis": {
-                        "sequenceNumber": str(10**20 + i + j),
-                        "partitionKey": "p",
-                        "data": base64.b64encode(data).decode(),
-                        "approximateArrivalTimestamp": now / 1000,
-                    },
-                    "eventID": f"shardId-000000000000:{i + j}",
-                    "eventSourceARN": "arn:aws:kinesis:eu-west-1:1:stream/raw",
-                }
-                for j, data in enumerate(encoded[i : i + BATCH])
-            ]
-        }
-        for i in range(0, len(encoded), BATCH)
-    ]
-    processor = Processor(
-        ProcessorConfig("lake", "clean", "failed"),
-        FirehoseProducer(client, "lake"),
-        KinesisProducer(client, "clean"),
-        FirehoseProducer(client, "failed"),
-        _metrics("processor"),
-    )
+    events = kinesis_events(encoded, "raw", now)
+    processor = processor_of(ProcessorConfig("lake", "clean", "failed"), client)
 
     def run_processor() -> None:
         for event in events:
@@ -161,31 +172,11 @@ def run(sessions: int = 150) -> list[Result]:
 
     # The monitor's input: the processor's clean records (enriched), aggregated window by window.
     clean = RecordingClient()
-    Processor(
-        ProcessorConfig("lake", "clean", "failed"),
-        FirehoseProducer(client, "lake"),
-        KinesisProducer(clean, "clean"),
-        FirehoseProducer(client, "failed"),
-        _metrics("processor"),
-    ).handle({"Records": [r for e in events for r in e["Records"]]}, Deadline.after(60))
+    processor_of(ProcessorConfig("lake", "clean", "failed"), client, clean=clean).handle(
+        {"Records": [r for e in events for r in e["Records"]]}, Deadline.after(60)
+    )
     window = {"start": "2026-11-26T08:00:00Z", "end": "2026-11-26T08:01:00Z"}
-    clean_events = [
-        {
-            "Records": [
-                {
-                    "kinesis": {
-                        "sequenceNumber": str(10**20 + i + j),
-                        "partitionKey": "p",
-                        "data": base64.b64encode(data).decode(),
-                        "approximateArrivalTimestamp": now / 1000,
-                    },
-                    "eventID": f"shardId-000000000000:{i + j}",
-                }
-                for j, data in enumerate(clean.data[i : i + BATCH])
-            ]
-        }
-        for i in range(0, len(clean.data), BATCH)
-    ]
+    clean_events = kinesis_events(clean.data, "clean", now)
     monitor = Monitor(
         MonitorConfig("table", "failed", allowed_lateness_s=86_400),
         store=MemoryHealthStore(),
