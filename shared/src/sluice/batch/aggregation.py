@@ -11,7 +11,7 @@ runtime.
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Hashable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 
 from sluice.runtime.errors import SluiceError
@@ -19,19 +19,24 @@ from sluice.runtime.errors import SluiceError
 __all__ = [
     "DIGEST_SIZE",
     "MAGIC",
+    "MAX_PARTITION_KEY_CHARS",
     "MAX_RECORD_BYTES",
     "Aggregate",
     "AggregatedUserRecord",
     "AggregationFormatError",
     "Aggregator",
+    "Packed",
     "deaggregate",
     "is_aggregated",
+    "pack_by_group",
 ]
 
 MAGIC = b"\xf3\x89\x9a\xc2"
 DIGEST_SIZE = 16
 # Kinesis caps a record (data plus partition key) at 1 MiB.
 MAX_RECORD_BYTES = 1024 * 1024
+# Kinesis takes partition keys of 1 to 256 Unicode characters; an aggregate's outer key must be one.
+MAX_PARTITION_KEY_CHARS = 256
 # AggregatedRecord fields
 _PARTITION_KEY_TABLE, _EXPLICIT_HASH_KEY_TABLE, _RECORDS = 1, 2, 3
 # Record fields
@@ -209,3 +214,59 @@ class Aggregator:
         if pending.entries:
             out.append(pending.finish())
         return out
+
+
+@dataclass(frozen=True, slots=True)
+class Packed:
+    """One Kinesis record to put: an aggregate of several user records, or one as it came."""
+
+    partition_key: str
+    data: bytes
+    owners: tuple[int, ...]  # the positions of its user records in the input, in order
+
+
+def pack_by_group(
+    records: Sequence[tuple[str, bytes]],
+    group_of: Callable[[str], Hashable],
+    max_bytes: int = MAX_RECORD_BYTES,
+) -> list[Packed]:
+    """(partition key, data) pairs packed into Kinesis records of at most ``max_bytes``, only
+    records of one group (``group_of`` their partition key: the shard they land on, as the KPL
+    packs) together, each group's records in input order. An aggregate's outer key is its first
+    record's, so it lands where that record would have: with groups by shard, where every one of
+    its records would have.
+
+    A group of one goes as it came, as the KPL sends it; so does a record that could not share
+    (a key Kinesis refuses as an outer key, or data too big to aggregate): refused, it is refused
+    alone, never taking the records it would have been packed with down with it.
+    """
+    groups: dict[Hashable, list[int]] = {}
+    for position, (partition_key, _) in enumerate(records):
+        groups.setdefault(group_of(partition_key), []).append(position)
+    out: list[Packed] = []
+
+    def flush(pending: _Pending, owners: list[int]) -> None:
+        if len(owners) == 1:
+            key, data = records[owners[0]]
+            out.append(Packed(key, data, (owners[0],)))
+        elif owners:
+            aggregate = pending.finish()
+            out.append(Packed(aggregate.partition_key, aggregate.data, tuple(owners)))
+
+    for positions in groups.values():
+        pending, owners = _Pending(), list[int]()
+        for position in positions:
+            partition_key, data = records[position]
+            if not 1 <= len(partition_key) <= MAX_PARTITION_KEY_CHARS:
+                out.append(Packed(partition_key, data, (position,)))
+                continue
+            if owners and not pending.fits(partition_key, data, max_bytes):
+                flush(pending, owners)
+                pending, owners = _Pending(), []
+            if not pending.fits(partition_key, data, max_bytes):  # not even alone
+                out.append(Packed(partition_key, data, (position,)))
+                continue
+            pending.add(partition_key, data)
+            owners.append(position)
+        flush(pending, owners)
+    return out

@@ -36,6 +36,8 @@ class ProcessorConfig:
     lake_event_types: frozenset[str] | None = None  # None: every type
     clean_event_types: frozenset[str] | None = None
     lake_record_bytes: int = DEFAULT_LAKE_RECORD_BYTES
+    # The clean stream's records KPL-aggregated per shard (sluice.batch.aggregating_producer).
+    clean_aggregate: bool = True
     # The second input, CloudFront real-time logs (sluice.processor.cdn_input): the stream, and
     # either the configuration to read the field order from or the order itself (the local
     # stand-in's, which has no real-time log API) with its sampling rate.
@@ -66,6 +68,7 @@ class ProcessorConfig:
             lake_record_bytes=env.integer(
                 "SLUICE_LAKE_RECORD_BYTES", DEFAULT_LAKE_RECORD_BYTES, minimum=1024, maximum=1000 * 1024
             ),
+            clean_aggregate=env.choice("SLUICE_CLEAN_AGGREGATE", ("kpl", "none"), "kpl") == "kpl",
             **_cdn_input(env),
         )
 

@@ -1,16 +1,16 @@
-"""Kinesis PutRecords, entry by entry."""
+"""Kinesis PutRecords, entry by entry (KPL-aggregated: ``sluice.batch.aggregating_producer``)."""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Protocol
 
 from sluice.producers.batching import BatchLimits, Delivery, deliver
 from sluice.producers.retry import Backoff
 from sluice.runtime.deadline import Deadline
 
-__all__ = ["PUT_RECORDS_LIMITS", "KinesisProducer", "StreamRecord"]
+__all__ = ["PUT_RECORDS_LIMITS", "KinesisProducer", "RecordStream", "StreamRecord"]
 
 # PutRecords: at most 500 records and 5 MiB per request; a record's data plus partition key at
 # most 1 MiB (Kinesis Data Streams quotas).
@@ -40,10 +40,21 @@ class KinesisProducer:
         )
 
     def _send(self, batch: list[StreamRecord]) -> list[str | None]:
+        return [code for code, _ in self.put_records(batch)]
+
+    def put_records(self, batch: list[StreamRecord]) -> list[tuple[str | None, str | None]]:
+        """One PutRecords request: per entry, its error code (None when stored) and its shard."""
         response = self.client.put_records(
             StreamName=self.stream_name,
             Records=[{"Data": r.data, "PartitionKey": r.partition_key} for r in batch],
         )
+        entries = response.get("Records") or [{}] * len(batch)
         if not response.get("FailedRecordCount"):
-            return [None] * len(batch)
-        return [entry.get("ErrorCode") for entry in response["Records"]]
+            return [(None, entry.get("ShardId")) for entry in entries]
+        return [(entry.get("ErrorCode"), entry.get("ShardId")) for entry in entries]
+
+
+class RecordStream(Protocol):
+    """Where a stage puts stream records: per record, delivered or why not."""
+
+    def put(self, records: Sequence[StreamRecord], deadline: Deadline) -> Delivery: ...
