@@ -1,16 +1,42 @@
 // Delivery to Sluice's ingest: batched, bounded in memory, retried with backoff on 429/503
 // (honouring Retry-After, resending only the events ingest lists in `not_accepted`), and handed to
 // the browser at page exit (fetch keepalive, else navigator.sendBeacon). It never throws.
+//
+// Two policies (`deliveryPolicy`), their numbers from delivery.generated.js (the one source the
+// cost model and the health simulation read too):
+// - "interval" (default): a flush every `flushIntervalMs` (2 s), and at `batchSize` (10) events;
+// - "heartbeats": events wait across heartbeats, a flush every as many heartbeat intervals as fit
+//   in one monitor window (`monitorWindowMs`, the monitor's 60 s) and never later, so an event is
+//   at most one window late and an alert on it at most one window behind; `batchSize` 50.
+// Both send everything left at page exit.
+
+import { DELIVERY } from "./delivery.generated.js";
 
 const RETRYABLE = new Set([429, 503]);
-const KEEPALIVE_BYTES = 60 * 1024; // browsers cap keepalive bodies at 64 KB in flight
+const KEEPALIVE_BYTES = DELIVERY.keepaliveBytes; // browsers cap keepalive bodies at 64 KB in flight
+
+// The flush interval and batch size a policy gives these options (as sluice_tools.sdk.delivery.policy).
+export function resolvePolicy(options = {}) {
+  const name = options.deliveryPolicy ?? "interval";
+  if (!DELIVERY.policies.includes(name)) throw new TypeError(`SluiceTelemetry: no delivery policy ${name}`);
+  if (name === "interval") {
+    return { name, flushIntervalMs: options.flushIntervalMs ?? DELIVERY.flushIntervalMs, batchSize: options.batchSize ?? DELIVERY.batchSize };
+  }
+  const heartbeat = options.heartbeatIntervalMs ?? DELIVERY.heartbeatIntervalMs;
+  const windowMs = options.monitorWindowMs ?? DELIVERY.monitorWindowMs;
+  const bound = Math.min(windowMs, heartbeat * Math.max(1, Math.floor(windowMs / heartbeat)));
+  const flushIntervalMs = options.flushIntervalMs ? Math.min(options.flushIntervalMs, bound) : bound;
+  return { name, flushIntervalMs, batchSize: options.batchSize ?? DELIVERY.heartbeatsMaxBatch };
+}
 
 export class Delivery {
   constructor(endpoint, options = {}) {
     this.endpoint = endpoint;
-    this.batchSize = options.batchSize ?? 10;
-    this.flushIntervalMs = options.flushIntervalMs ?? 2000;
-    this.maxQueue = options.maxQueue ?? 500;
+    const policy = resolvePolicy(options);
+    this.policy = policy.name;
+    this.batchSize = policy.batchSize;
+    this.flushIntervalMs = policy.flushIntervalMs;
+    this.maxQueue = options.maxQueue ?? DELIVERY.maxQueue;
     this.maxAttempts = options.maxAttempts ?? 6;
     this.fetch = options.fetch ?? globalThis.fetch?.bind(globalThis);
     this.queue = [];

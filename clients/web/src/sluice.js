@@ -13,6 +13,7 @@
 
 import { STRING_LIMITS } from "./contract.generated.js";
 import { Delivery } from "./delivery.js";
+import { DELIVERY } from "./delivery.generated.js";
 import { watchDash } from "./players/dash.js";
 import { watchHls } from "./players/hls.js";
 import { watchShaka } from "./players/shaka.js";
@@ -110,7 +111,7 @@ class Session {
     const doc = options.document ?? globalThis.document;
     this.listen(page, "pagehide", exit);
     this.listen(doc, "visibilitychange", () => doc?.visibilityState === "hidden" && exit());
-    this.heartbeat = setInterval(() => this.safely(() => this.onHeartbeat()), options.heartbeatIntervalMs ?? 10000);
+    this.heartbeat = setInterval(() => this.safely(() => this.onHeartbeat()), options.heartbeatIntervalMs ?? DELIVERY.heartbeatIntervalMs);
     // Attached late: playback already asked for, or an autoplaying element already loading.
     const loading = video.networkState === 1 || video.networkState === 2; // NETWORK_IDLE, NETWORK_LOADING
     if (!video.paused || (loading && this.autoplays())) this.onPlayRequested();

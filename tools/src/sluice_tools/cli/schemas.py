@@ -49,8 +49,8 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
     render = sub.add_parser("render", help="print an artifact generated from the schemas")
     render.add_argument(
         "target",
-        choices=("opensearch", "redshift", "postgresql", "glue", "cdn-fields", "web", "fingerprints"),
-        help="opensearch: index template; redshift / postgresql: warehouse DDL; glue: the lake table columns; cdn-fields: the CloudFront real-time log fields the cdn_logs module configures (terraform/generated/cdn_realtime_log_fields.json); web: the web SDK's contract module; fingerprints: the schemas' precomputed fingerprints (shared/src/sluice/schemas/fingerprints.json)",
+        choices=("opensearch", "redshift", "postgresql", "glue", "cdn-fields", "web", "web-delivery", "fingerprints"),
+        help="opensearch: index template; redshift / postgresql: warehouse DDL; glue: the lake table columns; cdn-fields: the CloudFront real-time log fields the cdn_logs module configures (terraform/generated/cdn_realtime_log_fields.json); web: the web SDK's contract module; web-delivery: the web SDK's delivery settings (clients/web/src/delivery.generated.js); fingerprints: the schemas' precomputed fingerprints (shared/src/sluice/schemas/fingerprints.json)",
     )
     render.add_argument("--prefix", default="sluice-events", help="index prefix for the OpenSearch template")
     render.set_defaults(run=_render)
@@ -150,6 +150,11 @@ def _render(args: argparse.Namespace) -> int:
         from sluice.events.registry import fingerprints_manifest
 
         print(json.dumps(fingerprints_manifest(), indent=2))
+        return 0
+    if args.target == "web-delivery":
+        from sluice_tools.sdk.delivery import web_delivery_module
+
+        print(web_delivery_module(), end="")
         return 0
     if args.target == "web":
         from sluice_tools.artifacts.web import web_contract_module
