@@ -37,6 +37,11 @@ resource "aws_opensearch_domain" "this" {
     dedicated_master_enabled = var.dedicated_master
     dedicated_master_count   = var.dedicated_master ? 3 : null
     dedicated_master_type    = var.dedicated_master ? var.master_instance_type : null
+    # UltraWarm: older indices on S3-backed warm nodes, searchable at a fraction of hot storage's
+    # price (the ISM policy of `sluice opensearch bootstrap` moves them after hot_retention_days).
+    warm_enabled = var.warm_enabled
+    warm_type    = var.warm_enabled ? var.warm_type : null
+    warm_count   = var.warm_enabled ? var.warm_count : null
   }
 
   ebs_options {
@@ -86,4 +91,15 @@ resource "aws_opensearch_domain" "this" {
   }
 
   tags = var.tags
+
+  lifecycle {
+    precondition {
+      condition     = !var.warm_enabled || var.dedicated_master
+      error_message = "warm_enabled needs dedicated_master = true: OpenSearch Service refuses UltraWarm nodes on a domain without dedicated master nodes."
+    }
+    precondition {
+      condition     = var.warm_enabled || var.warm_retention_days == 0
+      error_message = "warm_retention_days needs warm_enabled = true (without UltraWarm an index is deleted after hot_retention_days)."
+    }
+  }
 }
