@@ -125,6 +125,21 @@ def _common(parser: argparse.ArgumentParser) -> None:
         "--traffic",
         help="measure your own events (JSON lines, as `sluice generate` writes) instead of generated traffic",
     )
+    parser.add_argument(
+        "--source",
+        choices=("sdk", "cmcd", "cdn-logs", "file"),
+        help="what sends the events, and so how many a request carries (sluice_tools.cost.sources): sdk, the web "
+        "SDK's delivery rule over generated sessions (default); cmcd, the players' CMCD reports as the README "
+        "configures them (one a request); cdn-logs, CloudFront real-time log lines (one per media request, "
+        "none through ingest); file, the events of --traffic through the SDK's rule (the default with --traffic)",
+    )
+    parser.add_argument(
+        "--delivery-policy",
+        choices=("interval", "heartbeats"),
+        default="interval",
+        help="the SDK's deliveryPolicy for sdk and file (default: interval, a flush every 2 s; heartbeats: "
+        "batched across heartbeats, at most one monitor window late)",
+    )
     parser.add_argument("--prices", help="a price file of the same shape as sluice/cost/data/prices/<region>.json")
     add_format(parser)
 
@@ -138,16 +153,27 @@ def _inputs(args: argparse.Namespace) -> tuple[Any, Any, Any]:
         book = prices.load(region, Path(args.prices) if args.prices else None)
     except (ValueError, FileNotFoundError) as exc:
         raise UsageError(str(exc)) from None
+    from sluice_tools.sdk.delivery import policy
+
+    source, delivery = _source(args), policy(args.delivery_policy)
     if args.traffic:
         try:
             with open(args.traffic, encoding="utf-8") as lines:
                 events = traffic.read_traffic(lines)
-            profile = traffic.measure(events)
+            profile = traffic.measure(events, source, delivery)
         except (OSError, ValueError) as exc:
             raise UsageError(f"--traffic {args.traffic}: {exc}") from None
     else:
-        profile = traffic.measure(traffic.generated_events())
+        profile = traffic.measure(traffic.generated_events(), source, delivery)
     return profile, stage_cpu.load(), book
+
+
+def _source(args: argparse.Namespace) -> str:
+    """--source, by default sdk (file with --traffic); file needs --traffic."""
+    source = getattr(args, "source", None) or ("file" if args.traffic else "sdk")
+    if source == "file" and not args.traffic:
+        raise UsageError("--source file measures the events of --traffic FILE: give it")
+    return str(source)
 
 
 def _deployment(args: argparse.Namespace, profile: Any) -> Any:
