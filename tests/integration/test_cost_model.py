@@ -18,7 +18,8 @@ from collections import defaultdict
 from typing import Any
 
 from sluice_tools.cost.model import Deployment, usage
-from sluice_tools.cost.traffic import REQUEST_HEADERS, generated_events, measure, requests_of
+from sluice_tools.cost.sources import requests_for
+from sluice_tools.cost.traffic import REQUEST_HEADERS, generated_events, measure
 from sluice_tools.local.pipeline import LocalPipeline
 
 from sluice.aws.clients import session
@@ -82,7 +83,7 @@ def test_the_model_predicts_every_call_and_byte_the_pipeline_sends(pipeline, clu
     events = generated_events(sessions=60, seed=5)
     calls = Calls()
     session().register("before-parameter-build", calls)
-    for batch in requests_of(events):
+    for batch in requests_for("sdk", events):
         _post(f"{pipeline.api.url}/events", batch)
     pollers = {p.name: p for p in pipeline.loop.pollers}
     _drain(pollers["processor"])
@@ -93,7 +94,7 @@ def test_the_model_predicts_every_call_and_byte_the_pipeline_sends(pipeline, clu
     triggers = pipeline.settings["triggers"]
     clean_shards = _shards(pipeline, triggers["indexer"]["stream"])
     profile = measure(events)
-    requests = len(requests_of(events))
+    requests = len(requests_for("sdk", events))
     # How many invocations a backlog takes is the event source mapping's business (its batch
     # size per shard), not Sluice's: the model is given the mean batch that follows from it.
     processor_batch = _mean_batch(pipeline, triggers["processor"]["stream"], triggers["processor"]["batch_size"])

@@ -3,7 +3,9 @@ ingest and processor code, with AWS clients that record what they are handed ins
 it, and every byte count comes from what those clients saw.
 
 Nothing here is an estimate of a size: bytes on the wire, per Avro record, per KPL aggregate, per
-lake line and per bulk document are the sizes the stages produce for these events.
+lake line and per bulk document are the sizes the stages produce for these events. How many events
+a request carries is the source's own delivery rule (:mod:`sluice_tools.cost.sources`: the SDK's
+batching replayed over each session, a CMCD report or a CDN log line each).
 """
 
 from __future__ import annotations
@@ -13,28 +15,26 @@ import gzip
 import io
 import json
 import time
-from collections import Counter, defaultdict
+from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from sluice_tools.cost.sources import requests_for
+from sluice_tools.sdk.delivery import DEFAULT, DeliveryPolicy
 from sluice_tools.traffic.generator import TrafficConfig, generate
 
 __all__ = [
     "BUDGET_SEED",
     "BUDGET_SESSIONS",
     "REQUEST_HEADERS",
-    "SDK_EVENTS_PER_REQUEST",
     "Profile",
     "RecordingClient",
     "generated_events",
     "measure",
     "read_traffic",
-    "requests_of",
 ]
 
-# The web SDK's batch: up to this many events per request (clients/web/src/delivery.js).
-SDK_EVENTS_PER_REQUEST = 10
 # The sample the committed budget is measured on: a fixed seed, so the bytes are the same each run.
 BUDGET_SESSIONS = 300
 BUDGET_SEED = 14
@@ -89,16 +89,6 @@ class Profile:
 
     def per_event(self, total: int) -> float:
         return total / self.events
-
-
-def requests_of(
-    lines: Sequence[dict[str, Any]], per_request: int = SDK_EVENTS_PER_REQUEST
-) -> list[list[dict[str, Any]]]:
-    """The requests a player SDK sends: each session's events in order, ``per_request`` at a time."""
-    by_session: dict[str, list[dict[str, Any]]] = defaultdict(list)
-    for event in lines:
-        by_session[str(event.get("session_id"))].append(event)
-    return [events[i : i + per_request] for events in by_session.values() for i in range(0, len(events), per_request)]
 
 
 def generated_events(
@@ -158,15 +148,16 @@ def _put_units(size: int) -> int:
     return -(-size // (25 * 1024))
 
 
-def measure(events: Sequence[dict[str, Any]], per_request: int = SDK_EVENTS_PER_REQUEST) -> Profile:
-    """Send ``events`` through ingest (plain and KPL) and the processor, and the clean records
-    through the indexer's document builder and the monitor's window, counting every byte."""
+def measure(events: Sequence[dict[str, Any]], source: str = "sdk", delivery: DeliveryPolicy = DEFAULT) -> Profile:
+    """Send ``events`` through ingest (plain and KPL), in the requests ``source`` sends them in
+    (the SDK's under ``delivery``), and the processor, and the clean records through the
+    indexer's document builder and the monitor's window, counting every byte."""
     # The stages print their metrics (EMF) to stdout, as Lambda wants: not here.
     with contextlib.redirect_stdout(io.StringIO()):
-        return _measure(events, per_request)
+        return _measure(events, requests_for(source, events, delivery))
 
 
-def _measure(events: Sequence[dict[str, Any]], per_request: int) -> Profile:
+def _measure(events: Sequence[dict[str, Any]], batches: list[list[dict[str, Any]]]) -> Profile:
     from sluice.events.codec import Codec
     from sluice.ingest.config import IngestConfig
     from sluice.ingest.service import IngestService
@@ -177,7 +168,6 @@ def _measure(events: Sequence[dict[str, Any]], per_request: int) -> Profile:
     from sluice.producers.kinesis import KinesisProducer
     from sluice.runtime.deadline import Deadline
 
-    batches = requests_of(events, per_request)
     requests = [_api_request(b) for b in batches]
     quiet = _quiet_metrics()
     streams = {}
