@@ -61,6 +61,15 @@ resource "aws_s3_bucket_notification" "lake" {
 }
 
 # --- Redshift (off in the local stack: the embedded PostgreSQL stands in) -----------------
+# A provisioned cluster or Redshift Serverless (var.kind): the same database, admin secret, key,
+# COPY role and loader user either way, so the loader and `sluice warehouse migrate` see no
+# difference but the endpoint.
+
+locals {
+  warehouse   = var.create && var.create_cluster
+  provisioned = local.warehouse && var.kind == "provisioned"
+  serverless  = local.warehouse && var.kind == "serverless"
+}
 
 data "aws_iam_policy_document" "redshift_assume" {
   statement {
@@ -73,14 +82,14 @@ data "aws_iam_policy_document" "redshift_assume" {
 }
 
 resource "aws_iam_role" "copy" {
-  count              = var.create && var.create_cluster ? 1 : 0
+  count              = local.warehouse ? 1 : 0
   name               = "${var.name}-redshift-copy"
   assume_role_policy = data.aws_iam_policy_document.redshift_assume.json
   tags               = var.tags
 }
 
 data "aws_iam_policy_document" "copy" {
-  count = var.create && var.create_cluster ? 1 : 0
+  count = local.warehouse ? 1 : 0
   statement {
     sid       = "ReadLake"
     actions   = ["s3:GetObject", "s3:ListBucket", "s3:GetBucketLocation"]
@@ -94,7 +103,7 @@ data "aws_iam_policy_document" "copy" {
 }
 
 resource "aws_iam_role_policy" "copy" {
-  count  = var.create && var.create_cluster ? 1 : 0
+  count  = local.warehouse ? 1 : 0
   name   = "copy-from-lake"
   role   = aws_iam_role.copy[0].id
   policy = data.aws_iam_policy_document.copy[0].json
@@ -103,7 +112,7 @@ resource "aws_iam_role_policy" "copy" {
 
 module "key" {
   source      = "../kms_key"
-  count       = var.create && var.create_cluster ? 1 : 0
+  count       = local.warehouse ? 1 : 0
   description = "Sluice warehouse ${var.name}"
   tags        = var.tags
 }
@@ -115,14 +124,14 @@ moved {
 }
 
 resource "aws_redshift_subnet_group" "this" {
-  count      = var.create && var.create_cluster ? 1 : 0
+  count      = local.provisioned ? 1 : 0
   name       = var.name
   subnet_ids = var.subnet_ids
   tags       = var.tags
 }
 
 resource "aws_redshift_parameter_group" "this" {
-  count  = var.create && var.create_cluster ? 1 : 0
+  count  = local.provisioned ? 1 : 0
   name   = var.name
   family = "redshift-1.0"
   parameter {
@@ -138,7 +147,7 @@ resource "aws_redshift_parameter_group" "this" {
 
 resource "aws_redshift_cluster" "this" {
   #checkov:skip=CKV_AWS_71:logging is set by aws_redshift_logging below (the cluster's logging block is deprecated in provider 5.x)
-  count                                = var.create && var.create_cluster ? 1 : 0
+  count                                = local.provisioned ? 1 : 0
   cluster_identifier                   = var.name
   database_name                        = var.database_name
   master_username                      = var.master_username
@@ -163,10 +172,57 @@ resource "aws_redshift_cluster" "this" {
 }
 
 resource "aws_redshift_logging" "this" {
-  count                = var.create && var.create_cluster ? 1 : 0
+  count                = local.provisioned ? 1 : 0
   cluster_identifier   = aws_redshift_cluster.this[0].cluster_identifier
   log_destination_type = "cloudwatch"
   log_exports          = ["connectionlog", "userlog", "useractivitylog"]
+}
+
+# Redshift Serverless: billed per RPU-hour for the seconds it works (with a minimum charge each
+# time it wakes), nothing while idle.
+resource "aws_redshiftserverless_namespace" "this" {
+  count                            = local.serverless ? 1 : 0
+  namespace_name                   = var.name
+  db_name                          = var.database_name
+  admin_username                   = var.master_username
+  manage_admin_password            = true # the password lives in Secrets Manager, as the cluster's
+  admin_password_secret_kms_key_id = module.key[0].arn
+  kms_key_id                       = module.key[0].arn
+  iam_roles                        = [aws_iam_role.copy[0].arn]
+  default_iam_role_arn             = aws_iam_role.copy[0].arn
+  log_exports                      = ["connectionlog", "userlog", "useractivitylog"]
+  tags                             = var.tags
+}
+
+resource "aws_redshiftserverless_workgroup" "this" {
+  count                = local.serverless ? 1 : 0
+  workgroup_name       = var.name
+  namespace_name       = aws_redshiftserverless_namespace.this[0].namespace_name
+  base_capacity        = var.serverless_base_capacity
+  max_capacity         = var.serverless_max_capacity
+  enhanced_vpc_routing = true
+  publicly_accessible  = false
+  subnet_ids           = var.subnet_ids
+  security_group_ids   = var.security_group_ids
+
+  # What the cluster's parameter group sets.
+  config_parameter {
+    parameter_key   = "require_ssl"
+    parameter_value = "true"
+  }
+  config_parameter {
+    parameter_key   = "enable_user_activity_logging"
+    parameter_value = "true"
+  }
+
+  tags = var.tags
+
+  lifecycle {
+    precondition {
+      condition     = var.serverless_max_capacity == null || try(var.serverless_max_capacity >= var.serverless_base_capacity, false)
+      error_message = "serverless_max_capacity must be at least serverless_base_capacity."
+    }
+  }
 }
 
 # --- the loader's own user --------------------------------------------------------------------
@@ -176,7 +232,7 @@ resource "aws_redshift_logging" "this" {
 # admin's. No password is generated by Terraform (none would stay out of its state).
 resource "aws_secretsmanager_secret" "loader" {
   #checkov:skip=CKV2_AWS_57:the password is set and rotated by `sluice warehouse migrate`, not by a rotation Lambda
-  count       = var.create && var.create_cluster ? 1 : 0
+  count       = local.warehouse ? 1 : 0
   name        = "${var.name}-warehouse-loader"
   description = "Sluice: the loader's warehouse user (written by sluice warehouse migrate)."
   kms_key_id  = module.key[0].arn

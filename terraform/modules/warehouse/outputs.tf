@@ -8,14 +8,19 @@ output "loader_queue_url" {
   value       = try(aws_sqs_queue.loader[0].id, null)
 }
 
+output "kind" {
+  description = "provisioned or serverless (null without a warehouse)."
+  value       = local.warehouse ? var.kind : null
+}
+
 output "endpoint" {
-  description = "Cluster endpoint host (null without a cluster)."
-  value       = try(aws_redshift_cluster.this[0].dns_name, null)
+  description = "The warehouse's host, the cluster's or the Serverless workgroup's (null without a warehouse): SLUICE_WAREHOUSE_HOST of the loader."
+  value       = local.provisioned ? try(aws_redshift_cluster.this[0].dns_name, null) : try(aws_redshiftserverless_workgroup.this[0].endpoint[0].address, null)
 }
 
 output "port" {
-  description = "Cluster port."
-  value       = try(aws_redshift_cluster.this[0].port, null)
+  description = "The warehouse's port (null without a warehouse): SLUICE_WAREHOUSE_PORT of the loader."
+  value       = local.provisioned ? try(aws_redshift_cluster.this[0].port, null) : try(aws_redshiftserverless_workgroup.this[0].endpoint[0].port, null)
 }
 
 output "database_name" {
@@ -24,8 +29,8 @@ output "database_name" {
 }
 
 output "master_password_secret_arn" {
-  description = "SLUICE_WAREHOUSE_SECRET_ARN of the loader."
-  value       = try(aws_redshift_cluster.this[0].master_password_secret_arn, null)
+  description = "The admin's secret, managed by Redshift (the cluster's master or the namespace's admin): `sluice warehouse migrate --admin-secret-arn`."
+  value       = local.provisioned ? try(aws_redshift_cluster.this[0].master_password_secret_arn, null) : try(aws_redshiftserverless_namespace.this[0].admin_password_secret_arn, null)
 }
 
 output "copy_role_arn" {
@@ -44,6 +49,6 @@ output "loader_dead_letter_queue_name" {
 }
 
 output "kms_key_arn" {
-  description = "The warehouse's key (the cluster and the loader's secret)."
+  description = "The warehouse's key (the cluster or the namespace, and the loader's secret)."
   value       = try(module.key[0].arn, null)
 }
