@@ -7,8 +7,9 @@ import json
 import os
 import shutil
 import subprocess
+import threading
 import time
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -59,8 +60,11 @@ def stage_container(
     mounts: Mapping[str, str] | None = None,
     name: str | None = None,
     handler: str | None = None,
+    log: Callable[[str], None] | None = None,
 ) -> Iterator[StageContainer]:
-    """The image running under a fresh Runtime API endpoint; removed on exit."""
+    """The image running under a fresh Runtime API endpoint; removed on exit. With ``log``, each
+    line the container writes is passed to it as it is written (the container is removed on
+    exit, and its logs with it)."""
     container = name or f"sluice-{os.getpid()}-{time.monotonic_ns()}"
     with RuntimeAPI() as api:
         command = [
@@ -84,7 +88,32 @@ def stage_container(
             command.append(handler)  # replaces the image's CMD, as a function's image_config does
         started = time.monotonic()
         subprocess.run(command, capture_output=True, text=True, check=True)
+        follower = _follow(container, log) if log is not None else None
         try:
             yield StageContainer(container, api, started)
         finally:
             subprocess.run([docker_binary(), "rm", "-f", container], capture_output=True, check=False)
+            if follower is not None:
+                follower.join(timeout=10)  # `docker logs --follow` ends with the container
+
+
+def _follow(container: str, log: Callable[[str], None]) -> threading.Thread:
+    """`docker logs --follow` (from the container's first line) into ``log``, line by line."""
+    follow = subprocess.Popen(
+        [docker_binary(), "logs", "--follow", container],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        errors="replace",
+    )
+
+    def pump() -> None:
+        assert follow.stdout is not None
+        with follow.stdout:
+            for line in follow.stdout:
+                log(line)
+        follow.wait()
+
+    thread = threading.Thread(target=pump, name=f"sluice-logs-{container}", daemon=True)
+    thread.start()
+    return thread

@@ -16,7 +16,7 @@ from collections.abc import Callable
 from contextlib import ExitStack
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import IO, Any
 
 from sluice.cdn.config import local_fields
 from sluice_tools.local import provision
@@ -35,6 +35,7 @@ from sluice_tools.local.esm import (
     in_process,
 )
 from sluice_tools.local.services import AWS_ENV, moto_server, postgres_server, tcp_to_unix
+from sluice_tools.local.stage_log import named
 
 __all__ = ["LocalOptions", "LocalPipeline"]
 
@@ -51,6 +52,9 @@ class LocalOptions:
     say: Any = print
     cdn: bool = True  # the CDN stand-in in front of the test streams
     cdn_faults: dict[str, EdgeFault] = field(default_factory=dict)  # per edge location
+    # Where the stages' containers' lines go (``--runtime docker``; in process they write to
+    # this process's stdout): one JSON object a line, each naming its stage.
+    stage_log: IO[str] | None = None
 
 
 @dataclass
@@ -65,7 +69,11 @@ class LocalPipeline:
     monitor_pollers: list[KinesisPoller] = field(default_factory=list)
     evaluation: Schedule | None = None
     provisioned_by: str = ""
+    warehouse_tables: list[str] = field(default_factory=list)
+    warehouse_views: list[str] = field(default_factory=list)
+    stages: list[str] = field(default_factory=list)
     on_failure: list[dict[str, Any]] = field(default_factory=list)
+    _stage_log_lock: threading.Lock = field(default_factory=threading.Lock)
     _stack: ExitStack = field(default_factory=ExitStack)
 
     def client(self, service: str) -> Any:
@@ -87,9 +95,11 @@ class LocalPipeline:
         # back as it was when the pipeline stops, so the next pipeline starts from a clean slate.
         self._stack.callback(_restore_environment, dict(os.environ))
         os.environ.update(AWS_ENV)
+        say("  starting the AWS API emulator (moto, server mode)")
         self.endpoint = self._stack.enter_context(moto_server())
         os.environ["AWS_ENDPOINT_URL"] = self.endpoint
         say(f"  AWS API emulator (moto, server mode)  {self.endpoint}")
+        say("  starting the embedded PostgreSQL")
         self.warehouse_url = self._stack.enter_context(postgres_server())
         say("  warehouse: embedded PostgreSQL        (pgserver)")
         self._provision()
@@ -155,12 +165,19 @@ class LocalPipeline:
         self.options.say(f"  CDN real-time log lines to {stream}")
 
     def _migrate(self) -> None:
+        from sqlalchemy import inspect
+
         from sluice_tools.warehouse.engine import create_engine_for
         from sluice_tools.warehouse.migrate import migrate
 
         engine = create_engine_for(self.warehouse_url)
         migrate(engine)
+        inspector = inspect(engine)
+        self.warehouse_tables = sorted(inspector.get_table_names())
+        self.warehouse_views = sorted(inspector.get_view_names())
         engine.dispose()
+        views = "".join(f"; view {view}" for view in self.warehouse_views)
+        self.options.say(f"  warehouse tables: {', '.join(self.warehouse_tables)}{views}")
 
     def stage_environment(self) -> dict[str, str]:
         s = self.settings
@@ -196,6 +213,7 @@ class LocalPipeline:
 
     def _invokers(self) -> dict[str, Invoke]:
         stages = ["ingest", "processor", "loader", "monitor"] + (["indexer"] if self.options.opensearch_url else [])
+        self.stages = stages
         env = self.stage_environment()
         if self.options.runtime == "docker":
             invokers = {stage: self._container(stage, env) for stage in stages}
@@ -220,6 +238,7 @@ class LocalPipeline:
                     value.cache_clear()
         invokers = {stage: in_process(module.handle) for stage, module in zip(stages, modules, strict=True)}
         invokers["evaluator"] = in_process(modules[stages.index("monitor")].evaluate)
+        self.options.say(f"  stages in process: {', '.join(stages)}")
         return invokers
 
     def _container(self, stage: str, env: dict[str, str], handler: str | None = None) -> Invoke:
@@ -238,8 +257,19 @@ class LocalPipeline:
             stage_env["SLUICE_WAREHOUSE_URL"] = url.set(host="127.0.0.1", port=port, query={}).render_as_string(
                 hide_password=False
             )
-        container = self._stack.enter_context(stage_container(locked_image(stage, lock), stage_env, handler=handler))
+        image = locked_image(stage, lock)
+        label = f"{stage} ({handler.rsplit('.', 1)[-1]})" if handler else stage
+        self.options.say(f"  starting the {label} container from {image}")
+        log = None if self.options.stage_log is None else (lambda line: self._log_stage_line(stage, line))
+        container = self._stack.enter_context(stage_container(image, stage_env, handler=handler, log=log))
+        self.options.say(f"  {label} container {container.name}")
         return in_container(container)
+
+    def _log_stage_line(self, stage: str, line: str) -> None:
+        assert self.options.stage_log is not None
+        with self._stage_log_lock:  # one pump thread per container, one file
+            self.options.stage_log.write(named(stage, line) + "\n")
+            self.options.stage_log.flush()
 
     def _start_pollers(self, invokers: dict[str, Invoke]) -> None:
         triggers = self.settings["triggers"]
