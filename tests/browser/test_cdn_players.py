@@ -14,8 +14,6 @@ each row saying the edge's time to first byte."""
 
 from __future__ import annotations
 
-import os
-import shutil
 import time
 import uuid
 from dataclasses import dataclass
@@ -25,22 +23,13 @@ from typing import Any
 import pytest
 from sluice_tools.local.cdn import EdgeFault
 from sluice_tools.local.pipeline import LocalOptions, LocalPipeline
-from sqlalchemy import create_engine, text
+from support.browser import finished_page, site, stream_data, warehouse_rows
 from support.media import MediaServer
 
 from sluice.cdn.config import local_fields
 from sluice.cdn.logline import parse_line
 
-ROOT = Path(__file__).resolve().parents[2]
-WEB = ROOT / "clients/web"
-CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
-# A desktop user agent (the processor flags HeadlessChrome as a bot: kept, but not viewing).
-DESKTOP = "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0.0.0 Safari/537.36"
-SCRIPTS = (
-    "hls.js/dist/hls.min.js",
-    "dashjs/dist/modern/umd/dash.all.min.js",
-    "shaka-player/dist/shaka-player.compiled.js",
-)
+PLAYERS = ["hls.js", "dash.js", "shaka"]
 HEALTHY, FAULTED, SLOW = "IAD89-C3", "AMS1-C1", "FRA56-P2"
 SLOW_FIRST_BYTE_S = 0.3  # the slow edge's hold on each first byte: under the players' timeouts
 # Each player's CMCD streaming format and the video bitrates its br can take (kbps): the ladder's
@@ -49,27 +38,11 @@ FORMAT = {"hls.js": "h", "dash.js": "d", "shaka": "d"}
 BITRATES = {"hls.js": {400, 1200}, "dash.js": {400, 1200}, "shaka": {400, 1200, 464, 1264}}
 
 
-def _require(condition: bool, what: str) -> None:
-    if condition:
-        return
-    if os.environ.get("SLUICE_REQUIRE_BROWSER"):
-        pytest.fail(what)
-    pytest.skip(what)
-
-
-@pytest.fixture(scope="module")
-def site(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """The page and the players from npm, in one folder (the page's origin)."""
-    _require(os.path.exists(CHROMIUM), f"no chromium at {CHROMIUM} (apt-get install chromium)")
-    _require(shutil.which("ffmpeg") is not None, "no ffmpeg (apt-get install ffmpeg): the stand-in has no stream")
-    modules = WEB / "node_modules"
-    _require(all((modules / script).exists() for script in SCRIPTS), "no players: run `npm ci` in clients/web")
-    root = tmp_path_factory.mktemp("cdn-site")
-    (root / "players").mkdir()
-    for script in SCRIPTS:
-        shutil.copy(modules / script, root / "players" / Path(script).name)
-    shutil.copy(Path(__file__).with_name("cdn_player.html"), root / "cdn_player.html")
-    return root
+@pytest.fixture(scope="module", name="site")
+def site_fixture(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The page and the players from npm, in one folder (the page's origin; the stream is the
+    stand-in's, made with ffmpeg)."""
+    return site(tmp_path_factory.mktemp("cdn-site"), "cdn_player.html", PLAYERS)
 
 
 @pytest.fixture(scope="module")
@@ -114,24 +87,14 @@ class Session:
 
 
 def _play(site: Path, pipeline: LocalPipeline, player: str, mode: str, edge: str) -> Session:
-    from playwright.sync_api import sync_playwright
-
     assert pipeline.cdn is not None
     sid = str(uuid.uuid4())
     started_ms = int(time.time() * 1000)
     edge_url = pipeline.cdn.edges[edge].url
-    with MediaServer(site) as page_server, sync_playwright() as playwright:
-        browser = playwright.chromium.launch(
-            executable_path=CHROMIUM, args=[f"--user-agent={DESKTOP}", "--autoplay-policy=no-user-gesture-required"]
-        )
-        try:
-            page = browser.new_page()
-            page.goto(f"{page_server.url}/cdn_player.html?player={player}&edge={edge_url}&sid={sid}&mode={mode}")
-            page.wait_for_function("window.finished !== null", timeout=90_000)
+    with MediaServer(site) as server:
+        url = f"{server.url}/cdn_player.html?player={player}&edge={edge_url}&sid={sid}&mode={mode}"
+        with finished_page(url, 90_000) as page:
             finished, errors = page.evaluate("[window.finished, window.errors]")
-            page.close()
-        finally:
-            browser.close()
     assert pipeline.drain(timeout_s=120)
     session = Session(
         player, mode, edge, sid, finished, errors, _rows(pipeline, sid), _lines(pipeline, sid, started_ms)
@@ -141,32 +104,13 @@ def _play(site: Path, pipeline: LocalPipeline, player: str, mode: str, edge: str
 
 
 def _rows(pipeline: LocalPipeline, sid: str) -> list[dict[str, Any]]:
-    engine = create_engine(pipeline.warehouse_url)
-    with engine.connect() as connection:
-        found = connection.execute(
-            text(
-                "SELECT * FROM player_events WHERE event_type = 'cdn_request' AND session_id = :s ORDER BY client_time"
-            ),
-            {"s": sid},
-        )
-        rows = [dict(r._mapping) for r in found]
-    engine.dispose()
-    return rows
+    return warehouse_rows(pipeline, "event_type = 'cdn_request' AND session_id = :s", s=sid)
 
 
 def _lines(pipeline: LocalPipeline, sid: str, since_ms: int) -> list[dict[str, Any]]:
     """The CDN log stream's lines of one session (its sid in the query or the headers) and the
     preflights since it began (a preflight carries no CMCD; the tests play one at a time)."""
-    kinesis, stream = pipeline.client("kinesis"), pipeline.settings["cdn_log_stream"]
-    lines = []
-    for shard in kinesis.list_shards(StreamName=stream)["Shards"]:
-        iterator = kinesis.get_shard_iterator(
-            StreamName=stream, ShardId=shard["ShardId"], ShardIteratorType="TRIM_HORIZON"
-        )["ShardIterator"]
-        while iterator:
-            page = kinesis.get_records(ShardIterator=iterator, Limit=10_000)
-            lines += [parse_line(r["Data"], local_fields()) for r in page["Records"]]
-            iterator = page.get("NextShardIterator") if page["Records"] else None
+    lines = [parse_line(data, local_fields()) for data in stream_data(pipeline, pipeline.settings["cdn_log_stream"])]
     return [
         line
         for line in lines
@@ -200,7 +144,7 @@ def _assert_session_in_the_warehouse(session: Session) -> None:
     assert {r["cdn_sampling_rate"] for r in rows} == {100}
 
 
-@pytest.mark.parametrize("player", ["hls.js", "dash.js", "shaka"])
+@pytest.mark.parametrize("player", PLAYERS)
 def test_cmcd_in_the_query_through_the_cdn_is_the_session_in_the_warehouse(site, pipeline, player):
     # GIVEN the player with CMCD v1 in the query, playing the stand-in's stream from one edge
     session = _play(site, pipeline, player, "query", HEALTHY)

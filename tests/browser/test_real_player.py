@@ -22,26 +22,13 @@ from typing import Any
 
 import pytest
 from sluice_tools.local.pipeline import LocalOptions, LocalPipeline
-from sqlalchemy import create_engine, text
+from support.browser import PLAYER_SCRIPTS, ROOT, WEB, finished_page, site, stream_data, warehouse_rows
 from support.media import Faults, MediaServer, make_dash, make_mp4, make_stream
 from support.player_config import cmcd_snippets, write_cmcd_module
 
 from sluice.events.codec import Codec
 from sluice.monitor.aggregate import Aggregate, WindowAggregates
 
-ROOT = Path(__file__).resolve().parents[2]
-WEB = ROOT / "clients/web"
-CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
-# A desktop user agent for the whole browser (a per-page override misses pagehide's requests):
-# the processor flags HeadlessChrome as a bot, which is kept but not viewing.
-DESKTOP = "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0.0.0 Safari/537.36"
-# The players' builds as users ship them, from clients/web/node_modules (pinned in package.json).
-SCRIPTS = (
-    "hls.js/dist/hls.min.js",
-    "dashjs/dist/modern/umd/dash.all.min.js",
-    "shaka-player/dist/shaka-player.compiled.js",
-    "video.js/dist/video.min.js",
-)
 STARTUP_TOLERANCE = 0.25  # the SDK's and the monitor's startup against the page's own measurement
 STALL = Faults(stall={5: 4.0})  # segment 5 held 4 s: the players buffer about 2 s ahead
 MP4_STALL = Faults(hold_mp4=6.0)  # the MP4's last three quarters held 6 s: playback reaches the gap
@@ -74,37 +61,21 @@ CANNOT: dict[tuple[str, str], str] = {
 }
 
 
-def _require(condition: bool, what: str) -> None:
-    if condition:
-        return
-    if os.environ.get("SLUICE_REQUIRE_BROWSER"):
-        pytest.fail(what)
-    pytest.skip(what)
-
-
 def _cannot(player: str, check: str) -> None:
     reason = CANNOT.get((player, check))
     if reason:
         pytest.skip(f"{player}'s CMCD reports cannot support the {check} check: {reason}")
 
 
-@pytest.fixture(scope="module")
-def site(tmp_path_factory: pytest.TempPathFactory) -> Path:
+@pytest.fixture(scope="module", name="site")
+def site_fixture(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """The page, the players from npm, the SDK's modules, the README's CMCD configurations and the
     streams (HLS, DASH, MP4), in one folder."""
-    _require(os.path.exists(CHROMIUM), f"no chromium at {CHROMIUM} (apt-get install chromium)")
-    _require(shutil.which("ffmpeg") is not None, "no ffmpeg (apt-get install ffmpeg)")
-    modules = WEB / "node_modules"
-    _require(all((modules / script).exists() for script in SCRIPTS), "no players: run `npm ci` in clients/web")
-    root = tmp_path_factory.mktemp("site")
+    root = site(tmp_path_factory.mktemp("site"), "player.html", list(PLAYER_SCRIPTS))
     make_stream(root)
     make_dash(root)
     make_mp4(root)
-    (root / "players").mkdir()
-    for script in SCRIPTS:
-        shutil.copy(modules / script, root / "players" / Path(script).name)
     shutil.copytree(WEB / "src", root / "sdk")
-    shutil.copy(Path(__file__).with_name("player.html"), root / "player.html")
     write_cmcd_module(ROOT / "README.md", root / "cmcd-config.js")
     return root
 
@@ -169,35 +140,21 @@ class Runs:
         return self.done[key]
 
     def _play(self, player: str, scenario: str) -> Run:
-        from playwright.sync_api import sync_playwright
-
         stall = MP4_STALL if player == "video" else STALL
         faults = Faults(fail_all=True) if scenario == "fail" else stall
         ingest = self.pipeline.api.url
         query = f"player={player}&sdk=1&ingest={ingest}"
         if PLAYERS[player].cmcd:
             query += f"&collector={ingest}/cmcd"
-        with MediaServer(self.site, faults) as media, sync_playwright() as playwright:
-            browser = playwright.chromium.launch(
-                executable_path=CHROMIUM,
-                args=[f"--user-agent={DESKTOP}", "--autoplay-policy=no-user-gesture-required"],
+        with MediaServer(self.site, faults) as media, finished_page(f"{media.url}/player.html?{query}", 60_000) as page:
+            state = page.evaluate(
+                "({session: window.sessionId || null, finished: window.finished,"
+                " startup: window.measured.startupMs, errors: window.errors,"
+                " stalls: window.measured.waiting.filter("
+                "   (t) => window.measured.firstPlayingAt !== null && t > window.measured.firstPlayingAt).length,"
+                " heights: window.measured.heights})"
             )
-            try:
-                page = browser.new_page()
-                page.goto(f"{media.url}/player.html?{query}")
-                page.wait_for_function("window.finished !== null", timeout=60_000)
-                state = page.evaluate(
-                    "({session: window.sessionId || null, finished: window.finished,"
-                    " startup: window.measured.startupMs, errors: window.errors,"
-                    " stalls: window.measured.waiting.filter("
-                    "   (t) => window.measured.firstPlayingAt !== null && t > window.measured.firstPlayingAt).length,"
-                    " heights: window.measured.heights})"
-                )
-                time.sleep(1.5)  # the last heartbeat and CMCD reports
-                page.close(run_before_unload=True)  # pagehide: session_end goes out with keepalive
-                time.sleep(1.0)
-            finally:
-                browser.close()
+            _end_session(page)
         session = state["session"]
         assert session, f"{player}: the SDK gave the page no session id"
         assert self.pipeline.drain(timeout_s=120)
@@ -225,33 +182,21 @@ def runs(site: Path, pipeline: LocalPipeline) -> Runs:
     return Runs(site, pipeline)
 
 
+def _end_session(page: Any) -> None:
+    time.sleep(1.5)  # the last heartbeat and CMCD reports
+    page.close(run_before_unload=True)  # pagehide: session_end goes out with keepalive
+    time.sleep(1.0)
+
+
 def _rows(pipeline: LocalPipeline, session_id: str) -> list[dict[str, Any]]:
-    engine = create_engine(pipeline.warehouse_url)
-    with engine.connect() as connection:
-        found = connection.execute(
-            text("SELECT * FROM player_events WHERE session_id = :s ORDER BY client_time, sequence"), {"s": session_id}
-        )
-        rows = [dict(r._mapping) for r in found]
-    engine.dispose()
-    return rows
+    return warehouse_rows(pipeline, "session_id = :s", s=session_id)
 
 
 def _clean_events(pipeline: LocalPipeline) -> list[dict[str, Any]]:
     """Every event on the clean stream, decoded as the monitor decodes it."""
-    kinesis, codec = pipeline.client("kinesis"), Codec()
+    codec = Codec()
     stream = pipeline.stage_environment()["SLUICE_CLEAN_STREAM"]
-    events = []
-    for shard in kinesis.list_shards(StreamName=stream)["Shards"]:
-        iterator = kinesis.get_shard_iterator(
-            StreamName=stream, ShardId=shard["ShardId"], ShardIteratorType="TRIM_HORIZON"
-        )["ShardIterator"]
-        while iterator:
-            page = kinesis.get_records(ShardIterator=iterator, Limit=10_000)
-            events += [codec.decode(record["Data"]) for record in page["Records"]]
-            if not page["Records"] or page.get("MillisBehindLatest", 0) == 0:
-                break
-            iterator = page.get("NextShardIterator")
-    return events
+    return [codec.decode(data) for data in stream_data(pipeline, stream)]
 
 
 def _within(measured: float | None, page: float | None) -> bool:
@@ -360,20 +305,12 @@ def test_sdk_when_every_segment_fails_a_fatal_error_and_a_start_failure(runs, pl
 
 def test_sdk_a_rendition_answering_404_is_a_reported_error_and_playback_goes_on(site, pipeline):
     # GIVEN the high rendition's segments answer 404 (hls.js starts low, then tries it)
-    from playwright.sync_api import sync_playwright
-
-    with MediaServer(site, Faults(missing={"high"})) as media, sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=[f"--user-agent={DESKTOP}"])
-        try:
-            page = browser.new_page()
-            page.goto(f"{media.url}/player.html?player=hls.js&sdk=1&ingest={pipeline.api.url}")
-            page.wait_for_function("window.finished !== null", timeout=60_000)
-            session, finished = page.evaluate("[window.sessionId, window.finished]")
-            time.sleep(1.5)
-            page.close(run_before_unload=True)
-            time.sleep(1.0)
-        finally:
-            browser.close()
+    with (
+        MediaServer(site, Faults(missing={"high"})) as media,
+        finished_page(f"{media.url}/player.html?player=hls.js&sdk=1&ingest={pipeline.api.url}", 60_000) as page,
+    ):
+        session, finished = page.evaluate("[window.sessionId, window.finished]")
+        _end_session(page)
     # THEN the player falls back and finishes; the failed loads are non-fatal errors on record
     assert finished == "ended"
     assert pipeline.drain(timeout_s=120)
