@@ -1,5 +1,15 @@
+# The HTTP front door of ingest: an HTTP API (endpoint = "http_api": routes, throttling, access
+# logs, JWT and IAM authorizers) or the function's own URL (endpoint = "function_url": no API
+# Gateway to pay for, meant to sit behind CloudFront, whose WAF rate-limits it and whose origin
+# header ingest insists on). Either way ingest gets the same payload format 2.0 event.
+
+locals {
+  http_api     = var.create && var.endpoint == "http_api"
+  function_url = var.create && var.endpoint == "function_url"
+}
+
 resource "aws_apigatewayv2_api" "this" {
-  count         = var.create ? 1 : 0
+  count         = local.http_api ? 1 : 0
   name          = var.name
   protocol_type = "HTTP"
   description   = "Sluice: players POST events here"
@@ -15,7 +25,7 @@ resource "aws_apigatewayv2_api" "this" {
 }
 
 resource "aws_apigatewayv2_authorizer" "jwt" {
-  count            = var.create && var.authorizer == "jwt" ? 1 : 0
+  count            = local.http_api && var.authorizer == "jwt" ? 1 : 0
   api_id           = aws_apigatewayv2_api.this[0].id
   name             = "${var.name}-jwt"
   authorizer_type  = "JWT"
@@ -28,7 +38,7 @@ resource "aws_apigatewayv2_authorizer" "jwt" {
 }
 
 resource "aws_apigatewayv2_integration" "ingest" {
-  count                  = var.create ? 1 : 0
+  count                  = local.http_api ? 1 : 0
   api_id                 = aws_apigatewayv2_api.this[0].id
   integration_type       = "AWS_PROXY"
   integration_uri        = var.function_invoke_arn
@@ -38,7 +48,7 @@ resource "aws_apigatewayv2_integration" "ingest" {
 
 # Player events (JSON) on /events; CMCD reports (players' own, application/cmcd) on /cmcd.
 resource "aws_apigatewayv2_route" "ingest" {
-  for_each  = toset(var.create ? ["/events", "/cmcd"] : [])
+  for_each  = toset(local.http_api ? ["/events", "/cmcd"] : [])
   api_id    = aws_apigatewayv2_api.this[0].id
   route_key = "POST ${each.key}"
   target    = "integrations/${aws_apigatewayv2_integration.ingest[0].id}"
@@ -53,7 +63,7 @@ moved {
 }
 
 resource "aws_cloudwatch_log_group" "access" {
-  count             = var.create ? 1 : 0
+  count             = local.http_api ? 1 : 0
   name              = "/aws/apigateway/${var.name}"
   retention_in_days = var.log_retention_days
   kms_key_id        = var.logs_kms_key_arn
@@ -61,7 +71,7 @@ resource "aws_cloudwatch_log_group" "access" {
 }
 
 resource "aws_apigatewayv2_stage" "default" {
-  count       = var.create ? 1 : 0
+  count       = local.http_api ? 1 : 0
   api_id      = aws_apigatewayv2_api.this[0].id
   name        = "$default"
   auto_deploy = true
@@ -90,12 +100,36 @@ resource "aws_apigatewayv2_stage" "default" {
 }
 
 resource "aws_lambda_permission" "api" {
-  count         = var.create ? 1 : 0
+  count         = local.http_api ? 1 : 0
   statement_id  = "AllowHttpApi"
   action        = "lambda:InvokeFunction"
   function_name = var.function_name
   principal     = "apigateway.amazonaws.com"
   source_arn    = "${aws_apigatewayv2_api.this[0].execution_arn}/*/POST/*" # the routes above, POST only
+}
+
+# --- the function URL (endpoint = "function_url") ---------------------------------------------
+# Auth NONE, as the HTTP API's routes are: players (fetch, sendBeacon) and CMCD reporting cannot
+# sign a request. CloudFront's origin access control for Lambda would sign for them, but Lambda
+# then wants the body's SHA-256 in x-amz-content-sha256 from the viewer on every POST (CloudFront
+# Developer Guide, "Restrict access to an AWS Lambda function URL origin"), which neither can
+# send. So the URL is public, and ingest refuses (403) any request without CloudFront's origin
+# header, as it does behind the HTTP API; the WAF's rate limit is CloudFront's, in front of both.
+resource "aws_lambda_function_url" "ingest" {
+  #checkov:skip=CKV_AWS_258:browsers (sendBeacon) and CMCD reporting cannot sign; ingest refuses every request without CloudFront's origin header (x-sluice-origin-verify), and the WAF rate-limits in front
+  count              = local.function_url ? 1 : 0
+  function_name      = var.function_name
+  authorization_type = "NONE"
+  invoke_mode        = "BUFFERED" # ingest answers once, with what was stored
+  # No cors block: ingest answers the preflight and sets the CORS headers itself
+  # (SLUICE_CORS_ALLOW_ORIGINS), as it does behind the HTTP API.
+
+  lifecycle {
+    precondition {
+      condition     = contains(["write_key", "none"], var.authorizer)
+      error_message = "endpoint = \"function_url\" takes authorizer write_key or none: the jwt and iam authorizers are the HTTP API's (use endpoint = \"http_api\" for them)."
+    }
+  }
 }
 
 # --- per-site write keys (authorizer = "write_key") -------------------------------------------

@@ -1,7 +1,18 @@
 variable "create" {
-  description = "Create the HTTP API, its routes and authorizers; false creates nothing and every output is null."
+  description = "Create the endpoint (the HTTP API with its routes and authorizers, or the function URL) and the write keys' secret; false creates nothing and every output is null."
   type        = bool
   default     = true
+}
+
+variable "endpoint" {
+  description = "http_api (API Gateway HTTP API: routes POST /events and /cmcd, throttling, access logs, the jwt and iam authorizers) or function_url (the ingest function's own URL, auth NONE: no API Gateway request charge; meant to sit behind CloudFront (modules/edge), whose WAF rate-limits it and whose origin header ingest requires; authorizer write_key or none)."
+  type        = string
+  default     = "http_api"
+
+  validation {
+    condition     = contains(["http_api", "function_url"], var.endpoint)
+    error_message = "endpoint must be http_api or function_url."
+  }
 }
 
 variable "name" {
@@ -15,7 +26,7 @@ variable "function_name" {
 }
 
 variable "function_invoke_arn" {
-  description = "The ingest function's invoke ARN."
+  description = "The ingest function's invoke ARN (the HTTP API's integration)."
   type        = string
 }
 
@@ -49,19 +60,19 @@ variable "cors_allow_origins" {
 }
 
 variable "throttling_rate_limit" {
-  description = "Steady requests per second (a player flushes every few seconds)."
+  description = "With http_api: steady requests per second (a player flushes every few seconds). A function URL has no throttle of its own: the WAF's per-client rate limit and the function's reserved concurrency bound it."
   type        = number
   default     = 2000
 }
 
 variable "throttling_burst_limit" {
-  description = "Burst requests."
+  description = "With http_api: burst requests."
   type        = number
   default     = 5000
 }
 
 variable "log_retention_days" {
-  description = "Access log retention."
+  description = "With http_api: access log retention (a function URL has no access log; CloudFront's are off, as they would keep full client addresses)."
   type        = number
   default     = 365
 }
