@@ -186,7 +186,9 @@ def _measure(events: Sequence[dict[str, Any]], batches: list[list[dict[str, Any]
     now_ms = int(time.time() * 1000)
     lake, clean = RecordingClient(), RecordingClient()
     processor = Processor(
-        ProcessorConfig("lake", "clean", "failed"),
+        # One clean record per event: the profile counts events; the cost model prices the
+        # processor's KPL aggregation per shard itself (Deployment.clean_kpl_aggregation).
+        ProcessorConfig("lake", "clean", "failed", clean_aggregate=False),
         FirehoseProducer(lake, "lake"),
         KinesisProducer(clean, "clean"),
         FirehoseProducer(RecordingClient(), "failed"),
