@@ -1,7 +1,8 @@
-# CloudFront with a WAF rate-based rule in front of the ingest HTTP API. A web ACL cannot attach
-# to an HTTP API (only to REST API stages, ALBs and CloudFront); CloudFront keeps the HTTP API
-# (and its JWT and IAM authorizers), adds the viewer's country, and ingest refuses whatever does
-# not carry CloudFront's origin header, so the rate limit cannot be walked around.
+# CloudFront with a WAF rate-based rule in front of ingest: its HTTP API, or its function URL
+# (modules/ingest_api, endpoint). A web ACL cannot attach to an HTTP API or a function URL (only
+# to REST API stages, ALBs and CloudFront); CloudFront keeps the HTTP API (and its JWT and IAM
+# authorizers), adds the viewer's country and address, and ingest refuses whatever does not carry
+# CloudFront's origin header, so the rate limit cannot be walked around by either URL.
 
 locals {
   origin_id = "ingest-api"
@@ -84,7 +85,7 @@ resource "aws_cloudfront_origin_request_policy" "ingest" {
     cookie_behavior = "none"
   }
   headers_config {
-    # Not Host: API Gateway answers only to its own name.
+    # Not Host: API Gateway and function URLs answer only to their own names.
     header_behavior = "whitelist"
     headers {
       items = [

@@ -10,7 +10,7 @@ variable "name" {
 }
 
 variable "api_endpoint" {
-  description = "The ingest HTTP API's URL (https://<id>.execute-api.<region>.amazonaws.com): the origin."
+  description = "The origin: the ingest HTTP API's URL (https://<id>.execute-api.<region>.amazonaws.com) or the ingest function's URL (https://<url-id>.lambda-url.<region>.on.aws), as modules/ingest_api's url output gives either."
   type        = string
 }
 

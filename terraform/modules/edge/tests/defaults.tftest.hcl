@@ -32,6 +32,33 @@ run "a_rate_limit_per_client_in_front_of_ingest" {
   }
 }
 
+# The ingest function's own URL as the origin (modules/ingest_api, endpoint = "function_url"):
+# the same WAF in front, the same origin header behind.
+run "a_function_url_origin_keeps_the_waf_and_the_origin_header" {
+  command = plan
+
+  variables {
+    api_endpoint = "https://abcdefghij0123456789abcdefghij01.lambda-url.eu-west-1.on.aws/"
+  }
+
+  assert {
+    condition     = one(aws_cloudfront_distribution.ingest[0].origin).domain_name == "abcdefghij0123456789abcdefghij01.lambda-url.eu-west-1.on.aws"
+    error_message = "CloudFront's origin is the function URL's host"
+  }
+  assert {
+    condition     = one(one(aws_cloudfront_distribution.ingest[0].origin).custom_header).name == "x-sluice-origin-verify" && one(one(aws_cloudfront_distribution.ingest[0].origin).custom_origin_config).origin_protocol_policy == "https-only"
+    error_message = "the origin header ingest checks rides every request, over HTTPS only"
+  }
+  assert {
+    condition     = one([for r in aws_wafv2_web_acl.edge[0].rule : r.statement[0].rate_based_statement[0].limit if r.name == "rate-per-client"]) == 3000
+    error_message = "the per-client rate limit stays in front"
+  }
+  assert {
+    condition     = !contains(one(one(aws_cloudfront_origin_request_policy.ingest[0].headers_config).headers).items, "Host")
+    error_message = "Host is not forwarded: a function URL answers only to its own name"
+  }
+}
+
 run "a_short_origin_token_is_refused" {
   command = plan
 
