@@ -16,7 +16,7 @@ from sluice_tools.opensearch.bootstrap import bootstrap
 from sluice_tools.opensearch.client import build_client
 from sqlalchemy import text
 from support.apigateway import body_of, http_api_event
-from support.aws import create_monitoring, kinesis_events_by_shard, notify_queue, read_stream, sqs_event
+from support.aws import create_monitoring, kinesis_events_by_shard, notify_queue, read_stream, sqs_event, stream_events
 from support.factories import clean_encoded, kinesis_event, player_json
 from support.opensearch_double import bulk_double
 from support.services import AWS_ENV, tcp_to_unix
@@ -62,7 +62,7 @@ def test_processor_image_routes_a_kinesis_batch_to_the_lake(images, aws, pipelin
         for event in kinesis_events_by_shard(read_stream(aws, pipeline.raw_stream)):
             assert container.invoke(event) == {"batchItemFailures": []}
     assert len(bucket_lines(aws, pipeline.lake_bucket, "events/")) == 5
-    assert len(read_stream(aws, pipeline.clean_stream)) == 5
+    assert len(stream_events(aws, pipeline.clean_stream)) == 5  # in aggregated records (SLUICE_CLEAN_AGGREGATE)
 
 
 def test_indexer_image_indexes_into_the_bulk_double(images, aws, pipeline):
