@@ -1,5 +1,14 @@
 """The indexer stage: every clean record ends stored in its day's index, a failed event (a
-document the cluster rejects for good), or reported back to Lambda for retry."""
+document the cluster rejects for good), or reported back to Lambda for retry.
+
+The clean stream is KPL-aggregated (``sluice.batch.aggregating_producer``): one Kinesis record
+holds many events. ``process_batch`` opens each; a document that is not stored in time reports its
+parent's sequence number (Lambda knows no other), and a record that cannot be read or is refused
+becomes a failed event naming its parent and its place in it (sub_sequence_number). This stays
+ours, not Powertools' ``BatchProcessor``: that runs a handler per Kinesis record, cannot open an
+aggregate, and would report a poison record for retry; the _bulk request is written once for the
+whole batch, so what failed is known per document only after every record was read.
+"""
 
 from __future__ import annotations
 

@@ -1,6 +1,11 @@
 """The monitor stage, per shard: clean events aggregated over Lambda tumbling windows; on the
 final invocation of each window, the shard's counters for the evaluator (``evaluator.py``, which
-alerts on all shards combined), metrics and rollups."""
+alerts on all shards combined), metrics and rollups.
+
+Clean records come KPL-aggregated, packed per shard so that a session's events stay on its shard;
+``process_batch`` opens them (``sluice.batch.kinesis``, which says why that stays ours beside
+Powertools). An unreadable sub-record is a failed event naming its parent and place, counted
+unreadable; its siblings are counted as any event."""
 
 from __future__ import annotations
 
