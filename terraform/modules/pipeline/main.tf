@@ -170,8 +170,9 @@ module "processor" {
   image_uri            = var.images["processor"]
   reserved_concurrency = var.reserved_concurrency["processor"]
   environment = merge(local.common_env, {
-    SLUICE_LAKE_FIREHOSE = module.lake.lake_firehose_name
-    SLUICE_CLEAN_STREAM  = module.clean.name
+    SLUICE_LAKE_FIREHOSE   = module.lake.lake_firehose_name
+    SLUICE_CLEAN_STREAM    = module.clean.name
+    SLUICE_CLEAN_AGGREGATE = var.clean_kpl_aggregation ? "kpl" : "none"
   }, local.cdn_env)
   trigger = merge(local.triggers.processor, { type = "kinesis", source_arn = module.raw.arn })
   # The CDN-log stream: its own mapping with the raw stream's batching, failure reporting, bisect,
@@ -184,7 +185,8 @@ module "processor" {
     { sid = "DecryptRaw", actions = ["kms:Decrypt"], resources = [module.raw.kms_key_arn] },
     { sid = "WriteLake", actions = ["firehose:PutRecordBatch"], resources = [module.lake.lake_firehose_arn] },
     local.failed_grant,
-    { sid = "WriteClean", actions = ["kinesis:PutRecords"], resources = [module.clean.arn] },
+    # ListShards: the clean records are packed per shard, as the KPL packs (sluice.producers.shards).
+    { sid = "WriteClean", actions = ["kinesis:PutRecords", "kinesis:ListShards"], resources = [module.clean.arn] },
     { sid = "EncryptClean", actions = ["kms:GenerateDataKey"], resources = [module.clean.kms_key_arn] },
   ], local.cdn_statements)
   tags = var.tags

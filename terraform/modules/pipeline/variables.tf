@@ -59,6 +59,12 @@ variable "kpl_aggregation" {
   default     = true
 }
 
+variable "clean_kpl_aggregation" {
+  description = "The processor packs the clean stream's events per shard into KPL-aggregated records (on-demand Kinesis bills each record as at least 1 KB); false writes one event per record."
+  type        = bool
+  default     = true
+}
+
 variable "health_window_seconds" {
   description = "The monitor's tumbling window: the health evaluation judges windows of this length."
   type        = number
