@@ -204,6 +204,13 @@ def _cost(args: argparse.Namespace) -> int:
     deployment = _deployment(args, profile)
     estimate = monthly(args.events_per_day, profile, cpu, book, deployment=deployment)
     naive = monthly(args.events_per_day, profile, cpu, book, deployment=deployment.naive()) if args.naive else None
+    from sluice_tools.cost import sources
+
+    if sources.skips_ingest(_source(args)):
+        # Every event a CloudFront log line: the CDN path in place of the edge, the API and ingest.
+        args.cdn_log_lines = args.cdn_log_lines or args.events_per_day
+        estimate = _without_ingest(estimate)
+        naive = _without_ingest(naive) if naive else None
     cdn = _cdn_path(args) if args.cdn_log_lines else None
     if cdn is not None:
         from sluice_tools.cost.cdn_path import with_cdn_path
@@ -221,6 +228,16 @@ def _cost(args: argparse.Namespace) -> int:
     _print_estimate(estimate, naive)
     _print_inputs(profile, cpu, book)
     return 0
+
+
+def _without_ingest(estimate: Any) -> Any:
+    from dataclasses import replace
+
+    from sluice_tools.cost.sources import ingest_only
+
+    kept = [line for line in estimate.lines if not ingest_only(line.service, line.item)]
+    note = "source cdn-logs: no request reaches the edge, the API, ingest or the raw stream"
+    return replace(estimate, lines=kept, notes=[*estimate.notes, note])
 
 
 def _cdn_path(args: argparse.Namespace) -> Any:

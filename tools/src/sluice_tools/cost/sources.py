@@ -30,12 +30,14 @@ from sluice_tools.sdk.delivery import DEFAULT, DeliveryPolicy
 
 __all__ = [
     "CMCD_REPORTING",
+    "INGEST_PATH",
     "SOURCES",
     "CmcdReporting",
     "Timeline",
     "cmcd_reports",
     "cmcd_requests",
     "event_ms",
+    "ingest_only",
     "requests_for",
     "sdk_requests",
     "sessions_of",
@@ -178,3 +180,20 @@ def skips_ingest(source: str) -> bool:
     """The CDN's log lines reach the processor off their own stream, never through the edge, the
     API or ingest: none of those is paid for them."""
     return source == "cdn-logs"
+
+
+# What only a request to ingest pays for (service, item prefix): the edge's requests and bodies,
+# the API, the ingest function and the raw stream it writes.
+INGEST_PATH = (
+    ("CloudFront", "HTTPS requests"),
+    ("CloudFront", "request bodies"),
+    ("WAF", "requests inspected"),
+    ("API Gateway", ""),
+    ("Lambda", "ingest "),
+    ("Kinesis", "raw stream"),
+)
+
+
+def ingest_only(service: str, item: str) -> bool:
+    """A price line only a request to ingest pays for (the CDN's log lines pay the CDN path's)."""
+    return any(service == s and item.startswith(i) for s, i in INGEST_PATH)
