@@ -126,6 +126,10 @@ resource "aws_lambda_function_url" "ingest" {
 
   lifecycle {
     precondition {
+      condition     = var.origin_verified
+      error_message = "endpoint = \"function_url\" needs a CDN in front whose origin header ingest checks (origin_verified; in envs/aws, create_edge = true): a function URL has no throttle, and without CloudFront's WAF it would take any request from anyone."
+    }
+    precondition {
       condition     = contains(["write_key", "none"], var.authorizer)
       error_message = "endpoint = \"function_url\" takes authorizer write_key or none: the jwt and iam authorizers are the HTTP API's (use endpoint = \"http_api\" for them)."
     }

@@ -15,6 +15,12 @@ variable "endpoint" {
   }
 }
 
+variable "origin_verified" {
+  description = "Ingest refuses requests without a CDN's origin header (SLUICE_ORIGIN_VERIFY_SECRET_ARN: modules/edge in front). Required for a function URL, which has no throttle of its own: without the CDN's WAF in front it would take any request from anyone."
+  type        = bool
+  default     = false
+}
+
 variable "name" {
   description = "API name."
   type        = string

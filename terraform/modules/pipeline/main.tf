@@ -89,19 +89,24 @@ module "monitoring" {
 }
 
 module "warehouse" {
-  source                 = "../warehouse"
-  create                 = var.create
-  name                   = var.name
-  create_cluster         = var.create_warehouse_cluster
-  lake_bucket_name       = module.lake.bucket_name
-  lake_bucket_arn        = module.lake.bucket_arn
-  lake_kms_key_arn       = module.lake.kms_key_arn
-  subnet_ids             = var.private_subnet_ids
-  security_group_ids     = var.warehouse_security_group_ids
-  skip_final_snapshot    = var.force_destroy
-  loader_timeout_seconds = 120
-  alarm_topic_arn        = module.monitoring.alert_topic_arn
-  tags                   = var.tags
+  source                   = "../warehouse"
+  create                   = var.create
+  name                     = var.name
+  create_cluster           = var.create_warehouse_cluster
+  kind                     = var.warehouse_kind
+  node_type                = var.warehouse_node_type
+  number_of_nodes          = var.warehouse_nodes
+  serverless_base_capacity = var.warehouse_base_rpus
+  serverless_max_capacity  = var.warehouse_max_rpus
+  lake_bucket_name         = module.lake.bucket_name
+  lake_bucket_arn          = module.lake.bucket_arn
+  lake_kms_key_arn         = module.lake.kms_key_arn
+  subnet_ids               = var.private_subnet_ids
+  security_group_ids       = var.warehouse_security_group_ids
+  skip_final_snapshot      = var.force_destroy
+  loader_timeout_seconds   = 120
+  alarm_topic_arn          = module.monitoring.alert_topic_arn
+  tags                     = var.tags
 }
 
 module "search" {
@@ -111,7 +116,16 @@ module "search" {
   subnet_ids         = var.private_subnet_ids
   security_group_ids = var.search_security_group_ids
   master_user_arn    = var.search_master_user_arn
-  tags               = var.tags
+  instance_type      = var.search_instance_type
+  instance_count     = var.search_instance_count
+  volume_gb          = var.search_volume_gb
+  # The lake keeps every event: the hot tier holds what is searched live, UltraWarm (optional) older.
+  hot_retention_days  = var.search_hot_retention_days
+  warm_enabled        = var.search_warm_enabled
+  warm_type           = var.search_warm_type
+  warm_count          = var.search_warm_count
+  warm_retention_days = var.search_warm_retention_days
+  tags                = var.tags
 }
 
 module "ingest" {
@@ -152,6 +166,8 @@ module "ingest_api" {
   name                = var.name
   function_name       = module.ingest.function_name
   function_invoke_arn = module.ingest.invoke_arn
+  endpoint            = var.ingest_endpoint
+  origin_verified     = var.origin_verify_secret_arn != null
   authorizer          = var.api_authorizer
   jwt_issuer          = var.jwt_issuer
   jwt_audience        = var.jwt_audience

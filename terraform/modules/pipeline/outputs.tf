@@ -34,8 +34,25 @@ output "loader_queue_url" {
 }
 
 output "warehouse_endpoint" {
-  description = "Redshift endpoint (null locally)."
+  description = "Redshift endpoint, the cluster's or the Serverless workgroup's (null locally)."
   value       = module.warehouse.endpoint
+}
+
+output "warehouse" {
+  description = "The warehouse as made (null locally): its kind (provisioned or serverless), endpoint, port and database (what the loader reads) and the admin's secret (`sluice warehouse migrate --admin-secret-arn`)."
+  value = !var.create || !var.create_warehouse_cluster ? null : {
+    kind              = module.warehouse.kind
+    endpoint          = module.warehouse.endpoint
+    port              = module.warehouse.port
+    database          = module.warehouse.database_name
+    admin_secret_arn  = module.warehouse.master_password_secret_arn
+    loader_secret_arn = module.warehouse.loader_secret_arn
+  }
+}
+
+output "opensearch_index_lifecycle" {
+  description = "The event indices' lifecycle (null without the domain): days hot, days in UltraWarm, deleted after; `sluice opensearch bootstrap --retention-days` installs it."
+  value       = module.search.index_lifecycle
 }
 
 output "opensearch_url" {
@@ -118,8 +135,17 @@ output "undelivered_queues" {
 }
 
 output "api_endpoint" {
-  description = "The ingest HTTP API's own URL (the CDN's origin)."
+  description = "The ingest HTTP API's or function URL's own address (the CDN's origin)."
   value       = module.ingest_api.url
+}
+
+output "ingest_endpoint" {
+  description = "How ingest is reached behind the CDN (null when nothing is created): http_api or function_url, and with a function URL the one AWS CLI command the runbook runs after the first apply (the InvokeFunction statement a URL needs)."
+  value = !var.create ? null : {
+    type                      = module.ingest_api.endpoint
+    url                       = module.ingest_api.url
+    invoke_permission_command = module.ingest_api.function_url_invoke_permission_command
+  }
 }
 
 output "health_evaluation" {

@@ -94,6 +94,41 @@ variable "create_warehouse_cluster" {
   default     = true
 }
 
+variable "warehouse_kind" {
+  description = "With create_warehouse_cluster: provisioned (a Redshift cluster, warehouse_nodes x warehouse_node_type, billed every hour) or serverless (Redshift Serverless, warehouse_base_rpus, billed for the seconds it works). The loader reads the same endpoint, port, database and secret either way."
+  type        = string
+  default     = "provisioned"
+
+  validation {
+    condition     = contains(["provisioned", "serverless"], var.warehouse_kind)
+    error_message = "warehouse_kind must be provisioned or serverless."
+  }
+}
+
+variable "warehouse_node_type" {
+  description = "With warehouse_kind = provisioned: the cluster's node type."
+  type        = string
+  default     = "ra3.xlplus"
+}
+
+variable "warehouse_nodes" {
+  description = "With warehouse_kind = provisioned: the cluster's nodes."
+  type        = number
+  default     = 2
+}
+
+variable "warehouse_base_rpus" {
+  description = "With warehouse_kind = serverless: the workgroup's base capacity in RPUs (4, or 8 to 1024 in steps of 8)."
+  type        = number
+  default     = 8
+}
+
+variable "warehouse_max_rpus" {
+  description = "With warehouse_kind = serverless: the most RPUs it may scale to (null: no ceiling of Sluice's)."
+  type        = number
+  default     = null
+}
+
 variable "local_warehouse_url" {
   description = "Local stack only: the embedded PostgreSQL's URL for the loader."
   type        = string
@@ -104,6 +139,54 @@ variable "create_search" {
   description = "Create the OpenSearch domain."
   type        = bool
   default     = true
+}
+
+variable "search_instance_type" {
+  description = "With create_search: the data node type."
+  type        = string
+  default     = "r6g.large.search"
+}
+
+variable "search_instance_count" {
+  description = "With create_search: data nodes (more than one spreads over zones)."
+  type        = number
+  default     = 2
+}
+
+variable "search_volume_gb" {
+  description = "With create_search: EBS storage per data node, GB (hot_retention x daily index bytes x (1 + replicas), spread over the nodes, with headroom)."
+  type        = number
+  default     = 100
+}
+
+variable "search_hot_retention_days" {
+  description = "With create_search: days an event index stays on the data nodes, then UltraWarm (search_warm_retention_days > 0) or deletion. The lake keeps the history, so this is what is searched live; `sluice opensearch bootstrap --retention-days` installs it (the opensearch_index_lifecycle output)."
+  type        = number
+  default     = 30
+}
+
+variable "search_warm_enabled" {
+  description = "With create_search: UltraWarm nodes for older indices (needs the dedicated masters the domain has)."
+  type        = bool
+  default     = false
+}
+
+variable "search_warm_type" {
+  description = "With search_warm_enabled: ultrawarm1.medium.search or ultrawarm1.large.search."
+  type        = string
+  default     = "ultrawarm1.medium.search"
+}
+
+variable "search_warm_count" {
+  description = "With search_warm_enabled: UltraWarm nodes (2 to 150)."
+  type        = number
+  default     = 2
+}
+
+variable "search_warm_retention_days" {
+  description = "With search_warm_enabled: days an index stays in UltraWarm after its hot days, before deletion (0: none)."
+  type        = number
+  default     = 0
 }
 
 variable "opensearch_url" {
@@ -140,6 +223,17 @@ variable "stage_security_group_ids" {
   description = "Security groups of the stages inside the VPC."
   type        = list(string)
   default     = []
+}
+
+variable "ingest_endpoint" {
+  description = "http_api (API Gateway HTTP API in front of ingest) or function_url (ingest's own function URL: no API Gateway request charge; only behind a CDN that sends the origin header, origin_verify_secret_arn, whose WAF rate-limits it; api_authorizer write_key or none). See modules/ingest_api."
+  type        = string
+  default     = "http_api"
+
+  validation {
+    condition     = contains(["http_api", "function_url"], var.ingest_endpoint)
+    error_message = "ingest_endpoint must be http_api or function_url."
+  }
 }
 
 variable "api_authorizer" {

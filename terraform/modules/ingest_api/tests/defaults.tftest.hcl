@@ -34,7 +34,8 @@ run "a_function_url_instead_of_the_http_api" {
   command = plan
 
   variables {
-    endpoint = "function_url"
+    endpoint        = "function_url"
+    origin_verified = true
   }
 
   override_resource {
@@ -80,10 +81,21 @@ run "a_function_url_takes_no_jwt_authorizer" {
   command = plan
 
   variables {
-    endpoint     = "function_url"
-    authorizer   = "jwt"
-    jwt_issuer   = "https://auth.example.com/"
-    jwt_audience = ["players"]
+    endpoint        = "function_url"
+    origin_verified = true
+    authorizer      = "jwt"
+    jwt_issuer      = "https://auth.example.com/"
+    jwt_audience    = ["players"]
+  }
+
+  expect_failures = [aws_lambda_function_url.ingest]
+}
+
+run "a_function_url_with_no_cdn_in_front_is_refused" {
+  command = plan
+
+  variables {
+    endpoint = "function_url"
   }
 
   expect_failures = [aws_lambda_function_url.ingest]

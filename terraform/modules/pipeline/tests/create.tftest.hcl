@@ -33,6 +33,7 @@ run "create_false_creates_nothing" {
       && output.lake_bucket == null && output.warehouse_endpoint == null && output.opensearch_url == null
       && output.alert_topic_arn == null && output.health_table == null && output.functions == null
       && output.monitor_role_arn == null && output.indexer_role_arn == null && output.capacity == null
+      && output.warehouse == null && output.opensearch_index_lifecycle == null && output.ingest_endpoint == null
     )
     error_message = "no module of the pipeline makes anything: every output is null"
   }
