@@ -32,6 +32,7 @@ from sluice_tools.cost.model import (
     Estimate,
     Line,
     records_per_invocation,
+    sampled_traces,
 )
 from sluice_tools.cost.prices import PriceBook
 from sluice_tools.cost.stage_cpu import StageCpu
@@ -120,7 +121,7 @@ def with_cdn_path(
     items: list[Line] = []
 
     def add(service: str, item: str, quantity: float, unit: str, price_key: str) -> None:
-        items.append(Line(service, item, quantity, unit, quantity * prices[price_key]))
+        items.append(Line(service, item, quantity, unit, quantity * prices[price_key], price_key))
 
     add("CloudFront", "real-time log lines", month_lines, "lines", "cloudfront.realtime_log_line")
     if cdn.streams == "provisioned":
@@ -168,6 +169,14 @@ def with_cdn_path(
         "GB",
         "cloudwatch.logs_ingested_gb",
     )
+    if d.tracing:
+        add(
+            "X-Ray",
+            "traces recorded (processor, cdn log lines)",
+            sampled_traces(invocations, a),
+            "traces",
+            "xray.trace_recorded",
+        )
     kept = cdn.lines_per_day * s.kept / s.lines
     notes = [
         f"CDN path: {cdn.lines_per_day:,.0f} real-time log lines a day of {s.mean_bytes:,.0f} B (measured on "

@@ -4,13 +4,21 @@ Two steps: :func:`usage` turns a number of events, their measured :class:`Profil
 event source mappings batch them into the calls, records and bytes each stage sends (the part a
 test counts against a running pipeline), and :func:`monthly` prices a month of that usage plus
 the hourly and fixed items (shards, nodes, keys, alarms) from a :class:`PriceBook`.
+
+Everything the stacks deploy is priced (a unit test maps each Terraform resource type to a price
+line or to "free", :data:`RESOURCE_PRICES`), or is off in the :class:`Deployment` and priced when
+on. What no benchmark here can measure is an :class:`Assumptions` field, each overridable by name
+from the command line (``sluice cost --assume key=value``, :func:`assume`).
 """
 
 from __future__ import annotations
 
 import math
-from dataclasses import asdict, dataclass, field, replace
+from collections.abc import Sequence
+from dataclasses import asdict, dataclass, field, fields, replace
 from typing import Any
+
+from sluice.runtime.errors import SluiceError
 
 from sluice_tools.cost.prices import PriceBook
 from sluice_tools.cost.stage_cpu import StageCpu
@@ -53,6 +61,8 @@ PUT_RECORD_BATCH_MAX_BYTES = 4 * KB * KB
 KINESIS_SHARD_WRITE_BYTES = 1_000_000
 KINESIS_SHARD_WRITE_RECORDS = 1000
 ON_DEMAND_INITIAL_SHARDS = 4  # an on-demand stream starts with 4 MB/s of write capacity
+KINESIS_MAX_RECORD_BYTES = 1024 * KB  # a record's data (Kinesis PutRecords quota; a KPL aggregate's bound)
+PUT_PAYLOAD_UNIT_BYTES = 25 * KB  # provisioned streams bill PUTs per 25 KB of each record
 
 
 @dataclass(frozen=True)
@@ -64,33 +74,98 @@ class Trigger:
 
 @dataclass(frozen=True)
 class Assumptions:
-    """What no benchmark here can measure: round trips to managed services and the size of logs.
-    Each is a plain number a user can change (``--assume key=value``)."""
+    """What no benchmark here can measure: round trips to managed services, what Lambda and the
+    user's network add, and how many distinct values the players send. Each is a plain value a
+    user can change by name (``--assume key=value``, :func:`assume`)."""
 
     aws_call_ms: float = 25.0  # one PutRecords / PutRecordBatch / PutItem round trip in-region
     bulk_request_ms: float = 80.0  # one OpenSearch _bulk of up to 5 MB
     warehouse_load_ms: float = 3000.0  # one Redshift COPY + MERGE of a loader batch
     invocation_overhead_ms: float = 2.0  # the runtime's own work per invocation
-    # Lambda's own lines (START/REPORT: the earlier allowance, ~740 B, not measurable here) and the
-    # stage's: 434 B measured, the mean of one clean invocation of ingest, processor, indexer and
-    # loader under Powertools (330/523/454/429 B: one EMF line; 463 B with the hand writer).
-    log_bytes_per_invocation: int = 1170
-    custom_metrics: int = 40  # EMF metric x dimension combinations the stages publish
+    # The stage's own lines per invocation, measured: the mean of one clean invocation of ingest,
+    # processor, indexer and loader under Powertools (330/523/454/429 B: one EMF line).
+    stage_log_bytes_per_invocation: int = 434
+    # Lambda's own lines (START, END, REPORT with the X-Ray segment): not measurable here.
+    platform_log_bytes_per_invocation: int = 736
+    # One API Gateway access-log line in terraform/modules/ingest_api's format, typical values.
+    access_log_bytes_per_request: int = 180
+    # CloudWatch Logs bills stored logs by their compressed size (archived); ~15% of the raw bytes.
+    log_storage_ratio: float = 0.15
+    # Distinct values of the player-health EMF dimensions (sluice.monitor.outputs.EMF_DIMENSIONS)
+    # over a month; each is bounded by the monitor's MAX_VALUES per window (+ "other").
+    health_cdn_values: int = 4
+    health_player_versions: int = 20
+    health_device_classes: int = 6
+    # Lambda's X-Ray sampling with active tracing: the first request each second, then 5%.
+    xray_reservoir_per_s: float = 1.0
+    xray_sampling_rate: float = 0.05
+    # How the in-VPC stages (indexer, monitor, loader) reach Firehose and Secrets Manager:
+    # "endpoints" (interface endpoints, priced), "nat" (a NAT gateway per zone, priced) or
+    # "yours" (the VPC the user gives already has them: not priced here).
+    vpc_egress: str = "endpoints"
+    vpc_zones: int = 2
+    # OpenSearch: documents one vCPU indexes a second (replicas included); not measured here.
+    search_docs_per_vcpu_s: float = 1000.0
+    peak_factor: float = 4.0  # the peak over the day's average (sizes OpenSearch's CPU)
+    # Warehouse: its columnar bytes per byte of gzipped lake line (both compress the same JSON).
+    warehouse_bytes_per_gzip_byte: float = 1.0
+    warehouse_months: int = 12  # the warehouse's storage is priced after this many months
+    analyst_query_hours_per_day: float = 2.0  # Serverless: hours a day queries keep it busy
     alarms: int = 27  # CloudWatch alarms in terraform/modules (stage_function x 5, monitoring, warehouse)
+    dashboards: int = 1  # terraform/modules/monitoring
     kms_keys: int = 5  # raw and clean streams, lake, monitoring, warehouse
     secrets: int = 3  # write keys, loader credentials, CloudFront origin token
     incidents_per_month: int = 30  # alert messages (SNS publishes and emails)
 
+    @property
+    def log_bytes_per_invocation(self) -> int:
+        return self.stage_log_bytes_per_invocation + self.platform_log_bytes_per_invocation
+
+
+class AssumptionError(SluiceError, ValueError):
+    pass
+
+
+# The values a str assumption may take.
+ASSUMPTION_CHOICES = {"vpc_egress": ("endpoints", "nat", "yours")}
+
+
+def assume(pairs: Sequence[str], base: Assumptions | None = None) -> Assumptions:
+    """``base`` with each ``key=value`` of ``pairs`` applied, typed as the field is."""
+    base = base or Assumptions()
+    types = {f.name: f.type for f in fields(Assumptions)}
+    changes: dict[str, Any] = {}
+    for pair in pairs:
+        key, sep, text = pair.partition("=")
+        key, text = key.strip(), text.strip()
+        if not sep or not key:
+            raise AssumptionError(f"--assume {pair!r}: expected key=value")
+        if key not in types:
+            raise AssumptionError(f"--assume {key}: no such assumption; there are: {', '.join(types)}")
+        kind = types[key]
+        try:
+            value: Any = {"int": int, "float": float, "str": str}[str(kind)](text)
+        except ValueError:
+            raise AssumptionError(f"--assume {key}={text}: not {'an' if kind == 'int' else 'a'} {kind}") from None
+        if key in ASSUMPTION_CHOICES and value not in ASSUMPTION_CHOICES[key]:
+            raise AssumptionError(f"--assume {key}={text}: one of {', '.join(ASSUMPTION_CHOICES[key])}")
+        if kind in ("int", "float") and (not math.isfinite(value) or value < 0):
+            raise AssumptionError(f"--assume {key}={text}: must be a number of at least 0")
+        changes[key] = value
+    return replace(base, **changes)
+
 
 @dataclass(frozen=True)
 class Deployment:
-    """The settings the model prices: by default, what terraform/modules/pipeline deploys."""
+    """The settings the model prices: by default, what terraform/modules/pipeline deploys. The
+    levers (:mod:`sluice_tools.cost.levers`) are other values of these fields."""
 
     streams: str = "on-demand"  # or "provisioned" (with raw_shards / clean_shards)
     raw_shards: int = ON_DEMAND_INITIAL_SHARDS
     clean_shards: int = ON_DEMAND_INITIAL_SHARDS
     retention_hours: int = 48
     kpl_aggregation: bool = True
+    clean_kpl_aggregation: bool = True  # the processor packs clean records per shard (SLUICE_CLEAN_AGGREGATE=kpl)
     lake_record_bytes: int = 256 * KB  # the processor packs lake lines into records this big
     processor: Trigger = Trigger(500, 1, 2)
     indexer: Trigger = Trigger(1000, 5, 1)
@@ -111,19 +186,33 @@ class Deployment:
     health_window_seconds: int = 60
     transition_to_ia_days: int = 30
     expire_events_days: int = 730
+    # "http-api" (API Gateway), "function-url" (a Lambda Function URL behind CloudFront), or
+    # "none" (no ingest: the CDN's real-time logs are the only source).
+    ingest: str = "http-api"
+    # Events per request the players send; None: as measured (the traffic's own grouping).
+    events_per_request: float | None = None
     edge: bool = True  # CloudFront + WAF in front of the API
     waf_rules: int = 1
+    tracing: bool = True  # X-Ray active tracing on every function (stage_function's default)
+    api_access_logs: bool = True  # terraform/modules/ingest_api writes one line per request
+    log_retention_days: int = 365  # every log group's retention in the modules
+    search_hot_days: int = 30  # the index lifecycle deletes (or moves) indices after this many days
+    search_warm_days: int = 0  # then UltraWarm keeps them this many days more
+    search_replicas: int = 1
     search_instance_type: str = "r6g.large.search"
-    search_instances: int = 2
+    search_instances: int | None = None  # None: as many as the hot retention needs
     search_master_type: str | None = "m6g.large.search"
     search_masters: int = 3
-    search_volume_gb: int = 100
+    search_volume_gb: int | None = None  # per data node; None: what the hot retention needs
+    search_warm_type: str = "ultrawarm1.medium.search"
+    warehouse: str = "provisioned"  # or "serverless" (Redshift Serverless, billed per RPU-hour)
     warehouse_node_type: str = "ra3.xlplus"
     warehouse_nodes: int = 2
+    warehouse_base_rpu: int = 8  # Serverless: the smallest base capacity AWS allows
 
     def naive(self) -> Deployment:
         """One event per Kinesis record and per Firehose record: the design Sluice avoids."""
-        return replace(self, kpl_aggregation=False, lake_record_bytes=1)
+        return replace(self, kpl_aggregation=False, clean_kpl_aggregation=False, lake_record_bytes=1)
 
 
 @dataclass
@@ -163,6 +252,17 @@ def _batch_calls(records: float, size: float, max_entries: int, max_bytes: int) 
     return max(math.ceil(records / max_entries), math.ceil(records * size / max_bytes))
 
 
+def clean_events_per_record(events: float, event_bytes: float, deployment: Deployment) -> float:
+    """Events in each clean-stream record when the processor writes ``events`` of ``event_bytes``
+    from one invocation: one each, or KPL aggregates, one per clean shard the events' keys map to
+    (so each shard keeps its sessions), each under Kinesis' 1 MiB record."""
+    if not deployment.clean_kpl_aggregation or events <= 1:
+        return 1.0
+    shards = deployment.clean_shards
+    groups = shards * (1 - (1 - 1 / shards) ** events)  # the shards n random keys reach
+    return events / max(groups, math.ceil(events * event_bytes / KINESIS_MAX_RECORD_BYTES))
+
+
 def lake_records_per_batch(profile: Profile, lines: float, target_bytes: int) -> float:
     """Firehose records the processor packs ``lines`` lake lines into: one per lake partition
     present (event type; the sample's date and hour are one), more when a partition's lines
@@ -192,34 +292,42 @@ def usage(
     clean records, and the monitor closes ``monitor_windows`` shard-windows."""
     p, d = profile, deployment
     u = Usage(events=events)
-    u.requests = events / p.events_per_request
-    u.wire_bytes = events * p.per_event(p.wire_bytes)
+    u.requests = events / (d.events_per_request or p.events_per_request) if d.ingest != "none" else 0
+    u.wire_bytes = events * p.per_event(p.wire_bytes) if d.ingest != "none" else 0
     if d.kpl_aggregation:
         u.raw_records = u.requests * p.raw_records_kpl / p.requests
         u.raw_bytes = events * p.per_event(p.raw_bytes_kpl)
-        u.raw_put_units = u.requests * p.raw_put_units_kpl / p.requests
+        u.raw_put_units = u.raw_records * p.raw_put_units_kpl / p.raw_records_kpl
     else:
         u.raw_records = events
         u.raw_bytes = events * p.per_event(p.raw_bytes_plain)
         u.raw_put_units = events * p.per_event(p.raw_put_units_plain)
-    raw_record_bytes = u.raw_bytes / u.raw_records
-    u.raw_billed_kb = u.raw_records * math.ceil(raw_record_bytes / KB)
-    # One PutRecords per request (ingest answers each request by itself).
-    u.raw_put_calls = u.requests * _batch_calls(
-        u.raw_records / u.requests, raw_record_bytes, PUT_RECORDS_MAX, PUT_RECORDS_MAX_BYTES
-    )
-
-    u.processor_invocations = u.raw_records / processor_batch
-    events_per_invocation = events / u.processor_invocations
+    if d.ingest == "none":
+        # The processor reads the CDN's log stream (sluice_tools.cost.cdn_path): no raw stream.
+        u.raw_records = u.raw_bytes = u.raw_put_units = 0
+        u.processor_invocations = events / processor_batch
+        events_per_invocation = processor_batch
+    else:
+        raw_record_bytes = u.raw_bytes / u.raw_records
+        # On-demand: each record rounded up to 1 KB.
+        u.raw_billed_kb = u.raw_records * math.ceil(raw_record_bytes / KB)
+        # One PutRecords per request (ingest answers each request by itself).
+        u.raw_put_calls = u.requests * _batch_calls(
+            u.raw_records / u.requests, raw_record_bytes, PUT_RECORDS_MAX, PUT_RECORDS_MAX_BYTES
+        )
+        u.processor_invocations = u.raw_records / processor_batch
+        events_per_invocation = events / u.processor_invocations
     clean_share = p.clean_events / p.events
-    u.clean_records = events * clean_share
-    u.clean_bytes = events * p.per_event(p.clean_bytes)
-    clean_size = p.clean_bytes / p.clean_events
-    u.clean_put_units = u.clean_records * math.ceil(clean_size / (25 * KB))
-    u.clean_billed_kb = u.clean_records * math.ceil(clean_size / KB)
+    clean_event_bytes = p.clean_bytes / p.clean_events
     clean_per_invocation = events_per_invocation * clean_share
+    per_record = clean_events_per_record(clean_per_invocation, clean_event_bytes, d)
+    u.clean_records = events * clean_share / per_record
+    u.clean_bytes = events * p.per_event(p.clean_bytes)
+    clean_size = u.clean_bytes / u.clean_records
+    u.clean_put_units = u.clean_records * math.ceil(clean_size / PUT_PAYLOAD_UNIT_BYTES)
+    u.clean_billed_kb = u.clean_records * math.ceil(clean_size / KB)
     u.clean_put_calls = u.processor_invocations * _batch_calls(
-        clean_per_invocation, clean_size, PUT_RECORDS_MAX, PUT_RECORDS_MAX_BYTES
+        clean_per_invocation / per_record, clean_size, PUT_RECORDS_MAX, PUT_RECORDS_MAX_BYTES
     )
     lines_per_invocation = events_per_invocation * p.lake_events / p.events
     lake_per_invocation = lake_records_per_batch(p, lines_per_invocation, d.lake_record_bytes)
@@ -233,7 +341,7 @@ def usage(
 
     u.indexer_invocations = u.clean_records / indexer_batch
     u.bulk_bytes = events * p.per_event(p.bulk_bytes)
-    docs_per_invocation = indexer_batch
+    docs_per_invocation = indexer_batch * per_record
     doc_size = p.bulk_bytes / p.clean_events
     u.bulk_requests = u.indexer_invocations * _batch_calls(docs_per_invocation, doc_size, 1000, 5 * KB * KB)
     u.monitor_invocations = u.clean_records / monitor_batch + monitor_windows
@@ -260,6 +368,171 @@ class Line:
     quantity: float
     unit: str
     usd: float
+    price_key: str = ""
+
+
+# --- what the stacks deploy, priced ------------------------------------------------------------
+
+# Every resource type terraform/modules creates -> the price keys of its lines, or () for free
+# (a unit test fails when a module adds a type that is not here).
+RESOURCE_PRICES: dict[str, tuple[str, ...]] = {
+    "aws_apigatewayv2_api": ("apigateway.http_request",),
+    "aws_apigatewayv2_authorizer": (),  # the write-key authorizer runs inside ingest
+    "aws_apigatewayv2_integration": (),
+    "aws_apigatewayv2_route": (),
+    "aws_apigatewayv2_stage": ("cloudwatch.logs_ingested_gb",),  # its access logs
+    "aws_cloudfront_distribution": ("cloudfront.https_request", "cloudfront.transfer_to_origin_gb"),
+    "aws_cloudfront_origin_request_policy": (),
+    "aws_cloudfront_origin_access_control": (),
+    "aws_cloudfront_realtime_log_config": ("cloudfront.realtime_log_line",),  # priced by cost.cdn_path
+    "aws_cloudwatch_dashboard": ("cloudwatch.dashboard_month",),
+    "aws_cloudwatch_log_group": ("cloudwatch.logs_ingested_gb", "cloudwatch.logs_stored_gb_month"),
+    "aws_cloudwatch_log_resource_policy": (),
+    "aws_cloudwatch_metric_alarm": ("cloudwatch.alarm_month",),
+    "aws_dynamodb_table": ("dynamodb.write_request_unit", "dynamodb.read_request_unit"),
+    "aws_ecr_lifecycle_policy": (),
+    "aws_ecr_repository": (),  # six images of ~100 MB: cents a month, kept at a few by the lifecycle policy
+    "aws_glue_catalog_database": (),  # the first million catalog objects are free
+    "aws_glue_catalog_table": (),
+    "aws_iam_role": (),
+    "aws_iam_role_policy": (),
+    "aws_kinesis_firehose_delivery_stream": ("firehose.ingested_gb", "firehose.dynamic_partitioning_gb"),
+    "aws_kinesis_stream": ("kinesis.on_demand_stream_hour", "kinesis.on_demand_in_gb", "kinesis.on_demand_out_gb"),
+    "aws_kms_key": ("kms.key_month", "kms.request"),
+    "aws_lambda_event_source_mapping": (),
+    "aws_lambda_function": ("lambda.request", "lambda.gb_second", "xray.trace_recorded"),
+    "aws_lambda_function_url": (),  # no charge of its own: the function's invocations
+    "aws_lambda_permission": (),
+    "aws_opensearch_domain": ("opensearch.gp3_gb_month",),
+    "aws_redshift_cluster": ("redshift.node_hour.ra3.xlplus", "redshift.managed_storage_gb_month"),
+    "aws_redshift_logging": (),  # audit logs to CloudWatch: a few lines per load
+    "aws_redshift_parameter_group": (),
+    "aws_redshift_subnet_group": (),
+    "aws_redshiftserverless_namespace": ("redshift.managed_storage_gb_month",),
+    "aws_redshiftserverless_workgroup": ("redshift.serverless_rpu_hour",),
+    "aws_s3_bucket": ("s3.standard_gb_month", "s3.standard_ia_gb_month", "s3.put_request"),
+    "aws_s3_bucket_lifecycle_configuration": (),
+    "aws_s3_bucket_notification": (),
+    "aws_s3_bucket_policy": (),
+    "aws_s3_bucket_public_access_block": (),
+    "aws_s3_bucket_server_side_encryption_configuration": (),
+    "aws_s3_bucket_versioning": (),
+    "aws_scheduler_schedule": ("scheduler.invocation",),
+    "aws_secretsmanager_secret": ("secretsmanager.secret_month", "secretsmanager.request"),
+    "aws_secretsmanager_secret_version": (),
+    "aws_sns_topic": ("sns.publish",),
+    "aws_sns_topic_subscription": (),
+    "aws_sqs_queue": ("sqs.request",),
+    "aws_sqs_queue_policy": (),
+    "aws_vpc_endpoint": ("vpc.interface_endpoint_hour",),
+    "aws_wafv2_web_acl": ("waf.web_acl_month", "waf.rule_month", "waf.request"),
+}
+
+# What the in-VPC stages call outside the VPC through interface endpoints: Firehose (the indexer's
+# and the monitor's failed events) and Secrets Manager (the loader's credentials). S3 (the
+# loader's manifests) and DynamoDB (the monitor's windows) go through gateway endpoints, free.
+VPC_ENDPOINT_SERVICES = ("firehose", "secretsmanager")
+
+# The stages' own EMF metrics (namespace Sluice, one dimension: Stage); a unit test reads the
+# stages' code for every name they add. "{failure}" and "{traffic}" are each of their values.
+STAGE_METRICS: dict[str, tuple[str, ...]] = {
+    "ingest": (
+        "RequestsRefused",
+        "RequestsUnauthorised",
+        "EventsRejected",
+        "EventsAccepted",
+        "EventsNotAccepted",
+        "CmcdKeysDropped",
+        "CmcdReportsUnreadable",
+        "PutRecordsRetries",
+        "ConfigurationErrors",
+    ),
+    "processor": (
+        "RecordsProcessed",
+        "LakeEvents",
+        "CleanEvents",
+        "DuplicatesRemoved",
+        "RecordsRetried",
+        "CdnLinesNotMedia",
+        "Flagged.{traffic}",
+        "FailedEvents.{failure}",
+        "MaxProcessLagMs",
+        "ConfigurationErrors",
+    ),
+    "indexer": (
+        "DocumentsIndexed",
+        "DocumentsRejected",
+        "DocumentsRetried",
+        "BulkRequests",
+        "BulkBytes",
+        "ConfigurationErrors",
+    ),
+    "loader": ("ObjectsLoaded", "ObjectsSkipped", "RowsMerged", "BadLines", "MessagesRetried"),
+    "monitor": (
+        "DuplicatesIgnored",
+        "EventsNotDeduplicated",
+        "SessionFactsNotRecorded",
+        "WindowValuesFolded",
+        "UnreadableHealthItems",
+        "ConfigurationErrors",
+    ),
+    "monitor-evaluator": ("UnreadableHealthItems",),
+}
+TRAFFIC_CLASSES = ("bot", "test")  # sluice.processor.cleaning.flag_traffic
+# The player-health metrics the CDN's requests feed (the rest come from players' events).
+CDN_HEALTH_METRICS = 6
+
+
+@dataclass(frozen=True)
+class MetricSeries:
+    stage: int
+    health_metrics: int
+    health_values: int
+
+    @property
+    def health(self) -> int:
+        return self.health_metrics * self.health_values
+
+    @property
+    def total(self) -> int:
+        return self.stage + self.health
+
+
+def metric_series(a: Assumptions, *, cdn: bool = False) -> MetricSeries:
+    """Distinct CloudWatch metric series the stages emit: each stage metric under its Stage, and
+    each player-health metric per value of each EMF dimension ("all", CDN, player version, device
+    class; at most the monitor's MAX_VALUES a window and "other"). ``cdn``: the source is the
+    CDN's logs alone (the request metrics); otherwise players' events (the others)."""
+    from sluice.events.failed import FAILURE_TYPES
+    from sluice.monitor.aggregate import MAX_VALUES
+    from sluice.monitor.outputs import EMF_METRICS
+
+    expand = {"{failure}": len(FAILURE_TYPES), "{traffic}": len(TRAFFIC_CLASSES)}
+    stage = sum(
+        next((n for k, n in expand.items() if k in name), 1) for names in STAGE_METRICS.values() for name in names
+    )
+    bound = MAX_VALUES + 1
+    values = 1 + sum(min(bound, n) for n in (a.health_cdn_values, a.health_player_versions, a.health_device_classes))
+    health = CDN_HEALTH_METRICS if cdn else len(EMF_METRICS) - CDN_HEALTH_METRICS
+    return MetricSeries(stage, health, values)
+
+
+def sampled_traces(invocations: float, a: Assumptions) -> float:
+    """Traces X-Ray records in a month for a function invoked ``invocations`` times at a steady
+    rate: the reservoir's first requests each second, then the sampling rate of the rest."""
+    per_s = invocations / SECONDS_PER_MONTH
+    reservoir = min(per_s, a.xray_reservoir_per_s)
+    return (reservoir + (per_s - reservoir) * a.xray_sampling_rate) * SECONDS_PER_MONTH
+
+
+def _check(d: Deployment) -> None:
+    for name, value, allowed in (
+        ("streams", d.streams, ("on-demand", "provisioned")),
+        ("ingest", d.ingest, ("http-api", "function-url", "none")),
+        ("warehouse", d.warehouse, ("provisioned", "serverless")),
+    ):
+        if value not in allowed:
+            raise AssumptionError(f"deployment {name}={value!r}: one of {', '.join(allowed)}")
 
 
 @dataclass
@@ -336,12 +609,20 @@ def monthly(
 ) -> Estimate:
     d = deployment or Deployment()
     a = assumptions or Assumptions()
+    _check(d)
     rate = events_per_day / 86_400  # events per second, averaged over the day
     month_events = events_per_day * HOURS_PER_MONTH / 24
     p = profile
-    raw_rate = rate / (p.events / p.raw_records_kpl if d.kpl_aggregation else 1)
-    clean_rate = rate * p.clean_events / p.events
+    events_per_request = d.events_per_request or p.events_per_request
+    # Events per raw record: a request's KPL aggregates (one or more), or one each.
+    per_raw = events_per_request * p.requests / p.raw_records_kpl if d.kpl_aggregation else 1.0
+    raw_rate = rate / per_raw
     processor_batch = records_per_invocation(raw_rate, d.raw_shards * d.processor.parallelization_factor, d.processor)
+    # Clean records a second: one per event, or per aggregate of one processor invocation's events.
+    per_invocation = processor_batch * per_raw if d.ingest != "none" else processor_batch
+    clean_share = p.clean_events / p.events
+    per_record = clean_events_per_record(per_invocation * clean_share, p.clean_bytes / p.clean_events, d)
+    clean_rate = rate * clean_share / per_record
     indexer_batch = records_per_invocation(clean_rate, d.clean_shards * d.indexer.parallelization_factor, d.indexer)
     monitor_batch = records_per_invocation(clean_rate, d.clean_shards * d.monitor.parallelization_factor, d.monitor)
     windows = d.clean_shards * SECONDS_PER_MONTH / d.health_window_seconds
@@ -357,23 +638,28 @@ def monthly(
     lines: list[Line] = []
 
     def add(service: str, item: str, quantity: float, unit: str, price_key: str) -> None:
-        lines.append(Line(service, item, quantity, unit, quantity * prices[price_key]))
+        lines.append(Line(service, item, quantity, unit, quantity * prices[price_key], price_key))
 
     # Edge and API
-    if d.edge:
+    if d.ingest != "none" and d.edge:
         add("CloudFront", "HTTPS requests", u.requests, "requests", "cloudfront.https_request")
         add("CloudFront", "request bodies to the origin", u.wire_bytes / 1e9, "GB", "cloudfront.transfer_to_origin_gb")
         add("WAF", "web ACL", 1, "web ACL-months", "waf.web_acl_month")
         add("WAF", "rules", d.waf_rules, "rule-months", "waf.rule_month")
         add("WAF", "requests inspected", u.requests, "requests", "waf.request")
-    body_units = math.ceil(p.wire_bytes / p.requests / (512 * KB))
-    add("API Gateway", "HTTP API requests", u.requests * body_units, "requests", "apigateway.http_request")
+    log_bytes = 0.0
+    if d.ingest == "http-api":
+        body_units = math.ceil(p.wire_bytes / p.requests * events_per_request / p.events_per_request / (512 * KB))
+        add("API Gateway", "HTTP API requests", u.requests * body_units, "requests", "apigateway.http_request")
+        if d.api_access_logs:
+            log_bytes += u.requests * a.access_log_bytes_per_request
+    # A Function URL has no charge of its own: its requests are the ingest function's invocations.
 
     # Kinesis
-    for name, units, billed_kb, shards, readers in (
-        ("raw", u.raw_put_units, u.raw_billed_kb, d.raw_shards, 1),
-        ("clean", u.clean_put_units, u.clean_billed_kb, d.clean_shards, 2),
-    ):
+    streams = [("clean", u.clean_put_units, u.clean_billed_kb, d.clean_shards, 2)]
+    if d.ingest != "none":
+        streams.insert(0, ("raw", u.raw_put_units, u.raw_billed_kb, d.raw_shards, 1))
+    for name, units, billed_kb, shards, readers in streams:
         if d.streams == "provisioned":
             add("Kinesis", f"{name} stream shard-hours", shards * HOURS_PER_MONTH, "shard-hours", "kinesis.shard_hour")
             add("Kinesis", f"{name} stream PUT payload units", units, "units", "kinesis.put_payload_unit")
@@ -401,6 +687,16 @@ def monthly(
                 "GB",
                 "kinesis.on_demand_out_gb",
             )
+            if d.retention_hours > 24:
+                # On-demand bills the data held past 24 h (up to 7 days) per GB-month.
+                held_gb = billed_kb * KB / 1e9 / (HOURS_PER_MONTH / 24) * (min(d.retention_hours, 168) - 24) / 24
+                add(
+                    "Kinesis",
+                    f"{name} stream retention past 24 h ({d.retention_hours} h)",
+                    held_gb,
+                    "GB-months",
+                    "kinesis.on_demand_extended_retention_gb_month",
+                )
 
     # Lambda: requests and GB-seconds from measured CPU per record and the configured memory.
     objects = _lake_objects(p, d, rate)
@@ -418,15 +714,24 @@ def monthly(
         ),
         "indexer": (
             u.indexer_invocations,
-            u.clean_records * cpu.us("indexer") / 1000,
+            month_events * clean_share * cpu.us("indexer") / 1000,
             u.bulk_requests * a.bulk_request_ms,
         ),
-        "monitor": (u.monitor_invocations, u.clean_records * cpu.us("monitor") / 1000, u.health_puts * call),
+        "monitor": (
+            u.monitor_invocations,
+            month_events * clean_share * cpu.us("monitor") / 1000,
+            u.health_puts * call,
+        ),
         "loader": (loader_invocations, 0.0, loader_invocations * a.warehouse_load_ms),
         "evaluator": (evaluations, evaluations * cpu.evaluation_ms, evaluations * (d.clean_shards + 12) * call),
     }
-    log_bytes = 0.0
+    if d.ingest == "none":
+        del stages["ingest"]  # the CDN path prices the processor's reading of the log lines
+        stages["processor"] = (0.0, 0.0, 0.0)
+    traces = 0.0
     for stage, (invocations, cpu_ms, wait_ms) in stages.items():
+        if invocations <= 0:
+            continue
         memory = d.memory_mb[stage]
         # CPU time stretches below one vCPU; waiting on the network does not.
         stretch = max(1.0, FULL_VCPU_MB / memory)
@@ -434,6 +739,7 @@ def monthly(
         add("Lambda", f"{stage} requests", invocations, "requests", "lambda.request")
         add("Lambda", f"{stage} compute ({memory} MB)", duration_s * memory / 1024, "GB-seconds", "lambda.gb_second")
         log_bytes += invocations * a.log_bytes_per_invocation
+        traces += sampled_traces(invocations, a)
 
     # Firehose, S3, the loader's queue
     add(
@@ -497,49 +803,227 @@ def monthly(
     kms_requests = (d.raw_shards * 2 + d.clean_shards * 3 + 4) * 12 * HOURS_PER_MONTH + objects * SECONDS_PER_MONTH
     add("KMS", "requests (data keys)", kms_requests, "requests", "kms.request")
     add("Secrets Manager", "secrets", a.secrets, "secret-months", "secretsmanager.secret_month")
-    ingest_ms = (stages["ingest"][1] + stages["ingest"][2]) / max(1, u.requests)
-    warm_ingest = max(1.0, u.requests / SECONDS_PER_MONTH * ingest_ms / 1000)  # concurrency, by Little's law
-    add(
-        "Secrets Manager",
-        "write-key reads (60 s cache per warm ingest)",
-        warm_ingest * 60 * HOURS_PER_MONTH,
-        "requests",
-        "secretsmanager.request",
-    )
-    add("CloudWatch", "Lambda logs ingested", log_bytes / 1e9, "GB", "cloudwatch.logs_ingested_gb")
-    add("CloudWatch", "custom metrics", a.custom_metrics, "metric-months", "cloudwatch.metric_month")
-    add("CloudWatch", "alarms", a.alarms, "alarm-months", "cloudwatch.alarm_month")
-
-    # Fixed: the configured clusters
-    add(
-        "OpenSearch",
-        f"{d.search_instances} x {d.search_instance_type}",
-        d.search_instances * HOURS_PER_MONTH,
-        "instance-hours",
-        f"opensearch.instance_hour.{d.search_instance_type}",
-    )
-    if d.search_master_type:
+    if d.ingest != "none":
+        ingest_ms = (stages["ingest"][1] + stages["ingest"][2]) / max(1, u.requests)
+        warm_ingest = max(1.0, u.requests / SECONDS_PER_MONTH * ingest_ms / 1000)  # concurrency, by Little's law
         add(
-            "OpenSearch",
-            f"{d.search_masters} x {d.search_master_type} (masters)",
-            d.search_masters * HOURS_PER_MONTH,
-            "instance-hours",
-            f"opensearch.instance_hour.{d.search_master_type}",
+            "Secrets Manager",
+            "write-key reads (60 s cache per warm ingest)",
+            warm_ingest * 60 * HOURS_PER_MONTH,
+            "requests",
+            "secretsmanager.request",
         )
-    add("OpenSearch", "gp3 storage", d.search_instances * d.search_volume_gb, "GB-months", "opensearch.gp3_gb_month")
+    add("CloudWatch", "logs ingested (stages, Lambda, API access)", log_bytes / 1e9, "GB", "cloudwatch.logs_ingested_gb")
     add(
-        "Redshift",
-        f"{d.warehouse_nodes} x {d.warehouse_node_type}",
-        d.warehouse_nodes * HOURS_PER_MONTH,
-        "node-hours",
-        f"redshift.node_hour.{d.warehouse_node_type}",
+        "CloudWatch",
+        f"logs stored ({d.log_retention_days} days, compressed; steady state)",
+        log_bytes / 1e9 * a.log_storage_ratio * d.log_retention_days / (HOURS_PER_MONTH / 24),
+        "GB-months",
+        "cloudwatch.logs_stored_gb_month",
     )
+    series = metric_series(a, cdn=d.ingest == "none")
+    add("CloudWatch", "custom metric series (stages' EMF)", series.total, "metric-months", "cloudwatch.metric_month")
+    add("CloudWatch", "alarms", a.alarms, "alarm-months", "cloudwatch.alarm_month")
+    add("CloudWatch", "dashboards", a.dashboards, "dashboard-months", "cloudwatch.dashboard_month")
+    if d.tracing:
+        add("X-Ray", "traces recorded (active tracing, sampled)", traces, "traces", "xray.trace_recorded")
+
+    # The in-VPC stages' way out to Firehose (failed events) and Secrets Manager (loader credentials)
+    if a.vpc_egress == "endpoints":
+        add(
+            "VPC",
+            f"interface endpoints ({len(VPC_ENDPOINT_SERVICES)} services x {a.vpc_zones} zones)",
+            len(VPC_ENDPOINT_SERVICES) * a.vpc_zones * HOURS_PER_MONTH,
+            "endpoint-hours",
+            "vpc.interface_endpoint_hour",
+        )
+    elif a.vpc_egress == "nat":
+        add("VPC", f"NAT gateways ({a.vpc_zones} zones)", a.vpc_zones * HOURS_PER_MONTH, "gateway-hours", "vpc.nat_gateway_hour")
+
+    # The clusters, sized for the retention (or as configured)
+    lines += search_lines(month_events * p.per_event(p.bulk_bytes) / (HOURS_PER_MONTH / 24), rate * clean_share, d, a, prices)
+    lines += warehouse_lines(month_events * p.per_event(p.lake_gzip_bytes) / (HOURS_PER_MONTH / 24), loader_invocations, d, a, prices)
     notes = [
-        f"processor invoked with {processor_batch:.0f} raw records ({'KPL aggregates' if d.kpl_aggregation else 'one event each'}) on average; indexer with {indexer_batch:.0f} clean records",
+        f"processor invoked with {processor_batch:.0f} raw records ({'KPL aggregates' if d.kpl_aggregation else 'one event each'}) on average; indexer with {indexer_batch:.0f} clean records"
+        + (f" of {per_record:.0f} events each (KPL)" if per_record > 1 else ""),
         f"lake: {objects * 60:.1f} S3 objects a minute (one per event type per {d.lake_buffer_seconds} s buffer); gzip keeps {p.lake_gzip_ratio:.0%} of the JSON lines",
-        "not priced: data transfer inside the region (free), NAT gateways and VPC endpoints (yours), Redshift managed storage and OpenSearch growth beyond the configured volumes",
+        f"metrics: {series.total:,.0f} series ({series.stage} from the stages' own EMF metrics, one Stage dimension; "
+        f"{series.health} player-health series: {series.health_metrics} metrics x {series.health_values} dimension values)",
+        {
+            "endpoints": "VPC: interface endpoints for Firehose and Secrets Manager priced; S3 and DynamoDB through gateway endpoints (free)",
+            "nat": "VPC: a NAT gateway per zone priced (its data processing is negligible here)",
+            "yours": "VPC: endpoints or NAT are yours (--assume vpc_egress=yours): not priced",
+        }[a.vpc_egress],
+        "not priced: data transfer inside the region (free), the endpoints' and NAT's per-GB processing (a few MB a day)",
     ]
     return Estimate(events_per_day, prices.region, prices.as_of, d, u, lines, notes)
+
+
+# --- the clusters -------------------------------------------------------------------------------
+
+# OpenSearch Service: the most gp3 storage one data node may attach ("EBS volume size quotas" in
+# the OpenSearch Service quotas), its vCPUs; the types `sluice plan` chooses among.
+SEARCH_NODE_MAX_GB = {
+    "r6g.large.search": 1024,
+    "r6g.xlarge.search": 1536,
+    "r6g.2xlarge.search": 3072,
+    "r6g.4xlarge.search": 6144,
+}
+SEARCH_NODE_VCPUS = {"r6g.large.search": 2, "r6g.xlarge.search": 4, "r6g.2xlarge.search": 8, "r6g.4xlarge.search": 16}
+# AWS's storage rule ("Calculating storage requirements", OpenSearch Service Developer Guide):
+# source x (1 + replicas) x 1.1 (indexing overhead) / 0.95 (Linux reserve) / 0.8 (service
+# overhead), i.e. x 1.45 per copy.
+SEARCH_STORAGE_FACTOR = 1.1 / 0.95 / 0.8
+# UltraWarm: the most data one warm node addresses ("UltraWarm storage quotas"); at least two.
+ULTRAWARM_NODE_MAX_GB = {"ultrawarm1.medium.search": 1536, "ultrawarm1.large.search": 20480}
+SEARCH_MIN_NODES = 2  # two zones (zone awareness): an even count
+ULTRAWARM_MIN_NODES = 2
+REDSHIFT_MIN_CHARGE_S = 60  # Redshift Serverless bills per second with a 60-second minimum
+
+
+@dataclass(frozen=True)
+class SearchSize:
+    instance_type: str
+    instances: int
+    volume_gb: int  # per data node
+    warm_type: str
+    warm_instances: int
+    warm_gb: float  # UltraWarm managed storage
+    needed_gb: float  # hot storage the retention needs, all copies, by AWS's rule
+
+
+def size_search(
+    daily_source_bytes: float, peak_docs_per_s: float, d: Deployment, a: Assumptions, prices: PriceBook
+) -> SearchSize:
+    """Data nodes and their volumes for ``d.search_hot_days`` of ``daily_source_bytes`` with its
+    replicas, by storage (each type's volume quota) and indexing CPU at the peak; the cheapest type
+    unless ``d.search_instances`` fixes the count. UltraWarm for ``d.search_warm_days`` after."""
+    needed = daily_source_bytes / 1e9 * d.search_hot_days * (1 + d.search_replicas) * SEARCH_STORAGE_FACTOR
+    writes = peak_docs_per_s * (1 + d.search_replicas)
+    options = []
+    types = [d.search_instance_type] if d.search_instances is not None else list(SEARCH_NODE_MAX_GB)
+    for kind in types:
+        if d.search_instances is not None:
+            count = d.search_instances
+            volume = d.search_volume_gb or max(10, math.ceil(needed / count))
+        else:
+            count = max(
+                SEARCH_MIN_NODES,
+                math.ceil(needed / SEARCH_NODE_MAX_GB[kind]),
+                math.ceil(writes / (SEARCH_NODE_VCPUS[kind] * a.search_docs_per_vcpu_s)),
+            )
+            count += count % 2  # zone awareness over two zones
+            volume = d.search_volume_gb or max(10, math.ceil(needed / count))
+        usd = count * (HOURS_PER_MONTH * prices[f"opensearch.instance_hour.{kind}"] + volume * prices["opensearch.gp3_gb_month"])
+        options.append((usd, kind, count, volume))
+    _, kind, count, volume = min(options)
+    warm_gb = daily_source_bytes / 1e9 * d.search_warm_days * 1.1  # one copy: UltraWarm keeps it in S3
+    warm = 0
+    if d.search_warm_days > 0:
+        warm = max(ULTRAWARM_MIN_NODES, math.ceil(warm_gb / ULTRAWARM_NODE_MAX_GB[d.search_warm_type]))
+    return SearchSize(kind, count, volume, d.search_warm_type, warm, warm_gb, needed)
+
+
+def search_lines(
+    daily_source_bytes: float, docs_per_s: float, d: Deployment, a: Assumptions, prices: PriceBook
+) -> list[Line]:
+    size = size_search(daily_source_bytes, docs_per_s * a.peak_factor, d, a, prices)
+    out = [
+        _line(
+            prices,
+            "OpenSearch",
+            f"{size.instances} x {size.instance_type} ({d.search_hot_days} days hot, {d.search_replicas} replica{'s' if d.search_replicas != 1 else ''})",
+            size.instances * HOURS_PER_MONTH,
+            "instance-hours",
+            f"opensearch.instance_hour.{size.instance_type}",
+        ),
+        _line(
+            prices,
+            "OpenSearch",
+            f"gp3 storage ({size.instances} x {size.volume_gb:,} GB; {size.needed_gb:,.0f} GB needed)",
+            size.instances * size.volume_gb,
+            "GB-months",
+            "opensearch.gp3_gb_month",
+        ),
+    ]
+    if d.search_master_type:
+        out.append(
+            _line(
+                prices,
+                "OpenSearch",
+                f"{d.search_masters} x {d.search_master_type} (masters)",
+                d.search_masters * HOURS_PER_MONTH,
+                "instance-hours",
+                f"opensearch.instance_hour.{d.search_master_type}",
+            )
+        )
+    if size.warm_instances:
+        out.append(
+            _line(
+                prices,
+                "OpenSearch",
+                f"{size.warm_instances} x {size.warm_type} (UltraWarm, {d.search_warm_days} days more)",
+                size.warm_instances * HOURS_PER_MONTH,
+                "instance-hours",
+                f"opensearch.instance_hour.{size.warm_type}",
+            )
+        )
+        out.append(
+            _line(prices, "OpenSearch", "UltraWarm managed storage", size.warm_gb, "GB-months", "opensearch.managed_storage_gb_month")
+        )
+    return out
+
+
+def warehouse_lines(
+    daily_gzip_bytes: float, loader_invocations: float, d: Deployment, a: Assumptions, prices: PriceBook
+) -> list[Line]:
+    """The warehouse's compute (provisioned nodes, or Serverless RPU-hours while loads and queries
+    run) and its managed storage after ``a.warehouse_months`` months of events."""
+    stored_gb = daily_gzip_bytes / 1e9 * a.warehouse_bytes_per_gzip_byte * 365 / 12 * a.warehouse_months
+    storage = _line(
+        prices,
+        "Redshift",
+        f"managed storage after {a.warehouse_months} months",
+        stored_gb,
+        "GB-months",
+        "redshift.managed_storage_gb_month",
+    )
+    if d.warehouse == "serverless":
+        hours = serverless_hours(loader_invocations, a)
+        return [
+            _line(
+                prices,
+                "Redshift",
+                f"Serverless, {d.warehouse_base_rpu} RPU base ({hours:,.0f} busy hours)",
+                hours * d.warehouse_base_rpu,
+                "RPU-hours",
+                "redshift.serverless_rpu_hour",
+            ),
+            storage,
+        ]
+    return [
+        _line(
+            prices,
+            "Redshift",
+            f"{d.warehouse_nodes} x {d.warehouse_node_type}",
+            d.warehouse_nodes * HOURS_PER_MONTH,
+            "node-hours",
+            f"redshift.node_hour.{d.warehouse_node_type}",
+        ),
+        storage,
+    ]
+
+
+def serverless_hours(loader_invocations: float, a: Assumptions) -> float:
+    """Hours a month Redshift Serverless is busy: each load is billed at least 60 s, loads closer
+    than that keep it busy throughout; the analysts' queries on top, never beyond the month."""
+    per_s = loader_invocations / SECONDS_PER_MONTH
+    busy = min(1.0, per_s * max(REDSHIFT_MIN_CHARGE_S, a.warehouse_load_ms / 1000))
+    return min(HOURS_PER_MONTH, busy * HOURS_PER_MONTH + a.analyst_query_hours_per_day * HOURS_PER_MONTH / 24)
+
+
+def _line(prices: PriceBook, service: str, item: str, quantity: float, unit: str, key: str) -> Line:
+    return Line(service, item, quantity, unit, quantity * prices[key], key)
 
 
 def _lake_objects(p: Profile, d: Deployment, rate: float) -> float:
