@@ -132,7 +132,7 @@ class LocalPipeline:
             self.options.say(
                 "  provisioning terraform/envs/local (terraform apply against the emulator, about a minute)"
             )
-            self.settings = provision.apply_terraform(root, self.endpoint, state, variables)
+            self.settings = provision.apply_terraform(root, self.endpoint, state, variables, say=self.options.say)
             self.provisioned_by = "terraform/envs/local (terraform apply)"
         else:
             self.settings = provision.recorded_settings(root)

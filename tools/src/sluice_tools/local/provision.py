@@ -9,6 +9,8 @@ import json
 import os
 import shutil
 import subprocess
+import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -24,6 +26,8 @@ __all__ = [
 ]
 
 REPO_MARKER = Path("terraform/envs/local/main.tf")
+# How often the apply's progress is told: a line per resource would be some fifty lines.
+PROGRESS_EVERY_S = 10.0
 
 
 def repo_root(start: Path | None = None) -> Path:
@@ -57,7 +61,15 @@ def terraform_available() -> bool:
     return shutil.which("terraform") is not None and plugin_mirror() is not None
 
 
-def apply_terraform(root: Path, endpoint: str, state_file: Path, variables: dict[str, str]) -> dict[str, Any]:
+def apply_terraform(
+    root: Path,
+    endpoint: str,
+    state_file: Path,
+    variables: dict[str, str],
+    say: Callable[[str], object] | None = None,
+) -> dict[str, Any]:
+    """Apply the local stack to the emulator and return its ``settings`` output; ``say`` hears how
+    many resources are made while the apply runs (it takes a minute or two)."""
     stack = root / "terraform/envs/local"
     env = {**os.environ, "TF_IN_AUTOMATION": "1", "TF_CLI_CONFIG_FILE": "/dev/null"}
     init = subprocess.run(
@@ -76,24 +88,10 @@ def apply_terraform(root: Path, endpoint: str, state_file: Path, variables: dict
         "-var=create_event_source_mappings=false",
         *[f"-var={k}={v}" for k, v in variables.items()],
     ]
-    applied = subprocess.run(
-        [
-            "terraform",
-            f"-chdir={stack}",
-            "apply",
-            "-auto-approve",
-            "-input=false",
-            "-no-color",
-            f"-state={state_file}",
-            *args,
-        ],
-        capture_output=True,
-        text=True,
-        env=env,
-        check=False,
-    )
-    if applied.returncode:
-        raise RuntimeError(f"terraform apply failed:\n{applied.stdout[-3000:]}{applied.stderr[-3000:]}")
+    command = ["terraform", f"-chdir={stack}", "apply", "-auto-approve", "-input=false", "-no-color"]
+    returncode, said = _apply([*command, f"-state={state_file}", *args], env, say or (lambda line: None))
+    if returncode:
+        raise RuntimeError(f"terraform apply failed:\n{said[-6000:]}")
     output = subprocess.run(
         ["terraform", f"-chdir={stack}", "output", "-json", f"-state={state_file}"],
         capture_output=True,
@@ -173,3 +171,22 @@ def create_directly(settings: dict[str, Any], clients: Any) -> None:
         ],
         BillingMode="PAY_PER_REQUEST",
     )
+
+
+def _apply(command: list[str], env: dict[str, str], say: Callable[[str], object]) -> tuple[int, str]:
+    """Run the apply, counting the resources it reports made, and say so at most every
+    ``PROGRESS_EVERY_S``; returns its exit status and all it printed."""
+    process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env=env)
+    assert process.stdout is not None
+    lines: list[str] = []
+    made, told, last = 0, 0, time.monotonic()
+    for line in process.stdout:
+        lines.append(line)
+        if ": Creation complete after " in line:
+            made += 1
+        if made != told and time.monotonic() - last >= PROGRESS_EVERY_S:
+            say(f"    terraform apply: {made} resources made")
+            told, last = made, time.monotonic()
+        if line.startswith("Apply complete!"):
+            say(f"    terraform apply: {line.strip()}")
+    return process.wait(), "".join(lines)
