@@ -68,8 +68,8 @@ def test_cmcd_reports_are_the_readmes_reporting_one_a_request():
         _session((0, "session_start"), (800, "play"), (31_000, "bitrate_change"), (65_000, "session_end"))
     )[0]
     reports = sources.cmcd_reports(timeline)
-    assert [k for _, k in reports] == ["ps", "ps", "t", "t", "t", "bc", "t", "t", "t", "ps"]
-    assert sources.cmcd_requests(len(reports)) == 10
+    assert [k for _, k in reports] == ["ps", "t", "ps", "t", "t", "t", "bc", "t", "t", "t", "ps"]
+    assert sources.cmcd_requests(len(reports)) == 11
     assert len(sources.requests_for("cmcd", timeline.events)) == len(timeline.events)
 
 

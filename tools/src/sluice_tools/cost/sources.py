@@ -142,15 +142,15 @@ def _exit_bodies(queue: list[dict[str, Any]], cap: int) -> list[list[dict[str, A
 
 
 def cmcd_reports(timeline: Timeline, reporting: CmcdReporting = CMCD_REPORTING) -> list[tuple[int, str]]:
-    """The reports a player sends for a session (time, CMCD event key): a ``t`` every interval from
-    the start, and one per play-state change, rendition switch and error."""
+    """The reports a player sends for a session (time, CMCD event key): a ``t`` at the start and
+    every interval after it, and one per play-state change, rendition switch and error."""
     reports = [
         (event_ms(e), _CMCD_KEY[str(e["event_type"])]) for e in timeline.events if e.get("event_type") in _CMCD_KEY
     ]
     step = reporting.interval_s * 1000
-    reports += [
-        (timeline.start_ms + k * step, "t") for k in range(1, (timeline.end_ms - timeline.start_ms) // step + 1)
-    ]
+    # The first ``t`` as reporting starts, then one each interval (hls.js's CmcdReporter.start).
+    ticks = (timeline.end_ms - timeline.start_ms) // step + 1
+    reports += [(timeline.start_ms + k * step, "t") for k in range(ticks)]
     return sorted(reports)
 
 
