@@ -49,9 +49,13 @@ class CdnLogInput:
         self.counts = LineCounts()
 
     @classmethod
-    def from_config(cls, config: ProcessorConfig, mapper: EventMapper) -> CdnLogInput | None:
+    def from_config(cls, config: ProcessorConfig) -> CdnLogInput | None:
+        """The input ``config`` names (``SLUICE_CDN_LOG_STREAM``), or None. Its mapper, the
+        contract's whole schema compiled (about half a processor's construction), is built only
+        here: a processor without the CDN input never pays for it."""
         if config.cdn_log_stream is None:
             return None
+        mapper = EventMapper()
         if config.cdn_log_fields is not None:
             local = LogConfiguration(config.cdn_log_fields, config.cdn_sampling_rate)
             return cls(config.cdn_log_stream, lambda: local, mapper)

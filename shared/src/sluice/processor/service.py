@@ -16,7 +16,6 @@ from sluice.batch.kinesis import BatchOutcome, KinesisRecord, PartialBatchRespon
 from sluice.events.bounds import RecordBounds
 from sluice.events.codec import Codec, read_header
 from sluice.events.errors import SchemaViolationError
-from sluice.events.json_mapping import EventMapper
 from sluice.events.validation import check_client_time, check_payload
 from sluice.failures.writer import FailedEventWriter
 from sluice.processor.cdn_input import CdnLogInput
@@ -74,7 +73,7 @@ class Processor:
         self.enrichment_last = self.codec.writer.schema["fields"][-1]["name"] == "enrichment"
         self.bounds = RecordBounds()
         self.metrics = metrics or Metrics(dimensions={"Stage": STAGE})
-        self.cdn = CdnLogInput.from_config(config, EventMapper())
+        self.cdn = CdnLogInput.from_config(config)
 
     @classmethod
     def from_env(cls) -> Processor:
