@@ -141,7 +141,27 @@ def _common(parser: argparse.ArgumentParser) -> None:
         "batched across heartbeats, at most one monitor window late)",
     )
     parser.add_argument("--prices", help="a price file of the same shape as sluice/cost/data/prices/<region>.json")
+    parser.add_argument(
+        "--assume",
+        action="append",
+        default=[],
+        metavar="KEY=VALUE",
+        help="change one of the model's assumptions (sluice_tools.cost.model.Assumptions), e.g. vpc_egress=yours, "
+        "health_player_versions=50, platform_log_bytes_per_invocation=600; repeatable",
+    )
     add_format(parser)
+
+
+def _assumptions(args: argparse.Namespace) -> Any:
+    """The model's assumptions with --peak-factor and each --assume applied (a bad one: a usage error)."""
+    from dataclasses import replace
+
+    from sluice_tools.cost.model import Assumptions, AssumptionError, assume
+
+    try:
+        return assume(args.assume, replace(Assumptions(), peak_factor=args.peak_factor))
+    except AssumptionError as exc:
+        raise UsageError(str(exc)) from None
 
 
 def _inputs(args: argparse.Namespace) -> tuple[Any, Any, Any]:
@@ -200,23 +220,30 @@ def _cost(args: argparse.Namespace) -> int:
 
     if args.check_budget or args.write_baseline:
         return _budget(args)
-    profile, cpu, book = _inputs(args)
-    deployment = _deployment(args, profile)
-    estimate = monthly(args.events_per_day, profile, cpu, book, deployment=deployment)
-    naive = monthly(args.events_per_day, profile, cpu, book, deployment=deployment.naive()) if args.naive else None
+    from dataclasses import replace
+
     from sluice_tools.cost import sources
 
+    assumptions = _assumptions(args)
+    profile, cpu, book = _inputs(args)
+    deployment = _deployment(args, profile)
     if sources.skips_ingest(_source(args)):
-        # Every event a CloudFront log line: the CDN path in place of the edge, the API and ingest.
+        # Every event a CloudFront log line: the CDN path in place of the edge, the API, ingest and
+        # the raw stream (the processor's reading of the lines is the CDN path's).
         args.cdn_log_lines = args.cdn_log_lines or args.events_per_day
-        estimate = _without_ingest(estimate)
-        naive = _without_ingest(naive) if naive else None
+        deployment = replace(deployment, ingest="none")
+    estimate = monthly(args.events_per_day, profile, cpu, book, deployment=deployment, assumptions=assumptions)
+    naive = (
+        monthly(args.events_per_day, profile, cpu, book, deployment=deployment.naive(), assumptions=assumptions)
+        if args.naive
+        else None
+    )
     cdn = _cdn_path(args) if args.cdn_log_lines else None
     if cdn is not None:
         from sluice_tools.cost.cdn_path import with_cdn_path
 
-        estimate = with_cdn_path(estimate, cdn, cpu, book)
-        naive = with_cdn_path(naive, cdn, cpu, book) if naive else None
+        estimate = with_cdn_path(estimate, cdn, cpu, book, assumptions=assumptions)
+        naive = with_cdn_path(naive, cdn, cpu, book, assumptions=assumptions) if naive else None
     if args.format == "json":
         out = {**estimate.to_dict(), "inputs": _inputs_dict(profile, cpu, book)}
         if cdn is not None:
@@ -228,16 +255,6 @@ def _cost(args: argparse.Namespace) -> int:
     _print_estimate(estimate, naive)
     _print_inputs(profile, cpu, book)
     return 0
-
-
-def _without_ingest(estimate: Any) -> Any:
-    from dataclasses import replace
-
-    from sluice_tools.cost.sources import ingest_only
-
-    kept = [line for line in estimate.lines if not ingest_only(line.service, line.item)]
-    note = "source cdn-logs: no request reaches the edge, the API, ingest or the raw stream"
-    return replace(estimate, lines=kept, notes=[*estimate.notes, note])
 
 
 def _cdn_path(args: argparse.Namespace) -> Any:
