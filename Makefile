@@ -55,7 +55,7 @@ run-image: ## Run STAGE=<stage> under the Lambda Runtime Interface Emulator on p
 	@test -n "$(STAGE)" || { echo "set STAGE=ingest|processor|indexer|loader|monitor"; exit 2; }
 	python3 docker/images.py run --stage $(STAGE)
 
-image-report: $(VENV)/.installed ## Size, layers and cold-start time of every built image
+image-report: $(VENV)/.installed ## Size, layers, first invocation (clients built, real calls) of every built image vs a bare one
 	$(BIN)/python -m sluice_tools.local.image_report
 
 local-base: ## Build the registry-free Debian base (debootstrap) and import it into the engine

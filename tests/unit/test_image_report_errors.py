@@ -114,7 +114,7 @@ def test_an_engine_that_is_down_is_named_by_its_own_message(tmp_path):
 def test_an_image_that_answers_with_an_error_is_named_with_the_error(tmp_path):
     message = one_line_error(report(tmp_path, run="fails"))
     assert message == (
-        "image-report: error: hello (sluice/hello:cold-start-baseline) did not answer its probe: "
+        "image-report: error: bare (sluice/bare:first-invocation-baseline) did not answer its probe: "
         "ConfigError: SLUICE_RAW_STREAM is not set"
     )
 
@@ -127,7 +127,7 @@ def test_an_image_that_never_answers_is_named(tmp_path, monkeypatch, capsys):
     assert image_report.main(["--lock", str(tmp_path / "images.lock.json"), "--runs", "1"]) == 1
 
     assert capsys.readouterr().err == (
-        "image-report: error: hello (sluice/hello:cold-start-baseline) did not answer its probe: "
+        "image-report: error: bare (sluice/bare:first-invocation-baseline) did not answer its probe: "
         "the function did not answer within 0.5 s\n"
     )
 

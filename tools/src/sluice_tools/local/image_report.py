@@ -1,25 +1,37 @@
-"""`make image-report`: size and layers of every stage image, and its cold start: from `docker
-run` to the first response through the Runtime API (the image's share of a Lambda cold start),
-beside a bare awslambdaric "hello" image built on the same base in the same run: the floor no
-stage can go under, so the ratio is the stages' own import and setup cost.
+"""`make image-report`: size and layers of every stage image, and its first invocation as the stage
+really runs it: from `docker run` to the first response through the Runtime API, the handler
+imported, its clients built (botocore, the bulk client, PostgreSQL) and its real calls made
+against local endpoints the report starts (moto in server mode over HTTP, the embedded
+PostgreSQL, an HTTP bulk endpoint). Beside each stage, in turn with it, a bare image on the same
+base without sluice builds one botocore client and makes one call (Kinesis PutRecord) against
+the same emulator: the ratio is what the stage adds to a client and a call, like with like.
 
-    python -m sluice_tools.local.image_report [--lock images.lock.json] [--runs 3]
+    python -m sluice_tools.local.image_report [--lock images.lock.json] [--runs 7]
 
-Whatever stops a measurement (no lock file, no engine, a build or run the engine refuses, an image
-that answers its probe with an error or not at all) ends the report with one line naming it and
-exit status 1: a figure the report could not take is never printed as if it had been.
+Whatever stops a measurement (no lock file, no engine, a build or run the engine refuses, a
+local endpoint that does not start, an image that answers its probe with an error, with anything
+but what a stage that made its calls answers, or not at all) ends the report with one line naming
+it and exit status 1: a figure the report could not take is never printed as if it had been.
 """
 
 from __future__ import annotations
 
 import argparse
+import base64
+import gzip
 import json
 import shutil
 import statistics
 import subprocess
 import sys
+import threading
 import time
-from collections.abc import Sequence
+import uuid
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import ExitStack, contextmanager
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
@@ -28,14 +40,21 @@ from sluice_tools.local.containers import STAGES, docker_binary, stage_container
 from sluice_tools.local.runtime_api import InvocationError
 
 __all__ = [
-    "HELLO",
+    "BARE",
     "LOCK_KEYS",
-    "PROBES",
     "PROBE_TIMEOUT_S",
+    "Endpoints",
+    "Figures",
+    "Probe",
     "ReportError",
-    "build_hello",
+    "Row",
+    "Timing",
+    "build_bare",
+    "endpoints",
+    "format_rows",
     "main",
     "measure",
+    "probes",
     "read_lock",
     "report",
 ]
@@ -48,51 +67,385 @@ class ReportError(SluiceError):
     """A measurement the report cannot take, said in one line."""
 
 
-# A trigger each stage answers without reaching any service, with the settings it needs to start.
-_DUMMY = {"AWS_REGION": "eu-west-1", "AWS_DEFAULT_REGION": "eu-west-1", "AWS_ENDPOINT_URL": "http://127.0.0.1:9"}
-PROBES: dict[str, tuple[dict[str, str], dict[str, Any]]] = {
-    "ingest": (
-        {"SLUICE_RAW_STREAM": "raw"},
-        {"version": "2.0", "requestContext": {"http": {"method": "OPTIONS"}, "requestId": "r"}, "headers": {}},
-    ),
-    "processor": (
-        {"SLUICE_LAKE_FIREHOSE": "l", "SLUICE_CLEAN_STREAM": "c", "SLUICE_FAILED_FIREHOSE": "f"},
-        {"Records": []},
-    ),
-    "indexer": ({"SLUICE_OPENSEARCH_URL": "http://127.0.0.1:9", "SLUICE_FAILED_FIREHOSE": "f"}, {"Records": []}),
-    "loader": (
-        {"SLUICE_WAREHOUSE_URL": "postgresql+psycopg2://u@127.0.0.1:9/db", "SLUICE_FAILED_FIREHOSE": "f"},
-        # The test event S3 sends when a notification is configured: nothing to load.
-        {"Records": [{"eventSource": "aws:sqs", "messageId": "m", "body": '{"Event": "s3:TestEvent"}'}]},
-    ),
-    "monitor": (
-        {
-            "SLUICE_ALERT_TOPIC_ARN": "arn:aws:sns:eu-west-1:123456789012:a",
-            "SLUICE_HEALTH_TABLE": "t",
-            "SLUICE_FAILED_FIREHOSE": "f",
-        },
-        {
-            "Records": [],
-            "window": {"start": "2026-11-26T08:00:00Z", "end": "2026-11-26T08:01:00Z"},
-            "state": {},
-            "isFinalInvokeForWindow": False,
-        },
-    ),
-}
+# --- the figures -------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class Timing:
+    """One cold start, in ms from `docker run`: to the runtime's first poll (the handler module
+    imported) and to the first response (its clients built, its calls made)."""
+
+    init_ms: float
+    first_ms: float
 
 
-# The baseline: awslambdaric answering "hello" from a one-line module, nothing else imported.
-HELLO = "hello"
-_HELLO_RECIPE = """FROM {base}
-USER root
-RUN mkdir -p /opt/hello && printf 'def handle(event, context):\\n    return "hello"\\n' > /opt/hello/hello.py \\
-    && /opt/venv/bin/python -m compileall -q --invalidation-mode unchecked-hash /opt/hello
-USER 10001
-ENV PYTHONPATH=/opt/hello SLUICE_HANDLER=hello.handle
+@dataclass(frozen=True)
+class Figures:
+    """The median of a few runs and their spread: the machines are noisy, one run says little."""
+
+    median: float
+    low: float
+    high: float
+
+    @classmethod
+    def of(cls, values: Sequence[float]) -> Figures:
+        if not values:
+            raise ValueError("no runs to summarise")
+        return cls(statistics.median(values), min(values), max(values))
+
+    def __str__(self) -> str:
+        return f"{self.median:.0f}ms ({self.low:.0f}-{self.high:.0f})"
+
+
+@dataclass(frozen=True)
+class Row:
+    stage: str
+    size_bytes: int
+    layers: int
+    init: Figures
+    first: Figures
+    # The bare image's first invocations, each started just before one of this stage's.
+    bare: Figures
+
+    @property
+    def ratio(self) -> float:
+        return self.first.median / self.bare.median
+
+
+_HEADER = f"{'stage':<10} {'size':>9} {'layers':>6} {'init':>7} {'first invocation':>19} {'bare':>19} {'ratio':>6}"
+
+
+def format_rows(rows: Sequence[Row]) -> list[str]:
+    """The table: init is `docker run` to the handler imported; the first invocation adds its
+    clients and calls; bare is the bare image's, measured in turn with the stage's."""
+    lines = [_HEADER]
+    for row in rows:
+        lines.append(
+            f"{row.stage:<10} {row.size_bytes / 1e6:>7.1f}MB {row.layers:>6} {row.init.median:>5.0f}ms "
+            f"{row.first!s:>19} {row.bare!s:>19} {row.ratio:>5.2f}x"
+        )
+    return lines
+
+
+# --- the local endpoints -------------------------------------------------------------------------
+@dataclass
+class Endpoints:
+    """What the stages' calls reach: the emulator, the local resources' names, and (when the
+    loader or the indexer is measured) a warehouse URL and a bulk endpoint the containers reach
+    over TCP on the host network."""
+
+    aws: str
+    settings: dict[str, Any]
+    warehouse_url: str = ""
+    opensearch_url: str = ""
+
+    def client(self, service: str) -> Any:
+        """A client of the emulator for this process (the report's own setup: no deadline)."""
+        from sluice.aws.clients import session
+        from sluice_tools.local.services import AWS_ENV
+
+        return session().create_client(
+            service,
+            endpoint_url=self.aws,
+            region_name=AWS_ENV["AWS_REGION"],
+            aws_access_key_id=AWS_ENV["AWS_ACCESS_KEY_ID"],
+            aws_secret_access_key=AWS_ENV["AWS_SECRET_ACCESS_KEY"],
+        )
+
+
+_REGION = "eu-west-1"
+
+
+class _BulkEndpoint(BaseHTTPRequestHandler):
+    """``POST /_bulk`` answered as OpenSearch answers a bulk request it takes whole (every item
+    created): the indexer's real client makes its real request; no cluster is needed."""
+
+    requests = 0
+
+    def do_POST(self) -> None:
+        body = self.rfile.read(int(self.headers.get("content-length") or 0))
+        if self.headers.get("content-encoding") == "gzip":  # the bulk client compresses, as AWS advises
+            body = gzip.decompress(body)
+        lines = [json.loads(line) for line in body.splitlines() if line.strip()]
+        items = []
+        for action in lines[::2]:
+            verb, meta = next(iter(action.items()))
+            items.append({verb: {"_index": meta.get("_index"), "_id": meta.get("_id"), "status": 201}})
+        answer = json.dumps({"took": 1, "errors": False, "items": items}).encode()
+        type(self).requests += 1
+        self.send_response(200)
+        self.send_header("content-type", "application/json")
+        self.send_header("content-length", str(len(answer)))
+        self.end_headers()
+        self.wfile.write(answer)
+
+    def log_message(self, format: str, *args: Any) -> None:
+        pass
+
+
+@contextmanager
+def _bulk_endpoint() -> Iterator[str]:
+    server = ThreadingHTTPServer(("127.0.0.1", 0), _BulkEndpoint)
+    server.daemon_threads = True
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}"
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+@contextmanager
+def endpoints(stages: Sequence[str]) -> Iterator[Endpoints]:
+    """moto in server mode with the local stack's resources (its recorded settings), and the
+    embedded PostgreSQL (migrated) and a bulk endpoint when a stage that calls them is measured."""
+    from botocore.exceptions import BotoCoreError, ClientError
+    from sqlalchemy.exc import SQLAlchemyError
+
+    from sluice_tools.local import provision
+    from sluice_tools.local.services import moto_server, postgres_server, tcp_to_unix
+
+    with ExitStack() as stack:
+        try:
+            aws = stack.enter_context(moto_server())
+            found = Endpoints(aws, provision.recorded_settings(provision.repo_root()))
+            provision.create_directly(found.settings, found.client)
+            if "loader" in stages:
+                from sqlalchemy.engine import make_url
+
+                from sluice_tools.warehouse.engine import create_engine_for
+                from sluice_tools.warehouse.migrate import migrate
+
+                url = stack.enter_context(postgres_server())
+                engine = create_engine_for(url)
+                migrate(engine)
+                engine.dispose()
+                # The container's non-root user cannot open PostgreSQL's private socket: TCP.
+                parsed = make_url(url)
+                port = stack.enter_context(tcp_to_unix(f"{parsed.query['host']}/.s.PGSQL.{parsed.port or 5432}"))
+                found.warehouse_url = parsed.set(host="127.0.0.1", port=port, query={}).render_as_string(
+                    hide_password=False
+                )
+            if "indexer" in stages:
+                found.opensearch_url = stack.enter_context(_bulk_endpoint())
+        except (OSError, RuntimeError, ValueError, BotoCoreError, ClientError, SQLAlchemyError) as exc:
+            # TimeoutError (an endpoint that never came up) is an OSError
+            raise ReportError(f"starting the local endpoints: {exc}") from None
+        yield found
+
+
+# --- the probes --------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class Probe:
+    """A stage's first invocation: its settings, a trigger that makes it build its clients and
+    call them, and the answer it gives only when those calls succeeded."""
+
+    env: dict[str, str]
+    event: Callable[[], dict[str, Any]]
+    expect: Callable[[Any], bool]
+
+
+def _player_event(now_ms: int) -> dict[str, Any]:
+    """A heartbeat as a player sends it, happening now (so no stage finds it late)."""
+    return {
+        "event_id": str(uuid.uuid4()),
+        "event_type": "heartbeat",
+        "session_id": str(uuid.uuid4()),
+        "sequence": 7,
+        "client_time": datetime.fromtimestamp(now_ms / 1000, UTC).isoformat(timespec="milliseconds")[:-6] + "Z",
+        "player": {"name": "sluice-web", "version": "4.12.1"},
+        "device": {"type": "desktop"},
+        "content": {"id": "content-0042", "duration_ms": 3_600_000},
+        "cdn": {"name": "akamai"},
+        "payload": {
+            "playhead_ms": 61_000,
+            "bitrate_kbps": 3000,
+            "buffer_length_ms": 18_000,
+            "dropped_frames": 0,
+            "watch_time_ms": 10_000,
+            "rebuffer_time_ms": 0,
+            "interval_ms": 10_000,
+        },
+    }
+
+
+_USER_AGENT = "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0.0.0"
+
+
+def _record(*, clean: bool) -> dict[str, Any]:
+    """An event as ingest writes it to the raw stream (``clean``: as the processor then writes it
+    to the clean stream, enriched): the processor's probe parses its user agent, as real ones do."""
+    from sluice.events.json_mapping import EventMapper
+
+    now = int(time.time() * 1000)
+    record = EventMapper().to_record(_player_event(now), server_time=now)
+    record["ingest"] = {
+        "request_id": str(uuid.uuid4()),
+        "user_agent": _USER_AGENT,
+        "country": "GB",
+        "client_ip_prefix": "198.51.100.0/24",
+    }
+    if clean:
+        from sluice.processor.enrichment import enrich
+
+        enrich(record, now)
+    return record
+
+
+def _kinesis_event(stream: str, record: dict[str, Any]) -> dict[str, Any]:
+    from sluice.events.codec import Codec
+
+    sequence = str(49_590_338_271_490_256_608_559_692_538_361_571_095_921_575_989_136_588_898 + time.monotonic_ns())
+    return {
+        "Records": [
+            {
+                "kinesis": {
+                    "kinesisSchemaVersion": "1.0",
+                    "partitionKey": record["session_id"],
+                    "sequenceNumber": sequence,
+                    "data": base64.b64encode(Codec().encode(record)).decode("ascii"),
+                    "approximateArrivalTimestamp": time.time(),
+                },
+                "eventSource": "aws:kinesis",
+                "eventVersion": "1.0",
+                "eventID": f"shardId-000000000000:{sequence}",
+                "eventName": "aws:kinesis:record",
+                "awsRegion": _REGION,
+                "eventSourceARN": f"arn:aws:kinesis:{_REGION}:123456789012:stream/{stream}",
+            }
+        ]
+    }
+
+
+def _http_post(events: list[dict[str, Any]]) -> dict[str, Any]:
+    """HTTP API (payload 2.0) POST of player events, as API Gateway hands it to ingest."""
+    return {
+        "version": "2.0",
+        "routeKey": "POST /events",
+        "rawPath": "/events",
+        "rawQueryString": "",
+        "headers": {"content-type": "application/json", "user-agent": _USER_AGENT},
+        "requestContext": {
+            "http": {"method": "POST", "path": "/events", "sourceIp": "198.51.100.7", "userAgent": _USER_AGENT},
+            "requestId": str(uuid.uuid4()),
+            "routeKey": "POST /events",
+            "stage": "$default",
+            "timeEpoch": int(time.time() * 1000),
+        },
+        "body": json.dumps(events),
+        "isBase64Encoded": False,
+    }
+
+
+def _lake_object(found: Endpoints) -> dict[str, Any]:
+    """A new lake object of one line, and the SQS message of its S3 notification."""
+    from sluice.processor.lake import lake_line
+
+    (event_type, date, hour), line = lake_line(_record(clean=True))
+    bucket = found.settings["lake_bucket"]
+    key = f"events/event_type={event_type}/event_date={date}/event_hour={hour}/probe-{uuid.uuid4()}.json"
+    put = found.client("s3").put_object(Bucket=bucket, Key=key, Body=line)
+    notification = {
+        "Records": [
+            {
+                "eventSource": "aws:s3",
+                "eventName": "ObjectCreated:Put",
+                "s3": {"bucket": {"name": bucket}, "object": {"key": key, "size": len(line), "eTag": put["ETag"]}},
+            }
+        ]
+    }
+    return {"Records": [{"eventSource": "aws:sqs", "messageId": str(uuid.uuid4()), "body": json.dumps(notification)}]}
+
+
+def _monitor_window() -> dict[str, Any]:
+    minute = int(time.time()) // 60 * 60
+    start, end = (time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(at)) for at in (minute, minute + 60))
+    return {"start": start, "end": end}
+
+
+# The bare image: the same base, the sluice packages removed, a handler that builds one botocore
+# client (from botocore's session, as the stages do) and makes one call to the same emulator.
+BARE = "bare"
+_BARE_HANDLER = """import botocore.session
+
+
+def handle(event, context):
+    kinesis = botocore.session.get_session().create_client("kinesis")
+    kinesis.put_record(StreamName=event["stream"], Data=b"bare", PartitionKey="bare")
+    return {"called": "kinesis:PutRecord"}
 """
-PROBES[HELLO] = ({}, {})
+_BARE_RECIPE = """FROM {base}
+USER root
+RUN rm -rf /opt/venv/lib/python3*/site-packages/sluice /opt/venv/lib/python3*/site-packages/sluice-*.dist-info \\
+    && mkdir -p /opt/bare \\
+    && /opt/venv/bin/python -c "import base64; open('/opt/bare/bare.py', 'wb').write(base64.b64decode('{handler}'))" \\
+    && /opt/venv/bin/python -m compileall -q --invalidation-mode unchecked-hash /opt/bare
+USER 10001
+ENV PYTHONPATH=/opt/bare SLUICE_HANDLER=bare.handle
+"""
 
 
+def probes(found: Endpoints) -> dict[str, Probe]:
+    """Each stage's first invocation, and the bare image's, against ``found``."""
+    from sluice_tools.local.services import AWS_ENV
+
+    s = found.settings
+    aws = {**AWS_ENV, "AWS_ENDPOINT_URL": found.aws}
+    no_failures: dict[str, Any] = {"batchItemFailures": []}
+    return {
+        BARE: Probe(aws, lambda: {"stream": s["raw_stream"]}, lambda answer: answer == {"called": "kinesis:PutRecord"}),
+        # One event accepted is one PutRecords the raw stream took.
+        "ingest": Probe(
+            {**aws, "SLUICE_RAW_STREAM": s["raw_stream"]},
+            lambda: _http_post([_player_event(int(time.time() * 1000))]),
+            lambda answer: (
+                isinstance(answer, dict)
+                and answer.get("statusCode") == 200
+                and json.loads(answer.get("body") or "{}").get("accepted") == 1
+            ),
+        ),
+        # Decoded, enriched (its user agent parsed), written to the lake and the clean stream.
+        "processor": Probe(
+            {
+                **aws,
+                "SLUICE_LAKE_FIREHOSE": s["lake_firehose"],
+                "SLUICE_CLEAN_STREAM": s["clean_stream"],
+                "SLUICE_FAILED_FIREHOSE": s["failed_firehose"],
+            },
+            lambda: _kinesis_event(s["raw_stream"], _record(clean=False)),
+            lambda answer: answer == no_failures,
+        ),
+        "indexer": Probe(
+            {**aws, "SLUICE_OPENSEARCH_URL": found.opensearch_url, "SLUICE_FAILED_FIREHOSE": s["failed_firehose"]},
+            lambda: _kinesis_event(s["clean_stream"], _record(clean=True)),
+            lambda answer: answer == no_failures,
+        ),
+        # A new lake object read from S3 and merged into PostgreSQL.
+        "loader": Probe(
+            {**aws, "SLUICE_WAREHOUSE_URL": found.warehouse_url, "SLUICE_FAILED_FIREHOSE": s["failed_firehose"]},
+            lambda: _lake_object(found),
+            lambda answer: answer == no_failures,
+        ),
+        # A window's final invocation: its counters stored in DynamoDB, its metrics written.
+        "monitor": Probe(
+            {
+                **aws,
+                "SLUICE_ALERT_TOPIC_ARN": s["alert_topic_arn"],
+                "SLUICE_HEALTH_TABLE": s["health_table"],
+                "SLUICE_FAILED_FIREHOSE": s["failed_firehose"],
+            },
+            lambda: {
+                **_kinesis_event(s["clean_stream"], _record(clean=True)),
+                "window": _monitor_window(),
+                "state": {},
+                "shardId": "shardId-000000000000",
+                "isFinalInvokeForWindow": True,
+            },
+            lambda answer: answer == {"state": {}, **no_failures},
+        ),
+    }
+
+
+# --- the engine ----------------------------------------------------------------------------------
 def _engine_said(exc: subprocess.CalledProcessError) -> str:
     """The engine's own last line (its stderr is captured, so a failure would otherwise say only
     "returned non-zero exit status 1")."""
@@ -100,13 +453,13 @@ def _engine_said(exc: subprocess.CalledProcessError) -> str:
     return said[-1].strip() if said else f"exit status {exc.returncode}"
 
 
-def build_hello(base: str) -> str:
-    """The baseline image on the stages' own base (no build context: the recipe is all there is)."""
-    tag = "sluice/hello:cold-start-baseline"
+def build_bare(base: str) -> str:
+    """The bare image on the stages' own base (no build context: the recipe is all there is)."""
+    tag = "sluice/bare:first-invocation-baseline"
     try:
         subprocess.run(
             [docker_binary(), "build", "-q", "-t", tag, "-"],
-            input=_HELLO_RECIPE.format(base=base),
+            input=_BARE_RECIPE.format(base=base, handler=base64.b64encode(_BARE_HANDLER.encode()).decode()),
             text=True,
             capture_output=True,
             check=True,
@@ -116,18 +469,24 @@ def build_hello(base: str) -> str:
     return tag
 
 
-def measure(image: str, stage: str) -> tuple[float, float]:
-    """(ms to the runtime's first poll, ms to the first response) from `docker run`."""
-    env, event = PROBES[stage]
+def measure(image: str, stage: str, probe: Probe) -> Timing:
+    """One cold start of ``image`` answering ``probe``: an answer other than the one its calls
+    succeeding give is a measurement not taken."""
+    event = probe.event()
     try:
-        with stage_container(image, {**_DUMMY, **env}) as container:
+        with stage_container(image, probe.env) as container:
             try:
-                container.invoke(event, timeout_s=PROBE_TIMEOUT_S)
+                answer = container.invoke(event, timeout_s=PROBE_TIMEOUT_S)
             except (InvocationError, TimeoutError) as exc:
                 raise ReportError(f"{stage} ({image}) did not answer its probe: {exc}") from None
             answered = container.api.invocations[next(iter(container.api.invocations))].answered_at or time.monotonic()
+            if not probe.expect(answer):
+                raise ReportError(
+                    f"{stage} ({image}) answered its probe with {json.dumps(answer)[:300]}, not what a stage "
+                    "whose calls succeeded answers"
+                )
             polled = container.api.first_poll_at or answered
-            return (polled - container.started_at) * 1000, (answered - container.started_at) * 1000
+            return Timing((polled - container.started_at) * 1000, (answered - container.started_at) * 1000)
     except subprocess.CalledProcessError as exc:
         raise ReportError(f"running {image}: {_engine_said(exc)}") from None
 
@@ -170,36 +529,42 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 def report(lock: dict[str, Any], runs: int) -> None:
-    print(
-        f"Sluice images {lock['version']} at {lock['git_revision']} on {lock['python_image']} "
-        f"(median of {runs} cold starts each; the bare image started in turn with every stage)\n"
-    )
-    hello = build_hello(lock["base"]["image"])
-    measure(hello, HELLO)  # warm-up: the first container of a run pays the engine's own start
-    rows, hello_runs = [], []
+    bare = build_bare(lock["base"]["image"])
+    stages = [stage for stage in STAGES if stage in lock["stages"]]
     unbuilt = [stage for stage in STAGES if stage not in lock["stages"]]
-    if unbuilt:
-        print(f"not in the lock file (not built): {', '.join(unbuilt)}")
-    for stage in STAGES:
-        if stage in unbuilt:
-            continue
-        entry = lock["stages"][stage]
-        measure(entry["image"], stage)  # warm-up, so page-cache state favours no image
-        # In turn with the bare image: a slower or busier moment of the machine weighs on both.
-        timings = []
-        for _ in range(runs):
-            hello_runs.append(measure(hello, HELLO)[1])
-            timings.append(measure(entry["image"], stage))
-        rows.append((stage, entry, statistics.median(t[0] for t in timings), statistics.median(t[1] for t in timings)))
-    # The baseline: the median of all the bare image's starts of this run (--runs beside each stage).
-    baseline = statistics.median(hello_runs) if hello_runs else 0.0
-    print(f"{'stage':<10} {'size':>9} {'layers':>7} {'runtime ready':>14} {'first response':>15} {'vs hello':>9}")
-    print(f"{HELLO:<10} {'-':>9} {'-':>7} {'':>14} {baseline:>13.0f}ms {'1.00x':>9}")
-    for stage, entry, ready, first in rows:
+    with endpoints(stages) as found:
+        probe = probes(found)
         print(
-            f"{stage:<10} {entry['size_bytes'] / 1e6:>7.1f}MB {entry['layers']:>7} {ready:>12.0f}ms "
-            f"{first:>13.0f}ms {first / baseline:>8.2f}x"
+            f"Sluice images {lock['version']} at {lock['git_revision']} on {lock['python_image']}: first "
+            f"invocation (docker run to the first response: handler imported, clients built, its calls made to "
+            f"moto at {found.aws}{', the embedded PostgreSQL' if found.warehouse_url else ''}"
+            f"{', a bulk endpoint' if found.opensearch_url else ''}), median (min-max) of {runs} cold starts; "
+            f"bare: {bare}, the same base without sluice: one botocore client and one Kinesis PutRecord, "
+            "started in turn with each stage\n"
         )
+        if unbuilt:
+            print(f"not in the lock file (not built): {', '.join(unbuilt)}")
+        measure(bare, BARE, probe[BARE])  # warm-up: the first container of a run pays the engine's own start
+        rows = []
+        for stage in stages:
+            entry = lock["stages"][stage]
+            measure(entry["image"], stage, probe[stage])  # warm-up, so page-cache state favours no image
+            # In turn with the bare image: a slower or busier moment of the machine weighs on both.
+            timings, bare_timings = [], []
+            for _ in range(runs):
+                bare_timings.append(measure(bare, BARE, probe[BARE]))
+                timings.append(measure(entry["image"], stage, probe[stage]))
+            rows.append(
+                Row(
+                    stage,
+                    int(entry["size_bytes"]),
+                    int(entry["layers"]),
+                    Figures.of([t.init_ms for t in timings]),
+                    Figures.of([t.first_ms for t in timings]),
+                    Figures.of([t.first_ms for t in bare_timings]),
+                )
+            )
+    print("\n".join(format_rows(rows)))
 
 
 if __name__ == "__main__":
