@@ -35,6 +35,21 @@ module "sluice" {
   alert_emails                 = var.alert_emails
   origin_verify_secret_arn     = var.create_edge ? module.edge[0].origin_verify_secret_arn : null
   capacity                     = var.capacity
+  # The levers (terraform/README.md, "Cost levers"): each off by default; `sluice plan` may set them.
+  ingest_endpoint            = var.ingest_endpoint
+  warehouse_kind             = var.warehouse_kind
+  warehouse_node_type        = var.warehouse_node_type
+  warehouse_nodes            = var.warehouse_nodes
+  warehouse_base_rpus        = var.warehouse_base_rpus
+  warehouse_max_rpus         = var.warehouse_max_rpus
+  search_instance_type       = var.search_instance_type
+  search_instance_count      = var.search_instance_count
+  search_volume_gb           = var.search_volume_gb
+  search_hot_retention_days  = var.search_hot_retention_days
+  search_warm_enabled        = var.search_warm_enabled
+  search_warm_type           = var.search_warm_type
+  search_warm_count          = var.search_warm_count
+  search_warm_retention_days = var.search_warm_retention_days
   # With create_cdn_logs the processor reads the log stream too, in the deployed configuration's
   # field order (asked of CloudFront, as is the sampling rate).
   cdn_logs = var.create_cdn_logs ? {
@@ -44,8 +59,8 @@ module "sluice" {
   } : null
 }
 
-# Per-client rate limiting, on by default: CloudFront with a WAF rate-based rule in front of the
-# ingest API (README: why CloudFront rather than a REST API).
+# Per-client rate limiting, on by default: CloudFront with a WAF rate-based rule in front of
+# ingest's HTTP API or function URL (README: why CloudFront rather than a REST API).
 module "edge" {
   count                    = var.create_edge ? 1 : 0
   source                   = "../../modules/edge"

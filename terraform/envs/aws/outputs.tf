@@ -3,6 +3,11 @@ output "ingest_url" {
   value       = var.create_edge ? module.edge[0].url : module.sluice.ingest_url
 }
 
+output "ingest_endpoint" {
+  description = "What CloudFront forwards to: type (http_api or function_url), its own URL, and with a function URL the AWS CLI command to run once after the first apply (the lambda:InvokeFunction statement conditioned on lambda:InvokedViaFunctionUrl that a URL needs; provider 5.x cannot make it)."
+  value       = module.sluice.ingest_endpoint
+}
+
 output "streams" {
   description = "The raw and clean streams."
   value       = { raw = module.sluice.raw_stream, clean = module.sluice.clean_stream }
@@ -14,8 +19,18 @@ output "lake_bucket" {
 }
 
 output "warehouse_endpoint" {
-  description = "Redshift endpoint."
+  description = "Redshift endpoint: the cluster's or the Serverless workgroup's."
   value       = module.sluice.warehouse_endpoint
+}
+
+output "warehouse" {
+  description = "The warehouse: kind (provisioned or serverless), endpoint, port, database, the admin's secret (`sluice warehouse migrate --admin-secret-arn`) and the loader's."
+  value       = module.sluice.warehouse
+}
+
+output "opensearch_index_lifecycle" {
+  description = "Days an event index stays hot, then in UltraWarm, and when it is deleted: `sluice opensearch bootstrap --retention-days <delete_after_days>`."
+  value       = module.sluice.opensearch_index_lifecycle
 }
 
 output "opensearch_url" {

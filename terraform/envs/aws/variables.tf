@@ -155,3 +155,109 @@ variable "cdn_logs_request_headers" {
   type        = bool
   default     = false
 }
+
+# --- the cost levers (terraform/README.md, "Cost levers"); `sluice plan` may write them ------
+
+variable "ingest_endpoint" {
+  description = "What CloudFront forwards to: http_api (API Gateway HTTP API, the default) or function_url (ingest's own function URL: no API Gateway request charge; needs create_edge, whose WAF rate-limits it and whose origin header ingest requires; api_authorizer write_key or none; run the ingest_endpoint output's invoke_permission_command once after the first apply)."
+  type        = string
+  default     = "http_api"
+
+  validation {
+    condition     = contains(["http_api", "function_url"], var.ingest_endpoint)
+    error_message = "ingest_endpoint must be http_api or function_url."
+  }
+}
+
+variable "warehouse_kind" {
+  description = "provisioned (a Redshift cluster of warehouse_nodes x warehouse_node_type, billed every hour) or serverless (Redshift Serverless with warehouse_base_rpus, billed for the seconds it works)."
+  type        = string
+  default     = "provisioned"
+
+  validation {
+    condition     = contains(["provisioned", "serverless"], var.warehouse_kind)
+    error_message = "warehouse_kind must be provisioned or serverless."
+  }
+}
+
+variable "warehouse_node_type" {
+  description = "With warehouse_kind = provisioned: the node type."
+  type        = string
+  default     = "ra3.xlplus"
+}
+
+variable "warehouse_nodes" {
+  description = "With warehouse_kind = provisioned: the number of nodes (1 to 128)."
+  type        = number
+  default     = 2
+}
+
+variable "warehouse_base_rpus" {
+  description = "With warehouse_kind = serverless: base capacity in RPUs (4, or 8 to 1024 in steps of 8)."
+  type        = number
+  default     = 8
+}
+
+variable "warehouse_max_rpus" {
+  description = "With warehouse_kind = serverless: the most RPUs it may scale to, a ceiling on the bill (null: none of Sluice's)."
+  type        = number
+  default     = null
+}
+
+variable "search_instance_type" {
+  description = "OpenSearch data node type."
+  type        = string
+  default     = "r6g.large.search"
+}
+
+variable "search_instance_count" {
+  description = "OpenSearch data nodes."
+  type        = number
+  default     = 2
+
+  validation {
+    condition     = var.search_instance_count >= 1 && floor(var.search_instance_count) == var.search_instance_count
+    error_message = "search_instance_count must be a whole number of at least 1."
+  }
+}
+
+variable "search_volume_gb" {
+  description = "EBS storage per OpenSearch data node, GB: search_hot_retention_days x daily index bytes x (1 + replicas) over the nodes, with headroom."
+  type        = number
+  default     = 100
+
+  validation {
+    condition     = var.search_volume_gb >= 10 && floor(var.search_volume_gb) == var.search_volume_gb
+    error_message = "search_volume_gb must be a whole number of GB, at least 10 (OpenSearch Service's gp3 minimum)."
+  }
+}
+
+variable "search_hot_retention_days" {
+  description = "Days an event index stays on the data nodes before UltraWarm (search_warm_retention_days > 0) or deletion; the lake keeps every event, so this is only what is searched live. `sluice opensearch bootstrap --retention-days` installs it (output opensearch_index_lifecycle)."
+  type        = number
+  default     = 30
+}
+
+variable "search_warm_enabled" {
+  description = "UltraWarm nodes for indices past their hot days (the domain's dedicated masters allow it). Off by default."
+  type        = bool
+  default     = false
+}
+
+variable "search_warm_type" {
+  description = "With search_warm_enabled: ultrawarm1.medium.search or ultrawarm1.large.search."
+  type        = string
+  default     = "ultrawarm1.medium.search"
+}
+
+variable "search_warm_count" {
+  description = "With search_warm_enabled: UltraWarm nodes (2 to 150)."
+  type        = number
+  default     = 2
+}
+
+variable "search_warm_retention_days" {
+  description = "With search_warm_enabled: days an index stays in UltraWarm after its hot days, before deletion (0: none)."
+  type        = number
+  default     = 0
+}
