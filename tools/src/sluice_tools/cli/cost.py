@@ -107,6 +107,20 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
         default="terraform/envs/aws/capacity.auto.tfvars.json",
         help="tfvars file to write (default: %(default)s)",
     )
+    plan.add_argument(
+        "--search-hot-days",
+        type=int,
+        default=30,
+        metavar="DAYS",
+        help="days the event indices stay on the data nodes (default: 30; the lake keeps every event)",
+    )
+    plan.add_argument(
+        "--search-warm-days",
+        type=int,
+        default=0,
+        metavar="DAYS",
+        help="days more in UltraWarm after the hot days (default: 0, no UltraWarm)",
+    )
     plan.set_defaults(run=_plan)
 
 
@@ -413,12 +427,24 @@ def _budget(args: argparse.Namespace) -> int:
 
 
 def _plan(args: argparse.Namespace) -> int:
+    from sluice_tools.cost.model import Deployment
     from sluice_tools.cost.plan import PlanError, plan
 
+    assumptions = _assumptions(args)
+    if args.search_hot_days < 1 or args.search_warm_days < 0:
+        raise UsageError("--search-hot-days must be at least 1 and --search-warm-days at least 0")
     profile, cpu, book = _inputs(args)
+    base = Deployment(search_hot_days=args.search_hot_days, search_warm_days=args.search_warm_days)
     try:
         result = plan(
-            args.events_per_day, profile, cpu, book, peak_factor=args.peak_factor, target_latency_s=args.target_latency
+            args.events_per_day,
+            profile,
+            cpu,
+            book,
+            peak_factor=args.peak_factor,
+            target_latency_s=args.target_latency,
+            base=base,
+            assumptions=assumptions,
         )
     except PlanError as exc:
         raise UsageError(str(exc)) from None
@@ -435,18 +461,25 @@ def _plan(args: argparse.Namespace) -> int:
                 "warehouse_latency_s": result.warehouse_latency_s,
                 "monthly_usd": round(result.estimate.total, 2),
                 "monthly_usd_at_900s_buffer": round(result.slowest_estimate.total, 2),
+                "alternatives_monthly_usd": {k: round(v, 2) for k, v in result.alternatives.items()},
                 "written": str(output),
             }
         )
         return 0
-    d = result.deployment
+    d, search, other = result.deployment, result.search, result.alternatives
     print(
         f"Plan for {args.events_per_day:,.0f} events a day, peak {result.peak_events_per_s:,.0f} events/s ({args.peak_factor:g}x), target {args.target_latency:g} s accepted -> warehouse row\n"
     )
+    if d.streams == "provisioned":
+        print(
+            f"  Kinesis raw stream    {d.raw_shards} shards (provisioned; peak under 80% of 1 MB/s and 1,000 records/s per shard)"
+        )
+        print(f"  Kinesis clean stream  {d.clean_shards} shards")
+    else:
+        print("  Kinesis streams       on-demand")
     print(
-        f"  Kinesis raw stream    {d.raw_shards} shards (provisioned; peak under 80% of 1 MB/s and 1,000 records/s per shard)"
+        f"                        ({_usd(other['streams provisioned'])} a month provisioned, {_usd(other['streams on-demand'])} on-demand)"
     )
-    print(f"  Kinesis clean stream  {d.clean_shards} shards")
     print(
         f"  processor             batch {d.processor.batch_size}, window {d.processor.batching_window_seconds:g} s, parallelization {d.processor.parallelization_factor}, {d.memory_mb['processor']} MB"
     )
@@ -454,9 +487,25 @@ def _plan(args: argparse.Namespace) -> int:
     print(
         f"  lake Firehose         buffer {d.lake_buffer_seconds} s / {d.lake_buffer_mb} MB -> warehouse about {result.warehouse_latency_s:.0f} s behind"
     )
+    warm = (
+        f"; then {d.search_warm_days} days on {search.warm_instances} x {search.warm_type} (UltraWarm)"
+        if search.warm_instances
+        else ""
+    )
+    print(
+        f"  OpenSearch            {search.instances} x {search.instance_type}, {search.volume_gb:,} GB gp3 each "
+        f"({d.search_hot_days} days hot x {d.search_replicas + 1} copies: {search.needed_gb:,.0f} GB by AWS's rule){warm}"
+    )
+    if d.warehouse == "serverless":
+        print(f"  warehouse             Redshift Serverless, {d.warehouse_base_rpu} RPU base", end="")
+    else:
+        print(f"  warehouse             {d.warehouse_nodes} x {d.warehouse_node_type} (provisioned)", end="")
+    print(
+        f" ({_usd(other['warehouse provisioned'])} a month provisioned, {_usd(other['warehouse serverless'])} Serverless)"
+    )
     print(
         f"\n  monthly: {_usd(result.estimate.total)} ({_usd(result.estimate.per_million(result.estimate.total), 4)} per million events)"
     )
     print(f"  this latency costs {_usd(saving)} a month more than a {900} s buffer would")
-    print(f"\nwrote {output} (terraform/envs/aws reads it as var.capacity)")
+    print(f"\nwrote {output} (terraform/envs/aws reads var.capacity, the search_* and the warehouse_* variables)")
     return 0
