@@ -813,7 +813,9 @@ def monthly(
             "requests",
             "secretsmanager.request",
         )
-    add("CloudWatch", "logs ingested (stages, Lambda, API access)", log_bytes / 1e9, "GB", "cloudwatch.logs_ingested_gb")
+    add(
+        "CloudWatch", "logs ingested (stages, Lambda, API access)", log_bytes / 1e9, "GB", "cloudwatch.logs_ingested_gb"
+    )
     add(
         "CloudWatch",
         f"logs stored ({d.log_retention_days} days, compressed; steady state)",
@@ -838,11 +840,21 @@ def monthly(
             "vpc.interface_endpoint_hour",
         )
     elif a.vpc_egress == "nat":
-        add("VPC", f"NAT gateways ({a.vpc_zones} zones)", a.vpc_zones * HOURS_PER_MONTH, "gateway-hours", "vpc.nat_gateway_hour")
+        add(
+            "VPC",
+            f"NAT gateways ({a.vpc_zones} zones)",
+            a.vpc_zones * HOURS_PER_MONTH,
+            "gateway-hours",
+            "vpc.nat_gateway_hour",
+        )
 
     # The clusters, sized for the retention (or as configured)
-    lines += search_lines(month_events * p.per_event(p.bulk_bytes) / (HOURS_PER_MONTH / 24), rate * clean_share, d, a, prices)
-    lines += warehouse_lines(month_events * p.per_event(p.lake_gzip_bytes) / (HOURS_PER_MONTH / 24), loader_invocations, d, a, prices)
+    lines += search_lines(
+        month_events * p.per_event(p.bulk_bytes) / (HOURS_PER_MONTH / 24), rate * clean_share, d, a, prices
+    )
+    lines += warehouse_lines(
+        month_events * p.per_event(p.lake_gzip_bytes) / (HOURS_PER_MONTH / 24), objects, d, a, prices
+    )
     notes = [
         f"processor invoked with {processor_batch:.0f} raw records ({'KPL aggregates' if d.kpl_aggregation else 'one event each'}) on average; indexer with {indexer_batch:.0f} clean records"
         + (f" of {per_record:.0f} events each (KPL)" if per_record > 1 else ""),
@@ -914,7 +926,9 @@ def size_search(
             )
             count += count % 2  # zone awareness over two zones
             volume = d.search_volume_gb or max(10, math.ceil(needed / count))
-        usd = count * (HOURS_PER_MONTH * prices[f"opensearch.instance_hour.{kind}"] + volume * prices["opensearch.gp3_gb_month"])
+        usd = count * (
+            HOURS_PER_MONTH * prices[f"opensearch.instance_hour.{kind}"] + volume * prices["opensearch.gp3_gb_month"]
+        )
         options.append((usd, kind, count, volume))
     _, kind, count, volume = min(options)
     warm_gb = daily_source_bytes / 1e9 * d.search_warm_days * 1.1  # one copy: UltraWarm keeps it in S3
@@ -969,13 +983,20 @@ def search_lines(
             )
         )
         out.append(
-            _line(prices, "OpenSearch", "UltraWarm managed storage", size.warm_gb, "GB-months", "opensearch.managed_storage_gb_month")
+            _line(
+                prices,
+                "OpenSearch",
+                "UltraWarm managed storage",
+                size.warm_gb,
+                "GB-months",
+                "opensearch.managed_storage_gb_month",
+            )
         )
     return out
 
 
 def warehouse_lines(
-    daily_gzip_bytes: float, loader_invocations: float, d: Deployment, a: Assumptions, prices: PriceBook
+    daily_gzip_bytes: float, objects_per_s: float, d: Deployment, a: Assumptions, prices: PriceBook
 ) -> list[Line]:
     """The warehouse's compute (provisioned nodes, or Serverless RPU-hours while loads and queries
     run) and its managed storage after ``a.warehouse_months`` months of events."""
@@ -989,7 +1010,7 @@ def warehouse_lines(
         "redshift.managed_storage_gb_month",
     )
     if d.warehouse == "serverless":
-        hours = serverless_hours(loader_invocations, a)
+        hours = serverless_hours(objects_per_s, d, a)
         return [
             _line(
                 prices,
@@ -1014,11 +1035,15 @@ def warehouse_lines(
     ]
 
 
-def serverless_hours(loader_invocations: float, a: Assumptions) -> float:
-    """Hours a month Redshift Serverless is busy: each load is billed at least 60 s, loads closer
-    than that keep it busy throughout; the analysts' queries on top, never beyond the month."""
-    per_s = loader_invocations / SECONDS_PER_MONTH
-    busy = min(1.0, per_s * max(REDSHIFT_MIN_CHARGE_S, a.warehouse_load_ms / 1000))
+def serverless_hours(objects_per_s: float, d: Deployment, a: Assumptions) -> float:
+    """Hours a month Redshift Serverless is busy. The lake's partitions flush together once a
+    buffer interval; the loader takes their objects ``loader.batch_size`` at a time, each load
+    ``warehouse_load_ms``, and each busy spell is billed at least 60 s: a short buffer keeps it
+    busy all month. The analysts' queries on top, never beyond the month."""
+    per_interval = objects_per_s * d.lake_buffer_seconds
+    loads = math.ceil(per_interval / d.loader.batch_size)
+    busy_s = max(REDSHIFT_MIN_CHARGE_S, loads * a.warehouse_load_ms / 1000)
+    busy = min(1.0, busy_s / d.lake_buffer_seconds)
     return min(HOURS_PER_MONTH, busy * HOURS_PER_MONTH + a.analyst_query_hours_per_day * HOURS_PER_MONTH / 24)
 
 

@@ -7,7 +7,14 @@ The rules, each a limit AWS documents or a figure measured here:
   70% busy, from the measured CPU time per event and Lambda's share of a vCPU at its memory;
 - batching windows and the lake Firehose buffer share the target latency. The lake, and the
   warehouse behind it, cannot be fresher than the Firehose buffer interval: with dynamic
-  partitioning its floor is 60 s, so a lower target is refused with that reason.
+  partitioning its floor is 60 s, so a lower target is refused with that reason;
+- streams: provisioned shards or on-demand, whichever the model prices lower for the volume;
+- OpenSearch: data nodes, type and gp3 volume per node for the hot retention x daily index bytes x
+  (1 + replicas) by AWS's storage rule and the indexing CPU at the peak (cheapest type), UltraWarm
+  nodes for the warm days when asked (:func:`sluice_tools.cost.model.size_search`);
+- the warehouse: two provisioned ra3.xlplus nodes or Redshift Serverless at its base RPUs,
+  whichever the model prices lower: Serverless bills each load at least 60 s, so loads as often
+  as a short lake buffer makes them keep it busy all month.
 """
 
 from __future__ import annotations
@@ -23,10 +30,13 @@ from sluice_tools.cost.model import (
     FULL_VCPU_MB,
     KINESIS_SHARD_WRITE_BYTES,
     KINESIS_SHARD_WRITE_RECORDS,
+    Assumptions,
     Deployment,
     Estimate,
+    SearchSize,
     Trigger,
     monthly,
+    size_search,
 )
 from sluice_tools.cost.prices import PriceBook
 from sluice_tools.cost.stage_cpu import StageCpu
@@ -65,12 +75,28 @@ class Plan:
     warehouse_latency_s: float
     estimate: Estimate
     slowest_estimate: Estimate  # the same plan with the longest lake buffer: what latency costs
+    search: SearchSize
+    # What the choices cost a month: streams (on-demand, provisioned), warehouse (provisioned, serverless)
+    alternatives: dict[str, float]
 
     def tfvars(self) -> dict[str, Any]:
-        d = self.deployment
+        """What terraform/envs/aws reads (its variables of these names)."""
+        d, s = self.deployment, self.search
         return {
+            "search_instance_type": s.instance_type,
+            "search_instance_count": s.instances,
+            "search_volume_gb": s.volume_gb,
+            "search_hot_retention_days": d.search_hot_days,
+            "search_warm_enabled": s.warm_instances > 0,
+            "search_warm_type": s.warm_type,
+            "search_warm_count": max(2, s.warm_instances),
+            "search_warm_retention_days": d.search_warm_days,
+            "warehouse_kind": d.warehouse,
+            "warehouse_node_type": d.warehouse_node_type,
+            "warehouse_nodes": d.warehouse_nodes,
+            "warehouse_base_rpus": d.warehouse_base_rpu,
             "capacity": {
-                "on_demand_streams": False,
+                "on_demand_streams": d.streams == "on-demand",
                 "raw_shards": d.raw_shards,
                 "clean_shards": d.clean_shards,
                 "processor": _trigger(d.processor),
@@ -79,7 +105,7 @@ class Plan:
                 "memory_mb": {k: v for k, v in d.memory_mb.items() if k != "evaluator"},
                 "lake_buffering_seconds": d.lake_buffer_seconds,
                 "lake_buffering_mb": d.lake_buffer_mb,
-            }
+            },
         }
 
     def write(self, path: Path) -> None:
@@ -111,6 +137,7 @@ def plan(
     peak_factor: float,
     target_latency_s: float,
     base: Deployment | None = None,
+    assumptions: Assumptions | None = None,
 ) -> Plan:
     base = base or Deployment()
     p = profile
@@ -137,6 +164,8 @@ def plan(
             "(OpenSearch and the health monitor see events within seconds either way)"
         )
     buffer_s = int(min(FIREHOSE_MAX_BUFFER_S, target_latency_s - 1 - LOADER_S))
+    a = assumptions or Assumptions()
+    a = replace(a, peak_factor=peak_factor)
     deployment = replace(
         base,
         streams="provisioned",
@@ -146,8 +175,39 @@ def plan(
         memory_mb={**base.memory_mb, "processor": memory},
         lake_buffer_seconds=buffer_s,
     )
-    estimate = monthly(events_per_day, p, cpu, prices, deployment=deployment)
-    slowest = monthly(
-        events_per_day, p, cpu, prices, deployment=replace(deployment, lake_buffer_seconds=FIREHOSE_MAX_BUFFER_S)
+    search = size_search(
+        events_per_day * p.per_event(p.bulk_bytes), peak * p.clean_events / p.events, deployment, a, prices
     )
-    return Plan(deployment, peak, target_latency_s, buffer_s + 1 + LOADER_S, estimate, slowest)
+    deployment = replace(
+        deployment,
+        search_instance_type=search.instance_type,
+        search_instances=search.instances,
+        search_volume_gb=search.volume_gb,
+    )
+    alternatives: dict[str, float] = {}
+    priced: dict[tuple[str, str], Estimate] = {}
+    for streams in ("provisioned", "on-demand"):
+        for warehouse in ("provisioned", "serverless"):
+            option = replace(deployment, streams=streams, warehouse=warehouse)
+            priced[streams, warehouse] = monthly(events_per_day, p, cpu, prices, deployment=option, assumptions=a)
+    for streams in ("provisioned", "on-demand"):
+        alternatives[f"streams {streams}"] = _services(priced[streams, "provisioned"], "Kinesis")
+    for warehouse in ("provisioned", "serverless"):
+        alternatives[f"warehouse {warehouse}"] = _services(priced["provisioned", warehouse], "Redshift")
+    streams = min(("provisioned", "on-demand"), key=lambda m: alternatives[f"streams {m}"])
+    warehouse = min(("provisioned", "serverless"), key=lambda w: alternatives[f"warehouse {w}"])
+    deployment = replace(deployment, streams=streams, warehouse=warehouse)
+    estimate = priced[streams, warehouse]
+    slowest = monthly(
+        events_per_day,
+        p,
+        cpu,
+        prices,
+        deployment=replace(deployment, lake_buffer_seconds=FIREHOSE_MAX_BUFFER_S),
+        assumptions=a,
+    )
+    return Plan(deployment, peak, target_latency_s, buffer_s + 1 + LOADER_S, estimate, slowest, search, alternatives)
+
+
+def _services(estimate: Estimate, service: str) -> float:
+    return estimate.by_service().get(service, 0.0)
