@@ -130,7 +130,7 @@ class LocalPipeline:
             if self.options.opensearch_url:
                 variables["opensearch_url"] = self.options.opensearch_url
             self.options.say(
-                "  provisioning terraform/envs/local (terraform apply against the emulator, about a minute)"
+                "  provisioning terraform/envs/local (terraform apply against the emulator: a minute or two)"
             )
             self.settings = provision.apply_terraform(root, self.endpoint, state, variables, say=self.options.say)
             self.provisioned_by = "terraform/envs/local (terraform apply)"

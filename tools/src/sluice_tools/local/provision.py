@@ -174,19 +174,22 @@ def create_directly(settings: dict[str, Any], clients: Any) -> None:
 
 
 def _apply(command: list[str], env: dict[str, str], say: Callable[[str], object]) -> tuple[int, str]:
-    """Run the apply, counting the resources it reports made, and say so at most every
-    ``PROGRESS_EVERY_S``; returns its exit status and all it printed."""
+    """Run the apply, saying its plan, then how many resources it has made at most every
+    ``PROGRESS_EVERY_S``, then its closing line; returns its exit status and all it printed."""
     process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env=env)
     assert process.stdout is not None
     lines: list[str] = []
-    made, told, last = 0, 0, time.monotonic()
+    planned, made, last = "?", 0, time.monotonic()
     for line in process.stdout:
         lines.append(line)
-        if ": Creation complete after " in line:
+        if line.startswith("Plan: "):  # "Plan: 88 to add, 0 to change, 0 to destroy."
+            planned = line.split()[1]
+            say(f"    terraform apply: {line.strip()}")
+        elif ": Creation complete after " in line:
             made += 1
-        if made != told and time.monotonic() - last >= PROGRESS_EVERY_S:
-            say(f"    terraform apply: {made} resources made")
-            told, last = made, time.monotonic()
-        if line.startswith("Apply complete!"):
+            if time.monotonic() - last >= PROGRESS_EVERY_S:
+                say(f"    terraform apply: {made} of {planned} resources made")
+                last = time.monotonic()
+        elif line.startswith("Apply complete!"):
             say(f"    terraform apply: {line.strip()}")
     return process.wait(), "".join(lines)
