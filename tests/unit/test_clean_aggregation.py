@@ -230,3 +230,18 @@ def test_the_processor_setting(setting, aggregated):
     assert ProcessorConfig.from_env(env).clean_aggregate is aggregated
     with pytest.raises(ConfigError, match="SLUICE_CLEAN_AGGREGATE='zip' is not one of kpl, none"):
         ProcessorConfig.from_env({**env, "SLUICE_CLEAN_AGGREGATE": "zip"})
+
+
+def test_the_size_reckoned_before_packing_is_the_size_written():
+    # The 1 MiB bound holds only if the size reckoned for each record (never encoded until it is
+    # packed) is exact: long keys, key indexes past one varint byte, data past two.
+    import random
+
+    from sluice.batch.aggregation import _Pending
+
+    rng = random.Random(1)
+    for _ in range(100):
+        pending = _Pending()
+        for _ in range(rng.randint(1, 300)):
+            pending.add("k" * rng.randint(1, 200) + str(rng.randint(0, 300)), bytes(rng.randint(0, 20_000)))
+        assert pending.size == len(pending.finish().data)

@@ -42,6 +42,7 @@ _PARTITION_KEY_TABLE, _EXPLICIT_HASH_KEY_TABLE, _RECORDS = 1, 2, 3
 # Record fields
 _PARTITION_KEY_INDEX, _EXPLICIT_HASH_KEY_INDEX, _DATA = 1, 2, 3
 _VARINT, _LENGTH_DELIMITED = 0, 2
+_ONE_BYTE = [bytes((value,)) for value in range(0x80)]
 
 
 class AggregationFormatError(SluiceError, ValueError):
@@ -56,6 +57,8 @@ class AggregatedUserRecord:
 
 
 def _varint(value: int) -> bytes:
+    if value < 0x80:
+        return _ONE_BYTE[value]
     out = bytearray()
     while value > 0x7F:
         out.append((value & 0x7F) | 0x80)
@@ -70,6 +73,11 @@ def _key(field: int, wire_type: int) -> bytes:
 
 def _delimited(field: int, payload: bytes) -> bytes:
     return _key(field, _LENGTH_DELIMITED) + _varint(len(payload)) + payload
+
+
+_RECORD_KEY = _key(_RECORDS, _LENGTH_DELIMITED)
+_PK_INDEX_KEY = _key(_PARTITION_KEY_INDEX, _VARINT)
+_DATA_KEY = _key(_DATA, _LENGTH_DELIMITED)
 
 
 def _read_varint(buffer: bytes, pos: int) -> tuple[int, int]:
@@ -157,34 +165,53 @@ class Aggregate:
 
 
 class _Pending:
-    """One aggregated record being filled."""
+    """One aggregated record being filled. Sizes are reckoned, not encoded, until a record is
+    added: every record is sized once or twice before it is packed."""
 
     def __init__(self) -> None:
         self.keys: dict[str, int] = {}
-        self.entries: list[bytes] = []
+        self.parts: list[bytes] = []
+        self.count = 0
         self.size = len(MAGIC) + DIGEST_SIZE
+        self.outer_key_bytes = 0
 
-    def _entry(self, partition_key: str, data: bytes) -> tuple[bytes, int]:
-        index = self.keys.get(partition_key, len(self.keys))
-        entry = _delimited(_RECORDS, _key(_PARTITION_KEY_INDEX, _VARINT) + _varint(index) + _delimited(_DATA, data))
-        key_cost = 0 if partition_key in self.keys else len(_delimited(_PARTITION_KEY_TABLE, partition_key.encode()))
-        return entry, len(entry) + key_cost
+    def _cost(self, partition_key: str, data: bytes) -> int:
+        index = self.keys.get(partition_key)
+        key_cost = 0
+        if index is None:
+            index, key_bytes = len(self.keys), len(partition_key.encode())
+            key_cost = 1 + _varint_size(key_bytes) + key_bytes
+        inner = _inner_size(index, data)
+        return 1 + _varint_size(inner) + inner + key_cost
 
     def fits(self, partition_key: str, data: bytes, max_bytes: int) -> bool:
-        outer_key = next(iter(self.keys), partition_key)
+        outer_key = self.outer_key_bytes if self.count else len(partition_key.encode())
         # Kinesis counts the partition key against the record's 1 MiB as well.
-        return self.size + self._entry(partition_key, data)[1] + len(outer_key.encode()) <= max_bytes
+        return self.size + self._cost(partition_key, data) + outer_key <= max_bytes
 
     def add(self, partition_key: str, data: bytes) -> None:
-        entry, cost = self._entry(partition_key, data)
-        self.keys.setdefault(partition_key, len(self.keys))
-        self.entries.append(entry)
-        self.size += cost
+        self.size += self._cost(partition_key, data)
+        index = self.keys.setdefault(partition_key, len(self.keys))
+        if not self.count:
+            self.outer_key_bytes = len(partition_key.encode())
+        header = _RECORD_KEY + _varint(_inner_size(index, data)) + _PK_INDEX_KEY + _varint(index)
+        self.parts += (header + _DATA_KEY + _varint(len(data)), data)
+        self.count += 1
 
     def finish(self) -> Aggregate:
-        body = b"".join(_delimited(_PARTITION_KEY_TABLE, key.encode()) for key in self.keys) + b"".join(self.entries)
+        keys = [_delimited(_PARTITION_KEY_TABLE, key.encode()) for key in self.keys]
+        body = b"".join(keys + self.parts)
         data = MAGIC + body + hashlib.md5(body, usedforsecurity=False).digest()
-        return Aggregate(next(iter(self.keys)), data, len(self.entries))
+        return Aggregate(next(iter(self.keys)), data, self.count)
+
+
+def _varint_size(value: int) -> int:
+    return max(1, (value.bit_length() + 6) // 7)
+
+
+def _inner_size(index: int, data: bytes) -> int:
+    """Bytes of a Record message: its key index and its data, each with its one-byte tag."""
+    return 2 + _varint_size(index) + _varint_size(len(data)) + len(data)
 
 
 class Aggregator:
@@ -203,7 +230,7 @@ class Aggregator:
         pending = _Pending()
         for partition_key, data in records:
             if not pending.fits(partition_key, data, self.max_bytes):
-                if pending.entries:
+                if pending.count:
                     out.append(pending.finish())
                     pending = _Pending()
                 if not pending.fits(partition_key, data, self.max_bytes):
@@ -211,7 +238,7 @@ class Aggregator:
                         f"a record of {len(data)} bytes does not fit a {self.max_bytes}-byte Kinesis record"
                     )
             pending.add(partition_key, data)
-        if pending.entries:
+        if pending.count:
             out.append(pending.finish())
         return out
 
