@@ -1,4 +1,5 @@
-"""API Gateway proxy events (HTTP API payload 2.0 and REST API 1.0) as one request shape."""
+"""API Gateway proxy events (HTTP API payload 2.0 and REST API 1.0), Lambda function URL events
+(payload 2.0, as an HTTP API's) and ALB target events as one request shape."""
 
 from __future__ import annotations
 

@@ -25,11 +25,12 @@ from sluice.runtime.deadline import Deadline, bind_deadline
 from sluice.runtime.errors import PoisonRecordError, RetryableError, SinkRejectedError
 from sluice.runtime.metrics import Metrics
 
-__all__ = ["CMCD_PATH", "UNREADABLE_SAMPLES", "UNREADABLE_SAMPLE_CHARS", "Accepted", "IngestService"]
+__all__ = ["CMCD_PATH", "EVENTS_PATH", "UNREADABLE_SAMPLES", "UNREADABLE_SAMPLE_CHARS", "Accepted", "IngestService"]
 
 log = logging.getLogger("sluice.ingest")
 
 
+EVENTS_PATH = "/events"  # player events: JSON, a JSON array or NDJSON
 CMCD_PATH = "/cmcd"  # beside /events: CMCD v2 event and response reports, one per line
 # What the log shows of unreadable CMCD lines: a few, each cut (a line is up to 8 KiB).
 UNREADABLE_SAMPLES = 3
@@ -85,6 +86,13 @@ class IngestService:
             if request.method != "POST":
                 raise RequestError(
                     405, f"method {request.method or 'unknown'} is not allowed; POST events to this endpoint"
+                )
+            # The HTTP API routes only these two; a function URL hands ingest every path, so the
+            # routing is ingest's (a typo must not pass for /events). A prefix (a REST API's
+            # base path mapping) is kept.
+            if not request.path.rstrip("/").endswith((EVENTS_PATH, CMCD_PATH)):
+                raise RequestError(
+                    404, f"nothing at {request.path}: POST events to {EVENTS_PATH}, CMCD reports to {CMCD_PATH}"
                 )
             self._authorise(request)
             return self._ingest(self._through_cdn(request), deadline, origin)
