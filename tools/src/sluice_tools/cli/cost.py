@@ -84,6 +84,12 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
         action="store_true",
         help="record the cost per million events at 100M/day as the new budget baseline",
     )
+    cost.add_argument(
+        "--goals",
+        action="store_true",
+        help="price the levers and the goals at 100M events a day with every feature on, per source "
+        "(sdk, cdn-logs): the naive design, as deployed and with the levers, what a missed goal would take",
+    )
     cost.set_defaults(run=_cost)
 
     plan = commands.add_parser(
@@ -234,6 +240,8 @@ def _cost(args: argparse.Namespace) -> int:
 
     if args.check_budget or args.write_baseline:
         return _budget(args)
+    if args.goals:
+        return _goals(args)
     from dataclasses import replace
 
     from sluice_tools.cost import sources
@@ -421,6 +429,79 @@ def _budget(args: argparse.Namespace) -> int:
     else:
         print(f"within budget: ${current['usd_per_million_events']:.4f} per million events at 100M a day")
     return 1 if reasons else 0
+
+
+# --- the levers and the goals ----------------------------------------------------------------
+
+
+def _goals(args: argparse.Namespace) -> int:
+    from sluice_tools.cost import levers, prices, stage_cpu, traffic
+    from sluice_tools.sdk.delivery import policy
+
+    if args.traffic or args.events_per_day != BUDGET_EVENTS_PER_DAY:
+        raise UsageError(
+            "the goals are set at 100M events a day on generated traffic: drop --traffic and --events-per-day"
+        )
+    assumptions = _assumptions(args)
+    book, cpu = prices.load(DEFAULT_REGION), stage_cpu.load()
+    events = traffic.generated_events()
+    profiles = {
+        "sdk": traffic.measure(events, "sdk"),
+        "sdk-heartbeats": traffic.measure(events, "sdk", policy("heartbeats")),
+        "cdn-logs": traffic.measure(events, "cdn-logs"),
+    }
+    results = levers.goals(BUDGET_EVENTS_PER_DAY, profiles, cpu, book, assumptions)
+    sized = results[1].estimate.deployment
+    saved = levers.lever_savings(
+        BUDGET_EVENTS_PER_DAY, profiles["sdk"], profiles["sdk-heartbeats"], cpu, book, sized, assumptions
+    )
+    if args.format == "json":
+        print_json(
+            {
+                "events_per_day": BUDGET_EVENTS_PER_DAY,
+                "region": book.region,
+                "results": [
+                    {
+                        "source": r.source,
+                        "design": r.design,
+                        "pipeline_monthly_usd": round(levers.pipeline(r.estimate), 2),
+                        "all_in_monthly_usd": round(r.estimate.total, 2),
+                        "pipeline_usd_per_million": round(r.pipeline_per_million, 4),
+                        "all_in_usd_per_million": round(r.all_in_per_million, 4),
+                        "goal_usd_per_million": {"pipeline": r.goal[0], "all_in": r.goal[1]},
+                        "met": {"pipeline": r.met[0], "all_in": r.met[1]},
+                        "what_it_would_take": r.what_it_would_take,
+                    }
+                    for r in results
+                ],
+                "levers": [
+                    {
+                        "lever": lever.name,
+                        "option": lever.option,
+                        "trade_off": lever.trade_off,
+                        "monthly_saving_usd": round(off - on, 2),
+                    }
+                    for lever, off, on in saved
+                ],
+            }
+        )
+        return 0
+    print(f"Goals at 100,000,000 events a day, {book.region}, every feature on, clusters sized by `sluice plan`\n")
+    print(
+        f"{'source':<10}{'design':<18}{'pipeline/month':>16}{'per million':>13}{'all-in/month':>15}{'per million':>13}  goal (met?)"
+    )
+    for r in results:
+        met = ", ".join(f"${g:.2f} {'yes' if ok else 'MISSED'}" for g, ok in zip(r.goal, r.met))
+        print(
+            f"{r.source:<10}{r.design:<18}{_usd(levers.pipeline(r.estimate)):>16}{_usd(r.pipeline_per_million, 3):>13}"
+            f"{_usd(r.estimate.total):>15}{_usd(r.all_in_per_million, 3):>13}  {met}"
+        )
+        for line in r.what_it_would_take:
+            print(f"    what it would take: {line}")
+    print("\nThe levers, each against the plan's deployment without it (SDK traffic):")
+    for lever, off, on in saved:
+        print(f"  {lever.name:<48}{_usd(off - on):>12} a month  ({lever.option}; {lever.trade_off})")
+    return 0
 
 
 # --- plan -------------------------------------------------------------------------------------
