@@ -145,6 +145,7 @@ def run(sessions: int = 150) -> list[Result]:
                 "user-agent": "Mozilla/5.0 (iPhone; CPU iPhone OS 18_1 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/18.1 Mobile/15E148 Safari/604.1",
                 "cloudfront-viewer-country": "US",
             },
+            "rawPath": "/events",
             "requestContext": {"requestId": f"r-{i}", "http": {"method": "POST", "sourceIp": "198.51.100.7"}},
             "body": json.dumps(generated[i : i + BATCH]),
             "isBase64Encoded": False,
