@@ -243,5 +243,7 @@ def test_the_size_reckoned_before_packing_is_the_size_written():
     for _ in range(100):
         pending = _Pending()
         for _ in range(rng.randint(1, 300)):
-            pending.add("k" * rng.randint(1, 200) + str(rng.randint(0, 300)), bytes(rng.randint(0, 20_000)))
+            assert pending.add(
+                "k" * rng.randint(1, 200) + str(rng.randint(0, 300)), bytes(rng.randint(0, 20_000)), 2**40
+            )
         assert pending.size == len(pending.finish().data)

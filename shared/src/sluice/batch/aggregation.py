@@ -184,19 +184,20 @@ class _Pending:
         inner = _inner_size(index, data)
         return 1 + _varint_size(inner) + inner + key_cost
 
-    def fits(self, partition_key: str, data: bytes, max_bytes: int) -> bool:
+    def add(self, partition_key: str, data: bytes, max_bytes: int) -> bool:
+        """Packs the record if the aggregate stays within ``max_bytes``; says whether it did."""
+        cost = self._cost(partition_key, data)
         outer_key = self.outer_key_bytes if self.count else len(partition_key.encode())
         # Kinesis counts the partition key against the record's 1 MiB as well.
-        return self.size + self._cost(partition_key, data) + outer_key <= max_bytes
-
-    def add(self, partition_key: str, data: bytes) -> None:
-        self.size += self._cost(partition_key, data)
+        if self.size + cost + outer_key > max_bytes:
+            return False
+        self.size += cost
+        self.outer_key_bytes = outer_key
         index = self.keys.setdefault(partition_key, len(self.keys))
-        if not self.count:
-            self.outer_key_bytes = len(partition_key.encode())
         header = _RECORD_KEY + _varint(_inner_size(index, data)) + _PK_INDEX_KEY + _varint(index)
         self.parts += (header + _DATA_KEY + _varint(len(data)), data)
         self.count += 1
+        return True
 
     def finish(self) -> Aggregate:
         keys = [_delimited(_PARTITION_KEY_TABLE, key.encode()) for key in self.keys]
@@ -206,7 +207,7 @@ class _Pending:
 
 
 def _varint_size(value: int) -> int:
-    return max(1, (value.bit_length() + 6) // 7)
+    return 1 if value < 0x80 else (value.bit_length() + 6) // 7
 
 
 def _inner_size(index: int, data: bytes) -> int:
@@ -229,15 +230,13 @@ class Aggregator:
         out: list[Aggregate] = []
         pending = _Pending()
         for partition_key, data in records:
-            if not pending.fits(partition_key, data, self.max_bytes):
-                if pending.count:
-                    out.append(pending.finish())
-                    pending = _Pending()
-                if not pending.fits(partition_key, data, self.max_bytes):
-                    raise ValueError(
-                        f"a record of {len(data)} bytes does not fit a {self.max_bytes}-byte Kinesis record"
-                    )
-            pending.add(partition_key, data)
+            if pending.add(partition_key, data, self.max_bytes):
+                continue
+            if pending.count:
+                out.append(pending.finish())
+                pending = _Pending()
+            if not pending.add(partition_key, data, self.max_bytes):
+                raise ValueError(f"a record of {len(data)} bytes does not fit a {self.max_bytes}-byte Kinesis record")
         if pending.count:
             out.append(pending.finish())
         return out
@@ -287,13 +286,13 @@ def pack_by_group(
             if not 1 <= len(partition_key) <= MAX_PARTITION_KEY_CHARS:
                 out.append(Packed(partition_key, data, (position,)))
                 continue
-            if owners and not pending.fits(partition_key, data, max_bytes):
-                flush(pending, owners)
-                pending, owners = _Pending(), []
-            if not pending.fits(partition_key, data, max_bytes):  # not even alone
-                out.append(Packed(partition_key, data, (position,)))
-                continue
-            pending.add(partition_key, data)
+            if not pending.add(partition_key, data, max_bytes):
+                if owners:
+                    flush(pending, owners)
+                    pending, owners = _Pending(), []
+                if not pending.add(partition_key, data, max_bytes):  # not even alone
+                    out.append(Packed(partition_key, data, (position,)))
+                    continue
             owners.append(position)
         flush(pending, owners)
     return out
