@@ -16,6 +16,7 @@ from sluice_tools.cli.options import add_format, print_json
 __all__ = [
     "BUDGET_EVENTS_PER_DAY",
     "BUDGET_FILE",
+    "BUDGET_SOURCES",
     "BUDGET_TOLERANCE",
     "DEFAULT_REGION",
     "baseline_path",
@@ -29,6 +30,8 @@ DEFAULT_REGION = "eu-west-1"
 BUDGET_FILE = "data/budget.json"
 BUDGET_EVENTS_PER_DAY = 100e6
 BUDGET_TOLERANCE = 0.05
+# The budget is kept per source: each sends its events in its own requests (cost.sources).
+BUDGET_SOURCES = ("sdk", "cmcd", "cdn-logs")
 
 
 def events_per_day(text: str) -> float:
@@ -176,7 +179,7 @@ def _assumptions(args: argparse.Namespace) -> Any:
     """The model's assumptions with --peak-factor and each --assume applied (a bad one: a usage error)."""
     from dataclasses import replace
 
-    from sluice_tools.cost.model import Assumptions, AssumptionError, assume
+    from sluice_tools.cost.model import AssumptionError, Assumptions, assume
 
     try:
         return assume(args.assume, replace(Assumptions(), peak_factor=args.peak_factor))
@@ -365,10 +368,19 @@ def baseline_path() -> Path:
     return Path(str(resources.files("sluice_tools.cost").joinpath(BUDGET_FILE)))
 
 
-def budget_figures(profile: Any, cpu: Any, book: Any) -> dict[str, Any]:
-    from sluice_tools.cost.model import monthly
+def budget_figures(profile: Any, cpu: Any, book: Any, source: str = "sdk") -> dict[str, Any]:
+    """The cost per million events at 100M a day of ``source``'s traffic (``profile`` measured in
+    its requests), as deployed; cdn-logs: the CDN path in place of ingest."""
+    from sluice_tools.cost.model import Deployment, monthly
+    from sluice_tools.cost.sources import skips_ingest
 
-    estimate = monthly(BUDGET_EVENTS_PER_DAY, profile, cpu, book)
+    if skips_ingest(source):
+        from sluice_tools.cost.cdn_path import CdnPath, measure, with_cdn_path
+
+        estimate = monthly(BUDGET_EVENTS_PER_DAY, profile, cpu, book, deployment=Deployment(ingest="none"))
+        estimate = with_cdn_path(estimate, CdnPath(BUDGET_EVENTS_PER_DAY, measure()), cpu, book)
+    else:
+        estimate = monthly(BUDGET_EVENTS_PER_DAY, profile, cpu, book)
     variable = {s: v for s, v in estimate.by_service().items() if s not in ("OpenSearch", "Redshift")}
     return {
         "events_per_day": BUDGET_EVENTS_PER_DAY,
@@ -413,21 +425,29 @@ def _budget(args: argparse.Namespace) -> int:
             "the budget is measured on the fixed generated sample at 100M events a day: drop --traffic and --events-per-day"
         )
     # The budget is one region's: the baseline's, whatever the region of the shell.
-    book = prices.load(DEFAULT_REGION)
-    profile = traffic.measure(traffic.generated_events())
-    current = budget_figures(profile, stage_cpu.load(), book)
+    book, cpu = prices.load(DEFAULT_REGION), stage_cpu.load()
+    events = traffic.generated_events()
+    current = {source: budget_figures(traffic.measure(events, source), cpu, book, source) for source in BUDGET_SOURCES}
     path = baseline_path()
     if args.write_baseline:
-        path.write_text(json.dumps(current, indent=2, sort_keys=True) + "\n")
-        print(f"wrote {path}: ${current['usd_per_million_events']:.4f} per million events at 100M a day")
+        path.write_text(json.dumps({"sources": current}, indent=2, sort_keys=True) + "\n")
+        summary = ", ".join(f"{s} ${f['usd_per_million_events']:.4f}" for s, f in current.items())
+        print(f"wrote {path}: per million events at 100M a day, {summary}")
         return 0
-    reasons = check_budget(current, json.loads(path.read_text()))
+    baseline = json.loads(path.read_text()).get("sources", {})
+    reasons: list[str] = []
+    for source, figures in current.items():
+        if source not in baseline:
+            reasons.append(f"{source}: no baseline; record one: sluice cost --write-baseline")
+            continue
+        reasons += [f"{source}: {reason}" for reason in check_budget(figures, baseline[source])]
     if args.format == "json":
         print_json({"within_budget": not reasons, "reasons": reasons, "current": current})
     elif reasons:
         print("sluice: over budget: " + "\n  ".join(reasons))
     else:
-        print(f"within budget: ${current['usd_per_million_events']:.4f} per million events at 100M a day")
+        summary = ", ".join(f"{s} ${f['usd_per_million_events']:.4f}" for s, f in current.items())
+        print(f"within budget, per million events at 100M a day: {summary}")
     return 1 if reasons else 0
 
 
@@ -450,10 +470,16 @@ def _goals(args: argparse.Namespace) -> int:
         "sdk-heartbeats": traffic.measure(events, "sdk", policy("heartbeats")),
         "cdn-logs": traffic.measure(events, "cdn-logs"),
     }
-    results = levers.goals(BUDGET_EVENTS_PER_DAY, profiles, cpu, book, assumptions)
+    results = levers.goals(BUDGET_EVENTS_PER_DAY, profiles, cpu, book, assumptions=assumptions)
     sized = results[1].estimate.deployment
     saved = levers.lever_savings(
-        BUDGET_EVENTS_PER_DAY, profiles["sdk"], profiles["sdk-heartbeats"], cpu, book, sized, assumptions
+        BUDGET_EVENTS_PER_DAY,
+        profiles["sdk"],
+        profiles["sdk-heartbeats"],
+        cpu,
+        book,
+        base=sized,
+        assumptions=assumptions,
     )
     if args.format == "json":
         print_json(
@@ -491,7 +517,7 @@ def _goals(args: argparse.Namespace) -> int:
         f"{'source':<10}{'design':<18}{'pipeline/month':>16}{'per million':>13}{'all-in/month':>15}{'per million':>13}  goal (met?)"
     )
     for r in results:
-        met = ", ".join(f"${g:.2f} {'yes' if ok else 'MISSED'}" for g, ok in zip(r.goal, r.met))
+        met = ", ".join(f"${g:.2f} {'yes' if ok else 'MISSED'}" for g, ok in zip(r.goal, r.met, strict=True))
         print(
             f"{r.source:<10}{r.design:<18}{_usd(levers.pipeline(r.estimate)):>16}{_usd(r.pipeline_per_million, 3):>13}"
             f"{_usd(r.estimate.total):>15}{_usd(r.all_in_per_million, 3):>13}  {met}"
