@@ -31,15 +31,18 @@ def profile():
     return traffic.measure(traffic.generated_events())
 
 
-def test_the_modelled_cost_per_million_events_is_within_the_committed_budget(profile):
-    current = cost_cli.budget_figures(profile, stage_cpu.load(), prices.load(cost_cli.DEFAULT_REGION))
-    baseline = json.loads(cost_cli.baseline_path().read_text())
+@pytest.mark.parametrize("source", cost_cli.BUDGET_SOURCES)
+def test_the_modelled_cost_per_million_events_is_within_the_committed_budget_per_source(source):
+    book = prices.load(cost_cli.DEFAULT_REGION)
+    measured = traffic.measure(traffic.generated_events(), source)
+    current = cost_cli.budget_figures(measured, stage_cpu.load(), book, source)
+    baseline = json.loads(cost_cli.baseline_path().read_text())["sources"][source]
     reasons = cost_cli.check_budget(current, baseline)
     assert reasons == [], "\n".join(reasons)
 
 
 def test_a_rise_over_five_percent_fails_and_names_its_cause(profile):
-    baseline = json.loads(cost_cli.baseline_path().read_text())
+    baseline = json.loads(cost_cli.baseline_path().read_text())["sources"]["sdk"]
     fatter = replace(profile, lake_bytes=int(profile.lake_bytes * 3), lake_gzip_bytes=profile.lake_gzip_bytes * 3)
     current = cost_cli.budget_figures(fatter, stage_cpu.load(), prices.load(cost_cli.DEFAULT_REGION))
     reasons = cost_cli.check_budget(current, baseline)

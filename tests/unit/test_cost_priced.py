@@ -64,7 +64,9 @@ def test_every_resource_type_the_stacks_create_is_priced_or_named_free(profile):
     # AND every price it names is in each region's file and is on a line of some deployment's bill
     book, cpu = prices.load("eu-west-1"), stage_cpu.load()
     estimates = [
-        cdn_path.with_cdn_path(monthly(100e6, profile, cpu, book), cdn_path.CdnPath(10e6, cdn_path.measure()), cpu, book),
+        cdn_path.with_cdn_path(
+            monthly(100e6, profile, cpu, book), cdn_path.CdnPath(10e6, cdn_path.measure()), cpu, book
+        ),
         monthly(100e6, profile, cpu, book, deployment=Deployment(warehouse="serverless", search_warm_days=10)),
     ]
     billed = {line.price_key for e in estimates for line in e.lines}
@@ -143,7 +145,9 @@ def test_opensearch_is_sized_from_retention_daily_bytes_and_replicas(profile):
     assert week.by_service()["OpenSearch"] < warm.by_service()["OpenSearch"] < estimate.by_service()["OpenSearch"]
     assert any("UltraWarm" in line.item for line in warm.lines)
     # AND the warehouse's storage after 12 months is on the bill
-    assert any(line.price_key == "redshift.managed_storage_gb_month" and line.quantity > 1000 for line in estimate.lines)
+    assert any(
+        line.price_key == "redshift.managed_storage_gb_month" and line.quantity > 1000 for line in estimate.lines
+    )
 
 
 def test_plan_writes_the_variables_envs_aws_declares(profile, tmp_path):
@@ -158,7 +162,9 @@ def test_plan_writes_the_variables_envs_aws_declares(profile, tmp_path):
     # The choices are the cheaper of each pair as the model prices them
     other = result.alternatives
     assert tfvars["capacity"]["on_demand_streams"] == (other["streams on-demand"] < other["streams provisioned"])
-    assert (tfvars["warehouse_kind"] == "serverless") == (other["warehouse serverless"] < other["warehouse provisioned"])
+    assert (tfvars["warehouse_kind"] == "serverless") == (
+        other["warehouse serverless"] < other["warehouse provisioned"]
+    )
     # Serverless loses to nodes when its loads never let it rest (a 60 s lake buffer at this volume)
     busy = replace(result.deployment, warehouse="serverless", lake_buffer_seconds=60)
     e = monthly(100e6, profile, stage_cpu.load(), prices.load("eu-west-1"), deployment=busy)
@@ -174,10 +180,15 @@ def test_each_lever_saves_and_a_missed_goal_says_what_it_would_take(events, prof
     heartbeats = traffic.measure(events, "sdk", policy("heartbeats"))
     assert heartbeats.events_per_request > 3 * profile.events_per_request
     sized = plan(100e6, profile, cpu, book, peak_factor=4, target_latency_s=120).deployment
-    for lever, off, on in levers.lever_savings(100e6, profile, heartbeats, cpu, book, sized, Assumptions()):
+    for lever, off, on in levers.lever_savings(
+        100e6, profile, heartbeats, cpu, book, base=sized, assumptions=Assumptions()
+    ):
         assert on < off, lever.name
     results = levers.goals(
-        100e6, {"sdk": profile, "sdk-heartbeats": heartbeats, "cdn-logs": traffic.measure(events, "cdn-logs")}, cpu, book
+        100e6,
+        {"sdk": profile, "sdk-heartbeats": heartbeats, "cdn-logs": traffic.measure(events, "cdn-logs")},
+        cpu,
+        book,
     )
     by = {(r.source, r.design): r for r in results}
     naive, deployed, best = (by["sdk", d] for d in ("naive", "as deployed", "with the levers"))

@@ -126,6 +126,7 @@ def lever_savings(
     heartbeats: Profile,
     cpu: StageCpu,
     prices: PriceBook,
+    *,
     base: Deployment,
     assumptions: Assumptions,
 ) -> list[tuple[Lever, float, float]]:
@@ -145,6 +146,7 @@ def cdn_estimate(
     profile: Profile,
     cpu: StageCpu,
     prices: PriceBook,
+    *,
     deployment: Deployment,
     assumptions: Assumptions,
 ) -> Estimate:
@@ -188,6 +190,7 @@ def goals(
     profiles: dict[str, Profile],
     cpu: StageCpu,
     prices: PriceBook,
+    *,
     assumptions: Assumptions | None = None,
     target_latency_s: float = 120,
 ) -> list[GoalResult]:
@@ -214,10 +217,10 @@ def goals(
         e = monthly(events_per_day, sdk, cpu, prices, deployment=d, assumptions=a)
         results.append(_result("sdk", design, e, []))
     best = results[-1]
-    best.what_it_would_take.extend(_sdk_would_take(events_per_day, sdk, cpu, prices, levers, a, best))
+    best.what_it_would_take.extend(_sdk_would_take(events_per_day, sdk, cpu, prices, d=levers, a=a, best=best))
     cdn = profiles["cdn-logs"]
     for design, d in (("naive", deployed.naive()), ("as deployed", deployed), ("with the levers", levers)):
-        e = cdn_estimate(events_per_day, cdn, cpu, prices, d, a)
+        e = cdn_estimate(events_per_day, cdn, cpu, prices, deployment=d, assumptions=a)
         results.append(_result("cdn-logs", design, e, []))
     results[-1].what_it_would_take.extend(_largest(results[-1]))
     return results
@@ -232,13 +235,14 @@ def _sdk_would_take(
     profile: Profile,
     cpu: StageCpu,
     prices: PriceBook,
+    *,
     d: Deployment,
     a: Assumptions,
     best: GoalResult,
 ) -> list[str]:
     """The events a request the SDK would need for the pipeline goal: the request-bound part of
     the bill falls as 1/events-per-request, the rest stays (two points of the model solve it)."""
-    lines = []
+    lines: list[str] = []
     if best.met[0] and best.met[1]:
         return lines
     e1 = best.estimate
@@ -275,7 +279,7 @@ def _sdk_would_take(
         lines.append(
             f"all-in ${best.all_in_per_million:.2f}/M over ${best.goal[1]:.2f}: the clusters are ${clusters:.2f}/M of it"
         )
-        lines.extend(_cluster_options(events_per_day, profile, cpu, prices, d, a, best))
+        lines.extend(_cluster_options(events_per_day, profile, cpu, prices, d=d, a=a, best=best))
     return lines
 
 
@@ -284,6 +288,7 @@ def _cluster_options(
     profile: Profile,
     cpu: StageCpu,
     prices: PriceBook,
+    *,
     d: Deployment,
     a: Assumptions,
     best: GoalResult,

@@ -19,7 +19,6 @@ from dataclasses import asdict, dataclass, field, fields, replace
 from typing import Any
 
 from sluice.runtime.errors import SluiceError
-
 from sluice_tools.cost.prices import PriceBook
 from sluice_tools.cost.stage_cpu import StageCpu
 from sluice_tools.cost.traffic import Profile
@@ -259,7 +258,7 @@ def clean_events_per_record(events: float, event_bytes: float, deployment: Deplo
     if not deployment.clean_kpl_aggregation or events <= 1:
         return 1.0
     shards = deployment.clean_shards
-    groups = shards * (1 - (1 - 1 / shards) ** events)  # the shards n random keys reach
+    groups: float = shards * (1 - (1 - 1 / shards) ** events)  # the shards n random keys reach
     return events / max(groups, math.ceil(events * event_bytes / KINESIS_MAX_RECORD_BYTES))
 
 
@@ -947,17 +946,17 @@ def search_lines(
             prices,
             "OpenSearch",
             f"{size.instances} x {size.instance_type} ({d.search_hot_days} days hot, {d.search_replicas} replica{'s' if d.search_replicas != 1 else ''})",
-            size.instances * HOURS_PER_MONTH,
-            "instance-hours",
-            f"opensearch.instance_hour.{size.instance_type}",
+            quantity=size.instances * HOURS_PER_MONTH,
+            unit="instance-hours",
+            key=f"opensearch.instance_hour.{size.instance_type}",
         ),
         _line(
             prices,
             "OpenSearch",
             f"gp3 storage ({size.instances} x {size.volume_gb:,} GB; {size.needed_gb:,.0f} GB needed)",
-            size.instances * size.volume_gb,
-            "GB-months",
-            "opensearch.gp3_gb_month",
+            quantity=size.instances * size.volume_gb,
+            unit="GB-months",
+            key="opensearch.gp3_gb_month",
         ),
     ]
     if d.search_master_type:
@@ -966,9 +965,9 @@ def search_lines(
                 prices,
                 "OpenSearch",
                 f"{d.search_masters} x {d.search_master_type} (masters)",
-                d.search_masters * HOURS_PER_MONTH,
-                "instance-hours",
-                f"opensearch.instance_hour.{d.search_master_type}",
+                quantity=d.search_masters * HOURS_PER_MONTH,
+                unit="instance-hours",
+                key=f"opensearch.instance_hour.{d.search_master_type}",
             )
         )
     if size.warm_instances:
@@ -977,9 +976,9 @@ def search_lines(
                 prices,
                 "OpenSearch",
                 f"{size.warm_instances} x {size.warm_type} (UltraWarm, {d.search_warm_days} days more)",
-                size.warm_instances * HOURS_PER_MONTH,
-                "instance-hours",
-                f"opensearch.instance_hour.{size.warm_type}",
+                quantity=size.warm_instances * HOURS_PER_MONTH,
+                unit="instance-hours",
+                key=f"opensearch.instance_hour.{size.warm_type}",
             )
         )
         out.append(
@@ -987,9 +986,9 @@ def search_lines(
                 prices,
                 "OpenSearch",
                 "UltraWarm managed storage",
-                size.warm_gb,
-                "GB-months",
-                "opensearch.managed_storage_gb_month",
+                quantity=size.warm_gb,
+                unit="GB-months",
+                key="opensearch.managed_storage_gb_month",
             )
         )
     return out
@@ -1005,9 +1004,9 @@ def warehouse_lines(
         prices,
         "Redshift",
         f"managed storage after {a.warehouse_months} months",
-        stored_gb,
-        "GB-months",
-        "redshift.managed_storage_gb_month",
+        quantity=stored_gb,
+        unit="GB-months",
+        key="redshift.managed_storage_gb_month",
     )
     if d.warehouse == "serverless":
         hours = serverless_hours(objects_per_s, d, a)
@@ -1016,9 +1015,9 @@ def warehouse_lines(
                 prices,
                 "Redshift",
                 f"Serverless, {d.warehouse_base_rpu} RPU base ({hours:,.0f} busy hours)",
-                hours * d.warehouse_base_rpu,
-                "RPU-hours",
-                "redshift.serverless_rpu_hour",
+                quantity=hours * d.warehouse_base_rpu,
+                unit="RPU-hours",
+                key="redshift.serverless_rpu_hour",
             ),
             storage,
         ]
@@ -1027,9 +1026,9 @@ def warehouse_lines(
             prices,
             "Redshift",
             f"{d.warehouse_nodes} x {d.warehouse_node_type}",
-            d.warehouse_nodes * HOURS_PER_MONTH,
-            "node-hours",
-            f"redshift.node_hour.{d.warehouse_node_type}",
+            quantity=d.warehouse_nodes * HOURS_PER_MONTH,
+            unit="node-hours",
+            key=f"redshift.node_hour.{d.warehouse_node_type}",
         ),
         storage,
     ]
@@ -1047,7 +1046,7 @@ def serverless_hours(objects_per_s: float, d: Deployment, a: Assumptions) -> flo
     return min(HOURS_PER_MONTH, busy * HOURS_PER_MONTH + a.analyst_query_hours_per_day * HOURS_PER_MONTH / 24)
 
 
-def _line(prices: PriceBook, service: str, item: str, quantity: float, unit: str, key: str) -> Line:
+def _line(prices: PriceBook, service: str, item: str, *, quantity: float, unit: str, key: str) -> Line:
     return Line(service, item, quantity, unit, quantity * prices[key], key)
 
 

@@ -40,6 +40,7 @@ __all__ = [
     "ingest_only",
     "requests_for",
     "sdk_requests",
+    "sdk_sends",
     "sessions_of",
     "skips_ingest",
 ]
@@ -99,31 +100,38 @@ def sessions_of(events: Iterable[dict[str, Any]]) -> list[Timeline]:
 
 def sdk_requests(timeline: Timeline, delivery: DeliveryPolicy = DEFAULT) -> list[list[dict[str, Any]]]:
     """The requests the SDK sends for one session under ``delivery``."""
-    requests: list[list[dict[str, Any]]] = []
+    return [batch for _, batch in sdk_sends(timeline, delivery)]
+
+
+def sdk_sends(timeline: Timeline, delivery: DeliveryPolicy = DEFAULT) -> list[tuple[int, list[dict[str, Any]]]]:
+    """The requests the SDK sends for one session under ``delivery``, each with when it goes (ms):
+    a flush tick's time, or the event's that filled a batch or ended the session."""
+    sends: list[tuple[int, list[dict[str, Any]]]] = []
     queue: list[dict[str, Any]] = []
     interval = delivery.flush_interval_ms
     next_tick = timeline.start_ms + interval
 
-    def flush() -> None:
+    def flush(at: int) -> None:
         while queue:
-            requests.append(queue[: delivery.max_batch])
+            sends.append((at, queue[: delivery.max_batch]))
             del queue[: delivery.max_batch]
 
+    last = timeline.start_ms
     for event in timeline.events:
-        at = event_ms(event)
+        last = at = event_ms(event)
         # A tick due at the same millisecond fires first: the delivery's timer is set before the
         # session's heartbeat timer, and an event's timestamp is taken after its tick.
         while next_tick <= at:
-            flush()
+            flush(next_tick)
             next_tick += interval
         queue.append(event)
         if len(queue) >= delivery.max_batch:
-            flush()
+            flush(at)
         if event.get("event_type") == "session_end":
             break
     if delivery.exit_flush:
-        requests += _exit_bodies(queue, delivery.keepalive_bytes)
-    return requests
+        sends += [(last, body) for body in _exit_bodies(queue, delivery.keepalive_bytes)]
+    return sends
 
 
 def _exit_bodies(queue: list[dict[str, Any]], cap: int) -> list[list[dict[str, Any]]]:
