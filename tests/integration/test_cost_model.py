@@ -102,7 +102,12 @@ def test_the_model_predicts_every_call_and_byte_the_pipeline_sends(pipeline, clu
     predicted = usage(
         len(events),
         profile,
-        Deployment(kpl_aggregation=os.environ.get("SLUICE_AGGREGATE") == "kpl"),
+        Deployment(
+            kpl_aggregation=os.environ.get("SLUICE_AGGREGATE") == "kpl",
+            # The processor packs clean records per shard of the clean stream (as deployed).
+            clean_kpl_aggregation=os.environ.get("SLUICE_CLEAN_AGGREGATE", "kpl") == "kpl",
+            clean_shards=clean_shards,
+        ),
         processor_batch=processor_batch,
         indexer_batch=indexer_batch,
         monitor_batch=_mean_batch(pipeline, triggers["monitor"]["stream"], triggers["monitor"]["batch_size"]),
