@@ -84,13 +84,13 @@ LEVERS = (
     ),
     Lever(
         "streams kept 24 h",
-        "stream_retention_hours = 24",
+        "stream_retention_hours = 24 (the pipeline module)",
         "`sluice failed recover` can refetch a failed batch's records only within a day of their arrival",
         lambda d, _: replace(d, retention_hours=24),
     ),
     Lever(
         "X-Ray tracing off",
-        "tracing = false on the stage functions",
+        "stage_function tracing = false (the pipeline module passes no such variable yet)",
         "no traces of slow or failed invocations (the logs and metrics remain)",
         lambda d, _: replace(d, tracing=False),
     ),
