@@ -47,9 +47,7 @@ class AggregatingProducer:
     producer: KinesisProducer
     shards: ShardMap
     max_record_bytes: int = MAX_RECORD_BYTES
-    # Kinesis records put by the last call, and puts that landed elsewhere than predicted.
-    last_records: int = 0
-    misrouted: int = 0
+    misrouted: int = 0  # records stored on another shard than predicted (the map is read again)
 
     @classmethod
     def of(cls, producer: KinesisProducer) -> AggregatingProducer:
@@ -58,7 +56,6 @@ class AggregatingProducer:
     def put(self, records: Sequence[StreamRecord], deadline: Deadline) -> Delivery:
         packed = pack_by_group([(r.partition_key, r.data) for r in records], self._group, self.max_record_bytes)
         outer = [_Outer(StreamRecord(p.data, p.partition_key), self.shards.shard_of(p.partition_key)) for p in packed]
-        self.last_records = len(outer)
         p = self.producer
         sent = deliver(
             outer, [o.record.size for o in outer], self._send, limits=p.limits, deadline=deadline, backoff=p.backoff
