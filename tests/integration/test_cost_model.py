@@ -106,6 +106,7 @@ def test_the_model_predicts_every_call_and_byte_the_pipeline_sends(pipeline, clu
             kpl_aggregation=os.environ.get("SLUICE_AGGREGATE") == "kpl",
             # The processor packs clean records per shard of the clean stream (as deployed).
             clean_kpl_aggregation=os.environ.get("SLUICE_CLEAN_AGGREGATE", "kpl") == "kpl",
+            raw_shards=_shards(pipeline, triggers["processor"]["stream"]),
             clean_shards=clean_shards,
         ),
         processor_batch=processor_batch,

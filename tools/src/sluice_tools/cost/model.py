@@ -24,27 +24,56 @@ from sluice_tools.cost.stage_cpu import StageCpu
 from sluice_tools.cost.traffic import Profile
 
 __all__ = [
+    "ASSUMPTION_CHOICES",
+    "CDN_HEALTH_METRICS",
     "FULL_VCPU_MB",
     "HOURS_PER_MONTH",
     "KB",
+    "KINESIS_MAX_RECORD_BYTES",
     "KINESIS_SHARD_WRITE_BYTES",
     "KINESIS_SHARD_WRITE_RECORDS",
+    "KPL_ENTRY_BYTES",
+    "KPL_RECORD_BYTES",
     "ON_DEMAND_INITIAL_SHARDS",
+    "PUT_PAYLOAD_UNIT_BYTES",
     "PUT_RECORDS_MAX",
     "PUT_RECORDS_MAX_BYTES",
     "PUT_RECORD_BATCH_MAX",
     "PUT_RECORD_BATCH_MAX_BYTES",
+    "REDSHIFT_MIN_CHARGE_S",
+    "RESOURCE_PRICES",
+    "SEARCH_MIN_NODES",
+    "SEARCH_NODE_MAX_GB",
+    "SEARCH_NODE_VCPUS",
+    "SEARCH_STORAGE_FACTOR",
     "SECONDS_PER_MONTH",
+    "SESSION_KEY_BYTES",
+    "STAGE_METRICS",
+    "TRAFFIC_CLASSES",
+    "ULTRAWARM_MIN_NODES",
+    "ULTRAWARM_NODE_MAX_GB",
+    "VPC_ENDPOINT_SERVICES",
+    "AssumptionError",
     "Assumptions",
     "Deployment",
     "Estimate",
     "Line",
+    "MetricSeries",
+    "SearchSize",
     "Trigger",
     "Usage",
+    "assume",
+    "clean_events_per_record",
     "lake_records_per_batch",
+    "metric_series",
     "monthly",
     "records_per_invocation",
+    "sampled_traces",
+    "search_lines",
+    "serverless_hours",
+    "size_search",
     "usage",
+    "warehouse_lines",
 ]
 
 HOURS_PER_MONTH = 730
@@ -62,6 +91,11 @@ KINESIS_SHARD_WRITE_RECORDS = 1000
 ON_DEMAND_INITIAL_SHARDS = 4  # an on-demand stream starts with 4 MB/s of write capacity
 KINESIS_MAX_RECORD_BYTES = 1024 * KB  # a record's data (Kinesis PutRecords quota; a KPL aggregate's bound)
 PUT_PAYLOAD_UNIT_BYTES = 25 * KB  # provisioned streams bill PUTs per 25 KB of each record
+# KPL aggregation format: per user record its protobuf framing (tags, lengths, key index), per
+# Kinesis record the 4-byte magic and 16-byte MD5; clean records are keyed by session_id (a UUID).
+KPL_ENTRY_BYTES = 7
+KPL_RECORD_BYTES = 4 + 16
+SESSION_KEY_BYTES = 36
 
 
 @dataclass(frozen=True)
@@ -254,11 +288,16 @@ def _batch_calls(records: float, size: float, max_entries: int, max_bytes: int) 
 def clean_events_per_record(events: float, event_bytes: float, deployment: Deployment) -> float:
     """Events in each clean-stream record when the processor writes ``events`` of ``event_bytes``
     from one invocation: one each, or KPL aggregates, one per clean shard the events' keys map to
-    (so each shard keeps its sessions), each under Kinesis' 1 MiB record."""
-    if not deployment.clean_kpl_aggregation or events <= 1:
+    (so each shard keeps its sessions), each under Kinesis' 1 MiB record. Both streams are keyed by
+    session and split the hash space evenly: a raw shard's sessions fall on the clean shards over
+    its range (one when the counts match); the CDN's log lines are keyed at random."""
+    d = deployment
+    if not d.clean_kpl_aggregation or events <= 1:
         return 1.0
-    shards = deployment.clean_shards
-    groups: float = shards * (1 - (1 - 1 / shards) ** events)  # the shards n random keys reach
+    if d.ingest == "none":
+        groups: float = d.clean_shards * (1 - (1 - 1 / d.clean_shards) ** events)  # shards n random keys reach
+    else:
+        groups = min(events, math.ceil(d.clean_shards / d.raw_shards))
     return events / max(groups, math.ceil(events * event_bytes / KINESIS_MAX_RECORD_BYTES))
 
 
@@ -322,6 +361,12 @@ def usage(
     per_record = clean_events_per_record(clean_per_invocation, clean_event_bytes, d)
     u.clean_records = events * clean_share / per_record
     u.clean_bytes = events * p.per_event(p.clean_bytes)
+    if per_record > 1:
+        # An aggregate keeps each event's data with a few bytes of framing, its partition keys once
+        # in a table, plus the magic and an MD5 per record (the KPL aggregation format).
+        u.clean_bytes += (
+            events * clean_share * (KPL_ENTRY_BYTES - SESSION_KEY_BYTES) + u.clean_records * KPL_RECORD_BYTES
+        )
     clean_size = u.clean_bytes / u.clean_records
     u.clean_put_units = u.clean_records * math.ceil(clean_size / PUT_PAYLOAD_UNIT_BYTES)
     u.clean_billed_kb = u.clean_records * math.ceil(clean_size / KB)
