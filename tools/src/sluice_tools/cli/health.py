@@ -52,6 +52,13 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
     simulate.add_argument(
         "--window-seconds", type=positive_int, default=60, help="the monitor's tumbling window (default: 60)"
     )
+    simulate.add_argument(
+        "--arrival-delay",
+        metavar="SECONDS|POLICY",
+        help="events arrive later: SECONDS after they happen, or when the web SDK's delivery policy (interval, "
+        "heartbeats) sends them; the simulation also runs under the current policy (interval) and reports how "
+        "much later each incident opens",
+    )
     simulate.add_argument("--report", help="also write the health report of the simulated windows (HTML)")
     simulate.set_defaults(run=_simulate)
 
@@ -94,12 +101,24 @@ def _simulate(args: argparse.Namespace) -> int:
         settings = replace(evaluation_settings(env), window_seconds=args.window_seconds, delay_seconds=0)
         clean: CleanEvents | CdnRequests = CleanEvents()
         if args.cdn_logs is not None:
-            clean = CdnRequests(env.integer("SLUICE_CDN_SAMPLING_RATE", 100, minimum=1, maximum=100))
+            rate = env.integer("SLUICE_CDN_SAMPLING_RATE", 100, minimum=1, maximum=100)
+            clean = CdnRequests(rate)
     except ConfigError as exc:
         raise UsageError(str(exc)) from None
+    arrival = None
+    if args.arrival_delay is not None:
+        from sluice_tools.health.arrival import arrivals
+        from sluice_tools.sdk.delivery import POLICIES
+
+        if args.cdn_logs is not None and args.arrival_delay in POLICIES:
+            raise UsageError("--arrival-delay with --cdn-logs is seconds: the CDN's log lines are no SDK's requests")
+        try:
+            arrival = arrivals(args.arrival_delay)
+        except ValueError as exc:
+            raise UsageError(str(exc)) from None
     with open_input(args.cdn_logs if args.cdn_logs is not None else args.events) as handle:
-        lines = (raw.decode("utf-8", "replace") for raw in handle)
-        result = simulate(lines, shards=args.shards, settings=settings, clean=clean)
+        lines = [raw.decode("utf-8", "replace") for raw in handle]
+    result = simulate(lines, shards=args.shards, settings=settings, clean=clean, arrival=arrival)
     for message in result.messages:
         print(message_line(message))
     if args.report:
@@ -111,6 +130,17 @@ def _simulate(args: argparse.Namespace) -> int:
         refused = f"{clean.refused} lines unreadable, {clean.not_media} requests not for media, as the processor would"
     else:
         refused = f"{result.refused} refused as ingest would"
+    if arrival is not None:
+        from sluice_tools.health.arrival import CURRENT_POLICY, alert_delays, arrivals
+
+        # The same lines, arriving as they do today: the SDK's current policy (CDN lines: when logged).
+        fresh: CleanEvents | CdnRequests
+        if isinstance(clean, CdnRequests):
+            fresh, now = CdnRequests(rate), None
+        else:
+            fresh, now = CleanEvents(), arrivals(CURRENT_POLICY)
+        current = simulate(lines, shards=args.shards, settings=settings, clean=fresh, arrival=now)
+        print(alert_delays(current.messages, result.messages).line(args.arrival_delay), file=sys.stderr)
     print(
         f"{result.events} events ({refused}) in {result.windows} windows over "
         f"{result.shards} shard(s): {len({m.incident_id for m in result.messages})} incidents, {len(result.messages)} messages; "

@@ -5,7 +5,7 @@ the ``user_agent`` and ``country`` its request carried, which ingest would stamp
 the way it goes in production: the contract's JSON mapping, the ingest context, the processor's
 enrichment and traffic flags (bots and test players, by the processor's default pattern, left out
 as the monitor leaves them out) and the Avro codec; its ``client_time`` stands for its arrival
-time; sessions split
+time (or, given an ``arrival``, when its client sends it: ``health/arrival.py``); sessions split
 across shards by the MD5 of ``session_id``, as Kinesis splits partition keys; every shard's
 records run through the monitor's handler in Lambda's tumbling windows (``local/tumbling.py``);
 then the evaluator judges each window over all shards, as its schedule would.
@@ -25,7 +25,7 @@ import hashlib
 import json
 import os
 import re
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import timedelta
 from typing import IO, Any
@@ -170,14 +170,18 @@ def simulate(
     settings: EvaluationSettings | None = None,
     max_values: int = MAX_VALUES,
     clean: Callable[[str], dict[str, Any] | None] | None = None,
+    arrival: Callable[[Sequence[dict[str, Any]]], Mapping[str, int]] | None = None,
 ) -> Simulation:
     """``clean`` reads a line into its clean event (None: none), ``CleanEvents`` by default;
-    its ``refused`` is the simulation's."""
+    its ``refused`` is the simulation's. ``arrival`` gives each event's arrival (ms, by event id)
+    from all the events (``sluice_tools.health.arrival``: a delivery policy's, or a fixed delay);
+    without it an event arrives when it happens."""
     settings = settings or EvaluationSettings()
     clean = clean or CleanEvents()
     codec = Codec()
     by_shard: list[list[dict[str, Any]]] = [[] for _ in range(shards)]
     flagged = 0
+    viewing: list[dict[str, Any]] = []
     for line in lines:
         if not line.strip() or (record := clean(line)) is None:
             continue
@@ -186,7 +190,11 @@ def simulate(
             # alone must not open windows of their own either.
             flagged += 1
             continue
-        arrival = record["server_time"]
+        viewing.append(record)
+    arrivals = arrival(viewing) if arrival else {}
+    for record in viewing:
+        # Windows and lateness are judged on the time Sluice received an event.
+        record["server_time"] = arrived = arrivals.get(str(record["event_id"]), record["server_time"])
         shard = shard_of(record["session_id"], shards)
         sequence = f"{len(by_shard[shard]) + 1:021d}"
         by_shard[shard].append(
@@ -195,7 +203,7 @@ def simulate(
                     "partitionKey": record["session_id"],
                     "sequenceNumber": sequence,
                     "data": base64.b64encode(codec.encode(record)).decode("ascii"),
-                    "approximateArrivalTimestamp": arrival / 1000,
+                    "approximateArrivalTimestamp": arrived / 1000,
                 },
                 "eventSource": "aws:kinesis",
                 "eventID": f"shardId-{shard:012d}:{sequence}",
