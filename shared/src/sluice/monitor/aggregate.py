@@ -411,10 +411,12 @@ class WindowAggregates:
             "duplicates": self.duplicates,
             "seen": self.event_ids.to_state(),
             "facts": self.facts.to_state(),
-            "starting": self.starting,
-            "renditions": self.renditions,
+            # Copies: a state handed back as it was returned (the monitor keeps its aggregates
+            # beside it) must not change when they do.
+            "starting": dict(self.starting),
+            "renditions": dict(self.renditions),
             "folded": self.folded,
-            "floors": self.floors,
+            "floors": dict(self.floors),
             "missed": _pack({d: dict(values) for d, values in self.missed.items() if values}),
             # Counters and sketches compress about tenfold: the room is left to the event ids.
             "dims": _pack({d: {v: a.to_state() for v, a in values.items()} for d, values in self.by_dimension.items()}),

@@ -51,10 +51,12 @@ class QuantileSketch:
                 return 2 * _GAMMA**key / (_GAMMA + 1)
         return None
 
-    def to_state(self) -> list[list[int]]:
-        return [[k, v] for k, v in sorted(self.buckets.items())]
+    def to_state(self) -> list[tuple[int, int]]:
+        # (bucket, count) pairs, written as JSON arrays: the window state encodes every value's
+        # sketches on every invocation, and a list per pair cost as much again as the sort.
+        return sorted(self.buckets.items())
 
     @classmethod
-    def from_state(cls, state: list[list[int]]) -> QuantileSketch:
+    def from_state(cls, state: list[list[int]] | list[tuple[int, int]]) -> QuantileSketch:
         buckets = {int(k): int(v) for k, v in state}
         return cls(buckets, sum(buckets.values()))
