@@ -223,7 +223,22 @@ def goals(
         e = cdn_estimate(events_per_day, cdn, cpu, prices, deployment=d, assumptions=a)
         results.append(_result("cdn-logs", design, e, []))
     results[-1].what_it_would_take.extend(_largest(results[-1]))
+    results[-1].what_it_would_take.extend(_lake_floor(results[-1]))
     return results
+
+
+def _lake_floor(result: GoalResult) -> list[str]:
+    """When the lake alone (Firehose and S3) is over the pipeline goal, no stream setting meets it."""
+    e = result.estimate
+    by = e.by_service()
+    lake = e.per_million(by.get("Firehose", 0.0) + by.get("S3", 0.0))
+    if result.met[0] or lake <= result.goal[0]:
+        return []
+    return [
+        f"the lake alone (Firehose ${e.per_million(by.get('Firehose', 0.0)):.3f}/M, S3 ${e.per_million(by.get('S3', 0.0)):.3f}/M) "
+        f"is over the ${result.goal[0]:.2f}/M goal: it would take the lake written without Firehose's per-GB ingestion "
+        "and dynamic partitioning (the processor putting S3 objects itself) and a shorter Standard-IA history"
+    ]
 
 
 def _result(source: str, design: str, e: Estimate, take: list[str]) -> GoalResult:
