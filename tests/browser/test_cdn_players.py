@@ -23,9 +23,11 @@ from typing import Any
 import pytest
 from sluice_tools.local.cdn import EdgeFault
 from sluice_tools.local.pipeline import LocalOptions, LocalPipeline
-from support.browser import finished_page, site, stream_data, warehouse_rows
+from support.aws import read_stream
+from support.browser import finished_page, site, warehouse_rows
 from support.media import MediaServer
 
+from sluice.batch.kinesis import iter_records
 from sluice.cdn.config import local_fields
 from sluice.cdn.logline import parse_line
 
@@ -110,7 +112,8 @@ def _rows(pipeline: LocalPipeline, sid: str) -> list[dict[str, Any]]:
 def _lines(pipeline: LocalPipeline, sid: str, since_ms: int) -> list[dict[str, Any]]:
     """The CDN log stream's lines of one session (its sid in the query or the headers) and the
     preflights since it began (a preflight carries no CMCD; the tests play one at a time)."""
-    lines = [parse_line(data, local_fields()) for data in stream_data(pipeline, pipeline.settings["cdn_log_stream"])]
+    records = read_stream(pipeline.endpoint, pipeline.settings["cdn_log_stream"])
+    lines = [parse_line(r.data, local_fields()) for r in iter_records({"Records": records})]
     return [
         line
         for line in lines

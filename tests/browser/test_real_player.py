@@ -22,11 +22,11 @@ from typing import Any
 
 import pytest
 from sluice_tools.local.pipeline import LocalOptions, LocalPipeline
-from support.browser import PLAYER_SCRIPTS, ROOT, WEB, finished_page, site, stream_data, warehouse_rows
+from support.aws import stream_events
+from support.browser import PLAYER_SCRIPTS, ROOT, WEB, finished_page, site, warehouse_rows
 from support.media import Faults, MediaServer, make_dash, make_mp4, make_stream
 from support.player_config import cmcd_snippets, write_cmcd_module
 
-from sluice.events.codec import Codec
 from sluice.monitor.aggregate import Aggregate, WindowAggregates
 
 STARTUP_TOLERANCE = 0.25  # the SDK's and the monitor's startup against the page's own measurement
@@ -193,10 +193,8 @@ def _rows(pipeline: LocalPipeline, session_id: str) -> list[dict[str, Any]]:
 
 
 def _clean_events(pipeline: LocalPipeline) -> list[dict[str, Any]]:
-    """Every event on the clean stream, decoded as the monitor decodes it."""
-    codec = Codec()
-    stream = pipeline.stage_environment()["SLUICE_CLEAN_STREAM"]
-    return [codec.decode(data) for data in stream_data(pipeline, stream)]
+    """Every event on the clean stream, decoded as the monitor decodes it (KPL aggregates opened)."""
+    return stream_events(pipeline.endpoint, pipeline.stage_environment()["SLUICE_CLEAN_STREAM"])
 
 
 def _within(measured: float | None, page: float | None) -> bool:

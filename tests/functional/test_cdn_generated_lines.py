@@ -9,25 +9,23 @@ import json
 import time
 from collections import Counter
 
-import pytest
 from sluice_tools.traffic.cdn_logs import CdnFault, cdn_log_lines
-from support.aws import aws_client, bucket_lines, failed_events, kinesis_events_by_shard, read_stream, stream_events
+from support.aws import (
+    CDN_LOG_STREAM,
+    bucket_lines,
+    failed_events,
+    kinesis_events_by_shard,
+    read_stream,
+    stream_events,
+)
 from support.stages import processor
 
 from sluice.cdn.config import local_fields
 from sluice.cdn.logline import parse_line
 from sluice.runtime.deadline import Deadline
 
-LOG_STREAM = "sluice-cdn-logs"
+LOG_STREAM = CDN_LOG_STREAM  # the log_stream fixture's
 PUT_RECORDS_MAX = 500  # Kinesis PutRecords: at most 500 records a call
-
-
-@pytest.fixture
-def log_stream(aws):
-    kinesis = aws_client("kinesis", aws)
-    kinesis.create_stream(StreamName=LOG_STREAM, ShardCount=1)
-    kinesis.get_waiter("stream_exists").wait(StreamName=LOG_STREAM, WaiterConfig={"Delay": 0.2})
-    return kinesis
 
 
 def test_every_generated_line_is_one_event_with_its_edge_status_and_session(aws, pipeline, log_stream):

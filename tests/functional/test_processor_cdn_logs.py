@@ -9,7 +9,14 @@ import time
 import uuid
 
 import pytest
-from support.aws import aws_client, bucket_lines, failed_events, kinesis_events_by_shard, read_stream, stream_events
+from support.aws import (
+    CDN_LOG_STREAM,
+    bucket_lines,
+    failed_events,
+    kinesis_events_by_shard,
+    read_stream,
+    stream_events,
+)
 from support.cdn_lines import line
 from support.factories import avro_record, kinesis_event
 from support.stages import processor
@@ -21,16 +28,8 @@ from sluice.processor.config import ProcessorConfig
 from sluice.runtime.config import ConfigError
 from sluice.runtime.deadline import Deadline
 
-LOG_STREAM = "sluice-cdn-logs"
+LOG_STREAM = CDN_LOG_STREAM  # the log_stream fixture's
 SID = "6e4c2c3e-8f1a-4d7b-9c55-2f0d1a7b9e01"
-
-
-@pytest.fixture
-def log_stream(aws):
-    kinesis = aws_client("kinesis", aws)
-    kinesis.create_stream(StreamName=LOG_STREAM, ShardCount=1)
-    kinesis.get_waiter("stream_exists").wait(StreamName=LOG_STREAM, WaiterConfig={"Delay": 0.2})
-    return kinesis
 
 
 def _put(kinesis, lines: list[bytes]) -> None:

@@ -18,6 +18,7 @@ from sluice.events.failed import FailedEvent
 from support.services import REGION
 
 ACCOUNT = "123456789012"
+CDN_LOG_STREAM = "sluice-cdn-logs"  # the functional tests' CDN log stream (fixture log_stream)
 
 
 def aws_client(service: str, endpoint: str) -> Any:

@@ -1,7 +1,7 @@
 """What the browser tests share: Debian's chromium driven by Playwright (no browser download), the
 players' builds from ``clients/web/node_modules``, a folder the pages are served from (the page,
 ``tests/browser/page.js`` beside it, the players), a page opened until it says it finished, and
-what the local pipeline stored (warehouse rows, the records on a stream)."""
+the warehouse rows the local pipeline stored (its streams: ``support.aws.read_stream``)."""
 
 from __future__ import annotations
 
@@ -16,8 +16,6 @@ import pytest
 from sluice_tools.local.pipeline import LocalPipeline
 from sqlalchemy import create_engine, text
 
-from sluice.batch.aggregation import deaggregate, is_aggregated
-
 __all__ = [
     "CHROMIUM",
     "DESKTOP",
@@ -27,7 +25,6 @@ __all__ = [
     "finished_page",
     "require",
     "site",
-    "stream_data",
     "warehouse_rows",
 ]
 
@@ -103,22 +100,3 @@ def warehouse_rows(pipeline: LocalPipeline, where: str, **params: Any) -> list[d
         rows = [dict(r._mapping) for r in found]
     engine.dispose()
     return rows
-
-
-def stream_data(pipeline: LocalPipeline, stream: str) -> list[bytes]:
-    """The data of every record on every shard of the local pipeline's ``stream``, KPL aggregates
-    opened (the clean stream's records are aggregates, as a stage reads them)."""
-    kinesis = pipeline.client("kinesis")
-    records: list[bytes] = []
-    for shard in kinesis.list_shards(StreamName=stream)["Shards"]:
-        iterator = kinesis.get_shard_iterator(
-            StreamName=stream, ShardId=shard["ShardId"], ShardIteratorType="TRIM_HORIZON"
-        )["ShardIterator"]
-        while iterator:
-            page = kinesis.get_records(ShardIterator=iterator, Limit=10_000)
-            for record in page["Records"]:
-                data = record["Data"]
-                records += [r.data for r in deaggregate(data)] if is_aggregated(data) else [data]
-            # The tests read after the pipeline has drained: an empty page is the stream's end.
-            iterator = page.get("NextShardIterator") if page["Records"] else None
-    return records
