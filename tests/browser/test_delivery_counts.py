@@ -23,6 +23,7 @@ from typing import Any
 
 import pytest
 from sluice_tools.cost import sources
+from sluice_tools.sdk import replay
 from sluice_tools.sdk.delivery import policy
 from support.media import CmcdCollector, MediaServer, Post
 from support.player_config import write_cmcd_module
@@ -133,11 +134,11 @@ def test_the_model_predicts_the_sdks_requests_within_one(played, name):
     # GIVEN the requests the SDK sent over a session of over two minutes
     requests = _sdk_events(played[name])
     events = [e for r in requests for e in r]
-    [timeline] = sources.sessions_of(events)
+    [timeline] = replay.sessions_of(events)
     assert timeline.end_ms - timeline.start_ms >= MIN_SESSION_MS
     assert [e["event_type"] for e in timeline.events][:: len(timeline.events) - 1] == ["session_start", "session_end"]
     # WHEN the model replays the same timeline through the SDK's rule under that policy
-    predicted = sources.sdk_requests(timeline, policy(name))
+    predicted = replay.sdk_requests(timeline, policy(name))
     print(
         f"SDK {name}: {len(events)} events in {len(requests)} requests ({len(events) / len(requests):.2f} a request)"
         f" over {(timeline.end_ms - timeline.start_ms) / 1000:.1f} s; the model: {len(predicted)} requests"
@@ -155,7 +156,7 @@ def test_under_the_heartbeats_policy_no_event_waits_past_the_monitor_window(play
     requests = _sdk_events(posts)
     assert max(sum(e["event_type"] == "heartbeat" for e in r) for r in requests) >= 5
     # ... and no event reached ingest later than one monitor window after it happened
-    waits = [(p.at + wall) * 1000 - sources.event_ms(e) for p, r in zip(posts, requests, strict=True) for e in r]
+    waits = [(p.at + wall) * 1000 - replay.event_ms(e) for p, r in zip(posts, requests, strict=True) for e in r]
     print(
         f"SDK heartbeats: the longest wait {max(waits) / 1000:.1f} s (the window: {held.flush_interval_ms / 1000:.0f} s)"
     )
@@ -177,7 +178,7 @@ def test_the_model_predicts_the_players_cmcd_requests_within_one(played):
         for r in reports
         if r["e"] in kinds
     ]
-    timeline = sources.Timeline(min(stamps), max(stamps), changes)
+    timeline = replay.Timeline(min(stamps), max(stamps), changes)
     predicted = sources.cmcd_requests(len(sources.cmcd_reports(timeline)))
     print(
         f"CMCD (hls.js): {len(reports)} reports in {len(requests)} requests"

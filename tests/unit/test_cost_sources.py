@@ -7,6 +7,7 @@ from pathlib import Path
 
 from sluice_tools.cost import sources
 from sluice_tools.cost.traffic import generated_events
+from sluice_tools.sdk import replay
 from sluice_tools.sdk.delivery import policy
 from support.player_config import cmcd_snippets
 
@@ -64,7 +65,7 @@ def test_cmcd_reports_are_the_readmes_reporting_one_a_request():
         assert (
             f"interval: {sources.CMCD_REPORTING.interval_s}, batchSize: {sources.CMCD_REPORTING.batch_size}" in snippet
         ), name
-    timeline = sources.sessions_of(
+    timeline = replay.sessions_of(
         _session((0, "session_start"), (800, "play"), (31_000, "bitrate_change"), (65_000, "session_end"))
     )[0]
     reports = sources.cmcd_reports(timeline)

@@ -3,7 +3,7 @@
 
 An event arrives when its client sends it: under a delivery policy of the web SDK
 (:mod:`sluice_tools.sdk.delivery`) at the flush that carries it, replayed over each session by the
-cost model's own rule (:func:`sluice_tools.cost.sources.sdk_sends`); or a fixed number of seconds
+rule the cost model counts with (:func:`sluice_tools.sdk.replay.sdk_sends`); or a fixed number of seconds
 after it happened. The monitor's windows are judged on arrival, so a later arrival can move an
 event, and the incident it raises, into a later window. :func:`alert_delays` compares the
 incidents two runs open: the delay a policy adds against the current one (``interval``).
@@ -17,8 +17,8 @@ from datetime import datetime
 from typing import Any
 
 from sluice.monitor.incidents import AlertMessage
-from sluice_tools.cost.sources import sdk_sends, sessions_of
 from sluice_tools.sdk.delivery import POLICIES, policy
+from sluice_tools.sdk.replay import sdk_sends, sessions_of
 
 __all__ = ["CURRENT_POLICY", "AlertDelay", "Arrivals", "alert_delays", "arrivals"]
 
