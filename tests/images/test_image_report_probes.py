@@ -5,12 +5,13 @@ call fails gives no figure."""
 
 from __future__ import annotations
 
+import base64
 import dataclasses
 from typing import Any
 
 import pytest
 from sluice_tools.local import image_report
-from sluice_tools.local.image_report import BARE, ReportError, build_bare, endpoints, measure, probes
+from sluice_tools.local.image_report import BARE, ReportError, build_bare, endpoints, images_codec, measure, probes
 from sqlalchemy import create_engine, text
 
 
@@ -48,16 +49,16 @@ def _seen(found: image_report.Endpoints, stage: str) -> Any:
 def test_the_bare_image_builds_one_botocore_client_and_its_call_reaches_the_emulator(images):
     bare = build_bare(images["base"]["image"])
     with endpoints([]) as found:
-        timing = measure(bare, BARE, probes(found)[BARE])
+        timing = measure(bare, BARE, probes(found)[BARE], found)
         assert _raw_data(found, "raw_stream") == [b"bare"]
     assert 0 < timing.init_ms < timing.first_ms
 
 
 @pytest.mark.parametrize("stage", ["ingest", "processor", "indexer", "loader", "monitor"])
 def test_a_stage_probe_builds_its_clients_and_its_calls_reach_the_local_endpoints(images, stage):
-    with endpoints([stage]) as found:
+    with endpoints([stage], images_codec(images["base"]["image"])) as found:
         before = _seen(found, stage)
-        timing = measure(images["stages"][stage]["image"], stage, probes(found)[stage])
+        timing = measure(images["stages"][stage]["image"], stage, probes(found)[stage], found)
         after = _seen(found, stage)
     assert after == before + 1
     assert 0 < timing.init_ms < timing.first_ms
@@ -69,6 +70,26 @@ def test_a_stage_whose_call_fails_gives_no_figure(images):
         probe = probes(found)["ingest"]
         broken = dataclasses.replace(probe, env={**probe.env, "SLUICE_RAW_STREAM": "no-such-stream"})
         with pytest.raises(ReportError) as caught:
-            measure(image, "ingest", broken)
+            measure(image, "ingest", broken, found)
     assert str(caught.value).startswith(f"ingest ({image}) answered its probe with ")
     assert str(caught.value).endswith("not what a stage whose calls succeeded answers")
+
+
+def test_a_probe_the_stage_turns_into_a_failed_event_gives_no_figure(images):
+    # GIVEN an event of a schema the image does not know: the processor writes it as a failed event
+    image = images["stages"]["processor"]["image"]
+    with endpoints(["processor"]) as found:
+        probe = probes(found)["processor"]
+        unknown = dataclasses.replace(probe, event=lambda: _with_fingerprint(probe.event(), b"\x00" * 8))
+        with pytest.raises(ReportError) as caught:
+            measure(image, "processor", unknown, found)
+    assert str(caught.value) == (
+        f"processor ({image}) wrote a failed event for its probe: the event did not take the stage's path"
+    )
+
+
+def _with_fingerprint(event: dict[str, Any], fingerprint: bytes) -> dict[str, Any]:
+    record = event["Records"][0]["kinesis"]
+    data = base64.b64decode(record["data"])
+    record["data"] = base64.b64encode(data[:2] + fingerprint + data[10:]).decode("ascii")
+    return event

@@ -52,6 +52,7 @@ __all__ = [
     "build_bare",
     "endpoints",
     "format_rows",
+    "images_codec",
     "main",
     "measure",
     "probes",
@@ -134,8 +135,16 @@ class Endpoints:
 
     aws: str
     settings: dict[str, Any]
+    # Encodes with the images' own writer schema: events of a schema newer than an image knows
+    # would be failed events there, another path than the stage's.
+    codec: Any = None
     warehouse_url: str = ""
     opensearch_url: str = ""
+
+    def failed_objects(self) -> int:
+        """Objects under the lake's failed/ prefix: a probe that adds one did not take the stage's path."""
+        listed = self.client("s3").list_objects_v2(Bucket=self.settings["lake_bucket"], Prefix="failed/")
+        return int(listed.get("KeyCount", 0))
 
     def client(self, service: str) -> Any:
         """A client of the emulator for this process (the report's own setup: no deadline)."""
@@ -194,10 +203,37 @@ def _bulk_endpoint() -> Iterator[str]:
         server.server_close()
 
 
+def images_codec(base: str) -> Any:
+    """A codec writing the schema version the images on ``base`` write (asked of the image; this
+    checkout's registry holds every version, so an older image's is one of them)."""
+    from sluice.events.codec import Codec
+    from sluice.events.registry import PLAYER_EVENT, Registry, default_registry
+
+    try:
+        said = subprocess.run(
+            [docker_binary(), "run", "--rm", "--entrypoint", "python3", base, "-c", _WRITER_FINGERPRINT],
+            text=True,
+            capture_output=True,
+            check=True,
+        ).stdout.strip()
+    except subprocess.CalledProcessError as exc:
+        raise ReportError(f"asking {base} which schema its stages write: {_engine_said(exc)}") from None
+    registry = default_registry()
+    writer = registry.by_fingerprint(int(said)) if said.isdigit() else None
+    if writer is None or writer.subject != PLAYER_EVENT:
+        raise ReportError(f"{base} writes a player_event schema this checkout does not have ({said or 'no answer'})")
+    older = [v for v in registry.versions() if v.subject != PLAYER_EVENT or v.version <= writer.version]
+    return Codec(registry=Registry(older))
+
+
+_WRITER_FINGERPRINT = "from sluice.events.codec import Codec; print(Codec().fingerprint)"
+
+
 @contextmanager
-def endpoints(stages: Sequence[str]) -> Iterator[Endpoints]:
+def endpoints(stages: Sequence[str], codec: Any = None) -> Iterator[Endpoints]:
     """moto in server mode with the local stack's resources (its recorded settings), and the
-    embedded PostgreSQL (migrated) and a bulk endpoint when a stage that calls them is measured."""
+    embedded PostgreSQL (migrated) and a bulk endpoint when a stage that calls them is measured;
+    events encoded by ``codec`` (this checkout's current schema when None)."""
     from botocore.exceptions import BotoCoreError, ClientError
     from sqlalchemy.exc import SQLAlchemyError
 
@@ -207,7 +243,11 @@ def endpoints(stages: Sequence[str]) -> Iterator[Endpoints]:
     with ExitStack() as stack:
         try:
             aws = stack.enter_context(moto_server())
-            found = Endpoints(aws, provision.recorded_settings(provision.repo_root()))
+            if codec is None:
+                from sluice.events.codec import Codec
+
+                codec = Codec()
+            found = Endpoints(aws, provision.recorded_settings(provision.repo_root()), codec)
             provision.create_directly(found.settings, found.client)
             if "loader" in stages:
                 from sqlalchemy.engine import make_url
@@ -291,9 +331,7 @@ def _record(*, clean: bool) -> dict[str, Any]:
     return record
 
 
-def _kinesis_event(stream: str, record: dict[str, Any]) -> dict[str, Any]:
-    from sluice.events.codec import Codec
-
+def _kinesis_event(found: Endpoints, stream: str, record: dict[str, Any]) -> dict[str, Any]:
     sequence = str(49_590_338_271_490_256_608_559_692_538_361_571_095_921_575_989_136_588_898 + time.monotonic_ns())
     return {
         "Records": [
@@ -302,7 +340,7 @@ def _kinesis_event(stream: str, record: dict[str, Any]) -> dict[str, Any]:
                     "kinesisSchemaVersion": "1.0",
                     "partitionKey": record["session_id"],
                     "sequenceNumber": sequence,
-                    "data": base64.b64encode(Codec().encode(record)).decode("ascii"),
+                    "data": base64.b64encode(found.codec.encode(record)).decode("ascii"),
                     "approximateArrivalTimestamp": time.time(),
                 },
                 "eventSource": "aws:kinesis",
@@ -411,12 +449,12 @@ def probes(found: Endpoints) -> dict[str, Probe]:
                 "SLUICE_CLEAN_STREAM": s["clean_stream"],
                 "SLUICE_FAILED_FIREHOSE": s["failed_firehose"],
             },
-            lambda: _kinesis_event(s["raw_stream"], _record(clean=False)),
+            lambda: _kinesis_event(found, s["raw_stream"], _record(clean=False)),
             lambda answer: answer == no_failures,
         ),
         "indexer": Probe(
             {**aws, "SLUICE_OPENSEARCH_URL": found.opensearch_url, "SLUICE_FAILED_FIREHOSE": s["failed_firehose"]},
-            lambda: _kinesis_event(s["clean_stream"], _record(clean=True)),
+            lambda: _kinesis_event(found, s["clean_stream"], _record(clean=True)),
             lambda answer: answer == no_failures,
         ),
         # A new lake object read from S3 and merged into PostgreSQL.
@@ -434,7 +472,7 @@ def probes(found: Endpoints) -> dict[str, Probe]:
                 "SLUICE_FAILED_FIREHOSE": s["failed_firehose"],
             },
             lambda: {
-                **_kinesis_event(s["clean_stream"], _record(clean=True)),
+                **_kinesis_event(found, s["clean_stream"], _record(clean=True)),
                 "window": _monitor_window(),
                 "state": {},
                 "shardId": "shardId-000000000000",
@@ -469,10 +507,11 @@ def build_bare(base: str) -> str:
     return tag
 
 
-def measure(image: str, stage: str, probe: Probe) -> Timing:
+def measure(image: str, stage: str, probe: Probe, found: Endpoints) -> Timing:
     """One cold start of ``image`` answering ``probe``: an answer other than the one its calls
-    succeeding give is a measurement not taken."""
+    succeeding give, or a failed event written for it, is a measurement not taken."""
     event = probe.event()
+    failed = found.failed_objects()
     try:
         with stage_container(image, probe.env) as container:
             try:
@@ -484,6 +523,10 @@ def measure(image: str, stage: str, probe: Probe) -> Timing:
                 raise ReportError(
                     f"{stage} ({image}) answered its probe with {json.dumps(answer)[:300]}, not what a stage "
                     "whose calls succeeded answers"
+                )
+            if found.failed_objects() != failed:
+                raise ReportError(
+                    f"{stage} ({image}) wrote a failed event for its probe: the event did not take the stage's path"
                 )
             polled = container.api.first_poll_at or answered
             return Timing((polled - container.started_at) * 1000, (answered - container.started_at) * 1000)
@@ -530,9 +573,10 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 def report(lock: dict[str, Any], runs: int) -> None:
     bare = build_bare(lock["base"]["image"])
+    codec = images_codec(lock["base"]["image"])
     stages = [stage for stage in STAGES if stage in lock["stages"]]
     unbuilt = [stage for stage in STAGES if stage not in lock["stages"]]
-    with endpoints(stages) as found:
+    with endpoints(stages, codec) as found:
         probe = probes(found)
         print(
             f"Sluice images {lock['version']} at {lock['git_revision']} on {lock['python_image']}: first "
@@ -544,16 +588,16 @@ def report(lock: dict[str, Any], runs: int) -> None:
         )
         if unbuilt:
             print(f"not in the lock file (not built): {', '.join(unbuilt)}")
-        measure(bare, BARE, probe[BARE])  # warm-up: the first container of a run pays the engine's own start
+        measure(bare, BARE, probe[BARE], found)  # warm-up: the first container of a run pays the engine's own start
         rows = []
         for stage in stages:
             entry = lock["stages"][stage]
-            measure(entry["image"], stage, probe[stage])  # warm-up, so page-cache state favours no image
+            measure(entry["image"], stage, probe[stage], found)  # warm-up, so page-cache state favours no image
             # In turn with the bare image: a slower or busier moment of the machine weighs on both.
             timings, bare_timings = [], []
             for _ in range(runs):
-                bare_timings.append(measure(bare, BARE, probe[BARE]))
-                timings.append(measure(entry["image"], stage, probe[stage]))
+                bare_timings.append(measure(bare, BARE, probe[BARE], found))
+                timings.append(measure(entry["image"], stage, probe[stage], found))
             rows.append(
                 Row(
                     stage,
