@@ -14,12 +14,13 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from sluice.events.json_mapping import iso_millis
+from sluice_tools.sdk.delivery import DEFAULT as SDK_DELIVERY
 from sluice_tools.traffic import catalogue
 from sluice_tools.traffic.bad_events import BadKind, make_bad
 
 __all__ = ["HEARTBEAT_INTERVAL_MS", "GeneratedEvent", "Incident", "Problems", "Session", "TrafficConfig", "generate"]
 
-HEARTBEAT_INTERVAL_MS = 10_000
+HEARTBEAT_INTERVAL_MS = SDK_DELIVERY.heartbeat_interval_ms  # the web SDK's (sluice_tools.sdk.delivery)
 
 
 @dataclass(frozen=True)
