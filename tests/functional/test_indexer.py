@@ -59,6 +59,29 @@ def test_bootstrap_installs_template_and_policy_once(cluster):
     )
 
 
+def test_bootstrap_moves_indices_to_ultrawarm_before_deleting_them(cluster):
+    client = build_client(ClusterConfig(url=cluster.url))
+    result = bootstrap(client, "sluice-warm", retention_days=90, warm_after_days=7)
+    assert result.policy == "created"
+    states = {s["name"]: s for s in cluster.policies["sluice-warm-retention"]["policy"]["states"]}
+    assert states["hot"]["transitions"] == [{"state_name": "warm", "conditions": {"min_index_age": "7d"}}]
+    assert "warm_migration" in states["warm"]["actions"][0]
+    assert states["warm"]["transitions"] == [{"state_name": "delete", "conditions": {"min_index_age": "90d"}}]
+    assert bootstrap(client, "sluice-warm", retention_days=90, warm_after_days=7).policy == "unchanged"
+    # back to hot only: the policy is updated, not left migrating
+    assert bootstrap(client, "sluice-warm", retention_days=90).policy == "updated"
+    assert [s["name"] for s in cluster.policies["sluice-warm-retention"]["policy"]["states"]] == ["hot", "delete"]
+
+
+def test_bootstrap_refuses_a_warm_age_past_the_retention(cluster):
+    from sluice.runtime.config import ConfigError
+
+    client = build_client(ClusterConfig(url=cluster.url))
+    with pytest.raises(ConfigError, match="below the retention"):
+        bootstrap(client, "sluice-warm", retention_days=30, warm_after_days=30)
+    assert "sluice-warm-retention" not in cluster.policies
+
+
 def test_events_land_in_their_day_index_with_event_id_and_a_replay_does_not_double(aws, pipeline, cluster):
     records = [clean_record() for _ in range(30)]
     event = kinesis_event([Codec().encode(r) for r in records])

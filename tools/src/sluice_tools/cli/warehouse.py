@@ -55,6 +55,13 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
         default=30,
         help="delete indices this many days after creation (default: 30)",
     )
+    bootstrap.add_argument(
+        "--warm-after-days",
+        type=positive_int,
+        metavar="DAYS",
+        help="move indices to UltraWarm this many days after creation, before --retention-days deletes them "
+        "(the domain needs warm nodes: Terraform's search_warm_enabled; its index_lifecycle output gives hot_days)",
+    )
     bootstrap.add_argument("--shards", type=positive_int, default=1)
     bootstrap.add_argument("--replicas", type=non_negative_int, default=1)
     bootstrap.add_argument(
@@ -128,7 +135,12 @@ def _bootstrap(args: argparse.Namespace) -> int:
     try:
         client = build_client(ClusterConfig.from_env(environ))
         result = bootstrap(
-            client, args.prefix, retention_days=args.retention_days, shards=args.shards, replicas=args.replicas
+            client,
+            args.prefix,
+            retention_days=args.retention_days,
+            warm_after_days=args.warm_after_days,
+            shards=args.shards,
+            replicas=args.replicas,
         )
         arns = list(args.map_role)
         if args.terraform_outputs:
@@ -139,7 +151,8 @@ def _bootstrap(args: argparse.Namespace) -> int:
     except OpenSearchException as exc:
         raise UsageError(f"OpenSearch: {exc}") from None
     print(f"index template {args.prefix}: {result.template}")
-    print(f"retention policy {args.prefix}-retention ({args.retention_days} days): {result.policy}")
+    warm = f", UltraWarm after {args.warm_after_days}" if args.warm_after_days else ""
+    print(f"retention policy {args.prefix}-retention ({args.retention_days} days{warm}): {result.policy}")
     if security is not None:
         print(f"role {WRITER_ROLE}: {security.role}; mapped to {', '.join(security.backend_roles)}: {security.mapping}")
     if result.mapping_conflict is not None:

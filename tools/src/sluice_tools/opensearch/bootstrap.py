@@ -12,9 +12,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from sluice.runtime.config import ConfigError
 from sluice_tools.artifacts.opensearch import index_template
 
-__all__ = ["BootstrapResult", "bootstrap", "retention_policy"]
+__all__ = ["WARM_MIGRATION", "BootstrapResult", "bootstrap", "retention_policy"]
 
 
 @dataclass(frozen=True)
@@ -27,19 +28,37 @@ class BootstrapResult:
     mapping_conflict: str | None = None
 
 
-def retention_policy(prefix: str, retention_days: int) -> dict[str, Any]:
+# UltraWarm moves an index's shards to S3-backed warm nodes; a migration of a large index takes
+# hours, so ISM gives the action a day and retries it before the index is left in a failed state.
+WARM_MIGRATION = {"warm_migration": {}, "timeout": "24h", "retry": {"count": 5, "delay": "1h"}}
+
+
+def retention_policy(prefix: str, retention_days: int, warm_after_days: int | None = None) -> dict[str, Any]:
+    """Indices are deleted ``retention_days`` after creation; with ``warm_after_days`` they move to
+    UltraWarm first (the domain needs warm nodes: Terraform's ``search_warm_enabled``)."""
+    if warm_after_days is not None and not 0 < warm_after_days < retention_days:
+        raise ConfigError(
+            f"warm after {warm_after_days} days must be above 0 and below the retention ({retention_days} days)"
+        )
+    delete = {"state_name": "delete", "conditions": {"min_index_age": f"{retention_days}d"}}
+    if warm_after_days is None:
+        description = f"Sluice: delete {prefix}-* indices {retention_days} days after creation"
+        states = [{"name": "hot", "actions": [], "transitions": [delete]}]
+    else:
+        description = (
+            f"Sluice: {prefix}-* indices to UltraWarm {warm_after_days} days after creation, "
+            f"deleted after {retention_days}"
+        )
+        warm = {"state_name": "warm", "conditions": {"min_index_age": f"{warm_after_days}d"}}
+        states = [
+            {"name": "hot", "actions": [], "transitions": [warm]},
+            {"name": "warm", "actions": [WARM_MIGRATION], "transitions": [delete]},
+        ]
     return {
         "policy": {
-            "description": f"Sluice: delete {prefix}-* indices {retention_days} days after creation",
+            "description": description,
             "default_state": "hot",
-            "states": [
-                {
-                    "name": "hot",
-                    "actions": [],
-                    "transitions": [{"state_name": "delete", "conditions": {"min_index_age": f"{retention_days}d"}}],
-                },
-                {"name": "delete", "actions": [{"delete": {}}], "transitions": []},
-            ],
+            "states": [*states, {"name": "delete", "actions": [{"delete": {}}], "transitions": []}],
             # New daily indices pick the policy up by name, with no per-index call.
             "ism_template": [{"index_patterns": [f"{prefix}-*"], "priority": 100}],
         }
@@ -58,7 +77,13 @@ def _same(installed: dict[str, Any], wanted: dict[str, Any]) -> bool:
 
 
 def bootstrap(
-    client: Any, prefix: str = "sluice-events", *, retention_days: int = 30, shards: int = 1, replicas: int = 1
+    client: Any,
+    prefix: str = "sluice-events",
+    *,
+    retention_days: int = 30,
+    warm_after_days: int | None = None,
+    shards: int = 1,
+    replicas: int = 1,
 ) -> BootstrapResult:
     from opensearchpy.exceptions import NotFoundError
 
@@ -71,7 +96,7 @@ def bootstrap(
         template_state = "created"
     if template_state != "unchanged":
         client.indices.put_index_template(name=name, body=template)
-    policy = _install_policy(client, prefix, retention_days)
+    policy = _install_policy(client, prefix, retention_policy(prefix, retention_days, warm_after_days))
     return BootstrapResult(template_state, policy, *_update_existing_indices(client, prefix, template))
 
 
@@ -101,11 +126,10 @@ def _reason(exc: Any) -> str:
     return str(error.get("reason", exc.error)) if isinstance(error, dict) else str(exc.error)
 
 
-def _install_policy(client: Any, prefix: str, retention_days: int) -> str:
+def _install_policy(client: Any, prefix: str, policy: dict[str, Any]) -> str:
     from opensearchpy.exceptions import NotFoundError
 
     policy_id = f"{prefix}-retention"
-    policy = retention_policy(prefix, retention_days)
     path = f"/_plugins/_ism/policies/{policy_id}"
     try:
         current = client.transport.perform_request("GET", path)
