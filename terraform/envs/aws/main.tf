@@ -35,6 +35,9 @@ module "sluice" {
   alert_emails                 = var.alert_emails
   origin_verify_secret_arn     = var.create_edge ? module.edge[0].origin_verify_secret_arn : null
   capacity                     = var.capacity
+  # Two levers on by default (the numbers chose them): no platform lines, no X-Ray.
+  system_log_level = var.system_log_level
+  enable_tracing   = var.enable_tracing
   # The levers (terraform/README.md, "Cost levers"): each off by default; `sluice plan` may set them.
   ingest_endpoint            = var.ingest_endpoint
   warehouse_kind             = var.warehouse_kind

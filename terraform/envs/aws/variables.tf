@@ -261,3 +261,15 @@ variable "search_warm_retention_days" {
   type        = number
   default     = 0
 }
+
+variable "system_log_level" {
+  description = "The level of Lambda's own lines in every stage's logs: DEBUG, INFO or WARN. WARN (the default) drops each invocation's START, END and REPORT lines, more than half the log bytes at 100M events a day; Duration, Errors and Throttles remain as CloudWatch metrics. INFO brings back the per-invocation REPORT figures (init duration, max memory used)."
+  type        = string
+  default     = "WARN"
+}
+
+variable "enable_tracing" {
+  description = "X-Ray active tracing on every stage (off by default: billed per sampled trace, priced by `sluice cost --goals`)."
+  type        = bool
+  default     = false
+}

@@ -134,6 +134,8 @@ module "ingest" {
   name                 = "${var.name}-ingest"
   metrics_stage        = "ingest"
   log_level            = var.log_level
+  system_log_level     = var.system_log_level
+  tracing              = var.enable_tracing
   memory_mb            = lookup(var.capacity.memory_mb, "ingest", 512)
   image_uri            = var.images["ingest"]
   timeout_seconds      = 30
@@ -181,6 +183,8 @@ module "processor" {
   name                 = "${var.name}-processor"
   metrics_stage        = "processor"
   log_level            = var.log_level
+  system_log_level     = var.system_log_level
+  tracing              = var.enable_tracing
   memory_mb            = lookup(var.capacity.memory_mb, "processor", 512)
   create_trigger       = var.create_event_source_mappings
   image_uri            = var.images["processor"]
@@ -215,6 +219,8 @@ module "indexer" {
   name                 = "${var.name}-indexer"
   metrics_stage        = "indexer"
   log_level            = var.log_level
+  system_log_level     = var.system_log_level
+  tracing              = var.enable_tracing
   memory_mb            = lookup(var.capacity.memory_mb, "indexer", 512)
   create_trigger       = var.create_event_source_mappings
   image_uri            = var.images["indexer"]
@@ -238,6 +244,8 @@ module "loader" {
   name                 = "${var.name}-loader"
   metrics_stage        = "loader"
   log_level            = var.log_level
+  system_log_level     = var.system_log_level
+  tracing              = var.enable_tracing
   memory_mb            = lookup(var.capacity.memory_mb, "loader", 512)
   create_trigger       = var.create_event_source_mappings
   image_uri            = var.images["loader"]
@@ -276,6 +284,8 @@ module "monitor" {
   name                 = "${var.name}-monitor"
   metrics_stage        = "monitor"
   log_level            = var.log_level
+  system_log_level     = var.system_log_level
+  tracing              = var.enable_tracing
   memory_mb            = lookup(var.capacity.memory_mb, "monitor", 512)
   create_trigger       = var.create_event_source_mappings
   image_uri            = var.images["monitor"]
@@ -303,13 +313,15 @@ module "monitor" {
 # The health evaluation: a second handler of the monitor image, run on a schedule, that judges
 # each window over every shard's counters combined and sends one message per incident change.
 module "evaluator" {
-  source        = "../stage_function"
-  create        = var.create
-  name          = "${var.name}-health-evaluator"
-  metrics_stage = "monitor-evaluator" # the Stage dimension evaluator_from_env writes
-  log_level     = var.log_level
-  image_uri     = var.images["monitor"]
-  command       = "sluice_monitor.handler.evaluate"
+  source           = "../stage_function"
+  create           = var.create
+  name             = "${var.name}-health-evaluator"
+  metrics_stage    = "monitor-evaluator" # the Stage dimension evaluator_from_env writes
+  log_level        = var.log_level
+  system_log_level = var.system_log_level
+  tracing          = var.enable_tracing
+  image_uri        = var.images["monitor"]
+  command          = "sluice_monitor.handler.evaluate"
   # One evaluation at a time: incidents advance window by window (the state write is also
   # conditional, so an overlapping run could never move them twice).
   reserved_concurrency = 1

@@ -78,6 +78,14 @@ output "functions" {
   )
 }
 
+output "observability" {
+  description = "Stage -> its X-Ray tracing mode and log levels (system_log_level, enable_tracing: what `sluice cost` prices)."
+  value = !var.create ? null : merge(
+    { ingest = module.ingest.observability, processor = module.processor.observability, loader = module.loader.observability, monitor = module.monitor.observability, evaluator = module.evaluator.observability },
+    local.search_on ? { indexer = module.indexer[0].observability } : {}
+  )
+}
+
 output "triggers" {
   description = "Stage -> its source and event source mapping settings (the local event-source-mapping runtime reads these)."
   value = !var.create ? null : {

@@ -290,6 +290,18 @@ variable "log_level" {
   default     = "INFO"
 }
 
+variable "system_log_level" {
+  description = "The level of Lambda's own lines in every stage's logs: DEBUG, INFO or WARN (see modules/stage_function). WARN, the default, drops each invocation's START, END and REPORT lines (INFO): at 100M events a day they were more than half the log bytes (`sluice cost`). Duration, Errors and Throttles remain as the functions' CloudWatch metrics; INFO brings back the per-invocation REPORT figures (init duration, max memory used)."
+  type        = string
+  default     = "WARN"
+}
+
+variable "enable_tracing" {
+  description = "X-Ray active tracing on every stage. Off by default: sampled traces are billed per trace recorded (`sluice cost --goals` prices them as a lever); the stages' logs and metrics remain."
+  type        = bool
+  default     = false
+}
+
 variable "tags" {
   description = "Tags for every resource."
   type        = map(string)

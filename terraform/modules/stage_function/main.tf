@@ -25,6 +25,9 @@ locals {
     local.sqs ? [{ sid = "ReadTrigger", actions = ["sqs:ReceiveMessage", "sqs:DeleteMessage", "sqs:GetQueueAttributes", "sqs:ChangeMessageVisibility"], resources = [var.trigger.source_arn] }] : [],
     var.trigger.type == "none" ? [] : [{ sid = "OnFailureDestination", actions = ["sqs:SendMessage"], resources = [try(aws_sqs_queue.on_failure[0].arn, null)] }],
     var.policy_statements,
+    # X-Ray's write actions do not support resource-level permissions; Lambda refuses Active
+    # tracing without them.
+    var.tracing ? [{ sid = "Traces", actions = ["xray:PutTraceSegments", "xray:PutTelemetryRecords"], resources = ["*"] }] : [],
     # ENI actions do not support resource-level permissions.
     var.vpc_subnet_ids == null ? [] : [{ sid = "VpcNetworkInterfaces", actions = ["ec2:CreateNetworkInterface", "ec2:DescribeNetworkInterfaces", "ec2:DeleteNetworkInterface", "ec2:AssignPrivateIpAddresses", "ec2:UnassignPrivateIpAddresses"], resources = ["*"] }],
   )
@@ -84,6 +87,7 @@ resource "aws_cloudwatch_log_group" "this" {
 resource "aws_lambda_function" "this" {
   count = var.create ? 1 : 0
   #checkov:skip=CKV_AWS_272:Lambda code signing applies to .zip packages only; images are pinned by digest from an immutable, scanned repository
+  #checkov:skip=CKV_AWS_50:X-Ray active tracing is an option (var.tracing; the pipeline's enable_tracing, off by default and priced by `sluice cost` when on); the stages' logs and metrics remain
   #checkov:skip=CKV_AWS_117:a VPC only for the stages that reach private resources (var.vpc_subnet_ids); the others reach AWS APIs directly
   function_name                  = var.name
   role                           = aws_iam_role.this[0].arn
@@ -112,9 +116,11 @@ resource "aws_lambda_function" "this" {
 
   # Advanced logging controls: Lambda sets AWS_LAMBDA_LOG_LEVEL only when they are on, and the
   # stages' logger (Powertools) takes its level from it; JSON so Lambda filters by each line's level.
+  # Lambda's own lines are filtered apart (system_log_level): its START/END/REPORT are INFO.
   logging_config {
     log_format            = "JSON"
     application_log_level = var.log_level
+    system_log_level      = var.system_log_level
     log_group             = aws_cloudwatch_log_group.this[0].name
   }
 

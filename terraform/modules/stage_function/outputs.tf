@@ -52,3 +52,12 @@ output "environment" {
   description = "The function's environment variables (configuration only, never a secret)."
   value       = try(aws_lambda_function.this[0].environment[0].variables, null)
 }
+
+output "observability" {
+  description = "What the function records of itself: its X-Ray tracing mode and its application and system (Lambda's own lines) log levels."
+  value = try({
+    tracing_mode          = aws_lambda_function.this[0].tracing_config[0].mode
+    application_log_level = aws_lambda_function.this[0].logging_config[0].application_log_level
+    system_log_level      = aws_lambda_function.this[0].logging_config[0].system_log_level
+  }, null)
+}

@@ -151,7 +151,7 @@ variable "vpc_security_group_ids" {
 }
 
 variable "tracing" {
-  description = "X-Ray active tracing."
+  description = "X-Ray active tracing (Active; false: PassThrough). Sampled traces are billed per trace recorded: `sluice cost` prices them when on."
   type        = bool
   default     = true
 }
@@ -164,6 +164,17 @@ variable "log_level" {
   validation {
     condition     = contains(["TRACE", "DEBUG", "INFO"], var.log_level)
     error_message = "log_level must be TRACE, DEBUG or INFO (above INFO, Lambda drops the EMF metric lines the alarms read)."
+  }
+}
+
+variable "system_log_level" {
+  description = "The level of Lambda's own platform lines (DEBUG, INFO or WARN). The START, END and REPORT lines of each invocation are INFO: WARN keeps them out of the logs (Duration, Errors and Throttles still come from the function's CloudWatch metrics) and loses the per-invocation REPORT figures (init duration, max memory used)."
+  type        = string
+  default     = "INFO"
+
+  validation {
+    condition     = contains(["DEBUG", "INFO", "WARN"], var.system_log_level)
+    error_message = "system_log_level must be DEBUG, INFO or WARN (Lambda's system log levels)."
   }
 }
 

@@ -122,3 +122,25 @@ run "an_unknown_warehouse_kind_is_refused" {
 
   expect_failures = [var.warehouse_kind]
 }
+
+run "no_platform_lines_and_no_tracing_by_default" {
+  command = plan
+
+  assert {
+    condition     = alltrue([for stage, o in module.sluice.observability : o.system_log_level == "WARN" && o.tracing_mode == "PassThrough"])
+    error_message = "the stack's stages drop Lambda's START/END/REPORT lines and record no X-Ray traces by default"
+  }
+}
+
+run "platform_lines_and_tracing_when_asked" {
+  command = plan
+  variables {
+    system_log_level = "INFO"
+    enable_tracing   = true
+  }
+
+  assert {
+    condition     = alltrue([for stage, o in module.sluice.observability : o.system_log_level == "INFO" && o.tracing_mode == "Active"])
+    error_message = "the stack passes system_log_level and enable_tracing to every stage"
+  }
+}

@@ -145,3 +145,33 @@ run "an_unknown_warehouse_kind_is_refused" {
 
   expect_failures = [var.warehouse_kind]
 }
+
+run "no_platform_lines_and_no_tracing_by_default" {
+  command = plan
+
+  assert {
+    condition     = alltrue([for stage, o in output.observability : o.system_log_level == "WARN" && o.tracing_mode == "PassThrough" && o.application_log_level == "INFO"])
+    error_message = "every stage drops Lambda's START/END/REPORT lines (WARN) and records no X-Ray traces by default"
+  }
+  assert {
+    condition     = length(output.observability) == 6
+    error_message = "the six functions (ingest, processor, indexer, loader, monitor, evaluator) are all covered"
+  }
+}
+
+run "platform_lines_and_tracing_when_asked" {
+  command = plan
+  variables {
+    system_log_level = "INFO"
+    enable_tracing   = true
+  }
+
+  assert {
+    condition     = alltrue([for stage, o in output.observability : o.system_log_level == "INFO" && o.tracing_mode == "Active"])
+    error_message = "system_log_level and enable_tracing reach every stage"
+  }
+  assert {
+    condition     = length([for s in module.processor.policy_statements : s if s.sid == "Traces"]) == 1
+    error_message = "a traced stage may send its segments"
+  }
+}

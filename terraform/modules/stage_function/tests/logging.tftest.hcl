@@ -38,3 +38,39 @@ run "no_level_that_drops_the_metric_lines" {
   variables { log_level = "WARN" }
   expect_failures = [var.log_level]
 }
+
+run "lambda_platform_lines_and_tracing_by_default" {
+  command = plan
+
+  assert {
+    condition     = output.observability == { tracing_mode = "Active", application_log_level = "INFO", system_log_level = "INFO" }
+    error_message = "on its own the module keeps Lambda's defaults: its START/END/REPORT lines (INFO) and active tracing"
+  }
+  assert {
+    condition     = one([for s in output.policy_statements : s if s.sid == "Traces"]).actions == ["xray:PutTraceSegments", "xray:PutTelemetryRecords"]
+    error_message = "an actively traced function may send its segments (Lambda refuses Active tracing without them)"
+  }
+}
+
+run "no_platform_lines_no_tracing_when_asked" {
+  command = plan
+  variables {
+    system_log_level = "WARN"
+    tracing          = false
+  }
+
+  assert {
+    condition     = output.observability == { tracing_mode = "PassThrough", application_log_level = "INFO", system_log_level = "WARN" }
+    error_message = "WARN keeps Lambda's INFO lines (START, END, REPORT) out; PassThrough records no traces"
+  }
+  assert {
+    condition     = length([for s in output.policy_statements : s if s.sid == "Traces"]) == 0
+    error_message = "no X-Ray grant when the function is not traced"
+  }
+}
+
+run "no_system_level_lambda_does_not_have" {
+  command = plan
+  variables { system_log_level = "ERROR" }
+  expect_failures = [var.system_log_level]
+}
