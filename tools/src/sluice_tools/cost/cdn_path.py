@@ -31,6 +31,7 @@ from sluice_tools.cost.model import (
     Deployment,
     Estimate,
     Line,
+    log_bytes_per_invocation,
     records_per_invocation,
     sampled_traces,
 )
@@ -165,7 +166,7 @@ def with_cdn_path(
     add(
         "CloudWatch",
         "processor logs (cdn log lines)",
-        invocations * a.log_bytes_per_invocation / 1e9,
+        invocations * log_bytes_per_invocation(a, d) / 1e9,
         "GB",
         "cloudwatch.logs_ingested_gb",
     )

@@ -43,7 +43,10 @@ class Lever:
     option: str  # how to turn it on: the Terraform variable or client setting
     trade_off: str
     apply: Callable[[Deployment, float], Deployment]  # (deployment, heartbeats events/request)
+    off: Callable[[Deployment], Deployment]  # the deployment without it (the other options as they are)
 
+
+_BASE = Deployment()
 
 LEVERS = (
     Lever(
@@ -51,48 +54,68 @@ LEVERS = (
         "deliveryPolicy: 'heartbeats' in the web SDK (sluice cost --delivery-policy heartbeats)",
         "events reach Sluice up to one monitor window (60 s) late, so an alert on them is at most one window later",
         lambda d, epr: replace(d, events_per_request=epr),
+        lambda d: replace(d, events_per_request=None),
     ),
     Lever(
         "clean stream KPL-aggregated",
         "clean_kpl_aggregation = true (the default)",
         "the indexer and the monitor de-aggregate; a poison event retries its whole aggregate's record",
         lambda d, _: replace(d, clean_kpl_aggregation=True),
+        lambda d: replace(d, clean_kpl_aggregation=False),
     ),
     Lever(
         "ingest through a Function URL behind CloudFront",
         'ingest_endpoint = "function_url" (needs create_edge)',
         "no API Gateway throttling or access logs: the WAF rate limit and reserved concurrency bound the load",
         lambda d, _: replace(d, ingest="function-url"),
+        lambda d: replace(d, ingest="http-api"),
     ),
     Lever(
         "Redshift Serverless",
         'warehouse_kind = "serverless" (sluice plan picks it when it is cheaper)',
         "billed while loads and queries run, at least 60 s a spell: a short lake buffer keeps it busy",
         lambda d, _: replace(d, warehouse="serverless"),
+        lambda d: replace(d, warehouse="provisioned"),
     ),
     Lever(
         "OpenSearch: 7 days hot, the lake as history",
         "search_hot_retention_days = 7 (sluice plan --search-hot-days 7)",
         "searches beyond 7 days go to Athena or the warehouse, not the index",
         lambda d, _: replace(d, search_hot_days=7, search_instances=None, search_volume_gb=None),
+        lambda d: replace(
+            d, search_hot_days=_BASE.search_hot_days, search_warm_days=0, search_instances=None, search_volume_gb=None
+        ),
     ),
     Lever(
         "OpenSearch: 7 days hot, 23 in UltraWarm",
         "search_warm_enabled, search_warm_retention_days = 23 (sluice plan --search-hot-days 7 --search-warm-days 23)",
         "warm indices are read-only and slower to query; UltraWarm nodes are a floor of two",
         lambda d, _: replace(d, search_hot_days=7, search_warm_days=23, search_instances=None, search_volume_gb=None),
+        lambda d: replace(
+            d, search_hot_days=_BASE.search_hot_days, search_warm_days=0, search_instances=None, search_volume_gb=None
+        ),
     ),
     Lever(
         "streams kept 24 h",
         "stream_retention_hours = 24 (the pipeline module)",
         "`sluice failed recover` can refetch a failed batch's records only within a day of their arrival",
         lambda d, _: replace(d, retention_hours=24),
+        lambda d: replace(d, retention_hours=_BASE.retention_hours),
     ),
     Lever(
         "X-Ray tracing off",
-        "stage_function tracing = false (the pipeline module passes no such variable yet)",
+        "enable_tracing = false (the default; the pipeline module and envs/aws)",
         "no traces of slow or failed invocations (the logs and metrics remain)",
         lambda d, _: replace(d, tracing=False),
+        lambda d: replace(d, tracing=True),
+    ),
+    Lever(
+        "Lambda's platform lines dropped",
+        'system_log_level = "WARN" (the default; the pipeline module and envs/aws)',
+        "no START/END/REPORT line per invocation: init duration and max memory used are not in the logs "
+        "(Duration, Errors, Throttles remain CloudWatch metrics)",
+        lambda d, _: replace(d, system_log_level="WARN"),
+        lambda d: replace(d, system_log_level="INFO"),  # Lambda's own default
     ),
 )
 
@@ -100,24 +123,6 @@ LEVERS = (
 def pipeline(estimate: Estimate) -> float:
     """The month's bill without the two clusters."""
     return sum(v for s, v in estimate.by_service().items() if s not in CLUSTERS)
-
-
-def _off(lever: Lever, d: Deployment, profile: Profile) -> Deployment:
-    """``d`` with ``lever`` off: the deployed default for the options it turns on."""
-    base = Deployment()
-    if lever.name.startswith("SDK"):
-        return replace(d, events_per_request=None)
-    if lever.name.startswith("clean"):
-        return replace(d, clean_kpl_aggregation=False)
-    if lever.name.startswith("ingest"):
-        return replace(d, ingest="http-api")
-    if lever.name.startswith("Redshift"):
-        return replace(d, warehouse="provisioned")
-    if lever.name.startswith("OpenSearch"):
-        return replace(
-            d, search_hot_days=base.search_hot_days, search_warm_days=0, search_instances=None, search_volume_gb=None
-        )
-    return replace(d, tracing=True)
 
 
 def lever_savings(
@@ -133,7 +138,7 @@ def lever_savings(
     """Each lever's (lever, monthly USD without it, with it), everything else as ``base``."""
     out = []
     for lever in LEVERS:
-        off = _off(lever, base, profile)
+        off = lever.off(base)
         on = lever.apply(off, heartbeats.events_per_request)
         without = monthly(events_per_day, profile, cpu, prices, deployment=off, assumptions=assumptions)
         with_ = monthly(events_per_day, profile, cpu, prices, deployment=on, assumptions=assumptions)
@@ -283,10 +288,12 @@ def _sdk_would_take(
         else:
             lines.append(f"pipeline: even with one request per session the rest is ${floor:.2f}/M, over ${goal:.2f}")
         lines.extend(_largest(best))
-        extra = replace(d, retention_hours=24, tracing=False)
+        extra = replace(d, retention_hours=24, tracing=False, system_log_level="WARN")
         e3 = monthly(events_per_day, profile, cpu, prices, deployment=extra, assumptions=a)
+        also = ["the streams kept 24 h"] + (["X-Ray off"] if d.tracing else [])
+        also += ["Lambda's platform lines dropped"] if d.system_log_level != "WARN" else []
         lines.append(
-            f"or, at {1 / x1:.1f} events a request, the streams kept 24 h and X-Ray off as well: "
+            f"or, at {1 / x1:.1f} events a request, {', '.join(also)} as well: "
             f"pipeline ${e3.per_million(pipeline(e3)):.2f}/M"
         )
     if not best.met[1]:

@@ -65,6 +65,7 @@ __all__ = [
     "assume",
     "clean_events_per_record",
     "lake_records_per_batch",
+    "log_bytes_per_invocation",
     "metric_series",
     "monthly",
     "records_per_invocation",
@@ -118,7 +119,9 @@ class Assumptions:
     # The stage's own lines per invocation, measured: the mean of one clean invocation of ingest,
     # processor, indexer and loader under Powertools (330/523/454/429 B: one EMF line).
     stage_log_bytes_per_invocation: int = 434
-    # Lambda's own lines (START, END, REPORT with the X-Ray segment): not measurable here.
+    # Lambda's own lines (START, END, REPORT with the X-Ray segment) when its system log level
+    # lets them through (INFO or DEBUG; the Deployment's system_log_level): not measurable here.
+    # At WARN a clean invocation writes none of them (they are INFO, Lambda's "Log-level filtering").
     platform_log_bytes_per_invocation: int = 736
     # One API Gateway access-log line in terraform/modules/ingest_api's format, typical values.
     access_log_bytes_per_request: int = 180
@@ -149,10 +152,6 @@ class Assumptions:
     kms_keys: int = 5  # raw and clean streams, lake, monitoring, warehouse
     secrets: int = 3  # write keys, loader credentials, CloudFront origin token
     incidents_per_month: int = 30  # alert messages (SNS publishes and emails)
-
-    @property
-    def log_bytes_per_invocation(self) -> int:
-        return self.stage_log_bytes_per_invocation + self.platform_log_bytes_per_invocation
 
 
 class AssumptionError(SluiceError, ValueError):
@@ -226,7 +225,9 @@ class Deployment:
     events_per_request: float | None = None
     edge: bool = True  # CloudFront + WAF in front of the API
     waf_rules: int = 1
-    tracing: bool = True  # X-Ray active tracing on every function (stage_function's default)
+    tracing: bool = False  # X-Ray active tracing on every function (the pipeline's enable_tracing)
+    # Lambda's own lines (the pipeline's system_log_level): WARN drops START/END/REPORT (INFO).
+    system_log_level: str = "WARN"
     api_access_logs: bool = True  # terraform/modules/ingest_api writes one line per request
     log_retention_days: int = 365  # every log group's retention in the modules
     search_hot_days: int = 30  # the index lifecycle deletes (or moves) indices after this many days
@@ -569,9 +570,17 @@ def sampled_traces(invocations: float, a: Assumptions) -> float:
     return (reservoir + (per_s - reservoir) * a.xray_sampling_rate) * SECONDS_PER_MONTH
 
 
+def log_bytes_per_invocation(a: Assumptions, d: Deployment) -> int:
+    """CloudWatch log bytes one invocation writes: the stage's own lines, and Lambda's START, END
+    and REPORT unless the system log level (``d.system_log_level``) is WARN."""
+    platform = a.platform_log_bytes_per_invocation if d.system_log_level in ("DEBUG", "INFO") else 0
+    return a.stage_log_bytes_per_invocation + platform
+
+
 def _check(d: Deployment) -> None:
     for name, value, allowed in (
         ("streams", d.streams, ("on-demand", "provisioned")),
+        ("system_log_level", d.system_log_level, ("DEBUG", "INFO", "WARN")),
         ("ingest", d.ingest, ("http-api", "function-url", "none")),
         ("warehouse", d.warehouse, ("provisioned", "serverless")),
     ):
@@ -782,7 +791,7 @@ def monthly(
         duration_s = (invocations * a.invocation_overhead_ms + cpu_ms * stretch + wait_ms) / 1000
         add("Lambda", f"{stage} requests", invocations, "requests", "lambda.request")
         add("Lambda", f"{stage} compute ({memory} MB)", duration_s * memory / 1024, "GB-seconds", "lambda.gb_second")
-        log_bytes += invocations * a.log_bytes_per_invocation
+        log_bytes += invocations * log_bytes_per_invocation(a, d)
         traces += sampled_traces(invocations, a)
 
     # Firehose, S3, the loader's queue
@@ -857,9 +866,12 @@ def monthly(
             "requests",
             "secretsmanager.request",
         )
-    add(
-        "CloudWatch", "logs ingested (stages, Lambda, API access)", log_bytes / 1e9, "GB", "cloudwatch.logs_ingested_gb"
-    )
+    sources = [
+        "stages",
+        *(["Lambda's START/END/REPORT"] if log_bytes_per_invocation(a, d) > a.stage_log_bytes_per_invocation else []),
+    ]
+    sources += ["API access"] if d.ingest == "http-api" and d.api_access_logs else []
+    add("CloudWatch", f"logs ingested ({', '.join(sources)})", log_bytes / 1e9, "GB", "cloudwatch.logs_ingested_gb")
     add(
         "CloudWatch",
         f"logs stored ({d.log_retention_days} days, compressed; steady state)",
@@ -911,6 +923,17 @@ def monthly(
             "yours": "VPC: endpoints or NAT are yours (--assume vpc_egress=yours): not priced",
         }[a.vpc_egress],
         "not priced: data transfer inside the region (free), the endpoints' and NAT's per-GB processing (a few MB a day)",
+        f"logs: {log_bytes_per_invocation(a, d)} B an invocation ({a.stage_log_bytes_per_invocation} B the stage's own lines"
+        + (
+            f", {a.platform_log_bytes_per_invocation} B Lambda's at system log level {d.system_log_level}, assumed)"
+            if d.system_log_level != "WARN"
+            else "; Lambda's START/END/REPORT dropped at system log level WARN)"
+        )
+        + (
+            "; X-Ray active tracing priced (sampled traces)"
+            if d.tracing
+            else "; X-Ray tracing off (enable_tracing = false): no traces priced"
+        ),
     ]
     return Estimate(events_per_day, prices.region, prices.as_of, d, u, lines, notes)
 
