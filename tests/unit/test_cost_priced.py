@@ -67,7 +67,10 @@ def test_every_resource_type_the_stacks_create_is_priced_or_named_free(profile):
         cdn_path.with_cdn_path(
             monthly(100e6, profile, cpu, book), cdn_path.CdnPath(10e6, cdn_path.measure()), cpu, book
         ),
-        monthly(100e6, profile, cpu, book, deployment=Deployment(warehouse="serverless", search_warm_days=10)),
+        # The options off by default, on: priced when on
+        monthly(
+            100e6, profile, cpu, book, deployment=Deployment(warehouse="serverless", search_warm_days=10, tracing=True)
+        ),
     ]
     billed = {line.price_key for e in estimates for line in e.lines}
     for kind in types:
@@ -125,8 +128,58 @@ def test_an_assumption_changes_the_bill(profile):
     assert nat.by_service()["VPC"] > base.by_service()["VPC"]
     wide = monthly(100e6, profile, cpu, book, assumptions=assume(["health_player_versions=100"]))
     assert wide.by_service()["CloudWatch"] > base.by_service()["CloudWatch"]
-    untraced = monthly(100e6, profile, cpu, book, deployment=Deployment(tracing=False))
-    assert "X-Ray" in base.by_service() and "X-Ray" not in untraced.by_service()
+    traced = monthly(100e6, profile, cpu, book, deployment=Deployment(tracing=True))
+    assert "X-Ray" in traced.by_service() and "X-Ray" not in base.by_service()
+
+
+def _variable_defaults(path: Path) -> dict[str, object]:
+    """Each variable's default, as python-hcl2 reads them (it keeps labels' and strings' quotes)."""
+    with path.open() as handle:
+        blocks = hcl2.load(handle)["variable"]
+    defaults = {name.strip('"'): body.get("default") for block in blocks for name, body in block.items()}
+    return {name: value.strip('"') if isinstance(value, str) else value for name, value in defaults.items()}
+
+
+def _logs_gb(estimate, item: str = "logs ingested") -> float:
+    return sum(line.quantity for line in estimate.lines if line.item.startswith(item))
+
+
+def test_lambdas_own_lines_and_tracing_are_priced_as_terraform_deploys_them(events, profile):
+    # GIVEN the defaults the pipeline module and the real stack deploy
+    for stack in ("terraform/modules/pipeline", "terraform/envs/aws"):
+        defaults = _variable_defaults(ROOT / stack / "variables.tf")
+        # THEN the model prices the same: Lambda's system log level and X-Ray tracing
+        assert defaults["system_log_level"] == Deployment().system_log_level == "WARN", stack
+        assert defaults["enable_tracing"] is Deployment().tracing is False, stack
+    book, cpu = prices.load("eu-west-1"), stage_cpu.load()
+    base = monthly(100e6, profile, cpu, book)
+    info = monthly(100e6, profile, cpu, book, deployment=Deployment(system_log_level="INFO"))
+    invocations = sum(line.quantity for line in base.lines if line.price_key == "lambda.request")
+    # AND at INFO every invocation adds Lambda's START/END/REPORT bytes (the named assumption)
+    platform = Assumptions().platform_log_bytes_per_invocation
+    assert _logs_gb(info) - _logs_gb(base) == pytest.approx(invocations * platform / 1e9)
+    assert "START/END/REPORT" in next(line.item for line in info.lines if line.item.startswith("logs ingested"))
+    assert "START/END/REPORT" not in next(line.item for line in base.lines if line.item.startswith("logs ingested"))
+    # AND the assumption is the user's to change, at the level that writes those lines
+    small = monthly(
+        100e6,
+        profile,
+        cpu,
+        book,
+        deployment=Deployment(system_log_level="INFO"),
+        assumptions=assume(["platform_log_bytes_per_invocation=100"]),
+    )
+    assert _logs_gb(small) - _logs_gb(base) == pytest.approx(invocations * 100 / 1e9)
+    # AND the CDN path's processor logs follow the same setting
+    cdn = traffic.measure(events, "cdn-logs")
+    a = Assumptions()
+    warn = levers.cdn_estimate(100e6, cdn, cpu, book, deployment=Deployment(), assumptions=a)
+    loud = levers.cdn_estimate(100e6, cdn, cpu, book, deployment=Deployment(system_log_level="INFO"), assumptions=a)
+    cdn_invocations = next(line.quantity for line in warn.cdn_items if line.item.startswith("processor requests"))
+    assert _logs_gb(loud, "processor logs") - _logs_gb(warn, "processor logs") == pytest.approx(
+        cdn_invocations * platform / 1e9
+    )
+    assert "X-Ray" not in warn.by_service()
 
 
 def test_opensearch_is_sized_from_retention_daily_bytes_and_replicas(profile):
@@ -180,10 +233,21 @@ def test_each_lever_saves_and_a_missed_goal_says_what_it_would_take(events, prof
     heartbeats = traffic.measure(events, "sdk", policy("heartbeats"))
     assert heartbeats.events_per_request > 3 * profile.events_per_request
     sized = plan(100e6, profile, cpu, book, peak_factor=4, target_latency_s=120).deployment
-    for lever, off, on in levers.lever_savings(
-        100e6, profile, heartbeats, cpu, book, base=sized, assumptions=Assumptions()
-    ):
-        assert on < off, lever.name
+    savings = {
+        lever.name: (off, on)
+        for lever, off, on in levers.lever_savings(
+            100e6, profile, heartbeats, cpu, book, base=sized, assumptions=Assumptions()
+        )
+    }
+    for name, (off, on) in savings.items():
+        assert on < off, name
+    # Each lever is priced against the deployment without it alone: keeping the streams 24 h saves
+    # their retention past 24 h and nothing else (not X-Ray, now off by default)
+    kept = monthly(100e6, profile, cpu, book, deployment=replace(sized, retention_hours=48))
+    retention = sum(line.usd for line in kept.lines if "retention past 24 h" in line.item)
+    off, on = savings["streams kept 24 h"]
+    assert off - on == pytest.approx(retention)
+    assert {"X-Ray tracing off", "Lambda's platform lines dropped"} <= set(savings)
     results = levers.goals(
         100e6,
         {"sdk": profile, "sdk-heartbeats": heartbeats, "cdn-logs": traffic.measure(events, "cdn-logs")},
