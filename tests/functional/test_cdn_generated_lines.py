@@ -10,21 +10,14 @@ import time
 from collections import Counter
 
 from sluice_tools.traffic.cdn_logs import CdnFault, cdn_log_lines
-from support.aws import (
-    CDN_LOG_STREAM,
-    bucket_lines,
-    failed_events,
-    kinesis_events_by_shard,
-    read_stream,
-    stream_events,
-)
+from support.aws import CDN_LOG_STREAM as LOG_STREAM  # the log_stream fixture's
+from support.aws import bucket_lines, failed_events, kinesis_events_by_shard, read_stream, stream_events
 from support.stages import processor
 
 from sluice.cdn.config import local_fields
 from sluice.cdn.logline import parse_line
 from sluice.runtime.deadline import Deadline
 
-LOG_STREAM = CDN_LOG_STREAM  # the log_stream fixture's
 PUT_RECORDS_MAX = 500  # Kinesis PutRecords: at most 500 records a call
 
 

@@ -9,14 +9,8 @@ import time
 import uuid
 
 import pytest
-from support.aws import (
-    CDN_LOG_STREAM,
-    bucket_lines,
-    failed_events,
-    kinesis_events_by_shard,
-    read_stream,
-    stream_events,
-)
+from support.aws import CDN_LOG_STREAM as LOG_STREAM  # the log_stream fixture's
+from support.aws import bucket_lines, failed_events, kinesis_events_by_shard, read_stream, sluice_cli, stream_events
 from support.cdn_lines import line
 from support.factories import avro_record, kinesis_event
 from support.stages import processor
@@ -28,7 +22,6 @@ from sluice.processor.config import ProcessorConfig
 from sluice.runtime.config import ConfigError
 from sluice.runtime.deadline import Deadline
 
-LOG_STREAM = CDN_LOG_STREAM  # the log_stream fixture's
 SID = "6e4c2c3e-8f1a-4d7b-9c55-2f0d1a7b9e01"
 
 
@@ -156,23 +149,6 @@ def test_a_second_input_that_cannot_be_read_is_a_configuration_error(environ, me
 
 
 def test_a_failed_line_is_replayed_to_the_log_stream_only(aws, pipeline, log_stream):
-    import os
-    import subprocess
-    import sys
-
-    from support.services import AWS_ENV
-
-    def sluice(*args: str) -> subprocess.CompletedProcess[str]:
-        env = {**os.environ, **AWS_ENV, "AWS_ENDPOINT_URL": aws}
-        return subprocess.run(
-            [sys.executable, "-m", "sluice_tools", *args],
-            capture_output=True,
-            text=True,
-            env=env,
-            timeout=120,
-            check=False,
-        )
-
     # GIVEN a torn line the processor made a failed event of
     torn = _lines(time.time())["unreadable"]
     _put(log_stream, [torn])
@@ -180,11 +156,13 @@ def test_a_failed_line_is_replayed_to_the_log_stream_only(aws, pipeline, log_str
     for event in kinesis_events_by_shard(read_stream(aws, LOG_STREAM)):
         stage.handle(event, Deadline.after(30))
     # WHEN an operator replays every failure onto the raw stream
-    to_raw = sluice("failed", "replay", "--bucket", pipeline.lake_bucket, "--stream", pipeline.raw_stream, "--execute")
+    to_raw = sluice_cli(
+        aws, "failed", "replay", "--bucket", pipeline.lake_bucket, "--stream", pipeline.raw_stream, "--execute"
+    )
     # THEN the line is refused there (it would fail as an Avro record), and goes back to its own stream
     assert to_raw.returncode == 1
     assert f"came from {LOG_STREAM}; replay it there (--stream {LOG_STREAM})" in to_raw.stdout
     assert read_stream(aws, pipeline.raw_stream) == []
-    back = sluice("failed", "replay", "--bucket", pipeline.lake_bucket, "--stream", LOG_STREAM, "--execute")
+    back = sluice_cli(aws, "failed", "replay", "--bucket", pipeline.lake_bucket, "--stream", LOG_STREAM, "--execute")
     assert back.returncode == 0, back.stdout + back.stderr
     assert len(read_stream(aws, LOG_STREAM)) == 2

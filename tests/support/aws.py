@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import base64
 import gzip
+import os
+import subprocess
+import sys
 import time
 from dataclasses import dataclass
 from typing import Any
@@ -15,10 +18,22 @@ from sluice_tools.local.esm import lambda_record
 from sluice.batch.kinesis import iter_records
 from sluice.events.codec import Codec
 from sluice.events.failed import FailedEvent
-from support.services import REGION
+from support.services import AWS_ENV, REGION
 
 ACCOUNT = "123456789012"
 CDN_LOG_STREAM = "sluice-cdn-logs"  # the functional tests' CDN log stream (fixture log_stream)
+
+
+def sluice_cli(endpoint: str, *args: str) -> subprocess.CompletedProcess[str]:
+    """The ``sluice`` CLI as a user runs it (a process of its own) against the emulator at ``endpoint``."""
+    return subprocess.run(
+        [sys.executable, "-m", "sluice_tools", *args],
+        capture_output=True,
+        text=True,
+        env={**os.environ, **AWS_ENV, "AWS_ENDPOINT_URL": endpoint},
+        timeout=120,
+        check=False,
+    )
 
 
 def aws_client(service: str, endpoint: str) -> Any:
