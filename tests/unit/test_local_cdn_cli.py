@@ -21,6 +21,23 @@ def _sluice(state: Path, *args: str) -> subprocess.CompletedProcess[str]:
     )
 
 
+def _running(state_file: Path, cdn: dict[str, object], resources: str) -> Path:
+    """``state_file`` written as a running pipeline's state (this process its pid), with ``cdn``."""
+    state = {
+        "pid": os.getpid(),
+        "runtime": "inprocess",
+        "ingest_url": "http://127.0.0.1:1/events",
+        "aws_endpoint": "http://127.0.0.1:2",
+        "warehouse_url": "postgresql+psycopg2://local",
+        "opensearch_url": None,
+        "resources": resources,
+        "settings": {"lake_bucket": "sluice-lake", "health_table": "sluice-health"},
+        "cdn": cdn,
+    }
+    state_file.write_text(json.dumps(state))
+    return state_file
+
+
 def test_faults_per_edge_location_read_as_a_status_a_slow_first_byte_or_both():
     assert parse_faults(["AMS1-C1=503", "FRA56-P2=slow:1500", "IAD89-C3=502,slow:200"]) == {
         "AMS1-C1": EdgeFault(status=503),
@@ -68,20 +85,9 @@ def test_local_status_names_the_stand_in_its_streams_and_the_log_stream(tmp_path
             for name, (url, _) in edges.items()
         },
     }
-    state = {
-        "pid": os.getpid(),
-        "runtime": "inprocess",
-        "ingest_url": "http://127.0.0.1:1/events",
-        "aws_endpoint": "http://127.0.0.1:2",
-        "warehouse_url": "postgresql+psycopg2://local",
-        "opensearch_url": None,
-        "resources": "terraform/envs/local (terraform apply)",
-        "settings": {"lake_bucket": "sluice-lake", "health_table": "sluice-health"},
-        "cdn": cdn,
-    }
-    (tmp_path / "state.json").write_text(json.dumps(state))
+    state = _running(tmp_path / "state.json", cdn, "terraform/envs/local (terraform apply)")
     # WHEN the user asks for the status
-    result = _sluice(tmp_path / "state.json", "local", "status")
+    result = _sluice(state, "local", "status")
     # THEN it names each edge's URL and fault, the test streams and the log stream
     assert result.returncode == 0, result.stderr
     out = result.stdout
@@ -94,26 +100,15 @@ def test_local_status_names_the_stand_in_its_streams_and_the_log_stream(tmp_path
 
 
 def test_local_status_says_when_the_stand_in_serves_nothing(tmp_path):
-    state = {
-        "pid": os.getpid(),
-        "runtime": "inprocess",
-        "ingest_url": "http://127.0.0.1:1/events",
-        "aws_endpoint": "http://127.0.0.1:2",
-        "warehouse_url": "postgresql+psycopg2://local",
-        "opensearch_url": None,
-        "resources": "direct",
-        "settings": {"lake_bucket": "sluice-lake", "health_table": "sluice-health"},
-        "cdn": {
-            "serving": False,
-            "off": "no test stream: ffmpeg is not installed (apt-get install ffmpeg)",
-            "log_stream": "sluice-cdn-logs",
-            "fields": 56,
-            "edges": {"AMS1-C1": {"url": None, "fault": "none"}},
-            "streams": {"AMS1-C1": {}},
-        },
+    cdn = {
+        "serving": False,
+        "off": "no test stream: ffmpeg is not installed (apt-get install ffmpeg)",
+        "log_stream": "sluice-cdn-logs",
+        "fields": 56,
+        "edges": {"AMS1-C1": {"url": None, "fault": "none"}},
+        "streams": {"AMS1-C1": {}},
     }
-    (tmp_path / "state.json").write_text(json.dumps(state))
-    result = _sluice(tmp_path / "state.json", "local", "status")
+    result = _sluice(_running(tmp_path / "state.json", cdn, "direct"), "local", "status")
     assert result.returncode == 0, result.stderr
     assert "CDN stand-in          serving nothing: no test stream: ffmpeg is not installed" in result.stdout
     assert "stream sluice-cdn-logs" in result.stdout
