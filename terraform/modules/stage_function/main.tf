@@ -87,7 +87,6 @@ resource "aws_cloudwatch_log_group" "this" {
 resource "aws_lambda_function" "this" {
   count = var.create ? 1 : 0
   #checkov:skip=CKV_AWS_272:Lambda code signing applies to .zip packages only; images are pinned by digest from an immutable, scanned repository
-  #checkov:skip=CKV_AWS_50:X-Ray active tracing is an option (var.tracing; the pipeline's enable_tracing, off by default and priced by `sluice cost` when on); the stages' logs and metrics remain
   #checkov:skip=CKV_AWS_117:a VPC only for the stages that reach private resources (var.vpc_subnet_ids); the others reach AWS APIs directly
   function_name                  = var.name
   role                           = aws_iam_role.this[0].arn
