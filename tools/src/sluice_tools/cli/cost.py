@@ -71,6 +71,18 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
     )
     cost.add_argument("--naive", action="store_true", help="also price the one-event-per-record design beside it")
     cost.add_argument(
+        "--system-log-level",
+        choices=("DEBUG", "INFO", "WARN"),
+        default="WARN",
+        help="the stages' system_log_level (default: WARN, as deployed: no START/END/REPORT lines; INFO or DEBUG "
+        "add platform_log_bytes_per_invocation to every invocation's logs)",
+    )
+    cost.add_argument(
+        "--tracing",
+        action="store_true",
+        help="price X-Ray active tracing on every stage (enable_tracing = true; off as deployed)",
+    )
+    cost.add_argument(
         "--cdn-log-lines",
         type=events_per_day,
         metavar="N",
@@ -225,7 +237,9 @@ def _deployment(args: argparse.Namespace, profile: Any) -> Any:
     from sluice_tools.cost.model import Deployment
     from sluice_tools.cost.plan import shards_for
 
-    deployment = Deployment()
+    deployment = Deployment(
+        system_log_level=getattr(args, "system_log_level", "WARN"), tracing=getattr(args, "tracing", False)
+    )
     if getattr(args, "streams", "on-demand") == "provisioned":
         peak = args.events_per_day / 86_400 * args.peak_factor
         p = profile
