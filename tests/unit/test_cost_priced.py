@@ -260,3 +260,19 @@ def test_each_lever_saves_and_a_missed_goal_says_what_it_would_take(events, prof
     for r in results:
         if r.design == "with the levers" and not all(r.met):
             assert r.what_it_would_take, r.source
+
+
+def test_the_cost_command_prices_lambdas_lines_and_tracing_when_asked(capsys):
+    # GIVEN the stages as deployed, then with Lambda's platform lines and X-Ray on
+    assert main(["cost", "--format", "json"]) == 0
+    deployed = json.loads(capsys.readouterr().out)
+    assert main(["cost", "--format", "json", "--system-log-level", "INFO", "--tracing"]) == 0
+    loud = json.loads(capsys.readouterr().out)
+    # THEN only the second bill has X-Ray and Lambda's START/END/REPORT in its logs, and costs more
+    items = [
+        [line["item"] for line in bill["lines"] if line["item"].startswith("logs ingested")]
+        for bill in (deployed, loud)
+    ]
+    assert "START/END/REPORT" not in items[0][0] and "START/END/REPORT" in items[1][0]
+    assert "X-Ray" not in deployed["services"] and loud["services"]["X-Ray"]["monthly_usd"] > 0
+    assert loud["services"]["CloudWatch"]["monthly_usd"] > 1.5 * deployed["services"]["CloudWatch"]["monthly_usd"]
