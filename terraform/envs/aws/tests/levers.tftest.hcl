@@ -1,4 +1,4 @@
-# The cost levers in the real stack, each off by default and then on: ingest through its
+# The cost levers in the real stack that are off by default, off and then on: ingest through its
 # function URL behind CloudFront, Redshift Serverless, a short hot retention with UltraWarm.
 
 mock_provider "aws" {
