@@ -86,6 +86,14 @@ def outcomes(tmp_path_factory):
         return dict(pool.map(_run, jobs))
 
 
+def _the_one_incident(messages: list[dict], cause: str) -> dict:
+    """Exactly one incident across the messages, opened once and naming the cause: its opening."""
+    assert len({m["incident_id"] for m in messages}) == 1, messages
+    opened = [m for m in messages if m["status"] == "opened"]
+    assert len(opened) == 1 and opened[0]["cause"] == cause, messages
+    return opened[0]
+
+
 def _minute(iso: str) -> int:
     moment = datetime.fromisoformat(iso.replace("Z", "+00:00"))
     return int((moment.timestamp() * 1000 - START) // MINUTE)
@@ -97,15 +105,12 @@ def test_one_incident_names_the_injected_cause_and_resolves(outcomes, scenario, 
     messages = outcomes[(scenario, 1)][shards]
     _, expected_cause, expected_rule = SCENARIOS[scenario]
     # THEN exactly one incident, naming the cause
-    assert len({m["incident_id"] for m in messages}) == 1, messages
-    opened = [m for m in messages if m["status"] == "opened"]
-    assert len(opened) == 1 and opened[0]["cause"] == expected_cause
+    first = _the_one_incident(messages, expected_cause)
     # headlined by the rule the incident broke, in every window it is updated in
     assert {m["rule"] for m in messages if m["status"] != "resolved"} == {expected_rule}, messages
     # within two windows of the onset (minute 8)
-    assert 8 <= _minute(opened[0]["window_start"]) <= 9
+    assert 8 <= _minute(first["window_start"]) <= 9
     # with its evidence, as a user reads it
-    first = opened[0]
     assert first["observed"] > first["baseline"] and first["impacted_sessions"] >= 10
     assert first["explains_share"] > 0.8
     # AND resolved once the cause has been healthy for three windows after recovery (minute 12)
@@ -193,13 +198,10 @@ def test_a_cdn_fault_is_one_incident_naming_the_edge_location_or_origin(cdn_outc
     messages = cdn_outcomes[(scenario, 1)][shards]
     _, expected_cause, expected_rule = CDN_SCENARIOS[scenario]
     # THEN exactly one incident, naming where the requests were served, on the rule the fault broke
-    assert len({m["incident_id"] for m in messages}) == 1, messages
-    opened = [m for m in messages if m["status"] == "opened"]
-    assert len(opened) == 1 and opened[0]["cause"] == expected_cause, messages
+    first = _the_one_incident(messages, expected_cause)
     assert {m["rule"] for m in messages} == {expected_rule}, messages
     assert all(m["cause"] == expected_cause for m in messages)
     # within two windows of the onset (minute 6), with its evidence, as sampled at 100%
-    first = opened[0]
     assert 6 <= _minute(first["window_start"]) <= 7
     # what it cost, in the unit the rule counts: requests, never claimed as sessions
     assert first["observed"] > first["baseline"] and first["impacted_requests"] >= 10
