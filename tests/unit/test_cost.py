@@ -18,17 +18,7 @@ from sluice_tools.cost.plan import PlanError, plan
 
 ROOT = Path(__file__).resolve().parents[2]
 
-
-@pytest.fixture(autouse=True)
-def region(monkeypatch):
-    # `--region` sets the process's AWS_REGION, as the AWS CLI options do: put it back after.
-    monkeypatch.setenv("AWS_REGION", "eu-west-1")
-    monkeypatch.setenv("AWS_DEFAULT_REGION", "eu-west-1")
-
-
-@pytest.fixture(scope="module")
-def profile():
-    return traffic.measure(traffic.generated_events())
+pytestmark = pytest.mark.usefixtures("priced_region")  # tests/unit/conftest.py, with profile
 
 
 @pytest.mark.parametrize("source", cost_cli.BUDGET_SOURCES)

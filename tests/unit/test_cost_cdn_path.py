@@ -13,11 +13,7 @@ from sluice_tools.cost.model import HOURS_PER_MONTH, monthly
 LINES_PER_DAY = 100e6
 MONTH_LINES = LINES_PER_DAY * HOURS_PER_MONTH / 24
 
-
-@pytest.fixture(autouse=True)
-def region(monkeypatch):
-    monkeypatch.setenv("AWS_REGION", "eu-west-1")
-    monkeypatch.setenv("AWS_DEFAULT_REGION", "eu-west-1")
+pytestmark = pytest.mark.usefixtures("priced_region")  # tests/unit/conftest.py
 
 
 @pytest.fixture(scope="module")

@@ -28,21 +28,7 @@ from sluice_tools.sdk.delivery import policy
 
 ROOT = Path(__file__).resolve().parents[2]
 
-
-@pytest.fixture(autouse=True)
-def region(monkeypatch):
-    monkeypatch.setenv("AWS_REGION", "eu-west-1")
-    monkeypatch.setenv("AWS_DEFAULT_REGION", "eu-west-1")
-
-
-@pytest.fixture(scope="module")
-def events():
-    return traffic.generated_events()
-
-
-@pytest.fixture(scope="module")
-def profile(events):
-    return traffic.measure(events)
+pytestmark = pytest.mark.usefixtures("priced_region")  # tests/unit/conftest.py, with events and profile
 
 
 def _resource_types() -> set[str]:
