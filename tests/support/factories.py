@@ -10,22 +10,14 @@ from datetime import UTC, datetime
 from functools import cache
 from typing import Any
 
-from sluice_tools.traffic.generator import GeneratedEvent
+from sluice_tools.traffic.generator import STEADY_HEARTBEAT_PAYLOAD, GeneratedEvent
 
 from sluice.events.codec import Codec
 from sluice.events.json_mapping import EventMapper, iso_millis
 
 NOW_MS = 1_795_680_000_000  # 2026-11-26T08:00:00Z
 
-HEARTBEAT_PAYLOAD = {
-    "playhead_ms": 61_000,
-    "bitrate_kbps": 3000,
-    "buffer_length_ms": 18_000,
-    "dropped_frames": 0,
-    "watch_time_ms": 10_000,
-    "rebuffer_time_ms": 0,
-    "interval_ms": 10_000,
-}
+HEARTBEAT_PAYLOAD: dict[str, Any] = dict(STEADY_HEARTBEAT_PAYLOAD)  # a plain dict: the factories deep-copy it
 
 
 PAYLOADS: dict[str, dict[str, Any]] = {

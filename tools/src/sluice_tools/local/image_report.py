@@ -38,6 +38,7 @@ from typing import Any
 from sluice.runtime.errors import SluiceError
 from sluice_tools.local.containers import STAGES, docker_binary, stage_container
 from sluice_tools.local.runtime_api import InvocationError
+from sluice_tools.traffic.generator import STEADY_HEARTBEAT_PAYLOAD
 
 __all__ = [
     "BARE",
@@ -296,15 +297,7 @@ def _player_event(now_ms: int) -> dict[str, Any]:
         "device": {"type": "desktop"},
         "content": {"id": "content-0042", "duration_ms": 3_600_000},
         "cdn": {"name": "akamai"},
-        "payload": {
-            "playhead_ms": 61_000,
-            "bitrate_kbps": 3000,
-            "buffer_length_ms": 18_000,
-            "dropped_frames": 0,
-            "watch_time_ms": 10_000,
-            "rebuffer_time_ms": 0,
-            "interval_ms": 10_000,
-        },
+        "payload": dict(STEADY_HEARTBEAT_PAYLOAD),
     }
 
 

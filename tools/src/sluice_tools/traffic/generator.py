@@ -9,8 +9,9 @@ import heapq
 import json
 import random
 import uuid
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
+from types import MappingProxyType
 from typing import Any
 
 from sluice.events.json_mapping import iso_millis
@@ -18,9 +19,32 @@ from sluice_tools.sdk.delivery import DEFAULT as SDK_DELIVERY
 from sluice_tools.traffic import catalogue
 from sluice_tools.traffic.bad_events import BadKind, make_bad
 
-__all__ = ["HEARTBEAT_INTERVAL_MS", "GeneratedEvent", "Incident", "Problems", "Session", "TrafficConfig", "generate"]
+__all__ = [
+    "HEARTBEAT_INTERVAL_MS",
+    "STEADY_HEARTBEAT_PAYLOAD",
+    "GeneratedEvent",
+    "Incident",
+    "Problems",
+    "Session",
+    "TrafficConfig",
+    "generate",
+]
 
 HEARTBEAT_INTERVAL_MS = SDK_DELIVERY.heartbeat_interval_ms  # the web SDK's (sluice_tools.sdk.delivery)
+
+# One heartbeat of steady playback, fixed where a session would draw it: a whole interval watched,
+# no stall, a full buffer. The image report probes the stages with it; the tests' factories build on it.
+STEADY_HEARTBEAT_PAYLOAD: Mapping[str, int] = MappingProxyType(
+    {
+        "playhead_ms": 61_000,
+        "bitrate_kbps": 3000,
+        "buffer_length_ms": 18_000,
+        "dropped_frames": 0,
+        "watch_time_ms": HEARTBEAT_INTERVAL_MS,
+        "rebuffer_time_ms": 0,
+        "interval_ms": HEARTBEAT_INTERVAL_MS,
+    }
+)
 
 
 @dataclass(frozen=True)
