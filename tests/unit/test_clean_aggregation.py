@@ -247,3 +247,48 @@ def test_the_size_reckoned_before_packing_is_the_size_written():
                 "k" * rng.randint(1, 200) + str(rng.randint(0, 300)), bytes(rng.randint(0, 20_000)), 2**40
             )
         assert pending.size == len(pending.finish().data)
+
+
+def test_a_shard_map_without_time_left_to_read_packs_per_key_and_asks_again_next_batch():
+    # GIVEN a stage whose invocation has too little time left for ListShards (the bounded
+    # client refuses the call before it is made)
+    from sluice.aws.clients import DeadlineReachedError
+
+    class OutOfTime(FakeKinesis):
+        out_of_time = True
+
+        def list_shards(self, **kwargs: Any) -> dict[str, Any]:
+            if self.out_of_time:
+                self.list_calls += 1
+                raise DeadlineReachedError("ListShards: 0.1 s left of the invocation")
+            return super().list_shards(**kwargs)
+
+    kinesis = OutOfTime()
+    shards = ShardMap(kinesis, "clean")
+    # THEN the batch is packed per key instead of failing after the lake was written
+    assert shards.shard_of("session-1") is None
+    producer = AggregatingProducer(KinesisProducer(kinesis, "clean"), shards)
+    assert producer.put([StreamRecord(d, k) for k, d in RECORDS], Deadline.after(10)).ok
+    assert len(kinesis.stored) == len({k for k, _ in RECORDS})
+    # AND the next batch, with time, reads the map at once (no 60 s wait as after a refusal)
+    kinesis.out_of_time = False
+    kinesis.stored.clear()
+    assert shards.shard_of("session-1") == kinesis.shard_for("session-1")
+    assert producer.put([StreamRecord(d, k) for k, d in RECORDS], Deadline.after(10)).ok
+    assert len(kinesis.stored) == 4
+
+
+def test_clean_aggregates_are_capped_below_a_kinesis_record_and_a_bigger_event_goes_alone():
+    from sluice.batch.aggregating_producer import CLEAN_AGGREGATE_MAX_BYTES
+
+    kinesis = FakeKinesis([(0, TOP)])
+    events = [StreamRecord(b"e" * 2000, f"session-{i}") for i in range(400)] + [
+        StreamRecord(b"big" * 100_000, "session-big")
+    ]
+    assert _producer(kinesis).put(events, Deadline.after(10)).ok
+    sizes = [len(data) + len(key.encode()) for _, key, data in kinesis.stored]
+    # THEN 800 KB of small events take several aggregates, none past the cap, and the 300 KB
+    # event goes alone (it fits a Kinesis record, not an aggregate)
+    assert len(kinesis.stored) >= 4 and max(s for s in sizes if s < 300_000) <= CLEAN_AGGREGATE_MAX_BYTES
+    assert (b"big" * 100_000) in [data for _, _, data in kinesis.stored]
+    assert len(_user_records(kinesis.stored)) == 401

@@ -22,6 +22,7 @@ from typing import Any
 from botocore.exceptions import BotoCoreError, ClientError
 
 from sluice.producers.retry import error_code
+from sluice.runtime.errors import RetryableError
 
 __all__ = ["SHARD_MAP_RETRY_S", "SHARD_MAP_TTL_S", "ShardMap", "hash_key"]
 
@@ -79,6 +80,17 @@ class ShardMap:
         self.reads += 1
         try:
             shards = self._list_shards()
+        except RetryableError as exc:
+            # Too little of the invocation left for the call (DeadlineReachedError): this batch
+            # packs per key, which is always right, and the next batch asks again. Raised, it
+            # would fail the whole batch after the lake was already written.
+            self._starts, self._ends, self._shards = [], [], []
+            self._good_until = float("-inf")
+            log.warning(
+                "stream's shards not read in the time left: packing records per partition key",
+                extra={"stream": self.stream_name, "error": str(exc)},
+            )
+            return
         except (BotoCoreError, ClientError) as exc:
             self._starts, self._ends, self._shards = [], [], []
             self._good_until = self.clock() + self.retry_s
