@@ -66,7 +66,8 @@ LEVERS = (
     Lever(
         "ingest through a Function URL behind CloudFront",
         'ingest_endpoint = "function_url" (needs create_edge)',
-        "no API Gateway throttling or access logs: the WAF rate limit and reserved concurrency bound the load",
+        "no API Gateway throttling or access logs: the WAF rate limit bounds what comes through CloudFront; "
+        "a request straight to the URL skips the WAF and, refused by the origin check, still invokes ingest",
         lambda d, _: replace(d, ingest="function-url"),
         lambda d: replace(d, ingest="http-api"),
     ),
