@@ -12,20 +12,17 @@ Run alone: cd tests && ../.venv/bin/python -m bench.clean_stream
 
 from __future__ import annotations
 
-import json
 import math
 import time
 from dataclasses import dataclass
 from typing import Any
 
-from sluice_tools.traffic.generator import TrafficConfig, generate
+from support.factories import raw_stream_records
 
 from bench.stages import AcceptingClient, _metrics, kinesis_events
 from bench.timing import Result
 from sluice.batch.aggregation import deaggregate, is_aggregated
 from sluice.batch.kinesis import iter_records
-from sluice.events.codec import Codec
-from sluice.events.json_mapping import EventMapper
 from sluice.processor.config import ProcessorConfig
 from sluice.processor.service import Processor
 from sluice.producers.firehose import FirehoseProducer
@@ -93,23 +90,7 @@ class CleanOutput:
 
 def _raw_events(sessions: int = 150, seed: int = 8) -> list[bytes]:
     """Generated sessions as ingest writes them, interleaved in time as a busy stream holds them."""
-    now = int(time.time() * 1000)
-    mapper, codec = EventMapper(), Codec()
-    generated = sorted(
-        generate(TrafficConfig(sessions=sessions, seed=seed, start_ms=now - 20 * 60_000)),
-        key=lambda g: g.client_time_ms,
-    )
-    out = []
-    for g in generated:
-        record = mapper.to_record(json.loads(g.body), server_time=now - 1000)
-        record["ingest"] = {
-            "request_id": "r",
-            "user_agent": g.session.device.user_agent,
-            "country": "US",
-            "client_ip_prefix": None,
-        }
-        out.append(codec.encode(record))
-    return out
+    return [r.data for r in raw_stream_records(sessions, seed)]
 
 
 def cpu_rate(work: Any, items: int, rounds: int = 7) -> float:

@@ -5,43 +5,23 @@ nothing twice, every event on the shard its session names, far fewer records tha
 from __future__ import annotations
 
 import base64
-import json
 import time
 
 from sluice_tools.local.esm import KinesisPoller, KinesisSettings
 from sluice_tools.opensearch.bootstrap import bootstrap
 from sluice_tools.opensearch.client import build_client
-from sluice_tools.traffic.generator import TrafficConfig, generate
 from support.aws import aws_client, create_monitoring, failed_events, read_stream
-from support.factories import clean_record, kinesis_event, kinesis_trigger_record
+from support.factories import clean_record, kinesis_event, kinesis_trigger_record, raw_stream_records
 from support.opensearch_double import bulk_double
 from support.stages import indexer, monitor, processor
 
 from sluice.batch.aggregation import Aggregator, deaggregate, is_aggregated
 from sluice.batch.kinesis import iter_records
 from sluice.events.codec import Codec
-from sluice.events.json_mapping import EventMapper
 from sluice.monitor.store import DynamoHealthStore
-from sluice.producers.kinesis import KinesisProducer, StreamRecord
+from sluice.producers.kinesis import KinesisProducer
 from sluice.runtime.deadline import Deadline
 from sluice.sinks.opensearch.client import ClusterConfig
-
-
-def _raw_records(sessions: int, seed: int) -> list[StreamRecord]:
-    """Generated sessions as ingest writes them: stamped, Avro-encoded, keyed by session."""
-    now = int(time.time() * 1000)
-    mapper, codec = EventMapper(), Codec()
-    out = []
-    for generated in generate(TrafficConfig(sessions=sessions, seed=seed, start_ms=now - 10 * 60_000)):
-        record = mapper.to_record(json.loads(generated.body), server_time=now - 1000)
-        record["ingest"] = {
-            "request_id": "r",
-            "user_agent": generated.session.device.user_agent,
-            "country": "FR",
-            "client_ip_prefix": None,
-        }
-        out.append(StreamRecord(codec.encode(record), record["session_id"]))
-    return out
 
 
 def _drain(*pollers: KinesisPoller, rounds: int = 40) -> None:
@@ -56,7 +36,7 @@ def test_aggregated_clean_records_reach_the_index_and_the_monitor_each_event_onc
     # shard map's resharding is tested in tests/unit/test_clean_aggregation.py)
     kinesis = aws_client("kinesis", aws)
     kinesis.create_stream(StreamName="probe", ShardCount=2)
-    raw = _raw_records(sessions=40, seed=23)
+    raw = raw_stream_records(sessions=40, seed=23)
     assert KinesisProducer(kinesis, pipeline.raw_stream).put(raw, Deadline.after(30)).ok
     monitoring = create_monitoring(aws)
 

@@ -3,38 +3,23 @@ indexer, the lake objects loaded in any order and again: one document and one ro
 
 from __future__ import annotations
 
-import json
-import time
-
 from sluice_tools.opensearch.bootstrap import bootstrap
 from sluice_tools.opensearch.client import build_client
-from sluice_tools.traffic.generator import TrafficConfig, generate
 from sqlalchemy import text
 from support.aws import kinesis_events_by_shard, notify_queue, read_stream, sqs_event
-from support.factories import kinesis_event
+from support.factories import kinesis_event, raw_stream_records
 from support.opensearch_double import bulk_double
 from support.stages import indexer, loader, processor
 
 from sluice.events.codec import Codec
-from sluice.events.json_mapping import EventMapper
 from sluice.runtime.deadline import Deadline
 from sluice.sinks.opensearch.client import ClusterConfig
 from sluice.warehouse.tables import FACT_TABLE
 
 
 def test_twice_delivered_batches_give_one_document_and_one_row_per_event(aws, pipeline, warehouse):
-    now = int(time.time() * 1000)
-    mapper, codec = EventMapper(), Codec()
-    raw = []
-    for generated in generate(TrafficConfig(sessions=8, seed=31, start_ms=now - 20 * 60_000)):
-        record = mapper.to_record(json.loads(generated.body), server_time=now - 1000)
-        record["ingest"] = {
-            "request_id": "r",
-            "user_agent": generated.session.device.user_agent,
-            "country": "FR",
-            "client_ip_prefix": None,
-        }
-        raw.append(codec.encode(record))
+    codec = Codec()
+    raw = [r.data for r in raw_stream_records(sessions=8, seed=31)]
     event_ids = {codec.decode(r)["event_id"] for r in raw}
     queue = notify_queue(aws, pipeline.lake_bucket)
 

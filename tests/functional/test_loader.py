@@ -5,14 +5,12 @@ from __future__ import annotations
 
 import gzip
 import json
-import time
 import uuid
 
 import pytest
-from sluice_tools.traffic.generator import TrafficConfig, generate
 from sqlalchemy import text
 from support.aws import aws_client, bucket_lines, failed_events, notify_queue, sqs_event
-from support.factories import kinesis_event
+from support.factories import kinesis_event, raw_stream_records
 from support.stages import loader, processor
 
 from sluice.events.codec import Codec
@@ -27,27 +25,10 @@ def _rows(engine) -> list[str]:
 
 def _lake_objects_from_traffic(aws, pipeline, sessions: int = 6, seed: int = 3) -> set[str]:
     """Traffic through the processor into the lake (as Firehose delivers it); the event ids."""
-    from support.factories import avro_record
-
-    from sluice.events.json_mapping import EventMapper
-
-    now = int(time.time() * 1000)
-    mapper = EventMapper()
-    codec = Codec()
-    records = []
-    for generated in generate(TrafficConfig(sessions=sessions, seed=seed, start_ms=now - 20 * 60_000)):
-        record = mapper.to_record(json.loads(generated.body), server_time=now - 1000)
-        record["ingest"] = {
-            "request_id": "r",
-            "user_agent": generated.session.device.user_agent,
-            "country": generated.session.country,
-            "client_ip_prefix": None,
-        }
-        records.append(codec.encode(record))
-    assert avro_record  # the factory module is the source of the shapes above
+    records = [r.data for r in raw_stream_records(sessions, seed)]
     for start in range(0, len(records), 100):
         processor(aws, pipeline).handle(kinesis_event(records[start : start + 100]), Deadline.after(30))
-    return {codec.decode(r)["event_id"] for r in records}
+    return {Codec().decode(r)["event_id"] for r in records}
 
 
 def test_lake_objects_announced_through_sqs_load_exactly_once(aws, pipeline, warehouse):

@@ -5,15 +5,17 @@ from __future__ import annotations
 import base64
 import copy
 import json
+import time
 import uuid
 from datetime import UTC, datetime
 from functools import cache
 from typing import Any
 
-from sluice_tools.traffic.generator import STEADY_HEARTBEAT_PAYLOAD, GeneratedEvent
+from sluice_tools.traffic.generator import STEADY_HEARTBEAT_PAYLOAD, GeneratedEvent, TrafficConfig, generate
 
 from sluice.events.codec import Codec
 from sluice.events.json_mapping import EventMapper, iso_millis
+from sluice.producers.kinesis import StreamRecord
 
 NOW_MS = 1_795_680_000_000  # 2026-11-26T08:00:00Z
 
@@ -102,8 +104,6 @@ def kinesis_event(
 
 def clean_record(event_type: str = "heartbeat", *, age_ms: int = 3000, **overrides: Any) -> dict[str, Any]:
     """A record as the processor writes it to the clean stream: stamped by ingest, enriched."""
-    import time
-
     from sluice.processor.enrichment import enrich
 
     now = int(time.time() * 1000)
@@ -127,21 +127,43 @@ def _mapper() -> EventMapper:
     return EventMapper()  # compiling the schema takes ~11 ms: once, not per generated event
 
 
-def generated_clean_record(generated: GeneratedEvent, *, clock_behind_ms: int = 0) -> dict[str, Any]:
-    """A generated event as the processor writes it to the clean stream: ingest received it half a
-    second after it happened; the player's clock ``clock_behind_ms`` slow (TVs, set-top boxes)."""
+def generated_raw_record(generated: GeneratedEvent, *, server_time: int, clock_behind_ms: int = 0) -> dict[str, Any]:
+    """A generated event as ingest writes it to the raw stream: received at ``server_time`` from
+    its session's device and country; the player's clock ``clock_behind_ms`` slow (TVs, set-top boxes)."""
     body = json.loads(generated.body)
     if clock_behind_ms:
         body["client_time"] = iso_millis(
             datetime.fromtimestamp((generated.client_time_ms - clock_behind_ms) / 1000, UTC)
         )
-    record = _mapper().to_record(body, server_time=generated.client_time_ms + 500)
+    record = _mapper().to_record(body, server_time=server_time)
     record["ingest"] = {
         "request_id": "r",
         "user_agent": generated.session.device.user_agent,
         "country": generated.session.country,
         "client_ip_prefix": None,
     }
+    return record
+
+
+def raw_stream_records(sessions: int, seed: int) -> list[StreamRecord]:
+    """Generated sessions started 20 minutes ago, as ingest wrote them to the raw stream a second
+    ago (within the processor's lateness and future-skew bounds): in client-time order, as a busy
+    stream holds them, Avro-encoded, each keyed by its session."""
+    now = int(time.time() * 1000)
+    codec = Codec()
+    out = []
+    for generated in generate(TrafficConfig(sessions=sessions, seed=seed, start_ms=now - 20 * 60_000)):
+        record = generated_raw_record(generated, server_time=now - 1000)
+        out.append(StreamRecord(codec.encode(record), record["session_id"]))
+    return out
+
+
+def generated_clean_record(generated: GeneratedEvent, *, clock_behind_ms: int = 0) -> dict[str, Any]:
+    """A generated event as the processor writes it to the clean stream: ingest received it half a
+    second after it happened; the player's clock ``clock_behind_ms`` slow (TVs, set-top boxes)."""
+    record = generated_raw_record(
+        generated, server_time=generated.client_time_ms + 500, clock_behind_ms=clock_behind_ms
+    )
     record["enrichment"] = {
         "device_class": generated.session.device.type,
         "os_family": None,
