@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import base64
 import time
+from typing import Any
 
 from sluice_tools.local.esm import KinesisPoller, KinesisSettings
 from sluice_tools.opensearch.bootstrap import bootstrap
@@ -22,6 +23,16 @@ from sluice.monitor.store import DynamoHealthStore
 from sluice.producers.kinesis import KinesisProducer
 from sluice.runtime.deadline import Deadline
 from sluice.sinks.opensearch.client import ClusterConfig
+
+
+def _mapping(kinesis: Any, stream: str, stage: Any, **settings: Any) -> KinesisPoller:
+    """The local event source mapping from ``stream`` to ``stage``, without a batching window."""
+    return KinesisPoller(
+        kinesis,
+        stream,
+        lambda event: stage.handle(event, Deadline.after(30)),
+        KinesisSettings(batching_window_seconds=0, **settings),
+    )
 
 
 def _drain(*pollers: KinesisPoller, rounds: int = 40) -> None:
@@ -42,15 +53,7 @@ def test_aggregated_clean_records_reach_the_index_and_the_monitor_each_event_onc
 
     # WHEN the processor reads the raw stream, and the indexer and the monitor the clean one,
     # through the local event source mappings
-    stage = processor(aws, pipeline)
-    _drain(
-        KinesisPoller(
-            kinesis,
-            pipeline.raw_stream,
-            lambda event: stage.handle(event, Deadline.after(30)),
-            KinesisSettings(batch_size=500, batching_window_seconds=0),
-        )
-    )
+    _drain(_mapping(kinesis, pipeline.raw_stream, processor(aws, pipeline), batch_size=500))
     clean = read_stream(aws, pipeline.clean_stream)
     users = list(iter_records({"Records": clean}))
     codec = Codec()
@@ -70,21 +73,15 @@ def test_aggregated_clean_records_reach_the_index_and_the_monitor_each_event_onc
 
     with bulk_double() as cluster:
         bootstrap(build_client(ClusterConfig(url=cluster.url)), "sluice-events")
-        index_stage = indexer(aws, pipeline, cluster.url)
-        monitor_stage = monitor(aws, pipeline, monitoring)
-        monitor_poller = KinesisPoller(
+        monitor_poller = _mapping(
             kinesis,
             pipeline.clean_stream,
-            lambda event: monitor_stage.handle(event, Deadline.after(30)),
-            KinesisSettings(batch_size=1000, batching_window_seconds=0, tumbling_window_seconds=60),
+            monitor(aws, pipeline, monitoring),
+            batch_size=1000,
+            tumbling_window_seconds=60,
         )
         _drain(
-            KinesisPoller(
-                kinesis,
-                pipeline.clean_stream,
-                lambda event: index_stage.handle(event, Deadline.after(30)),
-                KinesisSettings(batch_size=1000, batching_window_seconds=0),
-            ),
+            _mapping(kinesis, pipeline.clean_stream, indexer(aws, pipeline, cluster.url), batch_size=1000),
             monitor_poller,
         )
         monitor_poller.flush_windows()
