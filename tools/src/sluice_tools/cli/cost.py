@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import math
 import re
 from importlib import resources
 from pathlib import Path
@@ -46,10 +47,13 @@ def events_per_day(text: str) -> float:
 
 
 def _positive_float(text: str) -> float:
+    # float() also reads "nan", "inf" and any script's digits: a number here is finite and ASCII.
     try:
-        value = float(text)
+        value = float(text) if text.isascii() else math.nan
     except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a number") from None
+        value = math.nan
+    if not math.isfinite(value):
+        raise argparse.ArgumentTypeError(f"{text!r} is not a finite number")
     if value <= 0:
         raise argparse.ArgumentTypeError(f"{text} is not above 0")
     return value
@@ -188,7 +192,8 @@ def _common(parser: argparse.ArgumentParser) -> None:
 
 
 def _assumptions(args: argparse.Namespace) -> Any:
-    """The model's assumptions with --peak-factor and each --assume applied (a bad one: a usage error)."""
+    """The model's assumptions with --peak-factor and each --assume applied (a bad one: a usage
+    error); from here on the peak factor is read from them alone."""
     from dataclasses import replace
 
     from sluice_tools.cost.model import AssumptionError, Assumptions, assume
@@ -231,7 +236,7 @@ def _source(args: argparse.Namespace) -> str:
     return str(source)
 
 
-def _deployment(args: argparse.Namespace, profile: Any) -> Any:
+def _deployment(args: argparse.Namespace, profile: Any, assumptions: Any) -> Any:
     from dataclasses import replace
 
     from sluice_tools.cost.model import Deployment
@@ -241,7 +246,7 @@ def _deployment(args: argparse.Namespace, profile: Any) -> Any:
         system_log_level=getattr(args, "system_log_level", "WARN"), tracing=getattr(args, "tracing", False)
     )
     if getattr(args, "streams", "on-demand") == "provisioned":
-        peak = args.events_per_day / 86_400 * args.peak_factor
+        peak = args.events_per_day / 86_400 * assumptions.peak_factor
         p = profile
         deployment = replace(
             deployment,
@@ -265,7 +270,7 @@ def _cost(args: argparse.Namespace) -> int:
 
     assumptions = _assumptions(args)
     profile, cpu, book = _inputs(args)
-    deployment = _deployment(args, profile)
+    deployment = _deployment(args, profile, assumptions)
     if sources.skips_ingest(_source(args)):
         # Every event a CloudFront log line: the CDN path in place of the edge, the API, ingest and
         # the raw stream (the processor's reading of the lines is the CDN path's).
@@ -277,7 +282,7 @@ def _cost(args: argparse.Namespace) -> int:
         if args.naive
         else None
     )
-    cdn = _cdn_path(args) if args.cdn_log_lines else None
+    cdn = _cdn_path(args, assumptions) if args.cdn_log_lines else None
     if cdn is not None:
         from sluice_tools.cost.cdn_path import with_cdn_path
 
@@ -296,14 +301,14 @@ def _cost(args: argparse.Namespace) -> int:
     return 0
 
 
-def _cdn_path(args: argparse.Namespace) -> Any:
+def _cdn_path(args: argparse.Namespace, assumptions: Any) -> Any:
     from sluice_tools.cost import cdn_path
     from sluice_tools.cost.plan import shards_for
 
     sample = cdn_path.measure()
     if getattr(args, "streams", "on-demand") != "provisioned":
         return cdn_path.CdnPath(args.cdn_log_lines, sample)
-    peak = args.cdn_log_lines / 86_400 * args.peak_factor
+    peak = args.cdn_log_lines / 86_400 * assumptions.peak_factor
     shards = shards_for(peak, peak * sample.mean_bytes)
     return cdn_path.CdnPath(args.cdn_log_lines, sample, streams="provisioned", shards=shards)
 
@@ -562,7 +567,7 @@ def _plan(args: argparse.Namespace) -> int:
             profile,
             cpu,
             book,
-            peak_factor=args.peak_factor,
+            peak_factor=assumptions.peak_factor,
             target_latency_s=args.target_latency,
             base=base,
             assumptions=assumptions,
@@ -589,7 +594,7 @@ def _plan(args: argparse.Namespace) -> int:
         return 0
     d, search, other = result.deployment, result.search, result.alternatives
     print(
-        f"Plan for {args.events_per_day:,.0f} events a day, peak {result.peak_events_per_s:,.0f} events/s ({args.peak_factor:g}x), target {args.target_latency:g} s accepted -> warehouse row\n"
+        f"Plan for {args.events_per_day:,.0f} events a day, peak {result.peak_events_per_s:,.0f} events/s ({assumptions.peak_factor:g}x), target {args.target_latency:g} s accepted -> warehouse row\n"
     )
     if d.streams == "provisioned":
         print(

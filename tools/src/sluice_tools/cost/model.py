@@ -26,6 +26,7 @@ from sluice_tools.cost.traffic import Profile
 __all__ = [
     "ASSUMPTION_CHOICES",
     "CDN_HEALTH_METRICS",
+    "FRACTION_ASSUMPTIONS",
     "FULL_VCPU_MB",
     "HOURS_PER_MONTH",
     "KB",
@@ -35,6 +36,8 @@ __all__ = [
     "KPL_ENTRY_BYTES",
     "KPL_RECORD_BYTES",
     "ON_DEMAND_INITIAL_SHARDS",
+    "OPTION_ASSUMPTIONS",
+    "POSITIVE_ASSUMPTIONS",
     "PUT_PAYLOAD_UNIT_BYTES",
     "PUT_RECORDS_MAX",
     "PUT_RECORDS_MAX_BYTES",
@@ -154,18 +157,25 @@ class Assumptions:
     incidents_per_month: int = 30  # alert messages (SNS publishes and emails)
 
 
-class AssumptionError(SluiceError, ValueError):
-    pass
-
-
 # The values a str assumption may take.
 ASSUMPTION_CHOICES = {"vpc_egress": ("endpoints", "nat", "yours")}
+# What the numbers among the Assumptions may be (assume() refuses the rest; every number is finite
+# and at least 0): these divide or scale a rate, so 0 is no answer,
+POSITIVE_ASSUMPTIONS = frozenset({"search_docs_per_vcpu_s", "peak_factor", "vpc_zones"})
+# and these are fractions, so at most 1.
+FRACTION_ASSUMPTIONS = frozenset({"log_storage_ratio", "xray_sampling_rate"})
+# Set by an option of the commands' own, never by --assume: one source for each.
+OPTION_ASSUMPTIONS = {"peak_factor": "--peak-factor"}
+
+
+class AssumptionError(SluiceError, ValueError):
+    pass
 
 
 def assume(pairs: Sequence[str], base: Assumptions | None = None) -> Assumptions:
     """``base`` with each ``key=value`` of ``pairs`` applied, typed as the field is."""
     base = base or Assumptions()
-    types = {f.name: f.type for f in fields(Assumptions)}
+    types = {f.name: str(f.type) for f in fields(Assumptions)}
     changes: dict[str, Any] = {}
     for pair in pairs:
         key, sep, text = pair.partition("=")
@@ -174,17 +184,35 @@ def assume(pairs: Sequence[str], base: Assumptions | None = None) -> Assumptions
             raise AssumptionError(f"--assume {pair!r}: expected key=value")
         if key not in types:
             raise AssumptionError(f"--assume {key}: no such assumption; there are: {', '.join(types)}")
-        kind = types[key]
-        try:
-            value: Any = {"int": int, "float": float, "str": str}[str(kind)](text)
-        except ValueError:
-            raise AssumptionError(f"--assume {key}={text}: not {'an' if kind == 'int' else 'a'} {kind}") from None
-        if key in ASSUMPTION_CHOICES and value not in ASSUMPTION_CHOICES[key]:
-            raise AssumptionError(f"--assume {key}={text}: one of {', '.join(ASSUMPTION_CHOICES[key])}")
-        if kind in ("int", "float") and (not math.isfinite(value) or value < 0):
-            raise AssumptionError(f"--assume {key}={text}: must be a number of at least 0")
-        changes[key] = value
+        if key in OPTION_ASSUMPTIONS:
+            raise AssumptionError(f"--assume {key}: set it with {OPTION_ASSUMPTIONS[key]}")
+        if key in changes:
+            raise AssumptionError(f"--assume {key}: given twice; give it once")
+        changes[key] = _assumed(key, types[key], text)
     return replace(base, **changes)
+
+
+def _assumed(key: str, kind: str, text: str) -> Any:
+    """``text`` as the ``kind`` of assumption ``key``, within what it may be."""
+    if kind == "str":
+        if key in ASSUMPTION_CHOICES and text not in ASSUMPTION_CHOICES[key]:
+            raise AssumptionError(f"--assume {key}={text}: one of {', '.join(ASSUMPTION_CHOICES[key])}")
+        return text
+    # int() and float() read any script's digits (Arabic-Indic "\u0663" is 3): a number is ASCII.
+    if not text.isascii():
+        raise AssumptionError(f"--assume {key}={text}: write the number in ASCII digits")
+    value: float
+    try:
+        value = int(text) if kind == "int" else float(text)
+    except ValueError:
+        raise AssumptionError(f"--assume {key}={text}: not {'an' if kind == 'int' else 'a'} {kind}") from None
+    if not math.isfinite(value) or value < 0:
+        raise AssumptionError(f"--assume {key}={text}: must be a number of at least 0")
+    if key in POSITIVE_ASSUMPTIONS and value == 0:
+        raise AssumptionError(f"--assume {key}={text}: must be above 0")
+    if key in FRACTION_ASSUMPTIONS and value > 1:
+        raise AssumptionError(f"--assume {key}={text}: a fraction, at most 1")
+    return value
 
 
 @dataclass(frozen=True)

@@ -140,6 +140,10 @@ def plan(
     assumptions: Assumptions | None = None,
 ) -> Plan:
     base = base or Deployment()
+    # One peak factor sizes the shards and OpenSearch's CPU (the assumptions'): never two.
+    a = assumptions or Assumptions(peak_factor=peak_factor)
+    if a.peak_factor != peak_factor:
+        raise PlanError(f"peak_factor={peak_factor:g} but the assumptions' peak_factor={a.peak_factor:g}: give one")
     p = profile
     peak = events_per_day / 86_400 * peak_factor
     raw_records = peak / (p.events / p.raw_records_kpl)
@@ -164,8 +168,6 @@ def plan(
             "(OpenSearch and the health monitor see events within seconds either way)"
         )
     buffer_s = int(min(FIREHOSE_MAX_BUFFER_S, target_latency_s - 1 - LOADER_S))
-    a = assumptions or Assumptions()
-    a = replace(a, peak_factor=peak_factor)
     deployment = replace(
         base,
         streams="provisioned",
