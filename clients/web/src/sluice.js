@@ -275,6 +275,7 @@ class Session {
   // --- the end -------------------------------------------------------------------------------
   end(reason) {
     if (this.ended) return;
+    this.delivery.hold(); // the last heartbeat and session_end go with the exit flush, not a plain fetch
     this.countWatch();
     this.onHeartbeat();
     this.emit("session_end", { reason: this.fatal ? "error" : reason, playhead_ms: this.playhead(), watch_time_ms: Math.round(this.watchTotal) });
