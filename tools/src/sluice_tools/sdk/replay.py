@@ -76,8 +76,9 @@ def sdk_sends(timeline: Timeline, delivery: DeliveryPolicy = DEFAULT) -> list[tu
             sends.append((at, queue[: delivery.max_batch]))
             del queue[: delivery.max_batch]
 
+    closing = _closing(timeline.events)
     last = timeline.start_ms
-    for event in timeline.events:
+    for position, event in enumerate(timeline.events):
         last = at = event_ms(event)
         # A tick due at the same millisecond fires first: the delivery's timer is set before the
         # session's heartbeat timer, and an event's timestamp is taken after its tick.
@@ -85,13 +86,31 @@ def sdk_sends(timeline: Timeline, delivery: DeliveryPolicy = DEFAULT) -> list[tu
             flush(next_tick)
             next_tick += interval
         queue.append(event)
-        if len(queue) >= delivery.max_batch:
+        # The SDK holds its flushes while it ends a session (its last heartbeat and session_end
+        # go with the page-exit flush, never a plain fetch the browser cancels at unload).
+        if len(queue) >= delivery.max_batch and position not in closing:
             flush(at)
         if event.get("event_type") == "session_end":
             break
     if delivery.exit_flush:
         sends += [(last, body) for body in _exit_bodies(queue, delivery.keepalive_bytes)]
     return sends
+
+
+def _closing(events: list[dict[str, Any]]) -> set[int]:
+    """The positions of what the SDK's ``end()`` pushes: session_end, and the heartbeat it sends
+    just before (within a millisecond)."""
+    for position, event in enumerate(events):
+        if event.get("event_type") == "session_end":
+            before = events[position - 1] if position else None
+            if (
+                before is not None
+                and before.get("event_type") == "heartbeat"
+                and event_ms(event) - event_ms(before) <= 1
+            ):
+                return {position - 1, position}
+            return {position}
+    return set()
 
 
 def _exit_bodies(queue: list[dict[str, Any]], cap: int) -> list[list[dict[str, Any]]]:
