@@ -52,7 +52,8 @@ LEVERS = (
     Lever(
         "SDK delivery policy: heartbeats",
         "deliveryPolicy: 'heartbeats' in the web SDK (sluice cost --delivery-policy heartbeats)",
-        "events reach Sluice up to one monitor window (60 s) late, so an alert on them is at most one window later",
+        "events reach Sluice up to one monitor window (60 s) late unless ingest asks for a retry; "
+        "the alert delay is measured by sluice health simulate --arrival-delay heartbeats, not bounded",
         lambda d, epr: replace(d, events_per_request=epr),
         lambda d: replace(d, events_per_request=None),
     ),
