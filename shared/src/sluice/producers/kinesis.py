@@ -48,10 +48,11 @@ class KinesisProducer:
             StreamName=self.stream_name,
             Records=[{"Data": r.data, "PartitionKey": r.partition_key} for r in batch],
         )
-        entries = response.get("Records") or [{}] * len(batch)
         if not response.get("FailedRecordCount"):
+            entries = response.get("Records") or [{}] * len(batch)  # the shards only say where
             return [(None, entry.get("ShardId")) for entry in entries]
-        return [(entry.get("ErrorCode"), entry.get("ShardId")) for entry in entries]
+        # With failures, each entry's fate is in Records: without it, nothing may pass as stored.
+        return [(entry.get("ErrorCode"), entry.get("ShardId")) for entry in response["Records"]]
 
 
 class RecordStream(Protocol):
