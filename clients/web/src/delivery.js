@@ -8,8 +8,8 @@
 // - "interval" (default): a flush every `flushIntervalMs` (2 s), and at `batchSize` (10) events;
 // - "heartbeats": events wait across heartbeats, a flush every as many heartbeat intervals as fit
 //   in one monitor window (`monitorWindowMs`, the monitor's 60 s) and never later, so an event is
-//   at most one window late (unless ingest asks for a retry) and an alert on it at most one window
-//   behind; `batchSize` 50.
+//   at most one window late (unless ingest asks for a retry; the alert delay this adds is measured by
+//   `sluice health simulate --arrival-delay heartbeats`, not bounded); `batchSize` 50.
 // Both send everything left at page exit, the batches waiting for a retry included.
 
 import { DELIVERY } from "./delivery.generated.js";
